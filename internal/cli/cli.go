@@ -1,0 +1,105 @@
+// Package cli implements the `session` command line: flag parsing, output
+// formats (text or --json) and exit statuses. It is kept out of cmd/session so
+// that tests can run every command in-process.
+//
+// # Exit statuses
+//
+// 0 success, 1 failure (network, storage), 2 usage error or bad input. On a
+// non-zero exit exactly one line that names the problem goes to stderr.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Exit statuses, part of the CLI contract scripts rely on.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// Env is the process environment a command runs in. Tests substitute every field.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads an environment variable; nil means os.Getenv.
+	Getenv func(string) string
+	// Version is printed by `session version`.
+	Version string
+}
+
+// usageError marks bad input or a bad command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// usagef returns an error that makes the command exit with status 2.
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// command is one subcommand: its name, a one-line summary and its body.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"account", "account inspect | account new [--json]: recovery password tools, no files touched", runAccount},
+		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {
+			fmt.Fprintln(env.Stdout, env.Version)
+			return nil
+		}},
+	}
+}
+
+// Run runs the command line args (without the program name) and returns the exit status.
+func Run(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(env.Stdout)
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return report(env.Stderr, c.run(ctx, &env, args[1:]))
+		}
+	}
+	return report(env.Stderr, usagef("unknown command %q (try `session help`)", args[0]))
+}
+
+// report prints err as one line on stderr and maps it to an exit status.
+func report(stderr io.Writer, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	fmt.Fprintln(stderr, msg)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return ExitUsage
+	}
+	return ExitFailure
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: session <command> [flags] [args]")
+	fmt.Fprintln(w)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+}
