@@ -13,4 +13,6 @@ var (
 	ErrInvalidPoint = errors.New("keys: not a valid curve point")
 	// ErrInvalidID reports a malformed Session ID or other 33-byte ID.
 	ErrInvalidID = errors.New("keys: invalid ID")
+	// ErrServerKeySize reports a community server public key that is not 32 bytes.
+	ErrServerKeySize = errors.New("keys: community server public key must be 32 bytes")
 )

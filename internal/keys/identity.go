@@ -111,8 +111,11 @@ func Ed25519PublicToX25519(pk []byte) ([]byte, error) {
 	if err != nil {
 		return nil, ErrInvalidPoint
 	}
-	// libsodium rejects small-order points and points outside the prime-order subgroup.
-	if p.MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1 {
+	// libsodium rejects small-order points and points outside the
+	// prime-order subgroup. It accepts a y coordinate that is not reduced,
+	// and so does SetBytes. MultByCofactor writes into a fresh point: doing
+	// it in place would convert [8]P instead of P.
+	if isSmallOrder(p) || !inPrimeOrderSubgroup(p) {
 		return nil, ErrInvalidPoint
 	}
 	return p.BytesMontgomery(), nil
