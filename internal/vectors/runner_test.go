@@ -24,14 +24,14 @@ func checkers() map[string]checker {
 		"upstream/blinding.json":           checkBlindingUpstream,
 		"upstream/config.json":             nil,
 		"upstream/attachments.json":        nil,
-		"upstream/onion.json":              nil,
-		"upstream/swarm.json":              nil,
-		"derived/storage_rpc_derived.json": nil,
+		"upstream/onion.json":              checkOnionUpstream,
+		"upstream/swarm.json":              checkSwarmUpstream,
+		"derived/storage_rpc_derived.json": checkStorageRPCDerived,
 		"oracle/keys.json":                 checkKeysOracle,
 		"oracle/encrypt.json":              checkEncryptOracle,
 		"oracle/blinding.json":             checkBlindingOracle,
 		"oracle/config.json":               nil,
-		"oracle/onion.json":                nil,
+		"oracle/onion.json":                checkOnionOracle,
 	}
 }
 
