@@ -1,0 +1,199 @@
+package netview
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+)
+
+// Source produces directory snapshots.
+type Source interface {
+	// Load returns the current directory.
+	Load(ctx context.Context) (*Directory, error)
+}
+
+// maxFileSize caps a directory or seed file; a real one is a few hundred bytes per node.
+const maxFileSize = 16 << 20
+
+// OpenFile returns the Source a network file describes: a file with "nodes"
+// is a static directory, a file with "seeds" names seed nodes to ask.
+func OpenFile(path string, client *http.Client) (Source, error) {
+	b, err := readCapped(path)
+	if err != nil {
+		return nil, err
+	}
+	var probe struct {
+		Nodes json.RawMessage `json:"nodes"`
+		Seeds []Seed          `json:"seeds"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrBadDirectory, path, err)
+	}
+	switch {
+	case probe.Nodes != nil:
+		return &FileSource{Path: path}, nil
+	case len(probe.Seeds) > 0:
+		return NewSeedSource(probe.Seeds, client)
+	}
+	return nil, fmt.Errorf("%w: %s has neither \"nodes\" nor \"seeds\"", ErrBadDirectory, path)
+}
+
+func readCapped(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("netview: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("netview: %w", err)
+	}
+	if len(b) > maxFileSize {
+		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrBadDirectory, path, maxFileSize)
+	}
+	return b, nil
+}
+
+// FileSource reads a static directory file, re-reading it only when it changes.
+type FileSource struct {
+	Path string
+
+	mu      sync.Mutex // guards modTime, size, current
+	modTime time.Time
+	size    int64
+	current *Directory
+}
+
+// Load implements Source.
+func (s *FileSource) Load(ctx context.Context) (*Directory, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := os.Stat(s.Path)
+	if err != nil {
+		return nil, fmt.Errorf("netview: %w", err)
+	}
+	if s.current != nil && st.ModTime().Equal(s.modTime) && st.Size() == s.size {
+		return s.current, nil
+	}
+	b, err := readCapped(s.Path)
+	if err != nil {
+		return nil, err
+	}
+	var f DirectoryFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrBadDirectory, s.Path, err)
+	}
+	d, err := NewDirectory(f.Nodes)
+	if err != nil {
+		return nil, err
+	}
+	s.current, s.modTime, s.size = d, st.ModTime(), st.Size()
+	return d, nil
+}
+
+// SignatureHeader carries a node's Ed25519 signature (base64) over the exact
+// body of its get_n_service_nodes answer, so that a client can check that
+// the seed it asked is the one its seed file names.
+const SignatureHeader = "X-Snode-Signature"
+
+// SeedSource asks seed nodes for the network with Session's get_n_service_nodes.
+type SeedSource struct {
+	seeds  []Seed
+	keys   []ed25519.PublicKey
+	client *http.Client
+}
+
+// NewSeedSource checks the seed list and returns a Source asking those seeds.
+func NewSeedSource(seeds []Seed, client *http.Client) (*SeedSource, error) {
+	s := &SeedSource{seeds: seeds, client: client}
+	for _, sd := range seeds {
+		k, err := hex.DecodeString(sd.Ed25519)
+		if err != nil || len(k) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("%w: seed %q: pubkey_ed25519 %q is not 64 hex characters", ErrBadDirectory, sd.URL, sd.Ed25519)
+		}
+		s.keys = append(s.keys, k)
+	}
+	if len(seeds) == 0 {
+		return nil, fmt.Errorf("%w: no seeds", ErrBadDirectory)
+	}
+	return s, nil
+}
+
+// Seeds returns the seed list.
+func (s *SeedSource) Seeds() []Seed { return append([]Seed(nil), s.seeds...) }
+
+// GetNServiceNodesRequest is the JSON-RPC body Session clients send to seeds.
+const GetNServiceNodesRequest = `{"jsonrpc":"2.0","method":"get_n_service_nodes","params":{"active_only":true,"fields":{"public_ip":true,"storage_port":true,"pubkey_x25519":true,"pubkey_ed25519":true,"swarm_id":true}}}`
+
+// maxSeedAnswer caps a seed's answer.
+const maxSeedAnswer = 32 << 20
+
+// Load implements Source: it asks each seed in turn until one gives a
+// correctly signed, valid answer.
+func (s *SeedSource) Load(ctx context.Context) (*Directory, error) {
+	var errs []error
+	for i, sd := range s.seeds {
+		d, err := s.ask(ctx, sd, s.keys[i])
+		if err == nil {
+			return d, nil
+		}
+		errs = append(errs, fmt.Errorf("seed %s: %w", sd.URL, err))
+	}
+	return nil, fmt.Errorf("netview: no seed answered: %w", errors.Join(errs...))
+}
+
+func (s *SeedSource) ask(ctx context.Context, sd Seed, key ed25519.PublicKey) (*Directory, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sd.URL+"/json_rpc", bytes.NewReader([]byte(GetNServiceNodesRequest)))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSeedAnswer+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > maxSeedAnswer {
+		return nil, errors.New("answer too large")
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	sig, err := base64.StdEncoding.DecodeString(resp.Header.Get(SignatureHeader))
+	if err != nil || !ed25519.Verify(key, body, sig) {
+		return nil, errors.New("answer is not signed by the seed's pubkey_ed25519")
+	}
+	return ParseServiceNodes(body)
+}
+
+// ServiceNodesResult is the answer to get_n_service_nodes.
+type ServiceNodesResult struct {
+	Result struct {
+		ServiceNodeStates []Node `json:"service_node_states"`
+	} `json:"result"`
+}
+
+// ParseServiceNodes parses a get_n_service_nodes answer into a directory.
+func ParseServiceNodes(body []byte) (*Directory, error) {
+	var r ServiceNodesResult
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadDirectory, err)
+	}
+	return NewDirectory(r.Result.ServiceNodeStates)
+}

@@ -1,0 +1,66 @@
+// Package store is the service node's message storage: an SQLite database
+// holding the messages of the accounts whose swarm this node belongs to, with
+// the operations of the storage RPC (store, retrieve, delete, delete_all,
+// delete_before, expire, expire_all, get_expiries), TTL expiry, per-account
+// quotas, and the enumeration that replication and catch-up need.
+//
+// Every method that reads or writes takes a [context.Context] first;
+// cancelling it interrupts the SQLite statement in progress and rolls back an
+// open transaction, so a cancelled write has not happened.
+//
+// # Semantics
+//
+// Messages are keyed by owner (a 33-byte ID, prefix included), namespace and
+// hash. The hash is computed by the caller (see network spec §1.5); it commits
+// to the owner and namespace, so the store treats it as globally unique.
+// Storing a hash that is already present is not an error: the stored expiry is
+// extended if the new one is later, as Session's storage server does, and the
+// result says which of these happened. A public outbox namespace (−1, −21, …)
+// holds a single message per owner, and a newer store replaces it.
+//
+// A message whose expiry has passed is gone as far as every method can tell,
+// even before [Store.Sweep] has deleted its row.
+//
+// Retrieve pages through one (owner, namespace) in insertion order after a
+// last-hash cursor. An unknown cursor (never stored, deleted, or swept) reads
+// from the start, as Session's storage server does; clients deduplicate by
+// hash.
+//
+// Expiries are capped at now + TTLMaximumPrivate + StoreTolerance: no valid
+// request asks for more, and a message must not outlive that because a peer
+// sent a bad expiry. The TTL policy of the storage RPC (network spec §1.4:
+// 10 s to 14 or 30 days, clock tolerances) is the caller's to enforce.
+//
+// # Replication
+//
+// Every message has a sequence number (its insertion order, never reused).
+// [Store.ListSince] pages through everything stored after a sequence number
+// and [Store.LastSeq] bounds a catch-up; [Store.Replicate] stores what a
+// peer sent, keeping its hash, timestamp and expiry, with the same duplicate
+// rules as Store but without the per-owner quota.
+//
+// # Durability
+//
+// The database runs in WAL mode. With the default synchronous=NORMAL, a
+// transaction is in the WAL file when its commit returns, so a store that has
+// been acknowledged survives the node process being killed at any point
+// (kill -9 included); only an operating-system crash or power loss can lose
+// the most recent commits, which are fsynced at the next checkpoint. Set
+// [Options.FullSync] to fsync on every commit and survive those too, at the
+// cost of one fsync per write.
+//
+// # Limits
+//
+// Each owner may hold at most [Options.MaxOwnerMessages] messages and
+// [Options.MaxOwnerBytes] bytes of message data; a store past either gets
+// [ErrQuotaExceeded]. Session's storage server has no per-account quota, only
+// a database size cap (10 GiB, its "Full" store result), which is
+// [Options.MaxDatabaseBytes] here and [ErrFull]. The defaults are documented
+// on the constants.
+//
+// # Schema
+//
+// The schema is a sequence of numbered SQL files embedded in the binary
+// (migrations/0001_init.sql, …). Open applies the missing ones in a single
+// transaction and records the result in PRAGMA user_version.
+package store

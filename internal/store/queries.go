@@ -1,0 +1,91 @@
+package store
+
+// The statements of the hot paths, prepared once when the Store opens (see
+// stmtCache). Times are milliseconds since the Unix epoch.
+const (
+	qFindHash = `
+		SELECT m.id, o.pubkey, m.namespace, m.expiry
+		FROM messages m JOIN owners o ON o.id = m.owner
+		WHERE m.hash = ?`
+	qSetExpiryByID = `UPDATE messages SET expiry = ? WHERE id = ?`
+	qDeleteByID    = `DELETE FROM messages WHERE id = ?`
+	qOutbox        = `SELECT id, timestamp, expiry FROM messages WHERE owner = ? AND namespace = ?`
+	qInsertMessage = `
+		INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data)
+		VALUES (?, ?, ?, ?, ?, ?)`
+	qOwnerID           = `SELECT id FROM owners WHERE pubkey = ?`
+	qInsertOwner       = `INSERT INTO owners (pubkey) VALUES (?) RETURNING id`
+	qOwnerUsage        = `SELECT msg_count, msg_bytes FROM owners WHERE id = ?`
+	qDeleteOwnerExpire = `DELETE FROM messages WHERE owner = ? AND expiry <= ?`
+
+	// One statement per hash on the unique hash index, never a scan of
+	// the owner's messages, however many the owner has.
+	qDeleteHash = `DELETE FROM messages WHERE hash = ? AND owner = ? RETURNING expiry`
+	qExpiryOf   = `
+		SELECT m.expiry FROM messages m JOIN owners o ON o.id = m.owner
+		WHERE m.hash = ? AND o.pubkey = ? AND m.expiry > ?`
+
+	// ?1 owner pubkey, ?2 whether every namespace, ?3 the namespace.
+	qDeleteAll = `
+		DELETE FROM messages
+		WHERE owner = (SELECT id FROM owners WHERE pubkey = ?1) AND (?2 OR namespace = ?3)
+		RETURNING namespace, hash, expiry`
+	// ?4 the inclusive timestamp bound.
+	qDeleteBefore = `
+		DELETE FROM messages
+		WHERE owner = (SELECT id FROM owners WHERE pubkey = ?1) AND (?2 OR namespace = ?3)
+		  AND timestamp <= ?4
+		RETURNING namespace, hash, expiry`
+
+	// ?1 new expiry, ?2 hash, ?3 owner row, ?4 now: only live messages.
+	qExpireSet     = `UPDATE messages SET expiry = ?1 WHERE hash = ?2 AND owner = ?3 AND expiry > ?4`
+	qExpireExtend  = `UPDATE messages SET expiry = ?1 WHERE hash = ?2 AND owner = ?3 AND expiry > ?4 AND expiry < ?1`
+	qExpireShorten = `UPDATE messages SET expiry = ?1 WHERE hash = ?2 AND owner = ?3 AND expiry > ?4 AND expiry > ?1`
+	// ?1–?3 as in qDeleteAll, ?4 new expiry, ?5 now.
+	qExpireAll = `
+		UPDATE messages SET expiry = ?4
+		WHERE owner = (SELECT id FROM owners WHERE pubkey = ?1) AND (?2 OR namespace = ?3)
+		  AND expiry > ?4 AND expiry > ?5
+		RETURNING namespace, hash`
+
+	qSweep = `
+		DELETE FROM messages WHERE id IN
+			(SELECT id FROM messages WHERE expiry <= ? LIMIT ?)`
+	qDeleteEmptyOwners = `DELETE FROM owners WHERE msg_count = 0`
+
+	// One statement, so the cursor lookup and the page come from the same
+	// snapshot. The cursor is looked up among all rows, expired or not: an
+	// expired message not yet swept still marks a valid position.
+	// ?1 owner pubkey, ?2 namespace, ?3 cursor hash, ?4 now, ?5 row limit.
+	qRetrieve = `
+		SELECT m.hash, m.timestamp, m.expiry, m.data
+		FROM messages m
+		WHERE m.owner = (SELECT id FROM owners WHERE pubkey = ?1)
+		  AND m.namespace = ?2
+		  AND m.id > coalesce((SELECT c.id FROM messages c
+		                       WHERE c.hash = ?3 AND c.namespace = ?2
+		                         AND c.owner = (SELECT id FROM owners WHERE pubkey = ?1)), 0)
+		  AND m.expiry > ?4
+		ORDER BY m.id
+		LIMIT ?5`
+	qListSince = `
+		SELECT m.id, o.pubkey, m.namespace, m.hash, m.timestamp, m.expiry, m.data
+		FROM messages m JOIN owners o ON o.id = m.owner
+		WHERE m.id > ? AND m.expiry > ?
+		ORDER BY m.id
+		LIMIT ?`
+)
+
+// writeQueries run on the writer connection, readQueries on the readers.
+// (Functions rather than variables: no package state anyone could change.)
+func writeQueries() []string {
+	return []string{
+		qFindHash, qSetExpiryByID, qDeleteByID, qOutbox, qInsertMessage,
+		qOwnerID, qInsertOwner, qOwnerUsage, qDeleteOwnerExpire,
+		qDeleteHash, qExpiryOf, qDeleteAll, qDeleteBefore,
+		qExpireSet, qExpireExtend, qExpireShorten, qExpireAll,
+		qSweep, qDeleteEmptyOwners,
+	}
+}
+
+func readQueries() []string { return []string{qRetrieve, qListSince, qExpiryOf} }

@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// sweepBatch is how many rows one sweep transaction deletes. Small batches
+// keep the single writer free for stores between them.
+const sweepBatch = 2000
+
+// Sweep deletes every message whose expiry is at or before now, and the
+// owner rows left empty, and returns the number of messages deleted. The
+// other methods already hide expired messages; sweeping reclaims their space.
+func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := s.write(ctx, func(tx txn) error {
+			r, err := tx.exec(qSweep, ms(now), sweepBatch)
+			if err != nil {
+				return err
+			}
+			n, err = r.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("store: sweep: %w", err)
+		}
+		total += n
+		if n < sweepBatch {
+			break
+		}
+	}
+	err := s.write(ctx, func(tx txn) error {
+		_, err := tx.exec(qDeleteEmptyOwners)
+		return err
+	})
+	if err != nil {
+		return total, fmt.Errorf("store: sweep: %w", err)
+	}
+	return total, nil
+}
+
+// RunSweeper sweeps once at once and then every interval, with the Store's
+// clock, until ctx ends. Failures are logged and retried at the next tick.
+// It returns when ctx is done; run it in a goroutine that the caller waits for.
+func (s *Store) RunSweeper(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := s.Sweep(ctx, s.now())
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			s.log.Warn("expiry sweep failed", "err", err)
+		case n > 0:
+			s.log.Debug("swept expired messages", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
