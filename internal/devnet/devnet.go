@@ -1,0 +1,355 @@
+// Package devnet runs a whole Session network on 127.0.0.1: N real `snode`
+// processes with free ports, one shared directory of nodes (and so one swarm
+// assignment), and the seed file clients bootstrap from. `snode devnet` and
+// the integration tests use this same code.
+//
+// # Files
+//
+// In the devnet directory:
+//
+//	nodes.json     the directory every node reads (--network): all nodes, their keys and ports
+//	network.json   the seed file for clients: {"seeds": [{"url", "pubkey_ed25519"}, …]}
+//	node-NN/       each node's data directory (identity key, database, log)
+//
+// Each node's command line (Node.Args) is enough to restart it by hand.
+package devnet
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/session-go/session-go/internal/netview"
+	"github.com/session-go/session-go/internal/snode"
+)
+
+// Config describes a devnet to start.
+type Config struct {
+	// Nodes is the number of service nodes (at least 1).
+	Nodes int
+	// Dir holds the network files and every node's data directory; it is created if needed.
+	Dir string
+	// Binary is the snode executable to run.
+	Binary string
+	// Logger receives the harness's own messages; nil discards them.
+	Logger *slog.Logger
+	// ExtraArgs are appended to every node's `snode run` command line.
+	ExtraArgs []string
+	// Env is appended to every node's environment.
+	Env []string
+}
+
+// Net is a running devnet.
+type Net struct {
+	// Dir is the devnet directory.
+	Dir string
+	// NetworkFile is the clients' seed file (network.json).
+	NetworkFile string
+	// DirectoryFile is the nodes' directory (nodes.json).
+	DirectoryFile string
+	// Nodes are the service-node processes, in directory order.
+	Nodes []*Node
+
+	log *slog.Logger
+}
+
+// Node is one snode process of a devnet.
+type Node struct {
+	// Index is the node's position in the devnet (0-based).
+	Index int
+	// DataDir is its data directory.
+	DataDir string
+	// Addr is its HTTPS listen address, 127.0.0.1:PORT.
+	Addr string
+	// Ed25519 and X25519 are its public keys in hex.
+	Ed25519, X25519 string
+	// Args is its full command line, binary first.
+	Args []string
+
+	env []string
+	log *slog.Logger
+
+	mu   sync.Mutex // guards cmd and done
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// URL returns the node's base URL.
+func (n *Node) URL() string { return "https://" + n.Addr }
+
+// Start creates every node's identity, writes the directory and seed files,
+// starts the processes and returns once every node answers. On error the
+// nodes already started are stopped.
+func Start(ctx context.Context, cfg Config) (*Net, error) {
+	if cfg.Nodes < 1 {
+		return nil, fmt.Errorf("devnet: need at least 1 node, got %d", cfg.Nodes)
+	}
+	if cfg.Binary == "" {
+		return nil, errors.New("devnet: no snode binary")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	dn := &Net{
+		Dir:           dir,
+		NetworkFile:   filepath.Join(dir, "network.json"),
+		DirectoryFile: filepath.Join(dir, "nodes.json"),
+		log:           log,
+	}
+	var entries []netview.Node
+	var seeds []netview.Seed
+	for i := range cfg.Nodes {
+		dataDir := filepath.Join(dir, fmt.Sprintf("node-%02d", i))
+		id, err := snode.LoadOrCreateIdentity(dataDir)
+		if err != nil {
+			return nil, err
+		}
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		xpk := id.X25519PublicKey()
+		n := &Node{
+			Index:   i,
+			DataDir: dataDir,
+			Addr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+			Ed25519: hex.EncodeToString(id.Ed25519PublicKey()),
+			X25519:  hex.EncodeToString(xpk[:]),
+			env:     cfg.Env,
+			log:     log,
+		}
+		n.Args = append([]string{cfg.Binary, "run", "--data-dir", dataDir, "--listen", n.Addr, "--network", dn.DirectoryFile}, cfg.ExtraArgs...)
+		dn.Nodes = append(dn.Nodes, n)
+		entries = append(entries, netview.Node{IP: "127.0.0.1", StoragePort: port, Ed25519: n.Ed25519, X25519: n.X25519})
+		seeds = append(seeds, netview.Seed{URL: n.URL(), Ed25519: n.Ed25519})
+	}
+	if err := writeJSON(dn.DirectoryFile, netview.DirectoryFile{Nodes: entries}); err != nil {
+		return nil, err
+	}
+	if err := writeJSON(dn.NetworkFile, netview.SeedFile{Seeds: seeds}); err != nil {
+		return nil, err
+	}
+	for _, n := range dn.Nodes {
+		if err := n.Start(); err != nil {
+			dn.Stop()
+			return nil, err
+		}
+	}
+	if err := dn.WaitReady(ctx); err != nil {
+		dn.Stop()
+		return nil, err
+	}
+	return dn, nil
+}
+
+// WaitReady returns once every running node answers a ping.
+func (dn *Net) WaitReady(ctx context.Context) error {
+	for _, n := range dn.Nodes {
+		if !n.Running() {
+			continue
+		}
+		if err := n.WaitReady(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Stop stops every node (SIGTERM, then SIGKILL after a grace period) and waits for them.
+func (dn *Net) Stop() {
+	var wg sync.WaitGroup
+	for _, n := range dn.Nodes {
+		wg.Go(func() { n.Stop(10 * time.Second) })
+	}
+	wg.Wait()
+}
+
+// Start starts the node's process (again, after a Kill or Stop).
+func (n *Node) Start() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cmd != nil {
+		return fmt.Errorf("devnet: node %d is already running", n.Index)
+	}
+	logf, err := os.OpenFile(filepath.Join(n.DataDir, "snode.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(n.Args[0], n.Args[1:]...)
+	cmd.Stdout = logf
+	cmd.Stderr = logf
+	cmd.Env = append(os.Environ(), n.env...)
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return fmt.Errorf("devnet: starting node %d: %w", n.Index, err)
+	}
+	done := make(chan struct{})
+	n.cmd, n.done = cmd, done
+	go func() {
+		err := cmd.Wait()
+		logf.Close()
+		n.log.Info("node exited", "node", n.Index, "err", err)
+		n.mu.Lock()
+		if n.cmd == cmd {
+			n.cmd = nil
+		}
+		n.mu.Unlock()
+		close(done)
+	}()
+	n.log.Info("node started", "node", n.Index, "addr", n.Addr, "pid", cmd.Process.Pid)
+	return nil
+}
+
+// Running reports whether the node's process is running.
+func (n *Node) Running() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.cmd != nil
+}
+
+// Kill kills the node's process with SIGKILL (a crash) and waits for it to exit.
+func (n *Node) Kill() error {
+	return n.signal(syscall.SIGKILL, 0)
+}
+
+// Stop asks the node to shut down gracefully, killing it after grace.
+func (n *Node) Stop(grace time.Duration) error {
+	return n.signal(syscall.SIGTERM, grace)
+}
+
+func (n *Node) signal(sig syscall.Signal, grace time.Duration) error {
+	n.mu.Lock()
+	cmd, done := n.cmd, n.done
+	n.mu.Unlock()
+	if cmd == nil {
+		return nil
+	}
+	if err := cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return err
+	}
+	if grace > 0 {
+		select {
+		case <-done:
+			return nil
+		case <-time.After(grace):
+			_ = cmd.Process.Kill()
+		}
+	}
+	<-done
+	return nil
+}
+
+// WaitReady polls the node's ping endpoint until it answers or ctx ends.
+func (n *Node) WaitReady(ctx context.Context) error {
+	client := insecureClient()
+	defer client.CloseIdleConnections()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.URL()+"/ping_test/v1", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if !n.Running() {
+			return fmt.Errorf("devnet: node %d exited during start (see %s)", n.Index, filepath.Join(n.DataDir, "snode.log"))
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("devnet: node %d not ready after 60s", n.Index)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// insecureClient talks to devnet nodes, whose certificates are self-signed
+// (Session clients authenticate nodes by their onion keys, not by TLS).
+func insecureClient() *http.Client {
+	return &http.Client{
+		Timeout:   5 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// BuildSnode builds cmd/snode of the module around the working directory
+// into dir and returns the binary's path. Tests call it once per process.
+func BuildSnode(ctx context.Context, dir string) (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, "snode")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/snode")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("devnet: building snode: %v\n%s", err, b)
+	}
+	return out, nil
+}
+
+func moduleRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		if filepath.Dir(dir) == dir {
+			return "", fmt.Errorf("devnet: no go.mod above %s", wd)
+		}
+	}
+}

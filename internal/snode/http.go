@@ -1,0 +1,314 @@
+package snode
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"golang.org/x/crypto/blake2b"
+
+	"github.com/session-go/session-go/internal/buildinfo"
+	"github.com/session-go/session-go/internal/netview"
+	"github.com/session-go/session-go/internal/storagerpc"
+)
+
+// Paths of the node's HTTPS endpoints. The first five are Session's; the
+// /swarm/ ones are between our nodes only and need a node signature.
+const (
+	pathStorageRPC = "/storage_rpc/v1"
+	pathOnion      = "/onion_req/v2"
+	pathJSONRPC    = "/json_rpc"
+	pathPing       = "/ping_test/v1"
+	pathStats      = "/get_stats/v1"
+	pathStorageCC  = "/swarm/v1/storage_cc"
+	pathSync       = "/swarm/v1/sync"
+)
+
+// Headers of node-to-node requests.
+const (
+	headerNode      = "X-Snode-Ed25519"
+	headerNodeTime  = "X-Snode-Timestamp"
+	headerNodeSig   = "X-Snode-Request-Signature"
+	headerOnionHop  = "X-Snode-Onion-Hop"
+	headerLongPoll  = "X-Loki-Long-Poll"
+	peerClockWindow = 70 * time.Second
+)
+
+func (n *Node) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+pathStorageRPC, n.handleStorageRPC)
+	mux.HandleFunc("POST "+pathOnion, n.handleOnion)
+	mux.HandleFunc("POST "+pathJSONRPC, n.handleJSONRPC)
+	mux.HandleFunc("POST "+pathPing, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Snode-Pubkey", n.edHex)
+		w.WriteHeader(http.StatusOK)
+	})
+	mux.HandleFunc("GET "+pathStats, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"version": buildinfo.Version()})
+	})
+	mux.HandleFunc("POST "+pathStorageCC, n.handleStorageCC)
+	mux.HandleFunc("POST "+pathSync, n.handleSync)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeText(w, http.StatusNotFound, fmt.Sprintf("%s %s Not Found", r.Method, r.URL.Path))
+	})
+	return n.recoverer(mux)
+}
+
+// recoverer turns a panic in a handler into a 500 and a log line, so that
+// bad input never takes the node down. The panic value is not echoed to the
+// client.
+func (n *Node) recoverer(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				n.log.Error("handler panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
+				writeText(w, http.StatusInternalServerError, "request failed")
+			}
+		}()
+		h.ServeHTTP(w, r)
+	})
+}
+
+func writeText(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	io.WriteString(w, text)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeText(w, http.StatusInternalServerError, "request failed")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func (res rpcResult) write(w http.ResponseWriter) {
+	if res.status >= 200 && res.status < 300 || res.status == http.StatusMisdirectedRequest {
+		w.Header().Set("Content-Type", "application/json")
+	} else {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	w.WriteHeader(res.status)
+	w.Write(res.body)
+}
+
+// readBody reads a request body up to limit bytes; a longer body is an error.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+var errTooLarge = errors.New("request body too large")
+
+// clientIP returns the IP a request came from, the key of its rate limit.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (n *Node) handleStorageRPC(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get(headerLongPoll) != "" {
+		writeText(w, http.StatusGone, "long polling is no longer supported, use the long_poll_ms parameter of retrieve")
+		return
+	}
+	if !n.limiter.allow(clientIP(r)) {
+		n.metrics.rateLimited.Add(1)
+		writeText(w, http.StatusTooManyRequests, "Too Many Requests")
+		return
+	}
+	body, err := readBody(r, storagerpc.MaxRequestBodySize)
+	if err != nil {
+		writeText(w, http.StatusRequestEntityTooLarge, "Request body too large")
+		return
+	}
+	n.serveRPCBody(r.Context(), body).write(w)
+}
+
+// serveRPCBody decodes and runs a storage RPC body, with the long-poll
+// extension: a retrieve (or a batch of retrieves) carrying "long_poll_ms"
+// in its params waits up to that long (capped) for a message to arrive when
+// it would otherwise return nothing.
+func (n *Node) serveRPCBody(ctx context.Context, body []byte) rpcResult {
+	req, err := storagerpc.ParseBody(body)
+	if err != nil {
+		return errorResult(err)
+	}
+	wait := longPollParam(body, n.cfg.MaxLongPoll)
+	if wait <= 0 {
+		return n.runRPC(ctx, req, false)
+	}
+	return n.longPoll(ctx, req, wait)
+}
+
+// longPollParam reads the optional params.long_poll_ms (a number of ms).
+func longPollParam(body []byte, max time.Duration) time.Duration {
+	var probe struct {
+		Params struct {
+			LongPoll json.Number `json:"long_poll_ms"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(body, &probe) != nil || probe.Params.LongPoll == "" {
+		return 0
+	}
+	ms, err := strconv.ParseInt(string(probe.Params.LongPoll), 10, 64)
+	if err != nil || ms <= 0 {
+		return 0
+	}
+	return min(time.Duration(ms)*time.Millisecond, max)
+}
+
+func (n *Node) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r, 64<<10)
+	if err != nil {
+		writeText(w, http.StatusRequestEntityTooLarge, "Request body too large")
+		return
+	}
+	var req struct {
+		Method string `json:"method"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeText(w, http.StatusBadRequest, "invalid json")
+		return
+	}
+	switch req.Method {
+	case "get_n_service_nodes", "get_service_nodes", "get_all_service_nodes":
+	default:
+		writeText(w, http.StatusBadRequest, "unsupported method "+strconv.Quote(req.Method))
+		return
+	}
+	out, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": "0", "result": n.serviceNodeStates()})
+	if err != nil {
+		writeText(w, http.StatusInternalServerError, "request failed")
+		return
+	}
+	// Sign the exact body so that clients can check that the seed they
+	// asked is the one their seed file names (TLS is not verified).
+	w.Header().Set(netview.SignatureHeader, base64.StdEncoding.EncodeToString(n.id.Sign(out)))
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(out)
+}
+
+// serviceNodeStates is the result object of get_n_service_nodes, with
+// Session's field names; swarm_id is always included.
+func (n *Node) serviceNodeStates() any {
+	type state struct {
+		netview.Node
+		Swarm string `json:"swarm"`
+	}
+	d := n.dir.Load()
+	var states []state
+	for _, m := range d.Nodes() {
+		states = append(states, state{Node: m, Swarm: m.SwarmID.String()})
+	}
+	return map[string]any{"service_node_states": states, "height": 0, "hardfork": hardfork[0]}
+}
+
+// peerPost sends a signed node-to-node POST to peer and returns its status
+// and body (at most limit bytes).
+func (n *Node) peerPost(ctx context.Context, peer netview.Node, path string, body []byte, limit int64) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, peer.URL()+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	n.signPeerRequest(req, path, body)
+	resp, err := n.peers.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return 0, nil, err
+	}
+	if int64(len(b)) > limit {
+		return 0, nil, errTooLarge
+	}
+	return resp.StatusCode, b, nil
+}
+
+func peerSignedMessage(ts, path string, body []byte) []byte {
+	h := blake2b.Sum256(body)
+	return append([]byte("snode-peer\x00"+ts+"\x00"+path+"\x00"), h[:]...)
+}
+
+func (n *Node) signPeerRequest(req *http.Request, path string, body []byte) {
+	ts := strconv.FormatInt(n.now().UnixMilli(), 10)
+	req.Header.Set(headerNode, n.edHex)
+	req.Header.Set(headerNodeTime, ts)
+	req.Header.Set(headerNodeSig, base64.StdEncoding.EncodeToString(n.id.Sign(peerSignedMessage(ts, path, body))))
+}
+
+// verifyPeer checks a node-to-node request's signature and returns the
+// sending node, which must be in the directory.
+func (n *Node) verifyPeer(r *http.Request, body []byte) (netview.Node, bool) {
+	peer, ok := n.dir.Load().Node(r.Header.Get(headerNode))
+	if !ok {
+		return netview.Node{}, false
+	}
+	ts := r.Header.Get(headerNodeTime)
+	ms, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || time.Duration(abs(n.now().UnixMilli()-ms))*time.Millisecond > peerClockWindow {
+		return netview.Node{}, false
+	}
+	sig, err := base64.StdEncoding.DecodeString(r.Header.Get(headerNodeSig))
+	key, kerr := hexKey(peer.Ed25519)
+	if err != nil || kerr != nil || !ed25519.Verify(key, peerSignedMessage(ts, r.URL.Path, body), sig) {
+		return netview.Node{}, false
+	}
+	return peer, true
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// handleStorageCC runs a recursive request pushed by a swarm peer, locally only.
+func (n *Node) handleStorageCC(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r, storagerpc.MaxRequestBodySize)
+	if err != nil {
+		writeText(w, http.StatusRequestEntityTooLarge, "Request body too large")
+		return
+	}
+	if _, ok := n.verifyPeer(r, body); !ok {
+		writeText(w, http.StatusUnauthorized, "unknown or unauthenticated peer")
+		return
+	}
+	req, err := storagerpc.ParseBody(body)
+	if err != nil {
+		errorResult(err).write(w)
+		return
+	}
+	if _, isBatch := req.(*storagerpc.Batch); isBatch {
+		writeText(w, http.StatusBadRequest, "batch cannot be forwarded")
+		return
+	}
+	n.runRPC(r.Context(), req, true).write(w)
+}

@@ -1,0 +1,145 @@
+package snode
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/session-go/session-go/internal/keys"
+	"github.com/session-go/session-go/internal/storagerpc"
+)
+
+// notifier wakes long-polling retrieves when a message arrives for their
+// account and namespace.
+type notifier struct {
+	mu      sync.Mutex // guards waiters
+	waiters map[mailbox]chan struct{}
+}
+
+type mailbox struct {
+	owner keys.ID
+	ns    int16
+}
+
+func newNotifier() *notifier { return &notifier{waiters: map[mailbox]chan struct{}{}} }
+
+// channel returns a channel closed at the next message for (owner, ns).
+func (nt *notifier) channel(owner keys.ID, ns int16) <-chan struct{} {
+	nt.mu.Lock()
+	defer nt.mu.Unlock()
+	k := mailbox{owner, ns}
+	c, ok := nt.waiters[k]
+	if !ok {
+		c = make(chan struct{})
+		nt.waiters[k] = c
+	}
+	return c
+}
+
+func (nt *notifier) wake(owner keys.ID, ns int16) {
+	nt.mu.Lock()
+	defer nt.mu.Unlock()
+	k := mailbox{owner, ns}
+	if c, ok := nt.waiters[k]; ok {
+		close(c)
+		delete(nt.waiters, k)
+	}
+}
+
+func (nt *notifier) closeAll() {
+	nt.mu.Lock()
+	defer nt.mu.Unlock()
+	for k, c := range nt.waiters {
+		close(c)
+		delete(nt.waiters, k)
+	}
+}
+
+// mailboxes lists the mailboxes a retrieve, or a batch of requests, reads;
+// nil when the request is anything else, which is never held.
+func mailboxes(req storagerpc.Request) []mailbox {
+	switch r := req.(type) {
+	case *storagerpc.Retrieve:
+		return []mailbox{{r.Pubkey, int16(r.Namespace)}}
+	case *storagerpc.Batch:
+		var out []mailbox
+		for _, s := range r.Requests {
+			rr, ok := s.(*storagerpc.Retrieve)
+			if !ok {
+				return nil
+			}
+			out = append(out, mailbox{rr.Pubkey, int16(rr.Namespace)})
+		}
+		return out
+	}
+	return nil
+}
+
+// longPoll runs req, and if it is a retrieve (or batch of retrieves) that
+// found nothing, waits up to wait for a message in any of its mailboxes and
+// runs it once more. Subscribing before the first run closes the race with a
+// store that lands in between.
+func (n *Node) longPoll(ctx context.Context, req storagerpc.Request, wait time.Duration) rpcResult {
+	boxes := mailboxes(req)
+	if boxes == nil {
+		return n.runRPC(ctx, req, false)
+	}
+	wake := make(chan struct{}, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	for _, b := range boxes {
+		c := n.notify.channel(b.owner, b.ns)
+		go func() {
+			select {
+			case <-c:
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			case <-stop:
+			}
+		}()
+	}
+	res := n.runRPC(ctx, req, false)
+	if res.status != http.StatusOK || !emptyRetrieve(res.body) {
+		return res
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-wake:
+	case <-t.C:
+		return res
+	case <-ctx.Done():
+		return res
+	}
+	return n.runRPC(ctx, req, false)
+}
+
+// emptyRetrieve reports whether a retrieve reply, or every retrieve in a
+// batch reply, holds no messages.
+func emptyRetrieve(body []byte) bool {
+	var one struct {
+		Messages []json.RawMessage `json:"messages"`
+		Results  []struct {
+			Code int `json:"code"`
+			Body struct {
+				Messages []json.RawMessage `json:"messages"`
+			} `json:"body"`
+		} `json:"results"`
+	}
+	if json.Unmarshal(body, &one) != nil {
+		return false
+	}
+	if len(one.Messages) > 0 {
+		return false
+	}
+	for _, r := range one.Results {
+		if r.Code != http.StatusOK || len(r.Body.Messages) > 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,242 @@
+package snode
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/session-go/session-go/internal/keys"
+	"github.com/session-go/session-go/internal/store"
+)
+
+// Catch-up (anti-entropy): push-on-write reaches every swarm member that is
+// up; a member that was down, or that joined later, pulls what it missed from
+// each peer with a per-peer cursor over the peer's insertion order. Session
+// has no such mechanism; replicated stores are idempotent, so pulling a
+// message twice is harmless.
+
+// syncBatch is how many records one sync request returns at most.
+const syncBatch = 500
+
+// maxSyncReply caps a sync answer: syncBatch records of at most
+// MaxMessageSize each, base64-encoded, plus envelope.
+const maxSyncReply = syncBatch*(store.MaxMessageSize*4/3+512) + 4096
+
+type syncRequest struct {
+	After int64 `json:"after"`
+	Limit int   `json:"limit"`
+}
+
+type syncRecord struct {
+	Seq       int64  `json:"seq"`
+	Owner     string `json:"owner"`
+	Namespace int16  `json:"namespace"`
+	Hash      string `json:"hash"`
+	Timestamp int64  `json:"timestamp"`
+	Expiry    int64  `json:"expiry"`
+	Data      []byte `json:"data"`
+}
+
+type syncReply struct {
+	Records []syncRecord `json:"records"`
+	// Next is the cursor to continue from: the last sequence number scanned,
+	// which may be past the last record returned (records for other swarms
+	// are skipped).
+	Next int64 `json:"next"`
+	// More is true when the scan stopped at the limit.
+	More bool `json:"more"`
+}
+
+// handleSync answers a swarm peer's catch-up request with the messages after
+// its cursor that belong to the peer's swarm.
+func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r, 4096)
+	if err != nil {
+		writeText(w, http.StatusRequestEntityTooLarge, "Request body too large")
+		return
+	}
+	peer, ok := n.verifyPeer(r, body)
+	if !ok {
+		writeText(w, http.StatusUnauthorized, "unknown or unauthenticated peer")
+		return
+	}
+	var req syncRequest
+	if err := json.Unmarshal(body, &req); err != nil || req.After < 0 {
+		writeText(w, http.StatusBadRequest, "invalid sync request")
+		return
+	}
+	if req.Limit <= 0 || req.Limit > syncBatch {
+		req.Limit = syncBatch
+	}
+	recs, err := n.db.ListSince(r.Context(), req.After, req.Limit)
+	if err != nil {
+		n.storeFailure(err).write(w)
+		return
+	}
+	d := n.dir.Load()
+	out := syncReply{Records: []syncRecord{}, Next: req.After, More: len(recs) == req.Limit}
+	for _, rec := range recs {
+		out.Next = rec.Seq
+		if id, _ := d.SwarmFor(rec.Owner); id != peer.SwarmID {
+			continue
+		}
+		out.Records = append(out.Records, syncRecord{
+			Seq: rec.Seq, Owner: rec.Owner.String(), Namespace: rec.Namespace, Hash: rec.Hash,
+			Timestamp: rec.Timestamp.UnixMilli(), Expiry: rec.Expiry.UnixMilli(), Data: rec.Data,
+		})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (n *Node) catchUpLoop(ctx context.Context) {
+	t := time.NewTicker(n.cfg.CatchUpInterval)
+	defer t.Stop()
+	for {
+		n.catchUp(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// catchUp pulls from every swarm peer what this node has not seen yet.
+func (n *Node) catchUp(ctx context.Context) {
+	_, peers, ok := n.mySwarm()
+	if !ok {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, p := range peers {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				more, err := n.pullFrom(ctx, p.Ed25519)
+				if err != nil {
+					n.log.Debug("catch-up from peer failed", "peer", p.Ed25519, "err", err)
+					return
+				}
+				if !more {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	n.cursors.save()
+}
+
+func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
+	peer, ok := n.dir.Load().Node(peerEd)
+	if !ok {
+		return false, nil
+	}
+	after := n.cursors.get(peerEd)
+	body, _ := json.Marshal(syncRequest{After: after, Limit: syncBatch})
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	status, resp, err := n.peerPost(ctx, peer, pathSync, body, maxSyncReply)
+	if err != nil {
+		return false, err
+	}
+	if status != http.StatusOK {
+		return false, &httpStatusError{status}
+	}
+	var rep syncReply
+	if err := json.Unmarshal(resp, &rep); err != nil {
+		return false, err
+	}
+	var msgs []store.Message
+	for _, r := range rep.Records {
+		owner, err := keys.ParseID(r.Owner)
+		if err != nil || len(r.Data) > store.MaxMessageSize {
+			continue // a bad record from a peer is skipped, never stored
+		}
+		msgs = append(msgs, store.Message{
+			Owner: owner, Namespace: r.Namespace, Hash: r.Hash,
+			Timestamp: time.UnixMilli(r.Timestamp), Expiry: time.UnixMilli(r.Expiry), Data: r.Data,
+		})
+	}
+	if len(msgs) > 0 {
+		res, err := n.db.Replicate(ctx, msgs)
+		if err != nil {
+			return false, err
+		}
+		for i, r := range res {
+			if r.New() {
+				n.metrics.caughtUp.Add(1)
+				n.notify.wake(msgs[i].Owner, msgs[i].Namespace)
+			}
+		}
+	}
+	if rep.Next > after {
+		n.cursors.set(peerEd, rep.Next)
+	}
+	return rep.More, nil
+}
+
+type httpStatusError struct{ status int }
+
+func (e *httpStatusError) Error() string { return "peer answered HTTP " + http.StatusText(e.status) }
+
+// peerCursors remembers, per swarm peer, the last of its sequence numbers
+// this node has pulled, in a small JSON file so that a restart resumes.
+type peerCursors struct {
+	path string
+
+	mu    sync.Mutex // guards m and dirty
+	m     map[string]int64
+	dirty bool
+}
+
+func newPeerCursors(path string) *peerCursors {
+	c := &peerCursors{path: path, m: map[string]int64{}}
+	if b, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(b, &c.m) // a damaged file means starting over, which is safe
+	}
+	return c
+}
+
+func (c *peerCursors) get(peer string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[peer]
+}
+
+func (c *peerCursors) set(peer string, v int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[peer] = v
+	c.dirty = true
+}
+
+func (c *peerCursors) save() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.dirty {
+		return
+	}
+	b, err := json.Marshal(c.m)
+	if err != nil {
+		return
+	}
+	tmp := c.path + ".tmp"
+	if os.WriteFile(tmp, b, 0o600) == nil && os.Rename(tmp, c.path) == nil {
+		c.dirty = false
+	}
+}
+
+// hexKey decodes a 32-byte hex key.
+func hexKey(s string) ([]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return nil, errBadKey
+	}
+	return b, nil
+}
+
+var errBadKey = &httpStatusError{http.StatusBadRequest}
