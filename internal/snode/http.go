@@ -189,10 +189,15 @@ func (n *Node) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req struct {
-		Method string `json:"method"`
+		Method string          `json:"method"`
+		Params json.RawMessage `json:"params"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		writeText(w, http.StatusBadRequest, "invalid json")
+		return
+	}
+	if p := bytes.TrimSpace(req.Params); len(p) > 0 && p[0] != '{' {
+		writeText(w, http.StatusBadRequest, "invalid json: params must be an object")
 		return
 	}
 	switch req.Method {
