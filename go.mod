@@ -9,10 +9,12 @@ require (
 )
 
 require (
+	github.com/klauspost/compress v1.20.4 // indirect
 	github.com/ncruces/go-sqlite3 v0.37.0 // indirect
 	github.com/ncruces/go-sqlite3-wasm/v6 v6.5.35401 // indirect
 	github.com/ncruces/julianday v1.0.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
+	lukechampine.com/adiantum v1.1.1 // indirect
 )
 
 tool google.golang.org/protobuf/cmd/protoc-gen-go

@@ -465,3 +465,36 @@ func truncate(b []byte) []byte {
 	}
 	return b
 }
+
+func TestLongPollRetrieveWakesOnStore(t *testing.T) {
+	needNet(t)
+	id := newAccount(t)
+	members, _ := swarmOf(t, id.SessionID())
+	r := &storagerpc.Retrieve{Timestamp: time.Now().UnixMilli()}
+	storagerpc.Sign(r, id)
+	params, _ := json.Marshal(r)
+	var p map[string]any
+	json.Unmarshal(params, &p)
+	p["long_poll_ms"] = 20000
+	body, _ := json.Marshal(map[string]any{"method": "retrieve", "params": p})
+
+	type result struct {
+		status int
+		body   []byte
+	}
+	done := make(chan result, 1)
+	go func() {
+		status, b := post(t, members[0].URL()+"/storage_rpc/v1", body)
+		done <- result{status, b}
+	}()
+	// Store on another member: replication must wake the waiting retrieve.
+	time.Sleep(300 * time.Millisecond)
+	data := []byte("wake up")
+	if status, b := rpc(t, members[1], storeReq(id.SessionID(), data)); status != http.StatusOK {
+		t.Fatalf("store: %d %s", status, b)
+	}
+	res := <-done
+	if res.status != http.StatusOK || !bytes.Contains(res.body, []byte(storagerpc.MessageHash(id.SessionID(), 0, data))) {
+		t.Fatalf("long poll returned %d %s, want the new message", res.status, res.body)
+	}
+}

@@ -1,0 +1,197 @@
+package clientdb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/ncruces/go-sqlite3"
+	"github.com/ncruces/go-sqlite3/driver"
+	_ "github.com/ncruces/go-sqlite3/vfs/adiantum" // registers the "adiantum" VFS
+)
+
+// KeySize is the size of a database key.
+const KeySize = 32
+
+// busyTimeout is how long a connection waits for a lock held by another
+// connection (a WAL checkpoint, or a second process on the same home) before
+// failing with SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// readers is the number of read connections. A client reads little at a
+// time; a few connections let the UI read while the network layer writes.
+const readers = 4
+
+// DB is an open client database. Its methods are safe for concurrent use.
+//
+// Writes go through a single connection, so that they queue in Go instead of
+// contending for SQLite's write lock; reads use a small pool of query-only
+// connections that, thanks to WAL, run beside the writer on a consistent
+// snapshot each.
+type DB struct {
+	w   *sql.DB
+	r   *sql.DB
+	now func() time.Time
+}
+
+// Open opens the encrypted database at path with key (KeySize bytes),
+// creating it if needed, and brings its schema up to date. It fails with
+// ErrWrongKey if the file exists and key does not decrypt it.
+func Open(ctx context.Context, path string, key []byte) (*DB, error) {
+	if len(key) != KeySize {
+		return nil, fmt.Errorf("%w: want %d bytes, got %d", ErrInvalidKey, KeySize, len(key))
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("clientdb: database path %q: %w", path, err)
+	}
+	// A file: URI so that the driver takes vfs and _txlock; the path is
+	// escaped so that '?' or '#' in a directory name is not URI syntax. The
+	// key is not a URI parameter: SQLite hands file names around (journal
+	// names, error messages), and the key must not travel with them.
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "vfs=adiantum&_txlock=immediate"}
+	dsn := u.String()
+
+	// The hex key stays in this closure for as long as the pool may open a
+	// connection. A string cannot be wiped, but neither can SQLite's copy.
+	hexKey := hex.EncodeToString(key)
+	setup := func(c *sqlite3.Conn, extra string) error {
+		// The key must be set before anything reads the file.
+		if err := c.Exec("PRAGMA hexkey='" + hexKey + "'"); err != nil {
+			// Not wrapped as is: the error names no key today, but the
+			// statement holds one and the message is SQLite's to change.
+			var code sqlite3.ErrorCode
+			errors.As(err, &code)
+			return fmt.Errorf("setting the database key: %w", code)
+		}
+		// The first read of page 1. Under a wrong key it decrypts to noise
+		// without SQLite's header, and SQLite reports NOTADB.
+		if err := c.Exec("SELECT count(*) FROM sqlite_schema"); err != nil {
+			return err
+		}
+		if err := c.BusyTimeout(busyTimeout); err != nil {
+			return err
+		}
+		// synchronous=FULL: a message is persisted as sending before it goes
+		// out, and that must hold across a power loss too, or a message the
+		// network has could vanish from our history. A client writes little,
+		// so the fsync per commit is affordable.
+		//
+		// secure_delete: a declined request or a deleted conversation is
+		// overwritten with zeros, so that it is gone even for someone who
+		// later learns the key.
+		return c.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;" +
+			" PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;" + extra)
+	}
+
+	db := &DB{now: time.Now}
+	db.w, err = driver.Open(dsn, func(c *sqlite3.Conn) error { return setup(c, "") })
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	db.w.SetMaxOpenConns(1)
+	db.w.SetMaxIdleConns(1)
+	db.w.SetConnMaxLifetime(0)
+	db.w.SetConnMaxIdleTime(0)
+	if err := db.w.PingContext(ctx); err != nil {
+		db.w.Close()
+		return nil, openError(path, err)
+	}
+	if err := db.checkWAL(ctx); err != nil {
+		db.w.Close()
+		return nil, openError(path, err)
+	}
+	if err := migrate(ctx, db.w, migrationFS); err != nil {
+		db.w.Close()
+		return nil, openError(path, err)
+	}
+
+	db.r, err = driver.Open(dsn, func(c *sqlite3.Conn) error { return setup(c, " PRAGMA query_only=ON;") })
+	if err != nil {
+		db.w.Close()
+		return nil, openError(path, err)
+	}
+	db.r.SetMaxOpenConns(readers)
+	db.r.SetMaxIdleConns(readers)
+	if err := db.r.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, openError(path, err)
+	}
+	return db, nil
+}
+
+// openError maps SQLite's "not a database", which is what a wrong key looks
+// like, to ErrWrongKey.
+func openError(path string, err error) error {
+	if errors.Is(err, sqlite3.NOTADB) {
+		return fmt.Errorf("clientdb: open %q: %w", path, ErrWrongKey)
+	}
+	return fmt.Errorf("clientdb: open %q: %w", path, err)
+}
+
+// checkWAL makes sure the database really is in WAL mode: SQLite silently
+// keeps the old journal mode where WAL is impossible, and the concurrent
+// reads of this package rest on it.
+func (db *DB) checkWAL(ctx context.Context) error {
+	var mode string
+	if err := db.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return err
+	}
+	if mode != "wal" {
+		return fmt.Errorf("journal mode is %q, not WAL", mode)
+	}
+	return nil
+}
+
+// Close closes the database. Once every connection is closed SQLite
+// checkpoints the WAL into the main file.
+func (db *DB) Close() error {
+	var errs []error
+	if db.r != nil {
+		errs = append(errs, db.r.Close())
+	}
+	return errors.Join(append(errs, db.w.Close())...)
+}
+
+// write runs fn in an IMMEDIATE transaction on the writer connection and
+// commits it.
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// ms is t in milliseconds since the Unix epoch; the zero time is 0.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMS is the inverse of ms: 0 is the zero time.
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v)
+}
+
+// boolInt is b as SQLite stores a flag.
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}

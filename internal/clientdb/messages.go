@@ -1,0 +1,378 @@
+package clientdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/session-go/session-go/internal/keys"
+)
+
+const msgCols = "id, conversation, direction, status, sender, sent_ts, received_ts, body, coalesce(hash, ''), attempts, error"
+
+func scanMessage(sc interface{ Scan(...any) error }, payload *[]byte) (Message, error) {
+	var m Message
+	var conv, sender string
+	var sent, received int64
+	dest := []any{&m.ID, &conv, &m.Direction, &m.Status, &sender, &sent, &received, &m.Body, &m.Hash, &m.Attempts, &m.Error}
+	if payload != nil {
+		dest = append(dest, payload)
+	}
+	if err := sc.Scan(dest...); err != nil {
+		return Message{}, err
+	}
+	var err error
+	if m.Conversation, err = parseID(conv); err != nil {
+		return Message{}, err
+	}
+	if m.Sender, err = parseID(sender); err != nil {
+		return Message{}, err
+	}
+	m.SentAt, m.ReceivedAt = fromMS(sent), fromMS(received)
+	return m, nil
+}
+
+// checkNew checks the fields of a message to insert that both directions
+// share.
+func checkNew(m *Message) error {
+	if err := checkID("conversation", m.Conversation, 0); err != nil {
+		return err
+	}
+	if err := checkID("sender", m.Sender, keys.PrefixStandard); err != nil {
+		return err
+	}
+	if err := checkTime("sent timestamp", m.SentAt); err != nil {
+		return err
+	}
+	return checkBody(m.Body)
+}
+
+// InsertOutgoing stores a message this device is about to send, as
+// StatusSending with payload, the encoded request that sends it, so that it
+// can be retried after a failure or a restart. Call it before any network
+// I/O. m.Direction and m.Status are ignored; m.Sender is this account.
+// It returns the message's id.
+//
+// A message with the conversation, sender and sent timestamp of one already
+// stored fails with ErrDuplicate: a client sending twice in one millisecond
+// must move the second timestamp on. Sending in a message request accepts
+// it.
+func (db *DB) InsertOutgoing(ctx context.Context, m Message) (int64, error) {
+	if err := checkNew(&m); err != nil {
+		return 0, fmt.Errorf("clientdb: insert outgoing: %w", err)
+	}
+	if len(m.Payload) == 0 {
+		return 0, fmt.Errorf("clientdb: insert outgoing: %w: no payload", ErrInvalidArgument)
+	}
+	if len(m.Payload) > MaxPayloadBytes {
+		return 0, fmt.Errorf("clientdb: insert outgoing: %w: payload of %d bytes, limit %d",
+			ErrInvalidArgument, len(m.Payload), MaxPayloadBytes)
+	}
+	received := ms(m.ReceivedAt)
+	if received <= 0 {
+		received = ms(db.now())
+	}
+	sent := ms(m.SentAt)
+	var id int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		dup, err := sameMessage(ctx, tx, &m)
+		if err != nil {
+			return err
+		}
+		if dup != 0 {
+			return fmt.Errorf("%w: same conversation, sender and sent timestamp as message %d", ErrDuplicate, dup)
+		}
+		if err := db.touchConversation(ctx, tx, m.Conversation, m.Sender, Outgoing, sent); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO messages (conversation, direction, status, sender, sent_ts, received_ts, body, payload)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.Conversation.String(), Outgoing, StatusSending, m.Sender.String(), sent, received, m.Body, m.Payload)
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("clientdb: insert outgoing: %w", err)
+	}
+	return id, nil
+}
+
+// sameMessage returns the id of the stored message with m's conversation,
+// sender and sent timestamp, or 0.
+func sameMessage(ctx context.Context, tx *sql.Tx, m *Message) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, "SELECT id FROM messages WHERE conversation = ? AND sender = ? AND sent_ts = ?",
+		m.Conversation.String(), m.Sender.String(), ms(m.SentAt)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// InsertIncoming stores a message retrieved from the network: from a peer
+// (Direction Incoming, stored as StatusReceived), or a sync copy of a message
+// this account sent from another device (Direction Outgoing, sender this
+// account, conversation the recipient; stored as StatusSent). m.Hash is the
+// hash it was retrieved under.
+//
+// It returns the message's id and true if it was stored. It stores nothing
+// and returns the id of the message already there, and false, if a message
+// has the same hash, or the same conversation, sender and sent timestamp (a
+// copy of the same message that came another way, such as the sync copy of
+// a message this device sent). An incoming message from a blocked sender is
+// dropped: 0 and false.
+//
+// The first incoming message of a conversation whose peer is not an
+// approved contact opens a message request; see Conversation.Request.
+func (db *DB) InsertIncoming(ctx context.Context, m Message) (int64, bool, error) {
+	if m.Direction != Incoming && m.Direction != Outgoing {
+		return 0, false, fmt.Errorf("clientdb: insert incoming: %w: direction %v", ErrInvalidArgument, m.Direction)
+	}
+	if err := checkNew(&m); err != nil {
+		return 0, false, fmt.Errorf("clientdb: insert incoming: %w", err)
+	}
+	if err := checkHash(m.Hash); err != nil {
+		return 0, false, fmt.Errorf("clientdb: insert incoming: %w", err)
+	}
+	received := ms(m.ReceivedAt)
+	if received <= 0 {
+		received = ms(db.now())
+	}
+	sent := ms(m.SentAt)
+	status := StatusReceived
+	if m.Direction == Outgoing {
+		status = StatusSent
+	}
+	var id int64
+	var inserted bool
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "SELECT id FROM messages WHERE hash = ?", m.Hash).Scan(&id)
+		if err == nil || !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if m.Direction == Incoming {
+			var blocked bool
+			err := tx.QueryRowContext(ctx, "SELECT blocked FROM contacts WHERE id = ?", m.Sender.String()).Scan(&blocked)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if blocked {
+				return nil
+			}
+		}
+		if id, err = sameMessage(ctx, tx, &m); err != nil || id != 0 {
+			return err
+		}
+		if err := db.touchConversation(ctx, tx, m.Conversation, m.Sender, m.Direction, sent); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO messages (conversation, direction, status, sender, sent_ts, received_ts, body, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.Conversation.String(), m.Direction, status, m.Sender.String(), sent, received, m.Body, m.Hash)
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		inserted = err == nil
+		return err
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("clientdb: insert incoming %q: %w", m.Hash, err)
+	}
+	return id, inserted, nil
+}
+
+// MarkSent records that outgoing message id was stored by the network under
+// hash, and drops its payload. It may follow a failure (a late success). On
+// a message already sent under the same hash it does nothing; under another
+// hash, or on an incoming message, it fails with ErrStatusChange.
+func (db *DB) MarkSent(ctx context.Context, id int64, hash string) error {
+	if err := checkHash(hash); err != nil {
+		return fmt.Errorf("clientdb: mark sent %d: %w", id, err)
+	}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var status Status
+		var have string
+		err := tx.QueryRowContext(ctx, "SELECT status, coalesce(hash, '') FROM messages WHERE id = ?", id).Scan(&status, &have)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return ErrNotFound
+		case err != nil:
+			return err
+		case status == StatusSent && have == hash:
+			return nil
+		case status != StatusSending && status != StatusFailed:
+			return fmt.Errorf("%w: message is %v", ErrStatusChange, status)
+		}
+		var other int64
+		err = tx.QueryRowContext(ctx, "SELECT id FROM messages WHERE hash = ?", hash).Scan(&other)
+		if err == nil {
+			return fmt.Errorf("%w: hash %q already belongs to message %d", ErrDuplicate, hash, other)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		_, err = tx.ExecContext(ctx,
+			"UPDATE messages SET status = ?, hash = ?, payload = NULL, error = '' WHERE id = ?",
+			StatusSent, hash, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("clientdb: mark sent %d: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed records that sending outgoing message id failed, for reason
+// (shown to the user; cut to MaxReasonBytes, and it must not hold secrets),
+// and counts the attempt. The message keeps its payload and is listed by
+// PendingOutgoing until it is sent. A message already sent, or an incoming
+// one, fails with ErrStatusChange.
+func (db *DB) MarkFailed(ctx context.Context, id int64, reason string) error {
+	reason = cut(strings.ToValidUTF8(reason, "\uFFFD"), MaxReasonBytes)
+	err := db.setOutgoingStatus(ctx, id, StatusFailed,
+		"UPDATE messages SET status = ?, attempts = attempts + 1, error = ? WHERE id = ?",
+		StatusFailed, reason, id)
+	if err != nil {
+		return fmt.Errorf("clientdb: mark failed %d: %w", id, err)
+	}
+	return nil
+}
+
+// RetryOutgoing puts failed message id back to StatusSending, before the
+// client sends its payload again. On a message that is sending already it
+// does nothing; on one sent, or incoming, it fails with ErrStatusChange.
+func (db *DB) RetryOutgoing(ctx context.Context, id int64) error {
+	err := db.setOutgoingStatus(ctx, id, StatusSending,
+		"UPDATE messages SET status = ? WHERE id = ?", StatusSending, id)
+	if err != nil {
+		return fmt.Errorf("clientdb: retry %d: %w", id, err)
+	}
+	return nil
+}
+
+// setOutgoingStatus runs update on message id if it is sending or failed.
+func (db *DB) setOutgoingStatus(ctx context.Context, id int64, to Status, update string, args ...any) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		var status Status
+		err := tx.QueryRowContext(ctx, "SELECT status FROM messages WHERE id = ?", id).Scan(&status)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return ErrNotFound
+		case err != nil:
+			return err
+		case status != StatusSending && status != StatusFailed:
+			return fmt.Errorf("%w: message is %v, cannot become %v", ErrStatusChange, status, to)
+		}
+		_, err = tx.ExecContext(ctx, update, args...)
+		return err
+	})
+}
+
+// PendingOutgoing returns the outgoing messages not yet sent (sending or
+// failed), with their payloads, oldest first. After a restart, those still
+// sending were interrupted and are to be sent again.
+func (db *DB) PendingOutgoing(ctx context.Context) ([]Message, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT "+msgCols+", payload FROM messages WHERE status IN (?, ?) ORDER BY id",
+		StatusSending, StatusFailed)
+	if err != nil {
+		return nil, fmt.Errorf("clientdb: pending outgoing: %w", err)
+	}
+	defer rows.Close()
+	var msgs []Message
+	for rows.Next() {
+		var payload []byte
+		m, err := scanMessage(rows, &payload)
+		if err != nil {
+			return nil, fmt.Errorf("clientdb: pending outgoing: %w", err)
+		}
+		m.Payload = payload
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("clientdb: pending outgoing: %w", err)
+	}
+	return msgs, nil
+}
+
+// Message returns message id with its payload, or ErrNotFound.
+func (db *DB) Message(ctx context.Context, id int64) (Message, error) {
+	var payload []byte
+	m, err := scanMessage(db.r.QueryRowContext(ctx, "SELECT "+msgCols+", payload FROM messages WHERE id = ?", id), &payload)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return Message{}, fmt.Errorf("clientdb: message %d: %w", id, err)
+	}
+	m.Payload = payload
+	return m, nil
+}
+
+// Messages returns up to limit messages of conversation conv that come
+// before the position before (the zero MessagePos: the latest), in the
+// conversation's order: by sent timestamp, then local id. To page back,
+// pass the Pos of the first message returned. Payloads are left out.
+func (db *DB) Messages(ctx context.Context, conv keys.ID, limit int, before MessagePos) ([]Message, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("clientdb: messages of %q: %w: limit %d", conv, ErrInvalidArgument, limit)
+	}
+	q := "SELECT " + msgCols + " FROM messages WHERE conversation = ?"
+	args := []any{conv.String()}
+	if before != (MessagePos{}) {
+		q += " AND (sent_ts, id) < (?, ?)"
+		args = append(args, ms(before.SentAt), before.ID)
+	}
+	q += " ORDER BY sent_ts DESC, id DESC LIMIT ?"
+	args = append(args, limit)
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("clientdb: messages of %q: %w", conv, err)
+	}
+	defer rows.Close()
+	var msgs []Message
+	for rows.Next() {
+		m, err := scanMessage(rows, nil)
+		if err != nil {
+			return nil, fmt.Errorf("clientdb: messages of %q: %w", conv, err)
+		}
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("clientdb: messages of %q: %w", conv, err)
+	}
+	slices.Reverse(msgs)
+	return msgs, nil
+}
+
+// DeleteMessage deletes message id from this device.
+func (db *DB) DeleteMessage(ctx context.Context, id int64) error {
+	res, err := db.w.ExecContext(ctx, "DELETE FROM messages WHERE id = ?", id)
+	if err == nil {
+		err = mustChange(res, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("clientdb: delete message %d: %w", id, err)
+	}
+	return nil
+}
+
+// cut shortens s to at most n bytes without splitting a character.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
