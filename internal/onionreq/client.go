@@ -449,7 +449,11 @@ func (c *Client) send(ctx context.Context, p *path, dest onion.Destination, payl
 		return nil, nil, fmt.Errorf("onionreq: %w", err)
 	}
 	guard := p.guard()
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	timeout := c.cfg.RequestTimeout
+	if d, ok := ctx.Value(requestTimeoutKey{}).(time.Duration); ok && d > 0 {
+		timeout = d
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	status, body, err := c.tr.Post(ctx, guard.URL()+"/onion_req/v2", req, c.cfg.MaxResponseSize)
 	if err != nil {
@@ -576,4 +580,13 @@ func (c *Client) ServerRequest(ctx context.Context, server onion.ServerDestinati
 		return nil, fmt.Errorf("%w: %w", ErrBadReply, err)
 	}
 	return resp, nil
+}
+
+type requestTimeoutKey struct{}
+
+// WithRequestTimeout returns a context under which each onion request may
+// take up to d instead of Config.RequestTimeout: for a long-polling retrieve,
+// which the destination holds open until a message arrives.
+func WithRequestTimeout(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, requestTimeoutKey{}, d)
 }

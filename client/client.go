@@ -1,0 +1,316 @@
+// Package client is the session-go messenger client library: a Session
+// account on disk, onion-routed messaging with Session's service nodes,
+// message requests, contacts and multi-device sync.
+//
+// A bot is a few lines:
+//
+//	c, err := client.Open(ctx, client.Options{Home: "bot", Network: "network.json", CreateAccount: true})
+//	if err != nil { … }
+//	defer c.Close()
+//	c.OnMessage(func(m client.Message) { c.Send(ctx, m.From, "echo: "+m.Body) })
+//	err = c.Run(ctx)
+//
+// # Storage and secrets
+//
+// Everything lives in Options.Home: an SQLite database encrypted at rest
+// (Adiantum), whose key is a 0600 file in the home or is derived from a
+// passphrase. The account seed is kept only inside that database. Messages
+// are end-to-end encrypted with Session's protocol before they leave the
+// process, and every request to the network goes through a 3-hop onion path.
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/keys"
+	"github.com/session-go/session-go/internal/mnemonic"
+	"github.com/session-go/session-go/internal/netview"
+	"github.com/session-go/session-go/internal/onionreq"
+)
+
+// Errors a caller can test for with errors.Is.
+var (
+	// ErrNoAccount means the home holds no account: create or restore one.
+	ErrNoAccount = errors.New("no account here (create one with init, or restore one)")
+	// ErrAccountExists means the home already holds an account.
+	ErrAccountExists = errors.New("an account already exists here")
+	// ErrNoNetwork means no network file was given or remembered.
+	ErrNoNetwork = errors.New("no network configured (give a network file, e.g. a devnet's network.json)")
+	// ErrUnknownContact means a name or nickname matched no contact.
+	ErrUnknownContact = errors.New("unknown contact")
+	// ErrAmbiguousContact means a name matched several contacts.
+	ErrAmbiguousContact = errors.New("ambiguous contact name")
+	// ErrInvalidRecipient means a recipient is neither a Session ID nor a contact.
+	ErrInvalidRecipient = errors.New("invalid recipient")
+	// ErrMessageTooLong means a message body is over MaxMessageBytes.
+	ErrMessageTooLong = errors.New("message too long")
+	// ErrEmptyMessage means a message body is empty.
+	ErrEmptyMessage = errors.New("message is empty")
+	// ErrSendFailed means a message could not be delivered; it is kept as failed and can be retried.
+	ErrSendFailed = errors.New("message could not be sent (kept as failed; retry later)")
+	// ErrNotFound means a message or conversation does not exist.
+	ErrNotFound = errors.New("not found")
+)
+
+// MaxMessageBytes is the longest message body accepted, in bytes of UTF-8.
+const MaxMessageBytes = 32 << 10
+
+// MaxDisplayNameBytes is the longest display name or nickname (Session's limit).
+const MaxDisplayNameBytes = clientdb.MaxNameBytes
+
+// Options configure a client.
+type Options struct {
+	// Home is the account directory; it is created if needed (mode 0700).
+	Home string
+	// Network is the network file (a devnet's network.json: seed nodes).
+	// Empty means the one remembered from an earlier run.
+	Network string
+	// Passphrase, when set, derives the database key (Argon2id) instead of
+	// keeping a key file in the home.
+	Passphrase []byte
+	// CreateAccount makes Open create a new account when the home has none.
+	CreateAccount bool
+	// DisplayName is the name shown to others for a newly created account.
+	DisplayName string
+	// Logger receives the client's log; nil discards it.
+	Logger *slog.Logger
+	// PollWait is how long a retrieve may wait for new messages at the node
+	// (long poll; nodes without the extension answer at once). Default 20 s.
+	PollWait time.Duration
+}
+
+// Client is an open account.
+type Client struct {
+	opts Options
+	log  *slog.Logger
+	db   *clientdb.DB
+	id   *keys.Identity
+	name string
+
+	netMu sync.Mutex // guards net
+	net   *onionreq.Client
+
+	events *broker
+
+	sendMu sync.Mutex // serialises deliveries of one message id at a time
+}
+
+const (
+	dbFile   = "session.db"
+	keyFile  = "db.key"
+	saltFile = "db.salt"
+	kvNet    = "network_file"
+)
+
+func openDB(ctx context.Context, opts Options) (*clientdb.DB, error) {
+	if opts.Home == "" {
+		return nil, errors.New("client: no home directory")
+	}
+	if err := os.MkdirAll(opts.Home, 0o700); err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	var key []byte
+	var err error
+	if len(opts.Passphrase) > 0 {
+		salt, serr := clientdb.LoadOrCreateSalt(filepath.Join(opts.Home, saltFile))
+		if serr != nil {
+			return nil, serr
+		}
+		key, err = clientdb.KeyFromPassphrase(opts.Passphrase, salt)
+	} else {
+		key, err = clientdb.LoadOrCreateKeyFile(filepath.Join(opts.Home, keyFile))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return clientdb.Open(ctx, filepath.Join(opts.Home, dbFile), key)
+}
+
+// Open opens the account in opts.Home (creating one if opts.CreateAccount
+// is set and there is none).
+func Open(ctx context.Context, opts Options) (*Client, error) {
+	db, err := openDB(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := db.Account(ctx)
+	if errors.Is(err, clientdb.ErrNoAccount) && opts.CreateAccount {
+		seed := make([]byte, keys.RecoverySeedSize)
+		if _, err := rand.Read(seed); err != nil {
+			db.Close()
+			return nil, err
+		}
+		if err := setAccount(ctx, db, seed, opts.DisplayName); err != nil {
+			db.Close()
+			return nil, err
+		}
+		acct, err = db.Account(ctx)
+	}
+	if errors.Is(err, clientdb.ErrNoAccount) {
+		db.Close()
+		return nil, ErrNoAccount
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return newClient(ctx, db, opts, acct)
+}
+
+func setAccount(ctx context.Context, db *clientdb.DB, seed []byte, name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	return db.SetAccount(ctx, seed, name)
+}
+
+func checkName(name string) error {
+	if len(name) > MaxDisplayNameBytes {
+		return fmt.Errorf("display name is %d bytes, the limit is %d", len(name), MaxDisplayNameBytes)
+	}
+	return nil
+}
+
+// Create creates a new account in opts.Home and returns it with its
+// recovery password. It fails with ErrAccountExists if the home has one.
+func Create(ctx context.Context, opts Options, displayName string) (*Client, string, error) {
+	seed := make([]byte, keys.RecoverySeedSize)
+	if _, err := rand.Read(seed); err != nil {
+		return nil, "", err
+	}
+	c, err := create(ctx, opts, seed, displayName)
+	if err != nil {
+		return nil, "", err
+	}
+	words, err := mnemonic.Encode(seed)
+	if err != nil {
+		c.Close()
+		return nil, "", err
+	}
+	return c, words, nil
+}
+
+// Restore restores an account from its recovery password into opts.Home.
+func Restore(ctx context.Context, opts Options, recoveryPassword, displayName string) (*Client, error) {
+	seed, err := mnemonic.Decode(recoveryPassword)
+	if err != nil {
+		return nil, fmt.Errorf("recovery password: %w", err)
+	}
+	return create(ctx, opts, seed, displayName)
+}
+
+func create(ctx context.Context, opts Options, seed []byte, name string) (*Client, error) {
+	db, err := openDB(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Account(ctx); err == nil {
+		db.Close()
+		return nil, ErrAccountExists
+	}
+	if err := setAccount(ctx, db, seed, name); err != nil {
+		db.Close()
+		return nil, err
+	}
+	acct, err := db.Account(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return newClient(ctx, db, opts, acct)
+}
+
+func newClient(ctx context.Context, db *clientdb.DB, opts Options, acct clientdb.Account) (*Client, error) {
+	id, err := keys.NewIdentity(acct.Seed)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.PollWait == 0 {
+		opts.PollWait = 20 * time.Second
+	}
+	if opts.Network != "" {
+		abs, err := filepath.Abs(opts.Network)
+		if err == nil {
+			opts.Network = abs
+			_ = db.Put(ctx, kvNet, []byte(abs))
+		}
+	} else if b, err := db.Get(ctx, kvNet); err == nil {
+		opts.Network = string(b)
+	}
+	return &Client{opts: opts, log: opts.Logger, db: db, id: id, name: acct.DisplayName, events: newBroker()}, nil
+}
+
+// Close closes the database and the network connections.
+func (c *Client) Close() error {
+	c.netMu.Lock()
+	if c.net != nil {
+		c.net.Close()
+	}
+	c.netMu.Unlock()
+	c.events.close()
+	return c.db.Close()
+}
+
+// SessionID returns the account's Session ID (66 hex characters).
+func (c *Client) SessionID() string { return c.id.SessionID().String() }
+
+// DisplayName returns the account's display name.
+func (c *Client) DisplayName() string { return c.name }
+
+// SetDisplayName changes the account's display name, sent with messages.
+func (c *Client) SetDisplayName(ctx context.Context, name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	if err := c.db.SetDisplayName(ctx, name); err != nil {
+		return err
+	}
+	c.name = name
+	return nil
+}
+
+// RecoveryPassword returns the account's 13-word recovery password. It is
+// the account's secret: show it only to its owner.
+func (c *Client) RecoveryPassword() (string, error) {
+	seed := c.id.RecoverySeed()
+	if seed == nil {
+		return "", errors.New("this account was created from a 32-byte seed and has no 13-word recovery password")
+	}
+	return mnemonic.Encode(seed)
+}
+
+// network returns the onion-routing client, connecting on first use.
+func (c *Client) network() (*onionreq.Client, error) {
+	c.netMu.Lock()
+	defer c.netMu.Unlock()
+	if c.net != nil {
+		return c.net, nil
+	}
+	if c.opts.Network == "" {
+		return nil, ErrNoNetwork
+	}
+	tr := onionreq.NewHTTPTransport(onionreq.HTTPConfig{})
+	src, err := netview.OpenFile(c.opts.Network, tr.Client())
+	if err != nil {
+		return nil, fmt.Errorf("network file: %w", err)
+	}
+	n, err := onionreq.New(onionreq.Config{Source: src, Transport: tr, Logger: c.log})
+	if err != nil {
+		return nil, err
+	}
+	c.net = n
+	return n, nil
+}

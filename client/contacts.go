@@ -1,0 +1,170 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/gen/signalpb"
+	"github.com/session-go/session-go/internal/keys"
+)
+
+// Inbox returns the accepted conversations, latest activity first.
+func (c *Client) Inbox(ctx context.Context) ([]Conversation, error) {
+	return c.conversations(ctx, clientdb.InboxConversations)
+}
+
+// Requests returns the message requests, latest first.
+func (c *Client) Requests(ctx context.Context) ([]Conversation, error) {
+	return c.conversations(ctx, clientdb.RequestConversations)
+}
+
+func (c *Client) conversations(ctx context.Context, f clientdb.ConversationFilter) ([]Conversation, error) {
+	cvs, err := c.db.Conversations(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Conversation, 0, len(cvs))
+	for _, cv := range cvs {
+		if cv.Blocked || cv.Priority < 0 {
+			continue
+		}
+		out = append(out, conversationFrom(cv))
+	}
+	return out, nil
+}
+
+// Messages returns up to limit of the latest messages with who, oldest first.
+func (c *Client) Messages(ctx context.Context, who string, limit int) ([]Message, error) {
+	id, err := c.resolve(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := c.db.Messages(ctx, id, limit, clientdb.MessagePos{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Message, len(ms))
+	for i, m := range ms {
+		out[i] = messageFrom(m)
+	}
+	return out, nil
+}
+
+// MarkRead marks every message of a conversation up to now as read.
+func (c *Client) MarkRead(ctx context.Context, who string) error {
+	id, err := c.resolve(ctx, who)
+	if err != nil {
+		return err
+	}
+	err = c.db.MarkRead(ctx, id, time.Now().Add(time.Minute))
+	if errors.Is(err, clientdb.ErrNotFound) {
+		return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
+	}
+	return err
+}
+
+// Accept accepts a message request: the sender becomes an approved contact
+// and is told so (Session's MessageRequestResponse), with this account's
+// display name.
+func (c *Client) Accept(ctx context.Context, who string) error {
+	id, err := c.resolve(ctx, who)
+	if err != nil {
+		return err
+	}
+	if err := c.db.AcceptRequest(ctx, id); err != nil && !errors.Is(err, clientdb.ErrNotRequest) {
+		if errors.Is(err, clientdb.ErrNotFound) {
+			return fmt.Errorf("no message request from %s: %w", id, ErrNotFound)
+		}
+		return err
+	}
+	return c.sendControl(ctx, id, &signalpb.Content{MessageRequestResponse: &signalpb.MessageRequestResponse{
+		IsApproved: proto.Bool(true), Profile: c.profile(),
+	}})
+}
+
+// sendControl sends a message that is not shown in the conversation (a
+// request response). It is best effort; the contact state changes anyway.
+func (c *Client) sendControl(ctx context.Context, to keys.ID, content *signalpb.Content) error {
+	net, err := c.network()
+	if err != nil {
+		return err
+	}
+	p, err := c.encode(to, content, net.Now().Truncate(time.Millisecond))
+	if err != nil {
+		return err
+	}
+	if _, err := c.store(ctx, to, 0, p.Data, MessageTTL); err != nil {
+		return fmt.Errorf("telling %s: %w", to, err)
+	}
+	return nil
+}
+
+// Decline deletes a message request and its messages. Nothing is sent.
+func (c *Client) Decline(ctx context.Context, who string) error {
+	id, err := c.resolve(ctx, who)
+	if err != nil {
+		return err
+	}
+	err = c.db.DeclineRequest(ctx, id)
+	switch {
+	case errors.Is(err, clientdb.ErrNotFound):
+		return fmt.Errorf("no message request from %s: %w", id, ErrNotFound)
+	case errors.Is(err, clientdb.ErrNotRequest):
+		return fmt.Errorf("%s is a contact, not a message request", id)
+	}
+	return err
+}
+
+// Block drops every later message from who (and removes a pending request).
+func (c *Client) Block(ctx context.Context, who string) error {
+	id, err := c.resolve(ctx, who)
+	if err != nil {
+		return err
+	}
+	if err := c.db.SetBlocked(ctx, id, true); err != nil {
+		return err
+	}
+	if cv, err := c.db.Conversation(ctx, id); err == nil && cv.Request {
+		return c.db.DeleteConversation(ctx, id)
+	}
+	return nil
+}
+
+// Unblock lets who's messages through again.
+func (c *Client) Unblock(ctx context.Context, who string) error {
+	id, err := c.resolve(ctx, who)
+	if err != nil {
+		return err
+	}
+	return c.db.SetBlocked(ctx, id, false)
+}
+
+// Contacts returns every known contact (approved, blocked and requesters).
+func (c *Client) Contacts(ctx context.Context) ([]Contact, error) {
+	cts, err := c.db.Contacts(ctx, clientdb.AllContacts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Contact, len(cts))
+	for i, ct := range cts {
+		out[i] = contactFrom(ct)
+	}
+	return out, nil
+}
+
+// SetNickname gives a contact a local name ("" removes it).
+func (c *Client) SetNickname(ctx context.Context, who, nickname string) error {
+	if err := checkName(nickname); err != nil {
+		return err
+	}
+	id, err := c.resolve(ctx, who)
+	if err != nil {
+		return err
+	}
+	return c.db.SetNickname(ctx, id, nickname)
+}

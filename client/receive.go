@@ -1,0 +1,236 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/keys"
+	"github.com/session-go/session-go/internal/onionreq"
+	"github.com/session-go/session-go/internal/protocol"
+	"github.com/session-go/session-go/internal/storagerpc"
+)
+
+// retrieveLongPoll is a retrieve carrying session-go's long-poll extension:
+// a node that knows "long_poll_ms" holds the request until a message
+// arrives or the time is up; any other node ignores the field and answers
+// at once.
+type retrieveLongPoll struct {
+	*storagerpc.Retrieve
+	waitMS int64
+}
+
+func (r retrieveLongPoll) MarshalJSON() ([]byte, error) {
+	b, err := r.Retrieve.MarshalJSON()
+	if err != nil || r.waitMS <= 0 {
+		return b, err
+	}
+	b = bytes.TrimSuffix(bytes.TrimSpace(b), []byte("}"))
+	if !bytes.HasSuffix(b, []byte("{")) {
+		b = append(b, ',')
+	}
+	return append(b, `"long_poll_ms":`+strconv.FormatInt(r.waitMS, 10)+`}`...), nil
+}
+
+// Receive fetches what is new in the account's swarm once, processes it and
+// returns the new messages (incoming ones and ones sent from this
+// account's other devices), oldest first.
+func (c *Client) Receive(ctx context.Context) ([]Message, error) {
+	return c.receive(ctx, 0)
+}
+
+// receive polls namespace 0, waiting up to wait at the node for something new.
+func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, error) {
+	net, err := c.network()
+	if err != nil {
+		return nil, err
+	}
+	const ns = storagerpc.NamespaceDefault
+	cursorKey := strconv.Itoa(int(ns))
+	var out []Message
+	for {
+		last, err := c.db.Cursor(ctx, cursorKey)
+		if err != nil {
+			return out, err
+		}
+		rctx := ctx
+		if wait > 0 {
+			rctx = onionreq.WithRequestTimeout(ctx, wait+8*time.Second)
+		}
+		status, body, err := net.SwarmRPC(rctx, c.id.SessionID(), func(now time.Time) (string, any, error) {
+			r := &storagerpc.Retrieve{Namespace: ns, LastHash: last, Timestamp: now.UnixMilli()}
+			storagerpc.Sign(r, c.id)
+			return storagerpc.MethodRetrieve, retrieveLongPoll{r, wait.Milliseconds()}, nil
+		})
+		if err != nil {
+			return out, err
+		}
+		if status != 200 {
+			return out, fmt.Errorf("retrieve: node answered %d: %.200s", status, body)
+		}
+		var resp storagerpc.RetrieveResponse
+		if err := json.Unmarshal(body, &resp); err != nil {
+			return out, fmt.Errorf("retrieve: bad reply: %w", err)
+		}
+		for _, rm := range resp.Messages {
+			if m, ok := c.process(ctx, rm); ok {
+				out = append(out, m)
+			}
+		}
+		if n := len(resp.Messages); n > 0 {
+			if err := c.db.SetCursor(ctx, cursorKey, resp.Messages[n-1].Hash); err != nil {
+				return out, err
+			}
+		}
+		if !resp.More || len(resp.Messages) == 0 {
+			return out, nil
+		}
+		wait = 0
+	}
+}
+
+// process handles one retrieved message: dedupe by hash, decrypt, verify,
+// and store. It reports the stored message, if there is one to show.
+func (c *Client) process(ctx context.Context, rm storagerpc.RetrievedMessage) (Message, bool) {
+	fresh, err := c.db.MarkSeen(ctx, rm.Hash, time.UnixMilli(rm.Expiration))
+	if err != nil || !fresh {
+		return Message{}, false
+	}
+	dm, err := protocol.DecodeMessage(c.id, rm.Data)
+	if err != nil {
+		// Not for us, or damaged: nothing to show. The content is never logged.
+		c.log.Debug("dropping an undecryptable message", "hash", rm.Hash, "err", err)
+		return Message{}, false
+	}
+	self := c.id.SessionID()
+	content := dm.Content
+	if dm.Sender == self {
+		return c.processSyncCopy(ctx, rm, dm)
+	}
+	if prof := content.GetDataMessage().GetProfile(); prof != nil || content.GetMessageRequestResponse().GetProfile() != nil {
+		if prof == nil {
+			prof = content.GetMessageRequestResponse().GetProfile()
+		}
+		if name := prof.GetDisplayName(); name != "" && len(name) <= MaxDisplayNameBytes {
+			if ct, err := c.db.Contact(ctx, dm.Sender); err == nil || errors.Is(err, clientdb.ErrNotFound) {
+				if !ct.Blocked && ct.Name != name {
+					_ = c.db.SetName(ctx, dm.Sender, name)
+				}
+			}
+		}
+	}
+	if mrr := content.GetMessageRequestResponse(); mrr != nil && mrr.GetIsApproved() {
+		if ct, err := c.db.Contact(ctx, dm.Sender); err == nil && !ct.Blocked {
+			_ = c.db.SetApprovedMe(ctx, dm.Sender, true)
+		} else if errors.Is(err, clientdb.ErrNotFound) {
+			_ = c.db.SetApprovedMe(ctx, dm.Sender, true)
+		}
+	}
+	body := content.GetDataMessage().GetBody()
+	if body == "" {
+		return Message{}, false
+	}
+	if len(body) > clientdb.MaxBodyBytes {
+		body = body[:clientdb.MaxBodyBytes]
+	}
+	before, cvErr := c.db.Conversation(ctx, dm.Sender)
+	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
+		Conversation: dm.Sender, Sender: dm.Sender, Direction: clientdb.Incoming, Status: clientdb.StatusReceived,
+		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash,
+	})
+	if err != nil || !inserted {
+		return Message{}, false
+	}
+	m, err := c.db.Message(ctx, id)
+	if err != nil {
+		return Message{}, false
+	}
+	out := messageFrom(m)
+	if cv, err := c.db.Conversation(ctx, dm.Sender); err == nil && cv.Request && (cvErr != nil || !before.Request) {
+		c.events.publish(RequestReceived{conversationFrom(cv)})
+	}
+	c.events.publish(MessageReceived{out})
+	return out, true
+}
+
+// processSyncCopy stores a message this account sent from another device.
+func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMessage, dm *protocol.Message) (Message, bool) {
+	data := dm.Content.GetDataMessage()
+	target, err := keys.ParseSessionID(data.GetSyncTarget())
+	if err != nil || data.GetBody() == "" {
+		return Message{}, false
+	}
+	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
+		Conversation: target, Sender: c.id.SessionID(), Direction: clientdb.Outgoing, Status: clientdb.StatusSent,
+		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: data.GetBody(), Hash: rm.Hash,
+	})
+	if err != nil || !inserted {
+		return Message{}, false
+	}
+	m, err := c.db.Message(ctx, id)
+	if err != nil {
+		return Message{}, false
+	}
+	out := messageFrom(m)
+	c.events.publish(MessageReceived{out})
+	return out, true
+}
+
+func (c *Client) now() time.Time {
+	c.netMu.Lock()
+	n := c.net
+	c.netMu.Unlock()
+	if n != nil {
+		return n.Now()
+	}
+	return time.Now()
+}
+
+// Run receives messages (long-polling the account's swarm) and retries
+// unsent messages until ctx ends. Events are published as things happen;
+// see Subscribe, OnEvent and OnMessage.
+func (c *Client) Run(ctx context.Context) error {
+	if _, err := c.network(); err != nil {
+		return err
+	}
+	go c.retryLoop(ctx)
+	backoff := time.Second
+	for ctx.Err() == nil {
+		_, err := c.receive(ctx, c.opts.PollWait)
+		if err == nil {
+			backoff = time.Second
+			continue
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		c.log.Warn("receiving failed; will retry", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff + rand.N(backoff/2)):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+	return nil
+}
+
+// retryLoop delivers messages left sending (after a crash) at once, then
+// retries failed ones a few times, with a pause between rounds.
+func (c *Client) retryLoop(ctx context.Context) {
+	for {
+		if err := c.RetryPending(ctx, 5); err != nil && ctx.Err() == nil {
+			c.log.Warn("retrying unsent messages failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(30 * time.Second):
+		}
+	}
+}

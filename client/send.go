@@ -1,0 +1,332 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/gen/signalpb"
+	"github.com/session-go/session-go/internal/keys"
+	"github.com/session-go/session-go/internal/protocol"
+	"github.com/session-go/session-go/internal/storagerpc"
+)
+
+// MessageTTL is how long a message waits in the recipient's swarm (Session: 14 days).
+const MessageTTL = 14 * 24 * time.Hour
+
+// outgoingPayload is what a sending message keeps for delivery and retry:
+// the encrypted message for the recipient's swarm and the sync copy for this
+// account's own swarm (for its other devices).
+type outgoingPayload struct {
+	To   string `json:"to"`
+	Data []byte `json:"data"`
+	Sync []byte `json:"sync,omitempty"`
+}
+
+// Resolve turns a Session ID, or a contact's nickname or display name, into a Session ID.
+func (c *Client) Resolve(ctx context.Context, who string) (string, error) {
+	id, err := c.resolve(ctx, who)
+	if err != nil {
+		return "", err
+	}
+	return id.String(), nil
+}
+
+func (c *Client) resolve(ctx context.Context, who string) (keys.ID, error) {
+	who = strings.TrimSpace(who)
+	if id, err := keys.ParseSessionID(who); err == nil {
+		return id, nil
+	} else if len(who) == 2*keys.IDSize {
+		return keys.ID{}, fmt.Errorf("%w: %w", ErrInvalidRecipient, err)
+	}
+	cts, err := c.db.Contacts(ctx, clientdb.AllContacts)
+	if err != nil {
+		return keys.ID{}, err
+	}
+	var match []keys.ID
+	for _, pass := range []func(clientdb.Contact) bool{
+		func(ct clientdb.Contact) bool { return ct.Nickname != "" && strings.EqualFold(ct.Nickname, who) },
+		func(ct clientdb.Contact) bool { return ct.Name != "" && strings.EqualFold(ct.Name, who) },
+	} {
+		for _, ct := range cts {
+			if pass(ct) {
+				match = append(match, ct.ID)
+			}
+		}
+		if len(match) > 0 {
+			break
+		}
+	}
+	switch len(match) {
+	case 0:
+		return keys.ID{}, fmt.Errorf("%w %q: not a Session ID (05 + 64 hex characters) and no contact has that name", ErrUnknownContact, who)
+	case 1:
+		return match[0], nil
+	}
+	return keys.ID{}, fmt.Errorf("%w %q: %d contacts have that name; use the Session ID", ErrAmbiguousContact, who, len(match))
+}
+
+// Send sends a text message to a Session ID or a contact's name. The message
+// is saved as sending before any network I/O; when delivery fails it is kept
+// as failed (the error wraps ErrSendFailed) and can be retried with Retry.
+// Replying to a message request accepts it.
+func (c *Client) Send(ctx context.Context, to, text string) (Message, error) {
+	if text == "" {
+		return Message{}, ErrEmptyMessage
+	}
+	if len(text) > MaxMessageBytes {
+		return Message{}, fmt.Errorf("%w: %d bytes, the limit is %d", ErrMessageTooLong, len(text), MaxMessageBytes)
+	}
+	if !utf8.ValidString(text) {
+		return Message{}, errors.New("message is not valid UTF-8")
+	}
+	recipient, err := c.resolve(ctx, to)
+	if err != nil {
+		return Message{}, err
+	}
+	if cv, err := c.db.Conversation(ctx, recipient); err == nil && cv.Request {
+		if err := c.Accept(ctx, recipient.String()); err != nil {
+			return Message{}, err
+		}
+	}
+	net, err := c.network()
+	if err != nil {
+		return Message{}, err
+	}
+	sentAt := net.Now().Truncate(time.Millisecond)
+	content := &signalpb.Content{DataMessage: &signalpb.DataMessage{
+		Body:    proto.String(text),
+		Profile: c.profile(),
+	}}
+	payload, err := c.encode(recipient, content, sentAt)
+	if err != nil {
+		return Message{}, err
+	}
+	pb, err := json.Marshal(payload)
+	if err != nil {
+		return Message{}, err
+	}
+	id, err := c.db.InsertOutgoing(ctx, clientdb.Message{
+		Conversation: recipient, Sender: c.id.SessionID(), Direction: clientdb.Outgoing,
+		Status: clientdb.StatusSending, SentAt: sentAt, Body: text, Payload: pb,
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	return c.deliver(ctx, id)
+}
+
+func (c *Client) profile() *signalpb.LokiProfile {
+	if c.name == "" {
+		return nil
+	}
+	return &signalpb.LokiProfile{DisplayName: proto.String(c.name)}
+}
+
+// encode encrypts content for recipient and, unless the recipient is this
+// account, a sync copy (syncTarget = recipient) for this account's other devices.
+func (c *Client) encode(recipient keys.ID, content *signalpb.Content, sentAt time.Time) (outgoingPayload, error) {
+	data, err := protocol.EncodeMessage(c.id, recipient, content, sentAt)
+	if err != nil {
+		return outgoingPayload{}, err
+	}
+	p := outgoingPayload{To: recipient.String(), Data: data}
+	if recipient != c.id.SessionID() && content.DataMessage != nil {
+		sync := proto.Clone(content).(*signalpb.Content)
+		sync.DataMessage.SyncTarget = proto.String(recipient.String())
+		if p.Sync, err = protocol.EncodeMessage(c.id, c.id.SessionID(), sync, sentAt); err != nil {
+			return outgoingPayload{}, err
+		}
+	}
+	return p, nil
+}
+
+// Retry sends a failed (or stuck) message again.
+func (c *Client) Retry(ctx context.Context, id int64) (Message, error) {
+	m, err := c.db.Message(ctx, id)
+	if errors.Is(err, clientdb.ErrNotFound) {
+		return Message{}, fmt.Errorf("message %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	switch m.Status {
+	case clientdb.StatusFailed:
+		if err := c.db.RetryOutgoing(ctx, id); err != nil {
+			return Message{}, err
+		}
+	case clientdb.StatusSending:
+	default:
+		return messageFrom(m), fmt.Errorf("message %d is %s, not failed", id, m.Status)
+	}
+	return c.deliver(ctx, id)
+}
+
+// RetryPending delivers every message still sending (after a crash, say) and
+// retries failed ones that have been tried fewer than maxAttempts times.
+func (c *Client) RetryPending(ctx context.Context, maxAttempts int) error {
+	pending, err := c.db.PendingOutgoing(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if err := c.flushSyncQueue(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	for _, m := range pending {
+		if m.Status == clientdb.StatusFailed && m.Attempts >= maxAttempts {
+			continue
+		}
+		if _, err := c.Retry(ctx, m.ID); err != nil && !errors.Is(err, ErrSendFailed) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// deliver stores a sending message's payload in the recipient's swarm and
+// its sync copy in this account's swarm, then marks it sent, or failed.
+func (c *Client) deliver(ctx context.Context, id int64) (Message, error) {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	m, err := c.db.Message(ctx, id)
+	if err != nil {
+		return Message{}, err
+	}
+	if m.Status != clientdb.StatusSending {
+		return messageFrom(m), nil
+	}
+	pending, err := c.db.PendingOutgoing(ctx)
+	if err != nil {
+		return Message{}, err
+	}
+	var p outgoingPayload
+	for _, pm := range pending {
+		if pm.ID == id {
+			err = json.Unmarshal(pm.Payload, &p)
+			break
+		}
+	}
+	if err != nil || p.To == "" {
+		return c.fail(ctx, m, errors.New("message has no stored payload"))
+	}
+	to, err := keys.ParseSessionID(p.To)
+	if err != nil {
+		return c.fail(ctx, m, err)
+	}
+	hash, err := c.store(ctx, to, 0, p.Data, MessageTTL)
+	if err != nil {
+		return c.fail(ctx, m, err)
+	}
+	if len(p.Sync) > 0 {
+		if _, err := c.store(ctx, c.id.SessionID(), 0, p.Sync, MessageTTL); err != nil {
+			// The recipient has it; only the copy for our other devices is
+			// missing. Queue the copy, retried by RetryPending, and report the
+			// message as sent.
+			c.log.Warn("sync copy not stored; queued for retry", "message", id, "err", err)
+			if qerr := c.queueSync(ctx, p.Sync); qerr != nil {
+				return c.fail(ctx, m, err)
+			}
+		}
+	}
+	if err := c.db.MarkSent(ctx, id, hash); err != nil {
+		return Message{}, err
+	}
+	m, err = c.db.Message(ctx, id)
+	if err != nil {
+		return Message{}, err
+	}
+	out := messageFrom(m)
+	c.events.publish(MessageStatusChanged{out})
+	return out, nil
+}
+
+func (c *Client) fail(ctx context.Context, m clientdb.Message, cause error) (Message, error) {
+	if err := c.db.MarkFailed(ctx, m.ID, cause.Error()); err != nil {
+		return Message{}, err
+	}
+	if fresh, err := c.db.Message(ctx, m.ID); err == nil {
+		m = fresh
+	}
+	out := messageFrom(m)
+	c.events.publish(MessageStatusChanged{out})
+	return out, fmt.Errorf("%w: %v", ErrSendFailed, cause)
+}
+
+// store stores data in account's swarm and returns the message hash.
+func (c *Client) store(ctx context.Context, account keys.ID, ns storagerpc.Namespace, data []byte, ttl time.Duration) (string, error) {
+	net, err := c.network()
+	if err != nil {
+		return "", err
+	}
+	status, body, err := net.SwarmRPC(ctx, account, func(now time.Time) (string, any, error) {
+		req := &storagerpc.Store{Auth: storagerpc.Auth{Pubkey: account}, Namespace: ns,
+			Timestamp: now.UnixMilli(), TTL: ttl.Milliseconds(), Data: data}
+		if ns.StoreNeedsAuth() {
+			storagerpc.Sign(req, c.id)
+		}
+		return storagerpc.MethodStore, req, nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if status != 200 {
+		return "", fmt.Errorf("store: node answered %d: %.200s", status, body)
+	}
+	var resp storagerpc.StoreResponse
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return "", fmt.Errorf("store: bad reply: %w", err)
+	}
+	want := storagerpc.MessageHash(account, ns, data)
+	if resp.Hash != "" && resp.Hash != want {
+		return "", fmt.Errorf("store: node reported hash %q, want %q", resp.Hash, want)
+	}
+	return want, nil
+}
+
+// kvSyncQueue holds sync copies whose store failed after the recipient's
+// copy was delivered.
+const kvSyncQueue = "pending_sync_copies"
+
+func (c *Client) queueSync(ctx context.Context, data []byte) error {
+	var q [][]byte
+	if b, err := c.db.Get(ctx, kvSyncQueue); err == nil {
+		_ = json.Unmarshal(b, &q)
+	}
+	q = append(q, data)
+	b, err := json.Marshal(q)
+	if err != nil {
+		return err
+	}
+	return c.db.Put(ctx, kvSyncQueue, b)
+}
+
+func (c *Client) flushSyncQueue(ctx context.Context) error {
+	b, err := c.db.Get(ctx, kvSyncQueue)
+	if err != nil {
+		return nil
+	}
+	var q, left [][]byte
+	if json.Unmarshal(b, &q) != nil || len(q) == 0 {
+		return nil
+	}
+	var last error
+	for _, data := range q {
+		if _, err := c.store(ctx, c.id.SessionID(), 0, data, MessageTTL); err != nil {
+			left = append(left, data)
+			last = err
+		}
+	}
+	nb, _ := json.Marshal(left)
+	if err := c.db.Put(ctx, kvSyncQueue, nb); err != nil {
+		return err
+	}
+	return last
+}

@@ -1,0 +1,101 @@
+package client
+
+import (
+	"time"
+
+	"github.com/session-go/session-go/internal/clientdb"
+)
+
+// Message is one message of a conversation.
+type Message struct {
+	// ID is the message's local id, stable on this device.
+	ID int64 `json:"id"`
+	// Conversation is the Session ID of the other party (yours, for notes to self).
+	Conversation string `json:"conversation"`
+	// From is the sender's Session ID.
+	From string `json:"from"`
+	// Outgoing is true for messages this account sent (from any of its devices).
+	Outgoing bool `json:"outgoing"`
+	// Body is the text.
+	Body string `json:"body"`
+	// SentAt is the sender's timestamp (Session's message id).
+	SentAt time.Time `json:"sent_at"`
+	// Status is sending, sent, failed or received.
+	Status string `json:"status"`
+	// Error says why a failed message failed.
+	Error string `json:"error,omitempty"`
+	// Hash is the service-node message hash, once known.
+	Hash string `json:"hash,omitempty"`
+}
+
+func messageFrom(m clientdb.Message) Message {
+	return Message{
+		ID: m.ID, Conversation: m.Conversation.String(), From: m.Sender.String(),
+		Outgoing: m.Direction == clientdb.Outgoing, Body: m.Body, SentAt: m.SentAt,
+		Status: m.Status.String(), Error: m.Error, Hash: m.Hash,
+	}
+}
+
+// Conversation is a one-to-one conversation.
+type Conversation struct {
+	// SessionID is the other party.
+	SessionID string `json:"session_id"`
+	// Name is the contact's nickname, else their display name.
+	Name string `json:"name"`
+	// Request is true while this is a message request not yet accepted.
+	Request bool `json:"request"`
+	// Unread counts incoming messages after the last read one.
+	Unread int `json:"unread"`
+	// MarkedUnread is set when the user marked the conversation unread.
+	MarkedUnread bool `json:"marked_unread,omitempty"`
+	// LastActivity is the time of the latest message.
+	LastActivity time.Time `json:"last_activity"`
+	// Preview is the start of the latest message.
+	Preview string `json:"preview"`
+}
+
+func conversationFrom(cv clientdb.Conversation) Conversation {
+	return Conversation{
+		SessionID: cv.ID.String(), Name: cv.Name, Request: cv.Request, Unread: cv.Unread,
+		MarkedUnread: cv.MarkedUnread, LastActivity: cv.LastActivity, Preview: cv.Preview,
+	}
+}
+
+// Contact is someone this account knows.
+type Contact struct {
+	SessionID string `json:"session_id"`
+	// Name is the display name they chose.
+	Name string `json:"name"`
+	// Nickname is the local name this account gave them.
+	Nickname string `json:"nickname"`
+	// Approved is true once this account accepted them (or wrote to them).
+	Approved bool `json:"approved"`
+	// ApprovedMe is true once they accepted this account.
+	ApprovedMe bool `json:"approved_me"`
+	// Blocked drops their messages.
+	Blocked bool `json:"blocked"`
+}
+
+func contactFrom(ct clientdb.Contact) Contact {
+	return Contact{SessionID: ct.ID.String(), Name: ct.Name, Nickname: ct.Nickname,
+		Approved: ct.Approved, ApprovedMe: ct.ApprovedMe, Blocked: ct.Blocked}
+}
+
+// Event is something that happened: a message arrived or changed status, or
+// a message request came in. Events are notifications; the state they talk
+// about is already in the database when they are delivered.
+type Event interface{ isEvent() }
+
+// MessageReceived reports a new message: incoming, or sent by another device
+// of this account (Outgoing set).
+type MessageReceived struct{ Message Message }
+
+// MessageStatusChanged reports a sent message becoming sent or failed.
+type MessageStatusChanged struct{ Message Message }
+
+// RequestReceived reports a first message from someone unknown.
+type RequestReceived struct{ Conversation Conversation }
+
+func (MessageReceived) isEvent()      {}
+func (MessageStatusChanged) isEvent() {}
+func (RequestReceived) isEvent()      {}
