@@ -298,3 +298,31 @@ func TestBadInputLosesNothing(t *testing.T) {
 	}
 	receiveUntil(t, alice, "the retried message", func(ms []Message) bool { return slices.Contains(bodies(ms), "kept") })
 }
+
+// TestEchoBot runs the echo bot of Example_echoBot against the devnet.
+func TestEchoBot(t *testing.T) {
+	needNet(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	bot, err := Open(ctx, Options{Home: t.TempDir(), Network: testNet.NetworkFile, CreateAccount: true, DisplayName: "Echo", PollWait: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bot.Close()
+	bot.OnMessage(func(m Message) { bot.Send(ctx, m.From, m.Body) })
+	done := make(chan error, 1)
+	go func() { done <- bot.Run(ctx) }()
+
+	alice := account(t, "Alice")
+	if _, err := alice.Send(ctx, bot.SessionID(), "ping"); err != nil {
+		t.Fatal(err)
+	}
+	got := receiveUntil(t, alice, "the echo", func(ms []Message) bool { return slices.Contains(bodies(ms), "ping") })
+	if got[0].From != bot.SessionID() {
+		t.Errorf("echo came from %s, want the bot", got[0].From)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+}

@@ -19,15 +19,17 @@ const maxPasswordInput = 4096
 
 func runAccount(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		return usagef("account: missing subcommand (inspect or new)")
+		return usagef("account: missing subcommand (inspect, new or recovery-password)")
 	}
 	switch args[0] {
 	case "inspect":
 		return accountInspect(env, args[1:])
 	case "new":
 		return accountNew(env, args[1:])
+	case "recovery-password":
+		return accountRecoveryPassword(ctx, env, args[1:])
 	}
-	return usagef("account: unknown subcommand %q (want inspect or new)", args[0])
+	return usagef("account: unknown subcommand %q (want inspect, new or recovery-password)", args[0])
 }
 
 // newFlags returns a flag set that reports errors as usage errors instead of exiting.

@@ -33,6 +33,8 @@ type Env struct {
 	Getenv func(string) string
 	// Version is printed by `session version`.
 	Version string
+
+	glob globals // leading global flags, set by Run
 }
 
 // usageError marks bad input or a bad command line: exit status 2.
@@ -54,7 +56,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"account", "account inspect | account new [--json]: recovery password tools, no files touched", runAccount},
+		{"account", "account inspect | new [--json] | recovery-password: recovery password tools", runAccount},
+		{"devnet", "run a network of service nodes on 127.0.0.1 (--nodes N, --dir DIR) until interrupted", runDevnet},
+		{"node", "", runNode},
 		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, env.Version)
 			return nil
@@ -74,7 +78,16 @@ func Run(ctx context.Context, args []string, env Env) int {
 		}
 		return ExitOK
 	}
-	for _, c := range commands() {
+	g, args, err := parseGlobals(&env, args)
+	if err != nil {
+		return report(env.Stderr, err)
+	}
+	env.glob = g
+	if len(args) == 0 {
+		printUsage(env.Stdout)
+		return ExitUsage
+	}
+	for _, c := range append(commands(), messengerCommands(g)...) {
 		if c.name == args[0] {
 			return report(env.Stderr, c.run(ctx, &env, args[1:]))
 		}
@@ -99,7 +112,12 @@ func report(stderr io.Writer, err error) int {
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: session <command> [flags] [args]")
 	fmt.Fprintln(w)
-	for _, c := range commands() {
+	for _, c := range append(commands(), messengerCommands(globals{})...) {
+		if c.summary == "" {
+			continue // hidden
+		}
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Every messaging command takes --home DIR (env SESSION_HOME), --network FILE (env SESSION_NETWORK) and --json.")
 }

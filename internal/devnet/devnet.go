@@ -44,6 +44,9 @@ type Config struct {
 	Dir string
 	// Binary is the snode executable to run.
 	Binary string
+	// PrefixArgs come before "run" on each node's command line, for a binary
+	// that embeds the node under a subcommand (session node run …).
+	PrefixArgs []string
 	// Logger receives the harness's own messages; nil discards them.
 	Logger *slog.Logger
 	// ExtraArgs are appended to every node's `snode run` command line.
@@ -139,7 +142,8 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 			env:     cfg.Env,
 			log:     log,
 		}
-		n.Args = append([]string{cfg.Binary, "run", "--data-dir", dataDir, "--listen", n.Addr, "--network", dn.DirectoryFile}, cfg.ExtraArgs...)
+		n.Args = append(append(append([]string{cfg.Binary}, cfg.PrefixArgs...), "run"), "--data-dir", dataDir, "--listen", n.Addr, "--network", dn.DirectoryFile)
+		n.Args = append(n.Args, cfg.ExtraArgs...)
 		dn.Nodes = append(dn.Nodes, n)
 		entries = append(entries, netview.Node{IP: "127.0.0.1", StoragePort: port, Ed25519: n.Ed25519, X25519: n.X25519})
 		seeds = append(seeds, netview.Seed{URL: n.URL(), Ed25519: n.Ed25519})

@@ -1,0 +1,553 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/session-go/session-go/client"
+	"github.com/session-go/session-go/internal/mnemonic"
+)
+
+// globals are the flags every messaging command takes, before or after its
+// name: --home (SESSION_HOME), --network (SESSION_NETWORK) and --json.
+type globals struct {
+	home, network string
+	json          bool
+}
+
+// defaultHome is the per-user data directory of the OS, plus "session-go".
+func defaultHome(getenv func(string) string) string {
+	var base string
+	switch runtime.GOOS {
+	case "windows":
+		base = getenv("AppData")
+	case "darwin", "ios":
+		if h, err := os.UserHomeDir(); err == nil {
+			base = filepath.Join(h, "Library", "Application Support")
+		}
+	default:
+		base = getenv("XDG_DATA_HOME")
+		if base == "" {
+			if h, err := os.UserHomeDir(); err == nil {
+				base = filepath.Join(h, ".local", "share")
+			}
+		}
+	}
+	if base == "" {
+		base = "."
+	}
+	return filepath.Join(base, "session-go")
+}
+
+// addGlobals adds --home, --network and --json to fs, defaulting to g.
+func addGlobals(fs *flag.FlagSet, g *globals) {
+	fs.StringVar(&g.home, "home", g.home, "account directory (env SESSION_HOME)")
+	fs.StringVar(&g.network, "network", g.network, "network file, e.g. a devnet's network.json (env SESSION_NETWORK)")
+	fs.BoolVar(&g.json, "json", g.json, "print JSON")
+}
+
+// parseGlobals takes leading global flags off args.
+func parseGlobals(env *Env, args []string) (globals, []string, error) {
+	g := globals{home: env.Getenv("SESSION_HOME"), network: env.Getenv("SESSION_NETWORK")}
+	if g.home == "" {
+		g.home = defaultHome(env.Getenv)
+	}
+	fs := newFlags("session")
+	addGlobals(fs, &g)
+	if err := fs.Parse(args); err != nil {
+		return g, nil, usagef("%v", err)
+	}
+	return g, fs.Args(), nil
+}
+
+// messengerCommand wraps a command that needs the account: it parses the
+// command's flags (with the globals), opens the client and runs body.
+type messengerCommand struct {
+	name, summary, usage string
+	minArgs, maxArgs     int // maxArgs < 0: any
+	flags                func(fs *flag.FlagSet)
+	body                 func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error
+	// noAccount commands (init, restore) open the home themselves.
+	noAccount func(ctx context.Context, env *Env, g globals, args []string) error
+}
+
+func (mc messengerCommand) run(g globals) func(ctx context.Context, env *Env, args []string) error {
+	return func(ctx context.Context, env *Env, args []string) error {
+		fs := newFlags(mc.name)
+		addGlobals(fs, &g)
+		if mc.flags != nil {
+			mc.flags(fs)
+		}
+		rest, err := parseInterspersed(fs, args)
+		if err != nil {
+			return usagef("%s: %v (usage: session %s %s)", mc.name, err, mc.name, mc.usage)
+		}
+		if len(rest) < mc.minArgs || mc.maxArgs >= 0 && len(rest) > mc.maxArgs {
+			return usagef("usage: session %s %s", mc.name, mc.usage)
+		}
+		if mc.noAccount != nil {
+			return mc.noAccount(ctx, env, g, rest)
+		}
+		c, err := openClient(ctx, env, g, false, "")
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return mc.body(ctx, env, g, c, rest)
+	}
+}
+
+func clientOptions(env *Env, g globals) client.Options {
+	opts := client.Options{Home: g.home, Network: g.network}
+	if p := env.Getenv("SESSION_PASSPHRASE"); p != "" {
+		opts.Passphrase = []byte(p)
+	}
+	return opts
+}
+
+func openClient(ctx context.Context, env *Env, g globals, _ bool, _ string) (*client.Client, error) {
+	c, err := client.Open(ctx, clientOptions(env, g))
+	if errors.Is(err, client.ErrNoAccount) {
+		return nil, usagef("no account in %s: create one with `session init` or `session restore`", g.home)
+	}
+	return c, err
+}
+
+// classify turns client errors about the user's input into usage errors
+// (exit 2); everything else stays a failure (exit 1).
+func classify(err error) error {
+	for _, e := range []error{client.ErrUnknownContact, client.ErrAmbiguousContact, client.ErrInvalidRecipient,
+		client.ErrMessageTooLong, client.ErrEmptyMessage, client.ErrNotFound, client.ErrAccountExists, client.ErrNoNetwork} {
+		if errors.Is(err, e) {
+			return usagef("%v", err)
+		}
+	}
+	return err
+}
+
+func messengerCommands(g globals) []command {
+	var cmds []command
+	for _, mc := range []messengerCommand{
+		{name: "init", summary: "create an account and show its Session ID and recovery password", usage: "[--name NAME]", maxArgs: 0,
+			flags: nil, noAccount: nil},
+		{name: "restore", summary: "restore an account from its recovery password (read on stdin)", usage: "[--name NAME]", maxArgs: 0},
+		{name: "whoami", summary: "show your Session ID (--qr: as a QR code)", usage: "[--qr]", maxArgs: 0},
+		{name: "send", summary: "send a message to a Session ID or contact name", usage: "<id|name> <text…> (text \"-\" reads stdin)", minArgs: 2, maxArgs: -1, body: cmdSend},
+		{name: "receive", summary: "fetch new messages once and print them", usage: "", maxArgs: 0, body: cmdReceive},
+		{name: "watch", summary: "print messages and events as they arrive, until interrupted", usage: "", maxArgs: 0, body: cmdWatch},
+		{name: "inbox", summary: "list conversations", usage: "", maxArgs: 0, body: cmdInbox},
+		{name: "read", summary: "show a conversation and mark it read", usage: "<id|name> [--limit N]", minArgs: 1, maxArgs: 1},
+		{name: "requests", summary: "list message requests", usage: "", maxArgs: 0, body: cmdRequests},
+		{name: "accept", summary: "accept a message request", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("accepted", (*client.Client).Accept)},
+		{name: "decline", summary: "delete a message request", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("declined", (*client.Client).Decline)},
+		{name: "block", summary: "drop every later message from someone", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("blocked", (*client.Client).Block)},
+		{name: "unblock", summary: "let someone's messages through again", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("unblocked", (*client.Client).Unblock)},
+		{name: "contacts", summary: "list contacts", usage: "", maxArgs: 0, body: cmdContacts},
+		{name: "name", summary: "give a contact a nickname (\"\" removes it)", usage: "<id|name> <nickname>", minArgs: 2, maxArgs: 2, body: cmdName},
+		{name: "retry", summary: "send failed messages again (all, or one by id)", usage: "[message-id]", maxArgs: 1, body: cmdRetry},
+	} {
+		mc := mc
+		switch mc.name {
+		case "init":
+			var name string
+			mc.flags = func(fs *flag.FlagSet) { fs.StringVar(&name, "name", "", "display name") }
+			mc.noAccount = func(ctx context.Context, env *Env, g globals, _ []string) error { return cmdInit(ctx, env, g, name) }
+		case "restore":
+			var name string
+			mc.flags = func(fs *flag.FlagSet) { fs.StringVar(&name, "name", "", "display name") }
+			mc.noAccount = func(ctx context.Context, env *Env, g globals, _ []string) error { return cmdRestore(ctx, env, g, name) }
+		case "whoami":
+			var qr bool
+			mc.flags = func(fs *flag.FlagSet) { fs.BoolVar(&qr, "qr", false, "show a QR code") }
+			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
+				return cmdWhoami(env, g, c, qr)
+			}
+		case "read":
+			limit := 50
+			mc.flags = func(fs *flag.FlagSet) { fs.IntVar(&limit, "limit", 50, "how many of the latest messages") }
+			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+				return cmdRead(ctx, env, g, c, args[0], limit)
+			}
+		}
+		cmds = append(cmds, command{name: mc.name, summary: mc.summary, run: mc.run(g)})
+	}
+	return cmds
+}
+
+func cmdInit(ctx context.Context, env *Env, g globals, name string) error {
+	c, words, err := client.Create(ctx, clientOptions(env, g), name)
+	if err != nil {
+		if errors.Is(err, client.ErrAccountExists) {
+			return usagef("init: %s already holds an account (see `session whoami`)", g.home)
+		}
+		return fmt.Errorf("init: %w", err)
+	}
+	defer c.Close()
+	if g.json {
+		return writeJSON(env.Stdout, newAccount{SessionID: c.SessionID(), RecoveryPassword: words})
+	}
+	fmt.Fprintf(env.Stdout, "Session ID:        %s\nRecovery password: %s\n", c.SessionID(), words)
+	fmt.Fprintln(env.Stdout, "Share your Session ID with people you want to talk to. Keep the recovery password secret:")
+	fmt.Fprintln(env.Stdout, "it restores this account on another device (session restore).")
+	return nil
+}
+
+func cmdRestore(ctx context.Context, env *Env, g globals, name string) error {
+	seed, err := readRecoveryPassword(env.Stdin)
+	if err != nil {
+		return err
+	}
+	words, err := mnemonic.Encode(seed)
+	if err != nil {
+		return err
+	}
+	c, err := client.Restore(ctx, clientOptions(env, g), words, name)
+	if err != nil {
+		if errors.Is(err, client.ErrAccountExists) {
+			return usagef("restore: %s already holds an account", g.home)
+		}
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer c.Close()
+	if g.json {
+		return writeJSON(env.Stdout, map[string]string{"session_id": c.SessionID()})
+	}
+	fmt.Fprintf(env.Stdout, "Restored %s\n", c.SessionID())
+	return nil
+}
+
+func cmdWhoami(env *Env, g globals, c *client.Client, qr bool) error {
+	if g.json {
+		return writeJSON(env.Stdout, map[string]string{"session_id": c.SessionID(), "display_name": c.DisplayName()})
+	}
+	fmt.Fprintln(env.Stdout, c.SessionID())
+	if qr {
+		q, err := qrcode.New(c.SessionID(), qrcode.Medium)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(env.Stdout, q.ToSmallString(false))
+	}
+	return nil
+}
+
+func accountRecoveryPassword(ctx context.Context, env *Env, args []string) error {
+	g := env.glob
+	fs := newFlags("account recovery-password")
+	addGlobals(fs, &g)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	c, err := openClient(ctx, env, g, false, "")
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	words, err := c.RecoveryPassword()
+	if err != nil {
+		return err
+	}
+	if g.json {
+		return writeJSON(env.Stdout, map[string]string{"recovery_password": words})
+	}
+	fmt.Fprintln(env.Stdout, words)
+	return nil
+}
+
+func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+	text := strings.Join(args[1:], " ")
+	if text == "-" {
+		b, err := io.ReadAll(io.LimitReader(env.Stdin, client.MaxMessageBytes+1))
+		if err != nil {
+			return err
+		}
+		text = strings.TrimRight(string(b), "\n")
+	}
+	m, err := c.Send(ctx, args[0], text)
+	if err != nil {
+		if errors.Is(err, client.ErrSendFailed) {
+			return fmt.Errorf("send: %v (message %d kept; `session retry %d` sends it again)", err, m.ID, m.ID)
+		}
+		return classify(fmt.Errorf("send: %w", err))
+	}
+	if g.json {
+		return writeJSON(env.Stdout, m)
+	}
+	fmt.Fprintf(env.Stdout, "sent (message %d)\n", m.ID)
+	return nil
+}
+
+func printMessages(env *Env, g globals, c *client.Client, ms []client.Message) error {
+	if g.json {
+		if ms == nil {
+			ms = []client.Message{}
+		}
+		return writeJSON(env.Stdout, ms)
+	}
+	names := contactNames(context.Background(), c)
+	for _, m := range ms {
+		printMessage(env.Stdout, m, names)
+	}
+	return nil
+}
+
+// contactNames maps Session IDs to the names to show for them.
+func contactNames(ctx context.Context, c *client.Client) map[string]string {
+	names := map[string]string{}
+	if cts, err := c.Contacts(ctx); err == nil {
+		for _, ct := range cts {
+			if n := ct.Nickname; n != "" {
+				names[ct.SessionID] = n
+			} else if ct.Name != "" {
+				names[ct.SessionID] = ct.Name
+			}
+		}
+	}
+	return names
+}
+
+func printMessage(w io.Writer, m client.Message, names map[string]string) {
+	name := func(id string) string {
+		if n, ok := names[id]; ok {
+			return n + " (" + id[:10] + "…)"
+		}
+		return id
+	}
+	who := name(m.From)
+	if m.Outgoing {
+		who = "me → " + name(m.Conversation)
+	}
+	status := ""
+	if m.Outgoing && m.Status != "sent" {
+		status = " [" + m.Status + "]"
+	}
+	fmt.Fprintf(w, "%s %s%s: %s\n", m.SentAt.Local().Format("2006-01-02 15:04:05"), who, status, m.Body)
+}
+
+func cmdReceive(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
+	ms, err := c.Receive(ctx)
+	if err != nil {
+		return fmt.Errorf("receive: %w", err)
+	}
+	return printMessages(env, g, c, ms)
+}
+
+func cmdWatch(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
+	events := c.Subscribe(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- c.Run(ctx) }()
+	out := bufio.NewWriter(env.Stdout)
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return <-errc
+			}
+			writeEvent(out, g, ev, contactNames(ctx, c))
+			out.Flush()
+		case err := <-errc:
+			return err
+		}
+	}
+}
+
+func writeEvent(w io.Writer, g globals, ev client.Event, names map[string]string) {
+	type wire struct {
+		Type         string               `json:"type"`
+		Message      *client.Message      `json:"message,omitempty"`
+		Conversation *client.Conversation `json:"conversation,omitempty"`
+	}
+	var e wire
+	switch ev := ev.(type) {
+	case client.MessageReceived:
+		e = wire{Type: "message", Message: &ev.Message}
+	case client.MessageStatusChanged:
+		e = wire{Type: "status", Message: &ev.Message}
+	case client.RequestReceived:
+		e = wire{Type: "request", Conversation: &ev.Conversation}
+	default:
+		return
+	}
+	if g.json {
+		writeJSON(w, e)
+		return
+	}
+	switch {
+	case e.Type == "message":
+		printMessage(w, *e.Message, names)
+	case e.Type == "status":
+		fmt.Fprintf(w, "message %d is %s\n", e.Message.ID, e.Message.Status)
+	case e.Type == "request":
+		fmt.Fprintf(w, "message request from %s %s (session accept / decline / block)\n", e.Conversation.SessionID, e.Conversation.Name)
+	}
+}
+
+func printConversations(env *Env, g globals, cvs []client.Conversation) error {
+	if g.json {
+		if cvs == nil {
+			cvs = []client.Conversation{}
+		}
+		return writeJSON(env.Stdout, cvs)
+	}
+	for _, cv := range cvs {
+		name := cv.Name
+		if name == "" {
+			name = "-"
+		}
+		fmt.Fprintf(env.Stdout, "%s  %-20s  %3d unread  %s\n", cv.SessionID, name, cv.Unread, cv.Preview)
+	}
+	return nil
+}
+
+func cmdInbox(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
+	cvs, err := c.Inbox(ctx)
+	if err != nil {
+		return err
+	}
+	return printConversations(env, g, cvs)
+}
+
+func cmdRequests(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
+	cvs, err := c.Requests(ctx)
+	if err != nil {
+		return err
+	}
+	return printConversations(env, g, cvs)
+}
+
+func cmdRead(ctx context.Context, env *Env, g globals, c *client.Client, who string, limit int) error {
+	if limit <= 0 || limit > 10000 {
+		return usagef("read: --limit must be between 1 and 10000")
+	}
+	ms, err := c.Messages(ctx, who, limit)
+	if err != nil {
+		return classify(fmt.Errorf("read: %w", err))
+	}
+	if len(ms) > 0 {
+		if err := c.MarkRead(ctx, who); err != nil {
+			return classify(err)
+		}
+	}
+	return printMessages(env, g, c, ms)
+}
+
+func contactAction(done string, f func(*client.Client, context.Context, string) error) func(context.Context, *Env, globals, *client.Client, []string) error {
+	return func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+		id, err := c.Resolve(ctx, args[0])
+		if err != nil {
+			return classify(err)
+		}
+		if err := f(c, ctx, id); err != nil {
+			return classify(err)
+		}
+		if g.json {
+			return writeJSON(env.Stdout, map[string]string{"session_id": id, "result": done})
+		}
+		fmt.Fprintf(env.Stdout, "%s %s\n", done, id)
+		return nil
+	}
+}
+
+func cmdContacts(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
+	cts, err := c.Contacts(ctx)
+	if err != nil {
+		return err
+	}
+	if g.json {
+		if cts == nil {
+			cts = []client.Contact{}
+		}
+		return writeJSON(env.Stdout, cts)
+	}
+	for _, ct := range cts {
+		var flags []string
+		if ct.Approved {
+			flags = append(flags, "approved")
+		}
+		if ct.Blocked {
+			flags = append(flags, "blocked")
+		}
+		if !ct.Approved && !ct.Blocked {
+			flags = append(flags, "request")
+		}
+		fmt.Fprintf(env.Stdout, "%s  %-20s  %-20s  %s\n", ct.SessionID, orDash(ct.Name), orDash(ct.Nickname), strings.Join(flags, ","))
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func cmdName(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+	if err := c.SetNickname(ctx, args[0], args[1]); err != nil {
+		return classify(fmt.Errorf("name: %w", err))
+	}
+	if g.json {
+		id, _ := c.Resolve(ctx, args[1])
+		return writeJSON(env.Stdout, map[string]string{"session_id": id, "nickname": args[1]})
+	}
+	fmt.Fprintf(env.Stdout, "named %s\n", args[1])
+	return nil
+}
+
+func cmdRetry(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+	if len(args) == 1 {
+		id, err := strconv.ParseInt(args[0], 10, 64)
+		if err != nil {
+			return usagef("retry: %q is not a message id", args[0])
+		}
+		m, err := c.Retry(ctx, id)
+		if err != nil {
+			return classify(fmt.Errorf("retry: %w", err))
+		}
+		if g.json {
+			return writeJSON(env.Stdout, m)
+		}
+		fmt.Fprintf(env.Stdout, "message %d is %s\n", m.ID, m.Status)
+		return nil
+	}
+	if err := c.RetryPending(ctx, 1<<30); err != nil {
+		return fmt.Errorf("retry: %w", err)
+	}
+	if !g.json {
+		fmt.Fprintln(env.Stdout, "retried every unsent message")
+		return nil
+	}
+	return writeJSON(env.Stdout, map[string]string{"result": "retried"})
+}
+
+// parseInterspersed parses flags wherever they appear among the arguments
+// (session send ID hello --json), until a "--", after which everything is an
+// argument.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

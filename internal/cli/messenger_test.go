@@ -1,0 +1,258 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/session-go/session-go/internal/devnet"
+)
+
+// testNet is a devnet of real snode processes for the messaging commands.
+var testNet *devnet.Net
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		os.Exit(m.Run())
+	}
+	dir, err := os.MkdirTemp("", "cli-devnet-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ctx := context.Background()
+	bin, err := devnet.BuildSnode(ctx, dir)
+	if err == nil {
+		testNet, err = devnet.Start(ctx, devnet.Config{Nodes: 12, Dir: filepath.Join(dir, "net"), Binary: bin})
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	testNet.Stop()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// user runs CLI commands for one home.
+type user struct {
+	t    *testing.T
+	home string
+	net  string
+}
+
+func newUser(t *testing.T) *user {
+	if testNet == nil {
+		t.Skip("needs a devnet (skipped with -short)")
+	}
+	return &user{t: t, home: t.TempDir(), net: testNet.NetworkFile}
+}
+
+// run runs one command and fails the test unless it exits with want.
+func (u *user) run(want int, stdin string, args ...string) string {
+	u.t.Helper()
+	var out, errOut strings.Builder
+	code := Run(u.t.Context(), append([]string{"--home", u.home}, args...), Env{
+		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut, Version: "test",
+		Getenv: func(k string) string {
+			if k == "SESSION_NETWORK" {
+				return u.net
+			}
+			return ""
+		},
+	})
+	if code != want {
+		u.t.Fatalf("session %s: exit %d (want %d), stderr %q, stdout %q", strings.Join(args, " "), code, want, errOut.String(), out.String())
+	}
+	if code != 0 && strings.Count(errOut.String(), "\n") != 1 {
+		u.t.Fatalf("session %s: stderr %q is not one line", strings.Join(args, " "), errOut.String())
+	}
+	return out.String()
+}
+
+func (u *user) json(v any, args ...string) {
+	u.t.Helper()
+	out := u.run(0, "", append(args, "--json")...)
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		u.t.Fatalf("session %s --json: %q: %v", strings.Join(args, " "), out, err)
+	}
+}
+
+type jsonMessage struct {
+	ID       int64  `json:"id"`
+	From     string `json:"from"`
+	Body     string `json:"body"`
+	Outgoing bool   `json:"outgoing"`
+	Status   string `json:"status"`
+}
+
+type jsonConversation struct {
+	SessionID string `json:"session_id"`
+	Name      string `json:"name"`
+	Unread    int    `json:"unread"`
+	Request   bool   `json:"request"`
+}
+
+type jsonContact struct {
+	SessionID string `json:"session_id"`
+	Name      string `json:"name"`
+	Nickname  string `json:"nickname"`
+	Approved  bool   `json:"approved"`
+	Blocked   bool   `json:"blocked"`
+}
+
+// receiveAll runs `receive --json` until it returns n messages in total.
+func (u *user) receiveAll(n int) []jsonMessage {
+	u.t.Helper()
+	var all []jsonMessage
+	for range 100 {
+		var ms []jsonMessage
+		u.json(&ms, "receive")
+		all = append(all, ms...)
+		if len(all) >= n {
+			return all
+		}
+	}
+	u.t.Fatalf("received %d messages, want %d", len(all), n)
+	return nil
+}
+
+func TestChatThroughTheCLI(t *testing.T) {
+	alice, bob, carol := newUser(t), newUser(t), newUser(t)
+	var acct struct {
+		SessionID        string `json:"session_id"`
+		RecoveryPassword string `json:"recovery_password"`
+	}
+	alice.json(&acct, "init", "--name", "Alice")
+	aliceID, aliceWords := acct.SessionID, acct.RecoveryPassword
+	if !strings.HasPrefix(aliceID, "05") || len(strings.Fields(aliceWords)) != 13 {
+		t.Fatalf("init --json: %+v", acct)
+	}
+	bob.run(0, "", "init", "--name", "Bob")
+	carol.run(0, "", "init", "--name", "Carol")
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	bob.json(&who, "whoami")
+	bobID := who.SessionID
+	carol.json(&who, "whoami")
+	carolID := who.SessionID
+	alice.run(2, "", "init") // a home holds one account
+
+	var sent jsonMessage
+	alice.json(&sent, "send", bobID, "hello", "Bob")
+	if sent.Status != "sent" || sent.Body != "hello Bob" {
+		t.Fatalf("send --json: %+v", sent)
+	}
+	got := bob.receiveAll(1)
+	if got[0].From != aliceID || got[0].Body != "hello Bob" {
+		t.Fatalf("Bob received %+v", got)
+	}
+	var reqs []jsonConversation
+	bob.json(&reqs, "requests")
+	if len(reqs) != 1 || reqs[0].SessionID != aliceID || reqs[0].Name != "Alice" {
+		t.Fatalf("requests: %+v", reqs)
+	}
+	bob.run(0, "", "accept", aliceID)
+	bob.run(0, "", "send", "Alice", "hi Alice")
+	alice.receiveAll(1)
+	var inbox []jsonConversation
+	alice.json(&inbox, "inbox")
+	if len(inbox) != 1 || inbox[0].SessionID != bobID || inbox[0].Unread != 1 {
+		t.Fatalf("Alice's inbox: %+v", inbox)
+	}
+	var conv []jsonMessage
+	alice.json(&conv, "read", "Bob")
+	if len(conv) != 2 || conv[0].Body != "hello Bob" || !conv[0].Outgoing || conv[1].Body != "hi Alice" {
+		t.Fatalf("read: %+v", conv)
+	}
+	alice.json(&inbox, "inbox")
+	if inbox[0].Unread != 0 {
+		t.Errorf("unread after read: %d", inbox[0].Unread)
+	}
+
+	// Nicknames, and sending by nickname.
+	alice.run(0, "", "name", bobID, "Bobby")
+	var cts []jsonContact
+	alice.json(&cts, "contacts")
+	if len(cts) != 1 || cts[0].Nickname != "Bobby" || cts[0].Name != "Bob" || !cts[0].Approved || cts[0].Blocked {
+		t.Fatalf("contacts: %+v", cts)
+	}
+	alice.run(0, "", "send", "bobby", "by nickname")
+	bob.receiveAll(1)
+
+	// Decline: Carol's request disappears; block: her later messages are dropped.
+	carol.run(0, "", "send", bobID, "buy my stuff")
+	bob.receiveAll(1)
+	bob.run(0, "", "decline", carolID)
+	bob.json(&reqs, "requests")
+	if len(reqs) != 0 {
+		t.Fatalf("requests after decline: %+v", reqs)
+	}
+	bob.run(0, "", "block", carolID)
+	carol.run(0, "", "send", bobID, "again")
+	alice.run(0, "", "send", bobID, "marker")
+	for _, m := range bob.receiveAll(1) {
+		if m.From == carolID {
+			t.Fatalf("a blocked sender's message came through: %+v", m)
+		}
+	}
+	bob.json(&cts, "contacts")
+	for _, c := range cts {
+		if c.SessionID == carolID && !c.Blocked {
+			t.Errorf("Carol not shown as blocked: %+v", c)
+		}
+	}
+
+	// The recovery password restores the same account elsewhere.
+	var rp struct {
+		RecoveryPassword string `json:"recovery_password"`
+	}
+	alice.json(&rp, "account", "recovery-password")
+	if rp.RecoveryPassword != aliceWords {
+		t.Fatalf("recovery-password gave %q, init gave %q", rp.RecoveryPassword, aliceWords)
+	}
+	alice2 := newUser(t)
+	out := alice2.run(0, rp.RecoveryPassword, "restore", "--json")
+	if !strings.Contains(out, aliceID) {
+		t.Fatalf("restore: %q", out)
+	}
+}
+
+func TestCLIErrors(t *testing.T) {
+	u := newUser(t)
+	u.run(2, "", "send", "05abc", "x") // no account yet
+	u.run(0, "", "init")
+	u.run(2, "", "send", "05"+strings.Repeat("zz", 32), "x")
+	u.run(2, "", "send", "nobody", "x")
+	u.run(2, "", "send", "05"+strings.Repeat("ab", 32))
+	u.run(2, "", "accept", "nobody")
+	u.run(2, "", "read", "nobody")
+	u.run(2, "", "retry", "x")
+	u.run(2, "zzz zzz", "restore")
+
+	// Unreachable network: one line, exit 1, and the message is kept.
+	dead := filepath.Join(t.TempDir(), "dead.json")
+	os.WriteFile(dead, []byte(`{"seeds":[{"url":"https://127.0.0.1:1","pubkey_ed25519":"`+testNet.Nodes[0].Ed25519+`"}]}`), 0o600)
+	off := &user{t: t, home: t.TempDir(), net: dead}
+	off.run(0, "", "init")
+	var bob struct {
+		SessionID string `json:"session_id"`
+	}
+	u.json(&bob, "whoami")
+	off.run(1, "", "send", bob.SessionID, "kept for later")
+	off.net = testNet.NetworkFile
+	off.run(0, "", "--network", testNet.NetworkFile, "retry")
+	got := u.receiveAll(1)
+	if got[0].Body != "kept for later" {
+		t.Fatalf("retried message: %+v", got)
+	}
+}
