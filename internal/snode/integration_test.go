@@ -437,7 +437,7 @@ func TestMalformedRequestsNeverBreakANode(t *testing.T) {
 			[]byte(`{"method":"batch","params":{"requests":[{"method":"batch","params":{"requests":[]}}]}}`),
 			bytes.Repeat([]byte("["), 100000), junk,
 		},
-		"/onion_req/v2": {nil, []byte{1, 0, 0, 0}, []byte{0xff, 0xff, 0xff, 0xff, 1, 2}, append([]byte{4, 0, 0, 0, 1, 2, 3, 4}, []byte(`{"ephemeral_key":"00","enc_type":"xchacha20"}`)...), junk},
+		"/onion_req/v2":  {nil, []byte{1, 0, 0, 0}, []byte{0xff, 0xff, 0xff, 0xff, 1, 2}, append([]byte{4, 0, 0, 0, 1, 2, 3, 4}, []byte(`{"ephemeral_key":"00","enc_type":"xchacha20"}`)...), junk},
 		"/json_rpc":      {nil, []byte(`{"method":"get_n_service_nodes","params":5}`), junk, []byte(`{"method":"drop_tables"}`)},
 		"/swarm/v1/sync": {nil, []byte(`{"after":0}`)},
 	}
