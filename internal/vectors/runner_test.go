@@ -22,7 +22,7 @@ func checkers() map[string]checker {
 		"upstream/keys.json":               checkKeysUpstream,
 		"upstream/encrypt.json":            checkEncryptUpstream,
 		"upstream/blinding.json":           checkBlindingUpstream,
-		"upstream/config.json":             nil,
+		"upstream/config.json":             checkConfigUpstream,
 		"upstream/attachments.json":        nil,
 		"upstream/onion.json":              checkOnionUpstream,
 		"upstream/swarm.json":              checkSwarmUpstream,
@@ -30,7 +30,7 @@ func checkers() map[string]checker {
 		"oracle/keys.json":                 checkKeysOracle,
 		"oracle/encrypt.json":              checkEncryptOracle,
 		"oracle/blinding.json":             checkBlindingOracle,
-		"oracle/config.json":               nil,
+		"oracle/config.json":               checkConfigOracle,
 		"oracle/onion.json":                checkOnionOracle,
 	}
 }
