@@ -102,6 +102,9 @@ type Client struct {
 	events *broker
 
 	sendMu sync.Mutex // serialises deliveries of one message id at a time
+
+	cfg    *configs   // the account's config objects (multi-device state)
+	pushMu sync.Mutex // serialises config pushes
 }
 
 const (
@@ -250,7 +253,27 @@ func newClient(ctx context.Context, db *clientdb.DB, opts Options, acct clientdb
 	} else if b, err := db.Get(ctx, kvNet); err == nil {
 		opts.Network = string(b)
 	}
-	return &Client{opts: opts, log: opts.Logger, db: db, id: id, name: acct.DisplayName, events: newBroker()}, nil
+	cfg, err := loadConfigs(ctx, db, id)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	c := &Client{opts: opts, log: opts.Logger, db: db, id: id, name: acct.DisplayName, events: newBroker(), cfg: cfg}
+	if acct.DisplayName != "" && cfg.profile.Name() == "" && cfg.profile.Seqno() == 0 {
+		// A new account: publish its name for its other devices. (A restored
+		// one learns its name from the swarm on its first poll.)
+		cfg.mu.Lock()
+		err = cfg.profile.SetName(acct.DisplayName)
+		if err == nil {
+			err = c.saveDumps(ctx)
+		}
+		cfg.mu.Unlock()
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // Close closes the database and the network connections.
@@ -279,7 +302,7 @@ func (c *Client) SetDisplayName(ctx context.Context, name string) error {
 		return err
 	}
 	c.name = name
-	return nil
+	return c.editConfig(ctx, func(cs *configs) error { return cs.profile.SetName(name) })
 }
 
 // RecoveryPassword returns the account's 13-word recovery password. It is

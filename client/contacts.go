@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/config"
 	"github.com/session-go/session-go/internal/gen/signalpb"
 	"github.com/session-go/session-go/internal/keys"
 )
@@ -61,11 +62,28 @@ func (c *Client) MarkRead(ctx context.Context, who string) error {
 	if err != nil {
 		return err
 	}
-	err = c.db.MarkRead(ctx, id, time.Now().Add(time.Minute))
-	if errors.Is(err, clientdb.ErrNotFound) {
+	latest, err := c.db.Messages(ctx, id, 1, clientdb.MessagePos{})
+	if err != nil {
+		return err
+	}
+	if len(latest) == 0 {
 		return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
 	}
-	return err
+	upTo := latest[0].SentAt
+	if err := c.db.MarkRead(ctx, id, upTo); err != nil {
+		if errors.Is(err, clientdb.ErrNotFound) {
+			return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
+		}
+		return err
+	}
+	return c.editConfig(ctx, func(cs *configs) error {
+		cv := cs.convos.GetOrConstruct1to1(id)
+		if ms := upTo.UnixMilli(); ms > cv.LastRead {
+			cv.LastRead = ms
+		}
+		cv.Unread = false
+		return cs.convos.Set1to1(cv)
+	})
 }
 
 // Accept accepts a message request: the sender becomes an approved contact
@@ -80,6 +98,9 @@ func (c *Client) Accept(ctx context.Context, who string) error {
 		if errors.Is(err, clientdb.ErrNotFound) {
 			return fmt.Errorf("no message request from %s: %w", id, ErrNotFound)
 		}
+		return err
+	}
+	if err := c.contactEdit(ctx, id, func(ct *config.Contact) { ct.Approved = true; ct.ApprovedMe = true }); err != nil {
 		return err
 	}
 	return c.sendControl(ctx, id, &signalpb.Content{MessageRequestResponse: &signalpb.MessageRequestResponse{
@@ -116,8 +137,15 @@ func (c *Client) Decline(ctx context.Context, who string) error {
 		return fmt.Errorf("no message request from %s: %w", id, ErrNotFound)
 	case errors.Is(err, clientdb.ErrNotRequest):
 		return fmt.Errorf("%s is a contact, not a message request", id)
+	case err != nil:
+		return err
 	}
-	return err
+	return c.editConfig(ctx, func(cs *configs) error {
+		if ct, ok := cs.contacts.Get(id); ok && !ct.Approved && !ct.Blocked {
+			cs.contacts.Erase(id)
+		}
+		return nil
+	})
 }
 
 // Block drops every later message from who (and removes a pending request).
@@ -130,9 +158,11 @@ func (c *Client) Block(ctx context.Context, who string) error {
 		return err
 	}
 	if cv, err := c.db.Conversation(ctx, id); err == nil && cv.Request {
-		return c.db.DeleteConversation(ctx, id)
+		if err := c.db.DeleteConversation(ctx, id); err != nil {
+			return err
+		}
 	}
-	return nil
+	return c.contactEdit(ctx, id, func(ct *config.Contact) { ct.Blocked = true })
 }
 
 // Unblock lets who's messages through again.
@@ -141,7 +171,10 @@ func (c *Client) Unblock(ctx context.Context, who string) error {
 	if err != nil {
 		return err
 	}
-	return c.db.SetBlocked(ctx, id, false)
+	if err := c.db.SetBlocked(ctx, id, false); err != nil {
+		return err
+	}
+	return c.contactEdit(ctx, id, func(ct *config.Contact) { ct.Blocked = false })
 }
 
 // Contacts returns every known contact (approved, blocked and requesters).
@@ -166,5 +199,8 @@ func (c *Client) SetNickname(ctx context.Context, who, nickname string) error {
 	if err != nil {
 		return err
 	}
-	return c.db.SetNickname(ctx, id, nickname)
+	if err := c.db.SetNickname(ctx, id, nickname); err != nil {
+		return err
+	}
+	return c.contactEdit(ctx, id, func(ct *config.Contact) { ct.Nickname = nickname })
 }

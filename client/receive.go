@@ -7,27 +7,29 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/config"
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/onionreq"
 	"github.com/session-go/session-go/internal/protocol"
 	"github.com/session-go/session-go/internal/storagerpc"
 )
 
-// retrieveLongPoll is a retrieve carrying session-go's long-poll extension:
-// a node that knows "long_poll_ms" holds the request until a message
-// arrives or the time is up; any other node ignores the field and answers
-// at once.
-type retrieveLongPoll struct {
-	*storagerpc.Retrieve
+// withLongPoll adds session-go's long-poll extension to a retrieve or a
+// batch of retrieves: a node that knows "long_poll_ms" holds the request
+// until a message arrives or the time is up; any other node ignores the
+// field and answers at once.
+type withLongPoll struct {
+	req    storagerpc.Request
 	waitMS int64
 }
 
-func (r retrieveLongPoll) MarshalJSON() ([]byte, error) {
-	b, err := r.Retrieve.MarshalJSON()
+func (r withLongPoll) MarshalJSON() ([]byte, error) {
+	b, err := r.req.MarshalJSON()
 	if err != nil || r.waitMS <= 0 {
 		return b, err
 	}
@@ -40,33 +42,44 @@ func (r retrieveLongPoll) MarshalJSON() ([]byte, error) {
 
 // Receive fetches what is new in the account's swarm once, processes it and
 // returns the new messages (incoming ones and ones sent from this
-// account's other devices), oldest first.
+// account's other devices), oldest first. Config messages from the
+// account's other devices are merged on the way.
 func (c *Client) Receive(ctx context.Context) ([]Message, error) {
 	return c.receive(ctx, 0)
 }
 
-// receive polls namespace 0, waiting up to wait at the node for something new.
+// polledNamespaces are retrieved together in one batch: the config
+// namespaces first, so that contacts are known before their messages.
+var polledNamespaces = append(slices.Clone(configNamespaces), storagerpc.NamespaceDefault)
+
+// receive polls the account's namespaces, waiting up to wait at the node
+// for something new.
 func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, error) {
 	net, err := c.network()
 	if err != nil {
 		return nil, err
 	}
-	const ns = storagerpc.NamespaceDefault
-	cursorKey := strconv.Itoa(int(ns))
 	var out []Message
+	var errs []error
 	for {
-		last, err := c.db.Cursor(ctx, cursorKey)
-		if err != nil {
-			return out, err
+		cursors := make([]string, len(polledNamespaces))
+		for i, ns := range polledNamespaces {
+			if cursors[i], err = c.db.Cursor(ctx, strconv.Itoa(int(ns))); err != nil {
+				return out, err
+			}
 		}
 		rctx := ctx
 		if wait > 0 {
 			rctx = onionreq.WithRequestTimeout(ctx, wait+8*time.Second)
 		}
 		status, body, err := net.SwarmRPC(rctx, c.id.SessionID(), func(now time.Time) (string, any, error) {
-			r := &storagerpc.Retrieve{Namespace: ns, LastHash: last, Timestamp: now.UnixMilli()}
-			storagerpc.Sign(r, c.id)
-			return storagerpc.MethodRetrieve, retrieveLongPoll{r, wait.Milliseconds()}, nil
+			b := &storagerpc.Batch{}
+			for i, ns := range polledNamespaces {
+				r := &storagerpc.Retrieve{Namespace: ns, LastHash: cursors[i], Timestamp: now.UnixMilli()}
+				storagerpc.Sign(r, c.id)
+				b.Requests = append(b.Requests, r)
+			}
+			return storagerpc.MethodBatch, withLongPoll{b, wait.Milliseconds()}, nil
 		})
 		if err != nil {
 			return out, err
@@ -74,25 +87,48 @@ func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, er
 		if status != 200 {
 			return out, fmt.Errorf("retrieve: node answered %d: %.200s", status, body)
 		}
-		var resp storagerpc.RetrieveResponse
-		if err := json.Unmarshal(body, &resp); err != nil {
-			return out, fmt.Errorf("retrieve: bad reply: %w", err)
+		var batch storagerpc.BatchResponse
+		if err := json.Unmarshal(body, &batch); err != nil || len(batch.Results) != len(polledNamespaces) {
+			return out, fmt.Errorf("retrieve: bad batch reply (%d results)", len(batch.Results))
 		}
-		for _, rm := range resp.Messages {
-			if m, ok := c.process(ctx, rm); ok {
-				out = append(out, m)
+		more := false
+		for i, ns := range polledNamespaces {
+			res := batch.Results[i]
+			if res.Code != 200 {
+				errs = append(errs, fmt.Errorf("retrieve namespace %d: node answered %d: %.200s", ns, res.Code, res.Body))
+				continue
 			}
-		}
-		if n := len(resp.Messages); n > 0 {
-			if err := c.db.SetCursor(ctx, cursorKey, resp.Messages[n-1].Hash); err != nil {
-				return out, err
+			var resp storagerpc.RetrieveResponse
+			if err := json.Unmarshal(res.Body, &resp); err != nil {
+				errs = append(errs, fmt.Errorf("retrieve namespace %d: bad reply: %w", ns, err))
+				continue
 			}
+			if ns == storagerpc.NamespaceDefault {
+				for _, rm := range resp.Messages {
+					if m, ok := c.process(ctx, rm); ok {
+						out = append(out, m)
+					}
+				}
+			} else if err := c.mergeConfigs(ctx, ns, resp.Messages); err != nil {
+				errs = append(errs, err)
+			}
+			if n := len(resp.Messages); n > 0 {
+				if err := c.db.SetCursor(ctx, strconv.Itoa(int(ns)), resp.Messages[n-1].Hash); err != nil {
+					return out, err
+				}
+			}
+			more = more || resp.More && len(resp.Messages) > 0
 		}
-		if !resp.More || len(resp.Messages) == 0 {
-			return out, nil
+		if !more {
+			break
 		}
 		wait = 0
 	}
+	c.rememberConfigContacts(ctx)
+	if err := c.pushConfigs(ctx); err != nil {
+		c.log.Warn("config push failed; will retry", "err", err)
+	}
+	return out, errors.Join(errs...)
 }
 
 // process handles one retrieved message: dedupe by hash, decrypt, verify,
@@ -123,6 +159,32 @@ func (c *Client) process(ctx context.Context, rm storagerpc.RetrievedMessage) (M
 					_ = c.db.SetName(ctx, dm.Sender, name)
 				}
 			}
+		}
+	}
+	var senderName string
+	if prof := content.GetDataMessage().GetProfile(); prof != nil {
+		senderName = prof.GetDisplayName()
+	} else if prof := content.GetMessageRequestResponse().GetProfile(); prof != nil {
+		senderName = prof.GetDisplayName()
+	}
+	// Writing to us, or accepting our request, means they approved us (the
+	// sender side of a conversation is implicitly approved, as in Session).
+	approvedMe := content.GetMessageRequestResponse().GetIsApproved() || content.GetDataMessage().GetBody() != ""
+	if ct, err := c.db.Contact(ctx, dm.Sender); !(err == nil && ct.Blocked) && len(senderName) <= MaxDisplayNameBytes {
+		// Keep the contacts config current: a new requester, a new name,
+		// or an acceptance.
+		c.cfg.mu.Lock()
+		cur, listed := c.cfg.contacts.Get(dm.Sender)
+		c.cfg.mu.Unlock()
+		if !listed || (senderName != "" && cur.Name != senderName) || (approvedMe && !cur.ApprovedMe) {
+			_ = c.contactEditWith(ctx, c.editConfigLocal, dm.Sender, func(ct *config.Contact) {
+				if senderName != "" {
+					ct.Name = senderName
+				}
+				if approvedMe {
+					ct.ApprovedMe = true
+				}
+			})
 		}
 	}
 	if mrr := content.GetMessageRequestResponse(); mrr != nil && mrr.GetIsApproved() {

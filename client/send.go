@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/config"
 	"github.com/session-go/session-go/internal/gen/signalpb"
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/protocol"
@@ -112,6 +113,17 @@ func (c *Client) Send(ctx context.Context, to, text string) (Message, error) {
 	pb, err := json.Marshal(payload)
 	if err != nil {
 		return Message{}, err
+	}
+	if recipient != c.id.SessionID() {
+		// Writing to someone approves them, on every device.
+		if err := c.contactEdit(ctx, recipient, func(ct *config.Contact) {
+			ct.Approved = true
+			if cur, err := c.db.Contact(ctx, recipient); err == nil && ct.Name == "" {
+				ct.Name = cur.Name
+			}
+		}); err != nil {
+			return Message{}, err
+		}
 	}
 	id, err := c.db.InsertOutgoing(ctx, clientdb.Message{
 		Conversation: recipient, Sender: c.id.SessionID(), Direction: clientdb.Outgoing,

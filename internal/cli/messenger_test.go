@@ -256,3 +256,32 @@ func TestCLIErrors(t *testing.T) {
 		t.Fatalf("retried message: %+v", got)
 	}
 }
+
+func TestDevicesPrintTheSameState(t *testing.T) {
+	a1, bob := newUser(t), newUser(t)
+	var acct struct {
+		SessionID        string `json:"session_id"`
+		RecoveryPassword string `json:"recovery_password"`
+	}
+	a1.json(&acct, "init", "--name", "Alice")
+	bob.run(0, "", "init", "--name", "Bob")
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	bob.json(&who, "whoami")
+	a1.run(0, "", "send", who.SessionID, "hi Bob")
+	bob.receiveAll(1)
+	bob.run(0, "", "send", acct.SessionID, "hi Alice")
+	a1.run(0, "", "name", who.SessionID, "B")
+
+	a2 := newUser(t)
+	a2.run(0, acct.RecoveryPassword, "restore")
+	a1.run(0, "", "receive")
+	a2.run(0, "", "receive")
+	for _, cmd := range []string{"contacts", "inbox"} {
+		x, y := a1.run(0, "", cmd, "--json"), a2.run(0, "", cmd, "--json")
+		if x != y {
+			t.Errorf("%s --json differs between devices:\n%s\n%s", cmd, x, y)
+		}
+	}
+}

@@ -1,0 +1,381 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/config"
+	"github.com/session-go/session-go/internal/keys"
+	"github.com/session-go/session-go/internal/storagerpc"
+)
+
+// Account state shared by an account's devices travels as Session's config
+// messages (libsession's UserProfile, Contacts, ConvoInfoVolatile and
+// UserGroups) in namespaces 2–5 of the account's own swarm. Every local
+// change updates the config object and pushes it; every poll merges what
+// other devices pushed and applies the result to the local database.
+
+// ConfigTTL is how long a config message lives in the swarm (Session: 30 days).
+const ConfigTTL = 30 * 24 * time.Hour
+
+// configObject is the life cycle every config type shares.
+type configObject interface {
+	Namespace() config.Namespace
+	NeedsPush() bool
+	NeedsDump() bool
+	Push() (*config.Pushed, error)
+	ConfirmPushed(seqno int64, hash string)
+	Merge(msgs []config.Received) []string
+	Dump() []byte
+}
+
+// configs holds the account's config objects. They are not safe for
+// concurrent use, so every access holds mu.
+type configs struct {
+	mu       sync.Mutex
+	profile  *config.UserProfile
+	contacts *config.Contacts
+	convos   *config.ConvoInfoVolatile
+	groups   *config.UserGroups
+}
+
+func (cs *configs) all() []configObject {
+	return []configObject{cs.profile, cs.contacts, cs.convos, cs.groups}
+}
+
+// configNamespaces are polled before namespace 0, so that a restored device
+// knows its contacts before it sees their old messages.
+var configNamespaces = []storagerpc.Namespace{
+	storagerpc.NamespaceUserProfile, storagerpc.NamespaceContacts,
+	storagerpc.NamespaceConvoInfoVolatile, storagerpc.NamespaceUserGroups,
+}
+
+func dumpKey(ns config.Namespace) string { return "config_dump/" + strconv.Itoa(int(ns)) }
+
+func loadConfigs(ctx context.Context, db *clientdb.DB, id *keys.Identity) (*configs, error) {
+	dump := func(ns config.Namespace) []byte {
+		b, err := db.Get(ctx, dumpKey(ns))
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+	cs := &configs{}
+	var err error
+	if cs.profile, err = config.NewUserProfile(id, dump(config.NamespaceUserProfile)); err != nil {
+		return nil, fmt.Errorf("user profile config: %w", err)
+	}
+	if cs.contacts, err = config.NewContacts(id, dump(config.NamespaceContacts)); err != nil {
+		return nil, fmt.Errorf("contacts config: %w", err)
+	}
+	if cs.convos, err = config.NewConvoInfoVolatile(id, dump(config.NamespaceConvoInfoVolatile)); err != nil {
+		return nil, fmt.Errorf("conversation config: %w", err)
+	}
+	if cs.groups, err = config.NewUserGroups(id, dump(config.NamespaceUserGroups)); err != nil {
+		return nil, fmt.Errorf("groups config: %w", err)
+	}
+	return cs, nil
+}
+
+// saveDumps persists the configs that changed. Call with cs.mu held.
+func (c *Client) saveDumps(ctx context.Context) error {
+	var errs []error
+	for _, o := range c.cfg.all() {
+		if o.NeedsDump() {
+			errs = append(errs, c.db.Put(ctx, dumpKey(o.Namespace()), o.Dump()))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// editConfig applies edit to the configs, saves them and pushes what
+// changed. A failed push is not an error of the edit: the change is saved
+// and pushed by a later poll (NeedsPush survives in the dump).
+func (c *Client) editConfig(ctx context.Context, edit func(cs *configs) error) error {
+	if err := c.editConfigLocal(ctx, edit); err != nil {
+		return err
+	}
+	if c.opts.Network == "" {
+		return nil
+	}
+	if perr := c.pushConfigs(ctx); perr != nil {
+		c.log.Warn("config push failed; will retry on the next poll", "err", perr)
+	}
+	return nil
+}
+
+// editConfigLocal applies edit and saves the configs without pushing: the
+// receive loop pushes once at the end of a poll.
+func (c *Client) editConfigLocal(ctx context.Context, edit func(cs *configs) error) error {
+	c.cfg.mu.Lock()
+	err := edit(c.cfg)
+	if serr := c.saveDumps(ctx); err == nil {
+		err = serr
+	}
+	c.cfg.mu.Unlock()
+	return err
+}
+
+// pushConfigs stores every config that needs it in the account's swarm,
+// deletes the messages it supersedes and confirms the push.
+func (c *Client) pushConfigs(ctx context.Context) error {
+	c.pushMu.Lock()
+	defer c.pushMu.Unlock()
+	var errs []error
+	for _, o := range c.cfg.all() {
+		c.cfg.mu.Lock()
+		if !o.NeedsPush() {
+			c.cfg.mu.Unlock()
+			continue
+		}
+		p, err := o.Push()
+		c.cfg.mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ns := storagerpc.Namespace(o.Namespace())
+		hash, err := c.store(ctx, c.id.SessionID(), ns, p.Data, ConfigTTL)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("pushing config %d: %w", ns, err))
+			continue
+		}
+		c.cfg.mu.Lock()
+		o.ConfirmPushed(p.Seqno, hash)
+		err = c.saveDumps(ctx)
+		c.cfg.mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if len(p.Obsolete) > 0 {
+			if err := c.deleteOwn(ctx, p.Obsolete); err != nil {
+				c.log.Debug("deleting obsolete config messages failed", "err", err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// deleteOwn deletes messages from the account's swarm.
+func (c *Client) deleteOwn(ctx context.Context, hashes []string) error {
+	net, err := c.network()
+	if err != nil {
+		return err
+	}
+	status, body, err := net.SwarmRPC(ctx, c.id.SessionID(), func(time.Time) (string, any, error) {
+		r := &storagerpc.Delete{Messages: hashes}
+		storagerpc.Sign(r, c.id)
+		return storagerpc.MethodDelete, r, nil
+	})
+	if err != nil {
+		return err
+	}
+	if status != 200 {
+		return fmt.Errorf("delete: node answered %d: %.200s", status, body)
+	}
+	return nil
+}
+
+// mergeConfigs merges config messages retrieved from namespace ns and
+// applies the merged state to the database.
+func (c *Client) mergeConfigs(ctx context.Context, ns storagerpc.Namespace, msgs []storagerpc.RetrievedMessage) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	recv := make([]config.Received, len(msgs))
+	for i, m := range msgs {
+		recv[i] = config.Received{Hash: m.Hash, Data: m.Data}
+	}
+	c.cfg.mu.Lock()
+	var obj configObject
+	for _, o := range c.cfg.all() {
+		if storagerpc.Namespace(o.Namespace()) == ns {
+			obj = o
+		}
+	}
+	if obj == nil {
+		c.cfg.mu.Unlock()
+		return nil
+	}
+	accepted := obj.Merge(recv)
+	err := c.saveDumps(ctx)
+	var apply func() error
+	if len(accepted) > 0 {
+		apply = c.applyConfig(ctx, ns)
+	}
+	c.cfg.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if apply != nil {
+		return apply()
+	}
+	return nil
+}
+
+// applyConfig snapshots the merged state of namespace ns (cs.mu held) and
+// returns a function that writes it to the database (run without the lock).
+func (c *Client) applyConfig(ctx context.Context, ns storagerpc.Namespace) func() error {
+	switch ns {
+	case storagerpc.NamespaceUserProfile:
+		name := c.cfg.profile.Name()
+		return func() error {
+			if name == "" || name == c.name {
+				return nil
+			}
+			if err := c.db.SetDisplayName(ctx, name); err != nil {
+				return err
+			}
+			c.name = name
+			return nil
+		}
+	case storagerpc.NamespaceContacts:
+		cts := c.cfg.contacts.All()
+		return func() error { return c.applyContacts(ctx, cts) }
+	case storagerpc.NamespaceConvoInfoVolatile:
+		convos := c.cfg.convos.All1to1()
+		return func() error {
+			var errs []error
+			for _, cv := range convos {
+				if cv.LastRead > 0 {
+					err := c.db.MarkRead(ctx, cv.SessionID, time.UnixMilli(cv.LastRead))
+					if err != nil && !errors.Is(err, clientdb.ErrNotFound) {
+						errs = append(errs, err)
+					}
+				}
+				err := c.db.SetMarkedUnread(ctx, cv.SessionID, cv.Unread)
+				if err != nil && !errors.Is(err, clientdb.ErrNotFound) {
+					errs = append(errs, err)
+				}
+			}
+			return errors.Join(errs...)
+		}
+	}
+	return nil
+}
+
+// applyContacts makes the database's contacts match the merged contacts
+// config: every contact there is upserted with its flags and names, and a
+// pending request that another device declined (gone from the config) is
+// removed here too.
+func (c *Client) applyContacts(ctx context.Context, cts []config.Contact) error {
+	var errs []error
+	inConfig := map[keys.ID]bool{}
+	for _, ct := range cts {
+		if ct.SessionID == c.id.SessionID() {
+			continue
+		}
+		inConfig[ct.SessionID] = true
+		cur, err := c.db.Contact(ctx, ct.SessionID)
+		if err != nil && !errors.Is(err, clientdb.ErrNotFound) {
+			errs = append(errs, err)
+			continue
+		}
+		next := clientdb.Contact{
+			ID: ct.SessionID, Name: clip(ct.Name, MaxDisplayNameBytes), Nickname: clip(ct.Nickname, MaxDisplayNameBytes),
+			Approved: ct.Approved, ApprovedMe: ct.ApprovedMe, Blocked: ct.Blocked, Priority: ct.Priority, Created: cur.Created,
+		}
+		if next.Name == "" {
+			next.Name = cur.Name
+		}
+		if err := c.db.UpsertContact(ctx, next); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if ct.Approved {
+			if err := c.db.AcceptRequest(ctx, ct.SessionID); err != nil &&
+				!errors.Is(err, clientdb.ErrNotFound) && !errors.Is(err, clientdb.ErrNotRequest) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	local, err := c.db.Contacts(ctx, clientdb.AllContacts)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for _, ct := range local {
+		if inConfig[ct.ID] || ct.Approved || ct.Blocked {
+			continue
+		}
+		if cv, err := c.db.Conversation(ctx, ct.ID); err == nil && cv.Request && c.declinedElsewhere(ct.ID) {
+			errs = append(errs, c.db.DeclineRequest(ctx, ct.ID))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// declinedElsewhere reports whether the contacts config once listed id and
+// no longer does: another device declined the request. A request this
+// device has not pushed yet is not in the config either, and must stay.
+func (c *Client) declinedElsewhere(id keys.ID) bool {
+	c.cfg.mu.Lock()
+	defer c.cfg.mu.Unlock()
+	_, listed := c.cfg.contacts.Get(id)
+	return !listed && c.pushedContact(id)
+}
+
+// pushedContact remembers which contacts this device has seen in the
+// config, so that their disappearance means a decline elsewhere.
+func (c *Client) pushedContact(id keys.ID) bool {
+	b, err := c.db.Get(context.Background(), "config_seen_contacts")
+	if err != nil {
+		return false
+	}
+	var seen []string
+	_ = json.Unmarshal(b, &seen)
+	return slices.Contains(seen, id.String())
+}
+
+func (c *Client) rememberConfigContacts(ctx context.Context) {
+	c.cfg.mu.Lock()
+	var seen []string
+	for _, ct := range c.cfg.contacts.All() {
+		seen = append(seen, ct.SessionID.String())
+	}
+	c.cfg.mu.Unlock()
+	if b, err := c.db.Get(ctx, "config_seen_contacts"); err == nil {
+		var old []string
+		_ = json.Unmarshal(b, &old)
+		for _, s := range old {
+			if !slices.Contains(seen, s) {
+				seen = append(seen, s)
+			}
+		}
+	}
+	if b, err := json.Marshal(seen); err == nil {
+		_ = c.db.Put(ctx, "config_seen_contacts", b)
+	}
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// contactEdit changes one contact in the contacts config.
+func (c *Client) contactEdit(ctx context.Context, id keys.ID, edit func(ct *config.Contact)) error {
+	return c.contactEditWith(ctx, c.editConfig, id, edit)
+}
+
+func (c *Client) contactEditWith(ctx context.Context, apply func(context.Context, func(*configs) error) error, id keys.ID, edit func(ct *config.Contact)) error {
+	if id == c.id.SessionID() {
+		return nil
+	}
+	return apply(ctx, func(cs *configs) error {
+		ct := cs.contacts.GetOrConstruct(id)
+		edit(&ct)
+		if ct.Created == 0 {
+			ct.Created = time.Now().Unix()
+		}
+		return cs.contacts.Set(ct)
+	})
+}

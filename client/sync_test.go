@@ -1,0 +1,185 @@
+package client
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// device opens another device of an existing account (its recovery password).
+func device(t *testing.T, words, name string) *Client {
+	t.Helper()
+	c, err := Restore(t.Context(), Options{Home: t.TempDir(), Network: testNet.NetworkFile, PollWait: time.Second}, words, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// settle polls every device a few times so that config pushes and merges
+// propagate both ways.
+func settle(t *testing.T, devices ...*Client) {
+	t.Helper()
+	for range 3 {
+		for _, d := range devices {
+			if _, err := d.Receive(t.Context()); err != nil {
+				t.Logf("receive: %v", err)
+			}
+		}
+	}
+}
+
+func contactsOf(t *testing.T, c *Client) []Contact {
+	t.Helper()
+	cts, err := c.Contacts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(cts, func(a, b Contact) int {
+		if a.SessionID < b.SessionID {
+			return -1
+		}
+		return 1
+	})
+	return cts
+}
+
+type inboxRow struct {
+	ID     string
+	Unread int
+}
+
+func inboxOf(t *testing.T, c *Client) []inboxRow {
+	t.Helper()
+	cvs, err := c.Inbox(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []inboxRow
+	for _, cv := range cvs {
+		out = append(out, inboxRow{cv.SessionID, cv.Unread})
+	}
+	slices.SortFunc(out, func(a, b inboxRow) int {
+		if a.ID < b.ID {
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+func findContact(cts []Contact, id string) (Contact, bool) {
+	for _, c := range cts {
+		if c.SessionID == id {
+			return c, true
+		}
+	}
+	return Contact{}, false
+}
+
+func TestDevicesConvergeOnConcurrentEdits(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	d1, words, err := Create(ctx, Options{Home: t.TempDir(), Network: testNet.NetworkFile, PollWait: time.Second}, "Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d1.Close()
+	bob, carol := account(t, "Bob"), account(t, "Carol")
+	for _, to := range []*Client{bob, carol} {
+		if _, err := d1.Send(ctx, to.SessionID(), "hello from Alice"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d2 := device(t, words, "")
+	settle(t, d1, d2)
+	if d2.DisplayName() != "Alice" {
+		t.Errorf("restored device's display name = %q, want Alice from the profile config", d2.DisplayName())
+	}
+	if cts := contactsOf(t, d2); len(cts) != 2 {
+		t.Fatalf("device 2 knows %d contacts after one poll, want 2: %+v", len(cts), cts)
+	}
+
+	// Concurrent edits, neither device polling in between.
+	if err := d1.SetNickname(ctx, bob.SessionID(), "Bobby"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d2.Block(ctx, carol.SessionID()); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, d1, d2)
+	for i, d := range []*Client{d1, d2} {
+		cts := contactsOf(t, d)
+		b, _ := findContact(cts, bob.SessionID())
+		c, _ := findContact(cts, carol.SessionID())
+		if b.Nickname != "Bobby" || !b.Approved || b.Blocked {
+			t.Errorf("device %d: Bob is %+v, want nickname Bobby, approved", i+1, b)
+		}
+		if !c.Blocked {
+			t.Errorf("device %d: Carol is %+v, want blocked", i+1, c)
+		}
+	}
+	if a, b := contactsOf(t, d1), contactsOf(t, d2); !slices.Equal(a, b) {
+		t.Errorf("devices disagree:\n%+v\n%+v", a, b)
+	}
+	// A message from the blocked contact is dropped on the device that did
+	// not block her itself.
+	carol.Send(ctx, d1.SessionID(), "let me in")
+	bob.Send(ctx, d1.SessionID(), "marker")
+	got := receiveUntil(t, d1, "Bob's marker", func(ms []Message) bool { return slices.Contains(bodies(ms), "marker") })
+	if slices.Contains(bodies(got), "let me in") {
+		t.Error("device 1 shows a message from a contact blocked on device 2")
+	}
+
+	// A third device, restored later, reaches the same state in one poll
+	// and shows no existing contact as a request.
+	d3 := device(t, words, "")
+	if _, err := d3.Receive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, d1, d2)
+	if a, b := contactsOf(t, d1), contactsOf(t, d3); !slices.Equal(a, b) {
+		t.Errorf("device 3 after one poll:\n%+v\nwant\n%+v", b, a)
+	}
+	if reqs, _ := d3.Requests(ctx); len(reqs) != 0 {
+		t.Errorf("device 3 shows existing contacts as requests: %+v", reqs)
+	}
+	if a, b := inboxOf(t, d1), inboxOf(t, d3); !slices.Equal(a, b) {
+		t.Errorf("inbox differs: device 1 %+v, device 3 %+v", a, b)
+	}
+}
+
+func TestReadOnOneDeviceClearsUnreadOnTheOther(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	d1, words, err := Create(ctx, Options{Home: t.TempDir(), Network: testNet.NetworkFile, PollWait: time.Second}, "Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d1.Close()
+	d2 := device(t, words, "")
+	bob := account(t, "Bob")
+	if _, err := d1.Send(ctx, bob.SessionID(), "hi"); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"one", "two"} {
+		if _, err := bob.Send(ctx, d1.SessionID(), text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receiveUntil(t, d1, "Bob's messages on device 1", func(ms []Message) bool { return slices.Contains(bodies(ms), "two") })
+	receiveUntil(t, d2, "Bob's messages on device 2", func(ms []Message) bool { return slices.Contains(bodies(ms), "two") })
+	for i, d := range []*Client{d1, d2} {
+		if in := inboxOf(t, d); len(in) != 1 || in[0].Unread != 2 {
+			t.Fatalf("device %d inbox before reading: %+v, want 2 unread", i+1, in)
+		}
+	}
+	if err := d1.MarkRead(ctx, bob.SessionID()); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, d2)
+	if in := inboxOf(t, d2); len(in) != 1 || in[0].Unread != 0 {
+		t.Fatalf("device 2 inbox after reading on device 1: %+v, want 0 unread", in)
+	}
+}
