@@ -330,7 +330,7 @@ func (c *Client) network() (*onionreq.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("network file: %w", err)
 	}
-	n, err := onionreq.New(onionreq.Config{Source: src, Transport: tr, Logger: c.log})
+	n, err := onionreq.New(onionreq.Config{Source: src, Transport: tr, Logger: c.log, PathRotation: 10 * time.Minute})
 	if err != nil {
 		return nil, err
 	}
