@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,46 +11,17 @@ import (
 	"time"
 
 	"github.com/session-go/session-go/internal/devnet"
+	"github.com/session-go/session-go/internal/devnet/devnettest"
 )
 
 // testNet is a devnet of real snode processes shared by this package's tests.
 var testNet *devnet.Net
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if testing.Short() {
-		os.Exit(m.Run())
-	}
-	dir, err := os.MkdirTemp("", "client-devnet-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ctx := context.Background()
-	bin, err := devnet.BuildSnode(ctx, dir)
-	if err == nil {
-		testNet, err = devnet.Start(ctx, devnet.Config{Nodes: 12, Dir: filepath.Join(dir, "net"), Binary: bin})
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	testNet.Stop()
-	if code == 0 {
-		os.RemoveAll(dir)
-	} else {
-		fmt.Fprintln(os.Stderr, "devnet kept for inspection:", dir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(devnettest.Main(m, 12, &testNet)) }
 
 func needNet(t *testing.T) {
 	t.Helper()
-	if testNet == nil {
-		t.Skip("needs a devnet (skipped with -short)")
-	}
+	devnettest.Need(t, testNet)
 }
 
 // account creates a new account in a fresh home on the test devnet.

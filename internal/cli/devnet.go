@@ -19,7 +19,7 @@ func runDevnet(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if !hasDir {
-		args = append([]string{"--dir", filepath.Join(os.TempDir(), "session-devnet")}, args...)
+		args = append([]string{"--dir", defaultDevnetDir()}, args...)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -45,3 +45,7 @@ func snodeErr(err error) error {
 	}
 	return err
 }
+
+// defaultDevnetDir is where `session devnet` runs when no --dir is given;
+// accounts created while it runs use its network by default.
+func defaultDevnetDir() string { return filepath.Join(os.TempDir(), "session-devnet") }

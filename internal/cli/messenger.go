@@ -185,7 +185,20 @@ func messengerCommands(g globals) []command {
 	return cmds
 }
 
+// defaultNetwork is the network file `session devnet` writes by default:
+// a new account uses it when no network is given and that devnet exists.
+func defaultNetwork(g globals) globals {
+	if g.network == "" {
+		f := filepath.Join(defaultDevnetDir(), "network.json")
+		if _, err := os.Stat(f); err == nil {
+			g.network = f
+		}
+	}
+	return g
+}
+
 func cmdInit(ctx context.Context, env *Env, g globals, name string) error {
+	g = defaultNetwork(g)
 	c, words, err := client.Create(ctx, clientOptions(env, g), name)
 	if err != nil {
 		if errors.Is(err, client.ErrAccountExists) {
@@ -212,7 +225,7 @@ func cmdRestore(ctx context.Context, env *Env, g globals, name string) error {
 	if err != nil {
 		return err
 	}
-	c, err := client.Restore(ctx, clientOptions(env, g), words, name)
+	c, err := client.Restore(ctx, clientOptions(env, defaultNetwork(g)), words, name)
 	if err != nil {
 		if errors.Is(err, client.ErrAccountExists) {
 			return usagef("restore: %s already holds an account", g.home)

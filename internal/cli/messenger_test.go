@@ -1,46 +1,20 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/session-go/session-go/internal/devnet"
+	"github.com/session-go/session-go/internal/devnet/devnettest"
 )
 
 // testNet is a devnet of real snode processes for the messaging commands.
 var testNet *devnet.Net
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if testing.Short() {
-		os.Exit(m.Run())
-	}
-	dir, err := os.MkdirTemp("", "cli-devnet-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ctx := context.Background()
-	bin, err := devnet.BuildSnode(ctx, dir)
-	if err == nil {
-		testNet, err = devnet.Start(ctx, devnet.Config{Nodes: 12, Dir: filepath.Join(dir, "net"), Binary: bin})
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	testNet.Stop()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(devnettest.Main(m, 12, &testNet)) }
 
 // user runs CLI commands for one home.
 type user struct {
@@ -50,9 +24,7 @@ type user struct {
 }
 
 func newUser(t *testing.T) *user {
-	if testNet == nil {
-		t.Skip("needs a devnet (skipped with -short)")
-	}
+	devnettest.Need(t, testNet)
 	return &user{t: t, home: t.TempDir(), net: testNet.NetworkFile}
 }
 

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
@@ -243,24 +242,6 @@ func TestSchemaTooNew(t *testing.T) {
 			db2.Close()
 		}
 		t.Fatalf("Open: %v, want ErrSchemaTooNew", err)
-	}
-}
-
-func TestLoadMigrations(t *testing.T) {
-	ms, err := loadMigrations(migrationFS)
-	if err != nil || len(ms) == 0 || ms[0].version != 1 {
-		t.Fatalf("embedded migrations: %v, %v", ms, err)
-	}
-	for name, fsys := range map[string]fstest.MapFS{
-		"gap":       {"migrations/0001_a.sql": {}, "migrations/0003_c.sql": {}},
-		"repeat":    {"migrations/0001_a.sql": {}, "migrations/0001_b.sql": {}},
-		"unnamed":   {"migrations/init.sql": {}},
-		"zero":      {"migrations/0000_a.sql": {}},
-		"no folder": {},
-	} {
-		if _, err := loadMigrations(fsys); err == nil {
-			t.Errorf("%s: loadMigrations accepted it", name)
-		}
 	}
 }
 

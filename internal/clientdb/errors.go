@@ -1,6 +1,10 @@
 package clientdb
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/session-go/session-go/internal/sqlmigrate"
+)
 
 var (
 	// ErrWrongKey reports a database file that the key does not decrypt: the
@@ -14,8 +18,9 @@ var (
 	// may read or write.
 	ErrInsecureKeyFile = errors.New("clientdb: key file is accessible to other users")
 	// ErrSchemaTooNew reports a database written by a newer version of this
-	// package, whose schema this version does not know.
-	ErrSchemaTooNew = errors.New("clientdb: database schema is newer than this program")
+	// package, whose schema this version does not know. It is
+	// sqlmigrate.ErrSchemaTooNew, which does the check.
+	ErrSchemaTooNew = sqlmigrate.ErrSchemaTooNew
 	// ErrNoAccount reports a database that holds no account yet.
 	ErrNoAccount = errors.New("clientdb: no account")
 	// ErrAccountExists reports an attempt to store a different seed in a

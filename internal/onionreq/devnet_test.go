@@ -4,16 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
-	"fmt"
 	"net/http"
 	"os"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/session-go/session-go/internal/devnet"
+	"github.com/session-go/session-go/internal/devnet/devnettest"
 	"github.com/session-go/session-go/internal/netview"
 	"github.com/session-go/session-go/internal/storagerpc"
 )
@@ -21,52 +19,9 @@ import (
 // The devnet tests share one network of 14 real snode processes (two
 // swarms of 7), started on first use and stopped by TestMain, so that the
 // fast tests above do not wait for it and -short skips it entirely.
-var shared struct {
-	once sync.Once
-	dir  string
-	net  *devnet.Net
-	err  error
-}
+var shared = devnettest.Lazy{Nodes: 14}
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	code := m.Run()
-	if shared.net != nil {
-		shared.net.Stop()
-	}
-	if shared.dir != "" {
-		if code == 0 {
-			os.RemoveAll(shared.dir)
-		} else {
-			fmt.Fprintln(os.Stderr, "devnet kept for inspection:", shared.dir)
-		}
-	}
-	os.Exit(code)
-}
-
-func testDevnet(t *testing.T) *devnet.Net {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts a 14-node devnet (skipped with -short)")
-	}
-	shared.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		shared.dir, shared.err = os.MkdirTemp("", "onionreq-devnet-")
-		if shared.err != nil {
-			return
-		}
-		var bin string
-		if bin, shared.err = devnet.BuildSnode(ctx, shared.dir); shared.err != nil {
-			return
-		}
-		shared.net, shared.err = devnet.Start(ctx, devnet.Config{Nodes: 14, Dir: shared.dir, Binary: bin})
-	})
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
-	return shared.net
-}
+func TestMain(m *testing.M) { os.Exit(shared.Main(m)) }
 
 // devnetClient returns a client that bootstraps from the devnet's seed
 // file, as a real client does: seeds answer get_n_service_nodes, signed.
@@ -121,7 +76,7 @@ func sendVia(t *testing.T, c *Client, p *path, dest netview.Node, method string,
 }
 
 func TestDevnetStoreThenRetrieveOnOtherPaths(t *testing.T) {
-	dn := testDevnet(t)
+	dn := shared.Net(t)
 	c := devnetClient(t, dn, nil)
 	ctx := ctxT(t)
 	if err := c.Bootstrap(ctx); err != nil {
@@ -197,7 +152,7 @@ func TestDevnetStoreThenRetrieveOnOtherPaths(t *testing.T) {
 }
 
 func TestDevnetRelayKilled(t *testing.T) {
-	dn := testDevnet(t)
+	dn := shared.Net(t)
 	c := devnetClient(t, dn, func(cfg *Config) { cfg.PoolMinLifetime = time.Hour })
 	ctx := ctxT(t)
 	if err := c.Bootstrap(ctx); err != nil {
@@ -284,7 +239,7 @@ func TestDevnetRelayKilled(t *testing.T) {
 }
 
 func TestDevnetWrongSwarmUpdatesCache(t *testing.T) {
-	dn := testDevnet(t)
+	dn := shared.Net(t)
 	d := devnetDirectory(t, dn)
 	if len(d.SwarmIDs()) < 2 {
 		t.Fatalf("the devnet has %d swarm(s), want 2", len(d.SwarmIDs()))

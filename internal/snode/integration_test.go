@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/session-go/session-go/internal/devnet"
+	"github.com/session-go/session-go/internal/devnet/devnettest"
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/netview"
 	"github.com/session-go/session-go/internal/onion"
@@ -30,41 +30,11 @@ import (
 // file: 14 nodes, which Session's rules split into two swarms of 7.
 var testNet *devnet.Net
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if testing.Short() {
-		os.Exit(m.Run())
-	}
-	dir, err := os.MkdirTemp("", "snode-devnet-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ctx := context.Background()
-	bin, err := devnet.BuildSnode(ctx, dir)
-	if err == nil {
-		testNet, err = devnet.Start(ctx, devnet.Config{Nodes: 14, Dir: dir, Binary: bin})
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	testNet.Stop()
-	if code == 0 {
-		os.RemoveAll(dir)
-	} else {
-		fmt.Fprintln(os.Stderr, "devnet kept for inspection:", dir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(devnettest.Main(m, 14, &testNet)) }
 
 func needNet(t *testing.T) {
 	t.Helper()
-	if testNet == nil {
-		t.Skip("needs a devnet (skipped with -short)")
-	}
+	devnettest.Need(t, testNet)
 }
 
 var httpClient = &http.Client{

@@ -1,6 +1,10 @@
 package store
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/session-go/session-go/internal/sqlmigrate"
+)
 
 var (
 	// ErrQuotaExceeded reports a store that would take an owner past its
@@ -19,8 +23,9 @@ var (
 	// a hash that was not computed from the message.
 	ErrHashConflict = errors.New("store: hash already stored for another owner or namespace")
 	// ErrSchemaTooNew reports a database written by a newer version of this
-	// package, whose schema this version does not know.
-	ErrSchemaTooNew = errors.New("store: database schema is newer than this program")
+	// package, whose schema this version does not know. It is
+	// sqlmigrate.ErrSchemaTooNew, which does the check.
+	ErrSchemaTooNew = sqlmigrate.ErrSchemaTooNew
 	// ErrCorrupt reports a failed integrity check.
 	ErrCorrupt = errors.New("store: database integrity check failed")
 )

@@ -4,13 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"fmt"
 	"io/fs"
 	"log/slog"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/session-go/session-go/internal/sqlmigrate"
 )
 
 // migrationFS holds the schema: migrations/NNNN_name.sql, numbered from 1
@@ -19,85 +16,16 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the numbered .sql files under migrations/ in fsys and
-// checks that they run 1, 2, … with no gap or duplicate.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".sql") {
-			continue
-		}
-		num, _, ok := strings.Cut(name, "_")
-		if !ok {
-			return nil, fmt.Errorf("migrations: file %q is not named NNNN_name.sql", name)
-		}
-		v, err := strconv.Atoi(num)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("migrations: file %q does not start with a positive number", name)
-		}
-		body, err := fs.ReadFile(fsys, path.Join("migrations", name))
-		if err != nil {
-			return nil, fmt.Errorf("migrations: %w", err)
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migrations: file %q has number %d, want %d (numbers run from 1 with no gap or repeat)", m.name, m.version, i+1)
-		}
-	}
-	return ms, nil
-}
-
-// migrate applies the migrations of fsys that the database lacks, all in one
-// IMMEDIATE transaction together with the new user_version: a failure leaves
-// the database exactly as it was, and two processes opening the same file
-// cannot both apply a step.
+// migrate brings db's schema up to date with the migrations of fsys (see
+// package sqlmigrate) and logs an upgrade, which an operator may want to
+// know happened before looking at a node's database by hand.
 func migrate(ctx context.Context, db *sql.DB, fsys fs.FS, log *slog.Logger) error {
-	ms, err := loadMigrations(fsys)
+	from, to, err := sqlmigrate.Up(ctx, db, fsys, "migrations")
 	if err != nil {
 		return err
 	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+	if from != to {
+		log.Info("database schema upgraded", "from", from, "to", to)
 	}
-	defer tx.Rollback()
-
-	var have int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	if have > len(ms) {
-		return fmt.Errorf("%w: schema version %d, this program knows up to %d", ErrSchemaTooNew, have, len(ms))
-	}
-	if have == len(ms) {
-		return nil
-	}
-	for _, m := range ms[have:] {
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("migrations: %s: %w", m.name, err)
-		}
-	}
-	// PRAGMA takes no parameters; the value is our own integer.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(ms))); err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	log.Info("database schema upgraded", "from", have, "to", len(ms))
 	return nil
 }

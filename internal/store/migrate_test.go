@@ -2,176 +2,64 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"path/filepath"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
-	"github.com/ncruces/go-sqlite3/driver"
+	"github.com/session-go/session-go/internal/sqlmigrate"
 )
 
-func rawDB(t *testing.T, path string) *sql.DB {
-	t.Helper()
-	db, err := driver.Open("file:" + filepath.ToSlash(path) + "?_txlock=immediate")
+// TestOpenAppliesSchemaOnce checks what package sqlmigrate's tests cannot:
+// the embedded schema, the log line an operator sees when a new version of
+// the node upgrades its database, and that reopening keeps the messages
+// and neither changes the schema nor logs again.
+func TestOpenAppliesSchemaOnce(t *testing.T) {
+	ms, err := sqlmigrate.Load(migrationFS, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func userVersion(t *testing.T, db *sql.DB) int {
-	t.Helper()
-	var v int
-	if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-func tableExists(t *testing.T, db *sql.DB, name string) bool {
-	t.Helper()
-	var n int
-	if err := db.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", name).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n > 0
-}
-
-func migrations(files map[string]string) fstest.MapFS {
-	fsys := fstest.MapFS{}
-	for name, body := range files {
-		fsys["migrations/"+name] = &fstest.MapFile{Data: []byte(body)}
-	}
-	return fsys
-}
-
-func TestEmbeddedMigrationsAreNumbered(t *testing.T) {
-	ms, err := loadMigrations(migrationFS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ms) == 0 || ms[0].name != "0001_init.sql" {
-		t.Fatalf("embedded migrations: %+v", ms)
-	}
-}
-
-func TestOpenTwiceAppliesSchemaOnce(t *testing.T) {
+	var logs recordLog
+	opts := &Options{Logger: slog.New(&logs)}
 	c := newClock()
-	s, path := openTest(t, c, nil)
+	s, path := openTest(t, c, opts)
 	mustStore(t, s, newMsg(owner(1), 0, "kept", c.Now(), time.Minute))
+	want := fmt.Sprintf("database schema upgraded from=0 to=%d", len(ms))
+	if got := logs.find("database schema upgraded"); len(got) != 1 || got[0] != want {
+		t.Fatalf("first Open logged %q, want [%q]", got, want)
+	}
+	version, objects := schemaOf(t, s)
+	if version != len(ms) {
+		t.Fatalf("user_version = %d, want %d", version, len(ms))
+	}
 	s.Close()
 
-	db := rawDB(t, path)
-	var objects int
-	if err := db.QueryRow("SELECT count(*) FROM sqlite_master").Scan(&objects); err != nil {
-		t.Fatal(err)
-	}
-	ms, _ := loadMigrations(migrationFS)
-	if v := userVersion(t, db); v != len(ms) {
-		t.Fatalf("user_version = %d, want %d", v, len(ms))
-	}
-	db.Close()
-
 	for range 2 {
-		s = openAt(t, path, c, nil)
+		s = openAt(t, path, c, opts)
+		v, n := schemaOf(t, s)
+		if v != version || n != objects {
+			t.Errorf("reopening changed the schema: user_version %d, %d objects (was %d, %d)", v, n, version, objects)
+		}
+		var msgs int
+		if err := s.w.QueryRow("SELECT count(*) FROM messages").Scan(&msgs); err != nil || msgs != 1 {
+			t.Errorf("messages after reopening: %d, %v", msgs, err)
+		}
 		s.Close()
 	}
-	db = rawDB(t, path)
-	var again int
-	if err := db.QueryRow("SELECT count(*) FROM sqlite_master").Scan(&again); err != nil {
-		t.Fatal(err)
-	}
-	if again != objects || userVersion(t, db) != len(ms) {
-		t.Errorf("reopening changed the schema: %d objects (was %d), user_version %d", again, objects, userVersion(t, db))
-	}
-	var n int
-	if err := db.QueryRow("SELECT count(*) FROM messages").Scan(&n); err != nil || n != 1 {
-		t.Errorf("messages after reopening: %d, %v", n, err)
-	}
-}
-
-func TestMigrateAppliesOnlyMissingSteps(t *testing.T) {
-	ctx := t.Context()
-	db := rawDB(t, filepath.Join(t.TempDir(), "m.db"))
-	v1 := migrations(map[string]string{"0001_a.sql": "CREATE TABLE a (x);"})
-	if err := migrate(ctx, db, v1, discard()); err != nil {
-		t.Fatal(err)
-	}
-	if userVersion(t, db) != 1 || !tableExists(t, db, "a") {
-		t.Fatal("first migration not applied")
-	}
-	// Re-running step 1 would fail (the table exists), so success means it
-	// was skipped.
-	v2 := migrations(map[string]string{
-		"0001_a.sql": "CREATE TABLE a (x);",
-		"0002_b.sql": "CREATE TABLE b (y); INSERT INTO a VALUES (1);",
-	})
-	if err := migrate(ctx, db, v2, discard()); err != nil {
-		t.Fatal(err)
-	}
-	if userVersion(t, db) != 2 || !tableExists(t, db, "b") {
-		t.Fatal("second migration not applied")
-	}
-	if err := migrate(ctx, db, v2, discard()); err != nil {
-		t.Fatalf("migrating an up-to-date database: %v", err)
-	}
-	var n int
-	db.QueryRow("SELECT count(*) FROM a").Scan(&n)
-	if n != 1 {
-		t.Errorf("step 2 ran %d times", n)
-	}
-	if err := migrate(ctx, db, v1, discard()); !errors.Is(err, ErrSchemaTooNew) {
-		t.Errorf("older program on a newer database: %v, want ErrSchemaTooNew", err)
-	}
-}
-
-func TestFailedMigrationLeavesNoTrace(t *testing.T) {
-	ctx := t.Context()
-	db := rawDB(t, filepath.Join(t.TempDir(), "m.db"))
-	broken := migrations(map[string]string{
-		"0001_a.sql": "CREATE TABLE a (x);",
-		"0002_b.sql": "CREATE TABLE b (y); CREATE TABLE broken (",
-	})
-	if err := migrate(ctx, db, broken, discard()); err == nil {
-		t.Fatal("a broken migration succeeded")
-	}
-	if userVersion(t, db) != 0 || tableExists(t, db, "a") || tableExists(t, db, "b") {
-		t.Error("a failed upgrade left part of its work behind")
-	}
-}
-
-func TestLoadMigrationsRejectsBadSets(t *testing.T) {
-	for name, files := range map[string]map[string]string{
-		"a gap":                 {"0001_a.sql": "", "0003_c.sql": ""},
-		"a repeated number":     {"0001_a.sql": "", "0001_b.sql": ""},
-		"a name with no number": {"0001_a.sql": "", "init.sql": ""},
-		"number zero":           {"0000_a.sql": ""},
-		"no number before _":    {"x_a.sql": ""},
-	} {
-		t.Run(name, func(t *testing.T) {
-			if _, err := loadMigrations(migrations(files)); err == nil {
-				t.Error("accepted")
-			}
-		})
-	}
-	ms, err := loadMigrations(migrations(map[string]string{"0002_b.sql": "2", "0001_a.sql": "1", "README.md": ""}))
-	if err != nil || len(ms) != 2 || ms[0].sql != "1" || ms[1].sql != "2" {
-		t.Errorf("two files out of order: %+v, %v", ms, err)
+	if got := logs.find("database schema upgraded"); len(got) != 1 {
+		t.Errorf("reopening an up-to-date database logged an upgrade: %q", got)
 	}
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	s, path := openTest(t, newClock(), nil)
-	s.Close()
-	db := rawDB(t, path)
-	if _, err := db.Exec("PRAGMA user_version = 999"); err != nil {
+	if _, err := s.w.Exec("PRAGMA user_version = 999"); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	s.Close()
 	s, err := Open(context.Background(), path, nil)
 	if err == nil {
 		s.Close()
@@ -179,4 +67,51 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	if !errors.Is(err, ErrSchemaTooNew) {
 		t.Errorf("Open of a newer database: %v, want ErrSchemaTooNew", err)
 	}
+}
+
+// schemaOf returns the database's user_version and number of schema objects.
+func schemaOf(t *testing.T, s *Store) (version, objects int) {
+	t.Helper()
+	if err := s.w.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.w.QueryRow("SELECT count(*) FROM sqlite_master").Scan(&objects); err != nil {
+		t.Fatal(err)
+	}
+	return version, objects
+}
+
+// recordLog is a slog.Handler that keeps every record as "msg k=v …".
+type recordLog struct {
+	mu      sync.Mutex
+	records []string // guarded by mu
+}
+
+func (*recordLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordLog) WithAttrs([]slog.Attr) slog.Handler     { return h }
+func (h *recordLog) WithGroup(string) slog.Handler          { return h }
+
+func (h *recordLog) Handle(_ context.Context, r slog.Record) error {
+	line := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		line += " " + a.String()
+		return true
+	})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, line)
+	return nil
+}
+
+// find returns the records whose message is msg.
+func (h *recordLog) find(msg string) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, r := range h.records {
+		if r == msg || strings.HasPrefix(r, msg+" ") {
+			out = append(out, r)
+		}
+	}
+	return out
 }
