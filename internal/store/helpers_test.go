@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/base64"
-	"log/slog"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -140,3 +139,7 @@ func sameMessage(a, b Message) bool {
 		a.Expiry.UnixMilli() == b.Expiry.UnixMilli() && string(a.Data) == string(b.Data)
 }
 
+
+type atomicCounter struct{ n atomic.Int64 }
+
+func (c *atomicCounter) next() int64 { return c.n.Add(1) }
