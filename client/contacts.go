@@ -204,3 +204,23 @@ func (c *Client) SetNickname(ctx context.Context, who, nickname string) error {
 	}
 	return c.contactEdit(ctx, id, func(ct *config.Contact) { ct.Nickname = nickname })
 }
+
+// MarkUnread marks a conversation unread until it is next read, on every
+// device of the account.
+func (c *Client) MarkUnread(ctx context.Context, who string) error {
+	id, err := c.resolve(ctx, who)
+	if err != nil {
+		return err
+	}
+	if err := c.db.SetMarkedUnread(ctx, id, true); err != nil {
+		if errors.Is(err, clientdb.ErrNotFound) {
+			return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
+		}
+		return err
+	}
+	return c.editConfig(ctx, func(cs *configs) error {
+		cv := cs.convos.GetOrConstruct1to1(id)
+		cv.Unread = true
+		return cs.convos.Set1to1(cv)
+	})
+}

@@ -182,4 +182,20 @@ func TestReadOnOneDeviceClearsUnreadOnTheOther(t *testing.T) {
 	if in := inboxOf(t, d2); len(in) != 1 || in[0].Unread != 0 {
 		t.Fatalf("device 2 inbox after reading on device 1: %+v, want 0 unread", in)
 	}
+	// Marking it unread on device 2 shows on device 1.
+	if err := d2.MarkUnread(ctx, bob.SessionID()); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, d1)
+	cvs, _ := d1.Inbox(ctx)
+	if len(cvs) != 1 || !cvs[0].MarkedUnread {
+		t.Fatalf("device 1 after marking unread on device 2: %+v", cvs)
+	}
+	if err := d1.MarkRead(ctx, bob.SessionID()); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, d2)
+	if cvs, _ := d2.Inbox(ctx); len(cvs) != 1 || cvs[0].MarkedUnread {
+		t.Fatalf("device 2 after reading on device 1: %+v", cvs)
+	}
 }

@@ -148,6 +148,7 @@ func messengerCommands(g globals) []command {
 		{name: "watch", summary: "print messages and events as they arrive, until interrupted", usage: "", maxArgs: 0, body: cmdWatch},
 		{name: "inbox", summary: "list conversations", usage: "", maxArgs: 0, body: cmdInbox},
 		{name: "read", summary: "show a conversation and mark it read", usage: "<id|name> [--limit N]", minArgs: 1, maxArgs: 1},
+		{name: "unread", summary: "mark a conversation unread (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("marked unread", (*client.Client).MarkUnread)},
 		{name: "requests", summary: "list message requests", usage: "", maxArgs: 0, body: cmdRequests},
 		{name: "accept", summary: "accept a message request", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("accepted", (*client.Client).Accept)},
 		{name: "decline", summary: "delete a message request", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("declined", (*client.Client).Decline)},
