@@ -224,9 +224,17 @@ func (c *Client) process(ctx context.Context, rm storagerpc.RetrievedMessage) (M
 // processSyncCopy stores a message this account sent from another device.
 func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMessage, dm *protocol.Message) (Message, bool) {
 	data := dm.Content.GetDataMessage()
-	target, err := keys.ParseSessionID(data.GetSyncTarget())
-	if err != nil || data.GetBody() == "" {
+	if data.GetBody() == "" {
 		return Message{}, false
+	}
+	// A sync copy names its conversation; a message without one was sent
+	// to this account itself (note to self).
+	target := c.id.SessionID()
+	if st := data.GetSyncTarget(); st != "" {
+		var err error
+		if target, err = keys.ParseSessionID(st); err != nil {
+			return Message{}, false
+		}
 	}
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: target, Sender: c.id.SessionID(), Direction: clientdb.Outgoing, Status: clientdb.StatusSent,

@@ -199,3 +199,26 @@ func TestReadOnOneDeviceClearsUnreadOnTheOther(t *testing.T) {
 		t.Fatalf("device 2 after reading on device 1: %+v", cvs)
 	}
 }
+
+func TestNoteToSelfReachesOtherDevices(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	d1, words, err := Create(ctx, Options{Home: t.TempDir(), Network: testNet.NetworkFile}, "Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d1.Close()
+	d2 := device(t, words, "")
+	if _, err := d1.Send(ctx, d1.SessionID(), "remember the milk"); err != nil {
+		t.Fatal(err)
+	}
+	got := receiveUntil(t, d2, "the note to self", func(ms []Message) bool { return slices.Contains(bodies(ms), "remember the milk") })
+	if !got[0].Outgoing || got[0].Conversation != d1.SessionID() {
+		t.Errorf("note on device 2: %+v", got[0])
+	}
+	// The sending device does not show its own note twice.
+	d1.Receive(ctx)
+	if ms, _ := d1.Messages(ctx, d1.SessionID(), 10); len(ms) != 1 {
+		t.Errorf("device 1 shows the note %d times", len(ms))
+	}
+}
