@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/session-go/session-go/internal/devnet"
 	"github.com/session-go/session-go/internal/devnet/devnettest"
@@ -255,5 +259,74 @@ func TestDevicesPrintTheSameState(t *testing.T) {
 		if x != y {
 			t.Errorf("%s --json differs between devices:\n%s\n%s", cmd, x, y)
 		}
+	}
+}
+
+// lineWriter collects output and signals each write.
+type lineWriter struct {
+	mu    sync.Mutex
+	buf   strings.Builder
+	wrote chan struct{}
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	select {
+	case w.wrote <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+func (w *lineWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+func TestWatchStreamsEvents(t *testing.T) {
+	alice, bob := newUser(t), newUser(t)
+	alice.run(0, "", "init", "--name", "Alice")
+	bob.run(0, "", "init", "--name", "Bob")
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	bob.json(&who, "whoami")
+
+	ctx, cancel := context.WithCancel(t.Context())
+	out := &lineWriter{wrote: make(chan struct{}, 1)}
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"--home", bob.home, "watch", "--json"}, Env{
+			Stdin: strings.NewReader(""), Stdout: out, Stderr: io.Discard, Getenv: func(string) string { return "" },
+		})
+	}()
+	alice.run(0, "", "send", who.SessionID, "are you watching?")
+	deadline := time.After(30 * time.Second)
+	for !strings.Contains(out.String(), "are you watching?") {
+		select {
+		case <-out.wrote:
+		case <-deadline:
+			t.Fatalf("watch printed %q", out.String())
+		}
+	}
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Errorf("watch exited %d after interrupt", code)
+	}
+	types := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var ev struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("watch --json line %q is not JSON", line)
+		}
+		types[ev.Type] = true
+	}
+	if !types["message"] || !types["request"] {
+		t.Errorf("watch events %v, want a message and a request", types)
 	}
 }
