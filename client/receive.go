@@ -297,6 +297,11 @@ func (c *Client) retryLoop(ctx context.Context) {
 		if err := c.RetryPending(ctx, 5); err != nil && ctx.Err() == nil {
 			c.log.Warn("retrying unsent messages failed", "err", err)
 		}
+		// Seen hashes are kept until their message expires from the swarm;
+		// after that no retrieve can return it again.
+		if _, err := c.db.PruneSeen(ctx, c.now()); err != nil && ctx.Err() == nil {
+			c.log.Warn("pruning seen message hashes failed", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
