@@ -262,6 +262,9 @@ func (c *Client) now() time.Time {
 	return time.Now()
 }
 
+// minPollInterval spaces polls of nodes that do not hold a retrieve open.
+const minPollInterval = 2 * time.Second
+
 // Run receives messages (long-polling the account's swarm) and retries
 // unsent messages until ctx ends. Events are published as things happen;
 // see Subscribe, OnEvent and OnMessage.
@@ -272,9 +275,18 @@ func (c *Client) Run(ctx context.Context) error {
 	go c.retryLoop(ctx)
 	backoff := time.Second
 	for ctx.Err() == nil {
-		_, err := c.receive(ctx, c.opts.PollWait)
+		start := time.Now()
+		got, err := c.receive(ctx, c.opts.PollWait)
 		if err == nil {
 			backoff = time.Second
+			// A node without the long-poll extension answers at once: poll
+			// such a node at an interval instead of in a tight loop.
+			if len(got) == 0 && time.Since(start) < minPollInterval {
+				select {
+				case <-ctx.Done():
+				case <-time.After(minPollInterval - time.Since(start)):
+				}
+			}
 			continue
 		}
 		if ctx.Err() != nil {
