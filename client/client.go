@@ -25,10 +25,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/net/proxy"
 
 	"github.com/session-go/session-go/internal/clientdb"
 	"github.com/session-go/session-go/internal/keys"
@@ -59,6 +64,8 @@ var (
 	ErrSendFailed = errors.New("message could not be sent (kept as failed; retry later)")
 	// ErrNotFound means a message or conversation does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrInvalidSOCKS5 means Options.SOCKS5 is not a host:port address.
+	ErrInvalidSOCKS5 = errors.New("invalid SOCKS5 proxy address (want host:port, e.g. 127.0.0.1:9050)")
 )
 
 // MaxMessageBytes is the longest message body accepted, in bytes of UTF-8.
@@ -86,6 +93,12 @@ type Options struct {
 	// PollWait is how long a retrieve may wait for new messages at the node
 	// (long poll; nodes without the extension answer at once). Default 20 s.
 	PollWait time.Duration
+	// SOCKS5, when set, is the host:port of a SOCKS5 proxy (no
+	// authentication), such as Tor's 127.0.0.1:9050. Every connection the
+	// client opens, to seed nodes and to the guards of its onion paths, is
+	// then made through it, so the nodes see the proxy's address and not
+	// the client's. Empty means direct connections.
+	SOCKS5 string
 }
 
 // Client is an open account.
@@ -117,6 +130,11 @@ const (
 func openDB(ctx context.Context, opts Options) (*clientdb.DB, error) {
 	if opts.Home == "" {
 		return nil, errors.New("client: no home directory")
+	}
+	// A bad proxy address fails here, before anything is written: creating
+	// an account and then failing would lose its recovery password.
+	if _, err := socks5Dialer(opts.SOCKS5); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(opts.Home, 0o700); err != nil {
 		return nil, fmt.Errorf("client: %w", err)
@@ -325,7 +343,13 @@ func (c *Client) network() (*onionreq.Client, error) {
 	if c.opts.Network == "" {
 		return nil, ErrNoNetwork
 	}
-	tr := onionreq.NewHTTPTransport(onionreq.HTTPConfig{})
+	dial, err := socks5Dialer(c.opts.SOCKS5)
+	if err != nil {
+		return nil, err
+	}
+	// Seed requests use the transport's HTTP client, so they take the same
+	// dialer (and proxy) as the onion requests to the guards.
+	tr := onionreq.NewHTTPTransport(onionreq.HTTPConfig{DialContext: dial})
 	src, err := netview.OpenFile(c.opts.Network, tr.Client())
 	if err != nil {
 		return nil, fmt.Errorf("network file: %w", err)
@@ -336,4 +360,39 @@ func (c *Client) network() (*onionreq.Client, error) {
 	}
 	c.net = n
 	return n, nil
+}
+
+// socks5Dialer returns a dialer that connects through the SOCKS5 proxy at
+// addr, or nil (direct connections) when addr is empty.
+func socks5Dialer(addr string) (onionreq.DialContextFunc, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	if strings.Contains(addr, "://") {
+		return nil, fmt.Errorf("%w: %q: give host:port, without a scheme", ErrInvalidSOCKS5, addr)
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q is not host:port", ErrInvalidSOCKS5, addr)
+	}
+	if host == "" {
+		return nil, fmt.Errorf("%w: %q has no host", ErrInvalidSOCKS5, addr)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return nil, fmt.Errorf("%w: %q: port must be a number from 1 to 65535", ErrInvalidSOCKS5, addr)
+	}
+	// The proxy itself is reached directly, with the same connect timeout
+	// as direct connections to nodes.
+	forward := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	d, err := proxy.SOCKS5("tcp", addr, nil, forward)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q: %v", ErrInvalidSOCKS5, addr, err)
+	}
+	cd, ok := d.(proxy.ContextDialer)
+	if !ok {
+		// x/net's SOCKS5 dialer has DialContext; without it a
+		// cancelled request could wait on the proxy.
+		return nil, errors.New("client: the SOCKS5 dialer cannot be cancelled")
+	}
+	return cd.DialContext, nil
 }

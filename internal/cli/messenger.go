@@ -20,9 +20,11 @@ import (
 )
 
 // globals are the flags every messaging command takes, before or after its
-// name: --home (SESSION_HOME), --network (SESSION_NETWORK) and --json.
+// name: --home (SESSION_HOME), --network (SESSION_NETWORK), --socks5
+// (SESSION_SOCKS5) and --json.
 type globals struct {
 	home, network string
+	socks5        string // host:port of a SOCKS5 proxy for all network traffic
 	json          bool
 }
 
@@ -50,16 +52,18 @@ func defaultHome(getenv func(string) string) string {
 	return filepath.Join(base, "session-go")
 }
 
-// addGlobals adds --home, --network and --json to fs, defaulting to g.
+// addGlobals adds --home, --network, --socks5 and --json to fs, defaulting
+// to g.
 func addGlobals(fs *flag.FlagSet, g *globals) {
 	fs.StringVar(&g.home, "home", g.home, "account directory (env SESSION_HOME)")
 	fs.StringVar(&g.network, "network", g.network, "network file, e.g. a devnet's network.json (env SESSION_NETWORK)")
+	fs.StringVar(&g.socks5, "socks5", g.socks5, "reach the network through this SOCKS5 proxy, host:port, e.g. Tor's 127.0.0.1:9050 (env SESSION_SOCKS5)")
 	fs.BoolVar(&g.json, "json", g.json, "print JSON")
 }
 
 // parseGlobals takes leading global flags off args.
 func parseGlobals(env *Env, args []string) (globals, []string, error) {
-	g := globals{home: env.Getenv("SESSION_HOME"), network: env.Getenv("SESSION_NETWORK")}
+	g := globals{home: env.Getenv("SESSION_HOME"), network: env.Getenv("SESSION_NETWORK"), socks5: env.Getenv("SESSION_SOCKS5")}
 	if g.home == "" {
 		g.home = defaultHome(env.Getenv)
 	}
@@ -109,7 +113,7 @@ func (mc messengerCommand) run(g globals) func(ctx context.Context, env *Env, ar
 }
 
 func clientOptions(env *Env, g globals) client.Options {
-	opts := client.Options{Home: g.home, Network: g.network}
+	opts := client.Options{Home: g.home, Network: g.network, SOCKS5: g.socks5}
 	if p := env.Getenv("SESSION_PASSPHRASE"); p != "" {
 		opts.Passphrase = []byte(p)
 	}
