@@ -103,7 +103,7 @@ func (mc messengerCommand) run(g globals) func(ctx context.Context, env *Env, ar
 		if mc.noAccount != nil {
 			return mc.noAccount(ctx, env, g, rest)
 		}
-		c, err := openClient(ctx, env, g, false, "")
+		c, err := openClient(ctx, env, g)
 		if err != nil {
 			return err
 		}
@@ -120,19 +120,20 @@ func clientOptions(env *Env, g globals) client.Options {
 	return opts
 }
 
-func openClient(ctx context.Context, env *Env, g globals, _ bool, _ string) (*client.Client, error) {
+func openClient(ctx context.Context, env *Env, g globals) (*client.Client, error) {
 	c, err := client.Open(ctx, clientOptions(env, g))
 	if errors.Is(err, client.ErrNoAccount) {
 		return nil, usagef("no account in %s: create one with `session init` or `session restore`", g.home)
 	}
-	return c, err
+	return c, classify(err)
 }
 
 // classify turns client errors about the user's input into usage errors
 // (exit 2); everything else stays a failure (exit 1).
 func classify(err error) error {
 	for _, e := range []error{client.ErrUnknownContact, client.ErrAmbiguousContact, client.ErrInvalidRecipient,
-		client.ErrMessageTooLong, client.ErrEmptyMessage, client.ErrNotFound, client.ErrAccountExists, client.ErrNoNetwork} {
+		client.ErrMessageTooLong, client.ErrEmptyMessage, client.ErrNotFound, client.ErrAccountExists, client.ErrNoNetwork,
+		client.ErrInvalidSOCKS5} {
 		if errors.Is(err, e) {
 			return usagef("%v", err)
 		}
@@ -209,7 +210,7 @@ func cmdInit(ctx context.Context, env *Env, g globals, name string) error {
 		if errors.Is(err, client.ErrAccountExists) {
 			return usagef("init: %s already holds an account (see `session whoami`)", g.home)
 		}
-		return fmt.Errorf("init: %w", err)
+		return classify(fmt.Errorf("init: %w", err))
 	}
 	defer c.Close()
 	if g.json {
@@ -235,7 +236,7 @@ func cmdRestore(ctx context.Context, env *Env, g globals, name string) error {
 		if errors.Is(err, client.ErrAccountExists) {
 			return usagef("restore: %s already holds an account", g.home)
 		}
-		return fmt.Errorf("restore: %w", err)
+		return classify(fmt.Errorf("restore: %w", err))
 	}
 	defer c.Close()
 	if g.json {
@@ -267,7 +268,7 @@ func accountRecoveryPassword(ctx context.Context, env *Env, args []string) error
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	c, err := openClient(ctx, env, g, false, "")
+	c, err := openClient(ctx, env, g)
 	if err != nil {
 		return err
 	}

@@ -214,6 +214,7 @@ func TestCLIErrors(t *testing.T) {
 	u.run(2, "", "read", "nobody")
 	u.run(2, "", "retry", "x")
 	u.run(2, "zzz zzz", "restore")
+	u.run(2, "", "--socks5", "no-port", "inbox")
 
 	// Unreachable network: one line, exit 1, and the message is kept.
 	dead := filepath.Join(t.TempDir(), "dead.json")

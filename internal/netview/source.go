@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"sync"
@@ -138,11 +139,29 @@ const GetNServiceNodesRequest = `{"jsonrpc":"2.0","method":"get_n_service_nodes"
 // maxSeedAnswer caps a seed's answer.
 const maxSeedAnswer = 32 << 20
 
-// Load implements Source: it asks each seed in turn until one gives a
-// correctly signed, valid answer.
+// Seed-loading limits: Session's clients try 4 seeds; a stalled seed (or a
+// stalled proxy in front of every seed) must not hold a caller for minutes.
+const (
+	maxSeedAttempts = 4
+	seedLoadTimeout = 30 * time.Second
+)
+
+// Load implements Source: it asks up to four seeds, in random order, until
+// one gives a correctly signed, valid answer, all within 30 s.
 func (s *SeedSource) Load(ctx context.Context) (*Directory, error) {
+	ctx, cancel := context.WithTimeout(ctx, seedLoadTimeout)
+	defer cancel()
 	var errs []error
-	for i, sd := range s.seeds {
+	order := rand.Perm(len(s.seeds))
+	if len(order) > maxSeedAttempts {
+		order = order[:maxSeedAttempts]
+	}
+	for _, i := range order {
+		sd := s.seeds[i]
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
+		}
 		d, err := s.ask(ctx, sd, s.keys[i])
 		if err == nil {
 			return d, nil

@@ -139,7 +139,6 @@ func sameMessage(a, b Message) bool {
 		a.Expiry.UnixMilli() == b.Expiry.UnixMilli() && string(a.Data) == string(b.Data)
 }
 
-
 type atomicCounter struct{ n atomic.Int64 }
 
 func (c *atomicCounter) next() int64 { return c.n.Add(1) }
