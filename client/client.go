@@ -109,8 +109,9 @@ type Client struct {
 	id   *keys.Identity
 	name string
 
-	netMu sync.Mutex // guards net
+	netMu sync.Mutex // guards net and tr
 	net   *onionreq.Client
+	tr    *onionreq.HTTPTransport
 
 	events *broker
 
@@ -299,6 +300,7 @@ func (c *Client) Close() error {
 	c.netMu.Lock()
 	if c.net != nil {
 		c.net.Close()
+		c.tr.CloseIdleConnections()
 	}
 	c.netMu.Unlock()
 	c.events.close()
@@ -358,7 +360,7 @@ func (c *Client) network() (*onionreq.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.net = n
+	c.net, c.tr = n, tr
 	return n, nil
 }
 
