@@ -43,6 +43,7 @@ type Error struct {
 // NewError returns an *Error with the given status and body text.
 func NewError(status int, reason string) *Error { return &Error{Status: status, Reason: reason} }
 
+// Error returns the status and the reason, for logs.
 func (e *Error) Error() string {
 	return fmt.Sprintf("storagerpc: %d %s: %s", e.Status, http.StatusText(e.Status), e.Reason)
 }
