@@ -122,3 +122,11 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		if code, out, _ := run(t, "", args...); code != ExitOK || out != "test\n" {
+			t.Errorf("%v: exit %d, %q", args, code, out)
+		}
+	}
+}

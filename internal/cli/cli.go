@@ -78,6 +78,10 @@ func Run(ctx context.Context, args []string, env Env) int {
 		}
 		return ExitOK
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		fmt.Fprintln(env.Stdout, env.Version)
+		return ExitOK
+	}
 	g, args, err := parseGlobals(&env, args)
 	if err != nil {
 		return report(env.Stderr, err)
