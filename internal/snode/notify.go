@@ -12,10 +12,16 @@ import (
 )
 
 // notifier wakes long-polling retrieves when a message arrives for their
-// account and namespace.
+// account and namespace. Entries are reference-counted, so that accounts
+// that poll and never receive do not accumulate.
 type notifier struct {
 	mu      sync.Mutex // guards waiters
-	waiters map[mailbox]chan struct{}
+	waiters map[mailbox]*waiter
+}
+
+type waiter struct {
+	ch   chan struct{}
+	refs int
 }
 
 type mailbox struct {
@@ -23,27 +29,36 @@ type mailbox struct {
 	ns    int16
 }
 
-func newNotifier() *notifier { return &notifier{waiters: map[mailbox]chan struct{}{}} }
+func newNotifier() *notifier { return &notifier{waiters: map[mailbox]*waiter{}} }
 
-// channel returns a channel closed at the next message for (owner, ns).
-func (nt *notifier) channel(owner keys.ID, ns int16) <-chan struct{} {
+// subscribe returns a channel closed at the next message for (owner, ns),
+// and a release function to call when no longer waiting.
+func (nt *notifier) subscribe(owner keys.ID, ns int16) (<-chan struct{}, func()) {
 	nt.mu.Lock()
 	defer nt.mu.Unlock()
 	k := mailbox{owner, ns}
-	c, ok := nt.waiters[k]
+	w, ok := nt.waiters[k]
 	if !ok {
-		c = make(chan struct{})
-		nt.waiters[k] = c
+		w = &waiter{ch: make(chan struct{})}
+		nt.waiters[k] = w
 	}
-	return c
+	w.refs++
+	return w.ch, func() {
+		nt.mu.Lock()
+		defer nt.mu.Unlock()
+		w.refs--
+		if w.refs == 0 && nt.waiters[k] == w {
+			delete(nt.waiters, k)
+		}
+	}
 }
 
 func (nt *notifier) wake(owner keys.ID, ns int16) {
 	nt.mu.Lock()
 	defer nt.mu.Unlock()
 	k := mailbox{owner, ns}
-	if c, ok := nt.waiters[k]; ok {
-		close(c)
+	if w, ok := nt.waiters[k]; ok {
+		close(w.ch)
 		delete(nt.waiters, k)
 	}
 }
@@ -51,10 +66,17 @@ func (nt *notifier) wake(owner keys.ID, ns int16) {
 func (nt *notifier) closeAll() {
 	nt.mu.Lock()
 	defer nt.mu.Unlock()
-	for k, c := range nt.waiters {
-		close(c)
+	for k, w := range nt.waiters {
+		close(w.ch)
 		delete(nt.waiters, k)
 	}
+}
+
+// size returns how many mailboxes have waiters (for tests).
+func (nt *notifier) size() int {
+	nt.mu.Lock()
+	defer nt.mu.Unlock()
+	return len(nt.waiters)
 }
 
 // mailboxes lists the mailboxes a retrieve, or a batch of requests, reads;
@@ -90,7 +112,8 @@ func (n *Node) longPoll(ctx context.Context, req storagerpc.Request, wait time.D
 	stop := make(chan struct{})
 	defer close(stop)
 	for _, b := range boxes {
-		c := n.notify.channel(b.owner, b.ns)
+		c, release := n.notify.subscribe(b.owner, b.ns)
+		defer release()
 		go func() {
 			select {
 			case <-c:
