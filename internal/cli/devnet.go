@@ -21,6 +21,9 @@ func runDevnet(ctx context.Context, env *Env, args []string) error {
 	if !hasDir {
 		args = append([]string{"--dir", defaultDevnetDir()}, args...)
 	}
+	// Quiet by default: the messenger's devnet often runs in the background
+	// of the terminal the user chats in. --log-level info shows node starts.
+	args = append([]string{"--log-level", "warn"}, args...)
 	exe, err := os.Executable()
 	if err != nil {
 		return err
