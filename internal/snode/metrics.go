@@ -14,10 +14,10 @@ type metrics struct {
 	mu       sync.Mutex // guards byMethod
 	byMethod map[string]int64
 
-	stored, retrieved, misdirected, rateLimited atomic.Int64
-	forwardFailures, caughtUp                   atomic.Int64
-	onionRequests, onionRelayed, onionProxied   atomic.Int64
-	onionFailures                               atomic.Int64
+	stored, retrieved, misdirected, rateLimited  atomic.Int64
+	forwardFailures, caughtUp, deletionsCaughtUp atomic.Int64
+	onionRequests, onionRelayed, onionProxied    atomic.Int64
+	onionFailures                                atomic.Int64
 }
 
 func newMetrics() *metrics { return &metrics{byMethod: map[string]int64{}} }
@@ -58,6 +58,7 @@ func (n *Node) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	counter("snode_messages_stored_total", "New messages stored through the RPC.", m.stored.Load())
 	counter("snode_messages_retrieved_total", "Messages returned by retrieve.", m.retrieved.Load())
 	counter("snode_messages_caught_up_total", "Messages pulled from swarm peers by catch-up.", m.caughtUp.Load())
+	counter("snode_deletions_caught_up_total", "Messages deleted by catch-up on tombstones from swarm peers.", m.deletionsCaughtUp.Load())
 	counter("snode_misdirected_total", "Requests answered 421 (wrong swarm).", m.misdirected.Load())
 	counter("snode_rate_limited_total", "Requests answered 429.", m.rateLimited.Load())
 	counter("snode_forward_failures_total", "Failed pushes to swarm peers.", m.forwardFailures.Load())

@@ -18,17 +18,31 @@ import (
 // each peer with a per-peer cursor over the peer's insertion order. Session
 // has no such mechanism; replicated stores are idempotent, so pulling a
 // message twice is harmless.
+//
+// Deletions travel the same way as tombstones, with a second cursor per peer
+// over the peer's order of tombstones: a member that was down while the owner
+// deleted messages deletes them when it catches up, and no member brings a
+// deleted message back, since the store refuses to replicate a message it
+// holds a tombstone for. Applying a tombstone twice is harmless too.
 
 // syncBatch is how many records one sync request returns at most.
 const syncBatch = 500
 
+// maxSyncTombstone bounds one tombstone in a sync answer: the owner in hex,
+// a hash whose every byte JSON might escape as \u00XX, and the envelope.
+const maxSyncTombstone = 2*keys.IDSize + 6*store.MaxHashLength + 256
+
 // maxSyncReply caps a sync answer: syncBatch records of at most
-// MaxMessageSize each, base64-encoded, plus envelope.
-const maxSyncReply = syncBatch*(store.MaxMessageSize*4/3+512) + 4096
+// MaxMessageSize each, base64-encoded, and syncBatch tombstones, plus
+// envelope.
+const maxSyncReply = syncBatch*(store.MaxMessageSize*4/3+512) + syncBatch*maxSyncTombstone + 4096
 
 type syncRequest struct {
 	After int64 `json:"after"`
 	Limit int   `json:"limit"`
+	// TombstonesAfter is the cursor over the peer's tombstones. A node
+	// that predates tombstones ignores it and sends none.
+	TombstonesAfter int64 `json:"tombstones_after"`
 }
 
 type syncRecord struct {
@@ -49,10 +63,23 @@ type syncReply struct {
 	Next int64 `json:"next"`
 	// More is true when the scan stopped at the limit.
 	More bool `json:"more"`
+
+	// Tombstones, TombstonesNext and TombstonesMore are the same for the
+	// deletions after the request's TombstonesAfter.
+	Tombstones     []syncTombstone `json:"tombstones"`
+	TombstonesNext int64           `json:"tombstones_next"`
+	TombstonesMore bool            `json:"tombstones_more"`
 }
 
-// handleSync answers a swarm peer's catch-up request with the messages after
-// its cursor that belong to the peer's swarm.
+type syncTombstone struct {
+	Seq    int64  `json:"seq"`
+	Owner  string `json:"owner"`
+	Hash   string `json:"hash"`
+	Expiry int64  `json:"expiry"`
+}
+
+// handleSync answers a swarm peer's catch-up request with the messages and
+// the tombstones after its cursors that belong to the peer's swarm.
 func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r, 4096)
 	if err != nil {
@@ -65,12 +92,17 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req syncRequest
-	if err := json.Unmarshal(body, &req); err != nil || req.After < 0 {
+	if err := json.Unmarshal(body, &req); err != nil || req.After < 0 || req.TombstonesAfter < 0 {
 		writeText(w, http.StatusBadRequest, "invalid sync request")
 		return
 	}
 	if req.Limit <= 0 || req.Limit > syncBatch {
 		req.Limit = syncBatch
+	}
+	tombs, err := n.db.ListTombstonesSince(r.Context(), req.TombstonesAfter, req.Limit)
+	if err != nil {
+		n.storeFailure(err).write(w)
+		return
 	}
 	recs, err := n.db.ListSince(r.Context(), req.After, req.Limit)
 	if err != nil {
@@ -78,7 +110,19 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := n.dir.Load()
-	out := syncReply{Records: []syncRecord{}, Next: req.After, More: len(recs) == req.Limit}
+	out := syncReply{
+		Records: []syncRecord{}, Next: req.After, More: len(recs) == req.Limit,
+		Tombstones: []syncTombstone{}, TombstonesNext: req.TombstonesAfter, TombstonesMore: len(tombs) == req.Limit,
+	}
+	for _, t := range tombs {
+		out.TombstonesNext = t.Seq
+		if id, _ := d.SwarmFor(t.Owner); id != peer.SwarmID {
+			continue
+		}
+		out.Tombstones = append(out.Tombstones, syncTombstone{
+			Seq: t.Seq, Owner: t.Owner.String(), Hash: t.Hash, Expiry: t.Expiry.UnixMilli(),
+		})
+	}
 	for _, rec := range recs {
 		out.Next = rec.Seq
 		if id, _ := d.SwarmFor(rec.Owner); id != peer.SwarmID {
@@ -135,8 +179,9 @@ func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	after := n.cursors.get(peerEd)
-	body, _ := json.Marshal(syncRequest{After: after, Limit: syncBatch})
+	tombKey := peerEd + "/t"
+	after, tombsAfter := n.cursors.get(peerEd), n.cursors.get(tombKey)
+	body, _ := json.Marshal(syncRequest{After: after, Limit: syncBatch, TombstonesAfter: tombsAfter})
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	status, resp, err := n.peerPost(ctx, peer, pathSync, body, maxSyncReply)
@@ -150,10 +195,56 @@ func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
 	if err := json.Unmarshal(resp, &rep); err != nil {
 		return false, err
 	}
+	// Deletions first: a message this reply carries that a tombstone of
+	// the same reply buries is then refused rather than stored and deleted.
+	if err := n.applySyncTombstones(ctx, rep.Tombstones); err != nil {
+		return false, err
+	}
+	if rep.TombstonesNext > tombsAfter {
+		n.cursors.set(tombKey, rep.TombstonesNext)
+	}
+	if err := n.applySyncRecords(ctx, rep.Records); err != nil {
+		return false, err
+	}
+	if rep.Next > after {
+		n.cursors.set(peerEd, rep.Next)
+	}
+	return rep.More || rep.TombstonesMore, nil
+}
+
+// applySyncTombstones carries out the deletions a peer listed, skipping bad
+// entries and accounts this node does not keep.
+func (n *Node) applySyncTombstones(ctx context.Context, list []syncTombstone) error {
+	mine, _, _ := n.mySwarm()
+	d := n.dir.Load()
+	var tombs []store.Tombstone
+	for _, t := range list {
+		owner, err := keys.ParseID(t.Owner)
+		if err != nil || t.Hash == "" || len(t.Hash) > store.MaxHashLength {
+			continue // a bad tombstone from a peer is skipped
+		}
+		if id, _ := d.SwarmFor(owner); id != mine {
+			continue // not an account this node keeps: nothing to delete
+		}
+		tombs = append(tombs, store.Tombstone{Owner: owner, Hash: t.Hash, Expiry: time.UnixMilli(t.Expiry)})
+	}
+	if len(tombs) == 0 {
+		return nil
+	}
+	deleted, err := n.db.ApplyTombstones(ctx, tombs)
+	if err != nil {
+		return err
+	}
+	n.metrics.deletionsCaughtUp.Add(int64(deleted))
+	return nil
+}
+
+// applySyncRecords stores the messages a peer listed, skipping bad entries.
+func (n *Node) applySyncRecords(ctx context.Context, list []syncRecord) error {
 	var msgs []store.Message
-	for _, r := range rep.Records {
+	for _, r := range list {
 		owner, err := keys.ParseID(r.Owner)
-		if err != nil || len(r.Data) > store.MaxMessageSize {
+		if err != nil || r.Hash == "" || len(r.Hash) > store.MaxHashLength || len(r.Data) > store.MaxMessageSize {
 			continue // a bad record from a peer is skipped, never stored
 		}
 		msgs = append(msgs, store.Message{
@@ -161,22 +252,20 @@ func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
 			Timestamp: time.UnixMilli(r.Timestamp), Expiry: time.UnixMilli(r.Expiry), Data: r.Data,
 		})
 	}
-	if len(msgs) > 0 {
-		res, err := n.db.Replicate(ctx, msgs)
-		if err != nil {
-			return false, err
-		}
-		for i, r := range res {
-			if r.New() {
-				n.metrics.caughtUp.Add(1)
-				n.notify.wake(msgs[i].Owner, msgs[i].Namespace)
-			}
+	if len(msgs) == 0 {
+		return nil
+	}
+	res, err := n.db.Replicate(ctx, msgs)
+	if err != nil {
+		return err
+	}
+	for i, r := range res {
+		if r.New() {
+			n.metrics.caughtUp.Add(1)
+			n.notify.wake(msgs[i].Owner, msgs[i].Namespace)
 		}
 	}
-	if rep.Next > after {
-		n.cursors.set(peerEd, rep.Next)
-	}
-	return rep.More, nil
+	return nil
 }
 
 type httpStatusError struct{ status int }
@@ -184,7 +273,9 @@ type httpStatusError struct{ status int }
 func (e *httpStatusError) Error() string { return "peer answered HTTP " + http.StatusText(e.status) }
 
 // peerCursors remembers, per swarm peer, the last of its sequence numbers
-// this node has pulled, in a small JSON file so that a restart resumes.
+// this node has pulled, in a small JSON file so that a restart resumes. A
+// peer's messages are under its Ed25519 key, its tombstones under the key
+// followed by "/t".
 type peerCursors struct {
 	path string
 

@@ -39,6 +39,9 @@ func (s *Store) Delete(ctx context.Context, owner keys.ID, hashes []string) ([]s
 			case err != nil:
 				return err
 			case exp > nowMS:
+				if err := bury(tx, owner, h, exp); err != nil {
+					return err
+				}
 				deleted = append(deleted, h)
 			}
 		}
@@ -84,6 +87,7 @@ func (s *Store) deleteWhere(ctx context.Context, owner keys.ID, scope Scope, que
 		}
 		defer rows.Close()
 		nowMS := ms(s.now())
+		var exps []int64
 		for rows.Next() {
 			var (
 				r   Ref
@@ -94,9 +98,33 @@ func (s *Store) deleteWhere(ctx context.Context, owner keys.ID, scope Scope, que
 			}
 			if exp > nowMS {
 				refs = append(refs, r)
+				exps = append(exps, exp)
 			}
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// SQLite has run the whole DELETE by the first row; the cursor is
+		// closed before the tombstones go in all the same, so that no
+		// statement runs on the connection while another is open.
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for i, r := range refs {
+			if err := bury(tx, owner, r.Hash, exps[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return refs, err
+}
+
+// bury records the tombstone of the owner's message hash, which expires at
+// expiry, in the transaction that deletes it: a delete is never committed
+// without the tombstone that lets catch-up carry it to the rest of the swarm.
+// Callers skip expired messages, which are gone everywhere already.
+func bury(tx txn, owner keys.ID, hash string, expiry int64) error {
+	_, err := tx.exec(qInsertTombstone, owner.Bytes(), hash, expiry)
+	return err
 }

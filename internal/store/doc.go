@@ -39,6 +39,15 @@
 // peer sent, keeping its hash, timestamp and expiry, with the same duplicate
 // rules as Store but without the per-owner quota.
 //
+// Deletions travel as tombstones. Delete, DeleteAll and DeleteBefore record
+// one per deleted message, in the transaction that deletes it, lasting until
+// the message's expiry. [Store.ListTombstonesSince] pages through them in an
+// insertion order of their own, [Store.ApplyTombstones] carries out a peer's,
+// and Replicate refuses (as [Buried]) a message that has one, so that a peer
+// that missed a deletion cannot undo it. A store through the RPC (Store) is
+// newer than any deletion it follows and clears the tombstone.
+// Changes of expiry are not replicated by catch-up.
+//
 // # Durability
 //
 // The database runs in WAL mode. With the default synchronous=NORMAL, a

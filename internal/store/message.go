@@ -98,6 +98,10 @@ const (
 	// Expired means the message's expiry had already passed, so it was
 	// dropped.
 	Expired
+	// Buried means the message was replicated from a peer but its owner had
+	// deleted it: a tombstone names it, so it was dropped rather than
+	// brought back. Only Replicate reports it.
+	Buried
 )
 
 // String names the outcome.
@@ -113,6 +117,8 @@ func (o Outcome) String() string {
 		return "obsolete"
 	case Expired:
 		return "expired"
+	case Buried:
+		return "buried"
 	}
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
@@ -122,7 +128,7 @@ type StoreResult struct {
 	// Outcome says what happened.
 	Outcome Outcome
 	// Expiry is the message's expiry after the store (the existing one if
-	// it was later). It is zero for Obsolete and Expired.
+	// it was later). It is zero for Obsolete, Expired and Buried.
 	Expiry time.Time
 }
 

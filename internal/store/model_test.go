@@ -7,14 +7,62 @@ import (
 	"sort"
 	"testing"
 	"time"
+
+	"github.com/session-go/session-go/internal/keys"
 )
 
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // model is a plain in-memory statement of the store's semantics: rows stay
-// until deleted or swept, and "live" means the expiry is after now.
+// until deleted or swept, and "live" means the expiry is after now. The same
+// goes for tombstones, which deleting a live message leaves behind until the
+// message's expiry.
 type model struct {
-	now  time.Time
-	seq  int
-	rows map[string]*modelRow
+	now   time.Time
+	seq   int
+	rows  map[string]*modelRow
+	tombs map[tombKey]time.Time // expiry
+}
+
+type tombKey struct {
+	owner keys.ID
+	hash  string
+}
+
+// bury records a tombstone, keeping the later expiry if there is one.
+func (m *model) bury(o keys.ID, hash string, exp time.Time) {
+	k := tombKey{o, hash}
+	if old, ok := m.tombs[k]; !ok || exp.After(old) {
+		m.tombs[k] = exp
+	}
+}
+
+func (m *model) buried(o keys.ID, hash string) bool {
+	exp, ok := m.tombs[tombKey{o, hash}]
+	return ok && exp.After(m.now)
+}
+
+// liveTombs lists the unexpired tombstones as "hash expiry-ms".
+func (m *model) liveTombs() []string {
+	var out []string
+	for k, exp := range m.tombs {
+		if exp.After(m.now) {
+			out = append(out, fmt.Sprint(k.hash, " ", exp.UnixMilli()))
+		}
+	}
+	return out
 }
 
 type modelRow struct {
@@ -24,9 +72,15 @@ type modelRow struct {
 
 func (m *model) live(r *modelRow) bool { return r.Expiry.After(m.now) }
 
-func (m *model) store(msg Message) Outcome {
+// store is Store (fromClient) or one message of Replicate.
+func (m *model) store(msg Message, fromClient bool) Outcome {
 	if !msg.Expiry.After(m.now) {
 		return Expired
+	}
+	if fromClient {
+		delete(m.tombs, tombKey{msg.Owner, msg.Hash})
+	} else if m.buried(msg.Owner, msg.Hash) {
+		return Buried
 	}
 	if r, ok := m.rows[msg.Hash]; ok {
 		if m.live(r) {
@@ -81,6 +135,7 @@ func (m *model) deleteIf(o byte, match func(*modelRow) bool) []string {
 		if r.Owner == owner(o) && match(r) {
 			if m.live(r) {
 				out = append(out, h)
+				m.bury(r.Owner, h, r.Expiry)
 			}
 			delete(m.rows, h)
 		}
@@ -103,9 +158,10 @@ func runModel(t *testing.T, seed uint64, steps int) {
 	rng := rand.New(rand.NewPCG(seed, 42))
 	c := newClock()
 	s, _ := openTest(t, c, &Options{MaxOwnerMessages: -1, MaxOwnerBytes: -1})
-	m := &model{now: c.Now(), rows: map[string]*modelRow{}}
+	m := &model{now: c.Now(), rows: map[string]*modelRow{}, tombs: map[tombKey]time.Time{}}
 	namespaces := []int16{0, 3, -1}
 	var known []string // every hash ever stored, for cursors and targets
+	sent := map[string]Message{}
 	pick := func() string {
 		if len(known) == 0 || rng.IntN(10) == 0 {
 			return "never-stored"
@@ -121,17 +177,17 @@ func runModel(t *testing.T, seed uint64, steps int) {
 		return hs
 	}
 
-	nonEmpty := 0
+	nonEmpty, buried, tombLists := 0, 0, 0
 	for step := range steps {
 		o := byte(rng.IntN(3))
 		ns := namespaces[rng.IntN(len(namespaces))]
-		switch op := rng.IntN(14); op {
+		switch op := rng.IntN(17); op {
 		case 0, 1, 2, 3:
 			body := fmt.Sprint("body ", rng.IntN(12))
 			// Whole seconds everywhere, so that expiries often fall exactly
 			// on the clock and the boundaries get exercised.
 			msg := newMsg(owner(o), ns, body, m.now.Add(time.Duration(rng.IntN(3))*time.Second), ttls[rng.IntN(len(ttls))])
-			want := m.store(msg)
+			want := m.store(msg, true)
 			r, err := s.Store(ctx, msg)
 			if err != nil {
 				t.Fatalf("step %d: store: %v", step, err)
@@ -140,6 +196,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 				t.Fatalf("step %d: store %q/%d: %v, model says %v", step, body, ns, r.Outcome, want)
 			}
 			known = append(known, msg.Hash)
+			sent[msg.Hash] = msg
 		case 4:
 			hs := hashesOfOwner(o)
 			want := m.deleteIf(o, func(r *modelRow) bool { return slices.Contains(hs, r.Hash) })
@@ -212,6 +269,58 @@ func runModel(t *testing.T, seed uint64, steps int) {
 					delete(m.rows, h)
 				}
 			}
+			for k, exp := range m.tombs {
+				if !exp.After(m.now) {
+					delete(m.tombs, k)
+				}
+			}
+		case 14:
+			// A copy from a peer of a message sent before, maybe with a
+			// new expiry: deleted ones must stay deleted.
+			msg, ok := sent[pick()]
+			if !ok {
+				continue
+			}
+			if rng.IntN(2) == 0 {
+				msg.Expiry = m.now.Add(ttls[rng.IntN(len(ttls))])
+			}
+			want := m.store(msg, false)
+			buried += boolInt(want == Buried)
+			res, err := s.Replicate(ctx, []Message{msg})
+			if err != nil || len(res) != 1 || res[0].Outcome != want {
+				t.Fatalf("step %d: replicate %q: %v, %v; model says %v", step, msg.Data, res, err, want)
+			}
+		case 15:
+			// A peer's tombstone, perhaps for a message held under
+			// another owner, which must not touch it.
+			h := pick()
+			to := owner(byte(rng.IntN(3)))
+			exp := m.now.Add(time.Duration(rng.IntN(60)-10) * time.Second)
+			want := 0
+			if exp.After(m.now) {
+				if r, ok := m.rows[h]; ok && r.Owner == to {
+					if m.live(r) {
+						want++
+						exp = later(exp, r.Expiry)
+					}
+					delete(m.rows, h)
+				}
+				m.bury(to, h, exp)
+			}
+			got, err := s.ApplyTombstones(ctx, []Tombstone{{Owner: to, Hash: h, Expiry: exp}})
+			if err != nil || got != want {
+				t.Fatalf("step %d: apply tombstone %q: %d, %v; model says %d", step, h, got, err, want)
+			}
+		case 16:
+			ts, err := s.ListTombstonesSince(ctx, 0, 1<<20)
+			var got []string
+			for _, tb := range ts {
+				got = append(got, fmt.Sprint(tb.Hash, " ", tb.Expiry.UnixMilli()))
+			}
+			tombLists += min(len(got), 1)
+			if want := m.liveTombs(); err != nil || !sameSet(got, want) {
+				t.Fatalf("step %d: tombstones %q, %v; model says %q", step, got, err, want)
+			}
 		case 11, 12, 13:
 			cursor := ""
 			if rng.IntN(2) == 0 {
@@ -228,6 +337,9 @@ func runModel(t *testing.T, seed uint64, steps int) {
 	// A model run whose retrieves all come back empty checks nothing.
 	if nonEmpty < steps/40 {
 		t.Errorf("only %d retrieves had messages", nonEmpty)
+	}
+	if buried == 0 || tombLists == 0 {
+		t.Errorf("%d replicated copies were buried and %d tombstone lists had any; the run checks none", buried, tombLists)
 	}
 	// Finally everything, everywhere.
 	for o := range byte(3) {

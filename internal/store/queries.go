@@ -68,6 +68,31 @@ const (
 		  AND m.expiry > ?4
 		ORDER BY m.id
 		LIMIT ?5`
+	// Tombstones (migration 0002). ?1 owner pubkey, ?2 hash, ?3 expiry. A
+	// tombstone already present keeps its seq, so that applying a peer's
+	// tombstones never makes them new again here and catch-up between two
+	// nodes settles; only its expiry may move later.
+	qInsertTombstone = `
+		INSERT INTO tombstones (owner, hash, expiry) VALUES (?1, ?2, ?3)
+		ON CONFLICT (hash, owner) DO UPDATE SET expiry = excluded.expiry
+		WHERE excluded.expiry > tombstones.expiry`
+	// ?1 hash, ?2 owner pubkey, ?3 now.
+	qTombstoned      = `SELECT 1 FROM tombstones WHERE hash = ?1 AND owner = ?2 AND expiry > ?3`
+	qDeleteTombstone = `DELETE FROM tombstones WHERE hash = ? AND owner = ?`
+	// ?1 hash, ?2 owner pubkey.
+	qDeleteHashOfPubkey = `
+		DELETE FROM messages
+		WHERE hash = ?1 AND owner = (SELECT id FROM owners WHERE pubkey = ?2)
+		RETURNING expiry`
+	qSweepTombstones = `
+		DELETE FROM tombstones WHERE seq IN
+			(SELECT seq FROM tombstones WHERE expiry <= ? LIMIT ?)`
+	qListTombstonesSince = `
+		SELECT seq, owner, hash, expiry FROM tombstones
+		WHERE seq > ? AND expiry > ?
+		ORDER BY seq
+		LIMIT ?`
+
 	qListSince = `
 		SELECT m.id, o.pubkey, m.namespace, m.hash, m.timestamp, m.expiry, m.data
 		FROM messages m JOIN owners o ON o.id = m.owner
@@ -85,7 +110,10 @@ func writeQueries() []string {
 		qDeleteHash, qExpiryOf, qDeleteAll, qDeleteBefore,
 		qExpireSet, qExpireExtend, qExpireShorten, qExpireAll,
 		qSweep, qDeleteEmptyOwners,
+		qInsertTombstone, qTombstoned, qDeleteTombstone, qDeleteHashOfPubkey, qSweepTombstones,
 	}
 }
 
-func readQueries() []string { return []string{qRetrieve, qListSince, qExpiryOf} }
+func readQueries() []string {
+	return []string{qRetrieve, qListSince, qExpiryOf, qListTombstonesSince}
+}

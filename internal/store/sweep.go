@@ -10,30 +10,19 @@ import (
 // keep the single writer free for stores between them.
 const sweepBatch = 2000
 
-// Sweep deletes every message whose expiry is at or before now, and the
-// owner rows left empty, and returns the number of messages deleted. The
-// other methods already hide expired messages; sweeping reclaims their space.
+// Sweep deletes every message whose expiry is at or before now, the owner
+// rows left empty and the tombstones whose messages would have expired by
+// now, and returns the number of messages deleted. The other methods already
+// hide expired messages; sweeping reclaims their space.
 func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
-	var total int64
-	for {
-		var n int64
-		err := s.write(ctx, func(tx txn) error {
-			r, err := tx.exec(qSweep, ms(now), sweepBatch)
-			if err != nil {
-				return err
-			}
-			n, err = r.RowsAffected()
-			return err
-		})
-		if err != nil {
-			return total, fmt.Errorf("store: sweep: %w", err)
-		}
-		total += n
-		if n < sweepBatch {
-			break
-		}
+	total, err := s.sweepBatches(ctx, qSweep, now)
+	if err != nil {
+		return total, fmt.Errorf("store: sweep: %w", err)
 	}
-	err := s.write(ctx, func(tx txn) error {
+	if _, err := s.sweepBatches(ctx, qSweepTombstones, now); err != nil {
+		return total, fmt.Errorf("store: sweep tombstones: %w", err)
+	}
+	err = s.write(ctx, func(tx txn) error {
 		_, err := tx.exec(qDeleteEmptyOwners)
 		return err
 	})
@@ -41,6 +30,31 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 		return total, fmt.Errorf("store: sweep: %w", err)
 	}
 	return total, nil
+}
+
+// sweepBatches runs query, a DELETE of at most ?2 rows expired at ?1, in
+// transactions of its own until one deletes less than a batch, and returns
+// the number of rows deleted.
+func (s *Store) sweepBatches(ctx context.Context, query string, now time.Time) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := s.write(ctx, func(tx txn) error {
+			r, err := tx.exec(query, ms(now), sweepBatch)
+			if err != nil {
+				return err
+			}
+			n, err = r.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < sweepBatch {
+			return total, nil
+		}
+	}
 }
 
 // RunSweeper sweeps once at once and then every interval, with the Store's

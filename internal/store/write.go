@@ -20,6 +20,10 @@ import (
 // message whose expiry has already passed is dropped as Expired. Expiries
 // more than TTLMaximumPrivate + StoreTolerance ahead are cut back to that.
 //
+// A store through the RPC is newer than any earlier deletion of the same
+// message and overrides it: the tombstone goes, so that catch-up spreads the
+// message again.
+//
 // A nil error means the write is committed (see Durability in the package
 // documentation). Errors wrap ErrQuotaExceeded, ErrFull, ErrInvalidMessage
 // or ErrHashConflict where they apply.
@@ -45,6 +49,9 @@ func (s *Store) Store(ctx context.Context, m Message) (StoreResult, error) {
 // Store, but the per-owner quota is not applied: the entry node applied it,
 // and a node that refused part of what its swarm holds would answer
 // retrieves differently from its peers. The database size cap still holds.
+//
+// A message this node holds a tombstone for (its owner deleted it) is dropped
+// as Buried: a peer that missed the deletion must not bring it back.
 //
 // The results are in the order of msgs. If any message is invalid, or its
 // hash is stored for another owner or namespace (ErrHashConflict), nothing is
@@ -76,11 +83,30 @@ func (s *Store) Replicate(ctx context.Context, msgs []Message) ([]StoreResult, e
 	return res, nil
 }
 
-func (s *Store) storeTx(tx txn, m *Message, now time.Time, quota bool) (StoreResult, error) {
+// storeTx stores m. fromClient marks a store through the RPC (Store), as
+// opposed to a copy from a peer (Replicate): it is held to the quota, and it
+// overrides a tombstone where a copy is refused.
+func (s *Store) storeTx(tx txn, m *Message, now time.Time, fromClient bool) (StoreResult, error) {
 	nowMS := ms(now)
 	exp := min(ms(m.Expiry), nowMS+maxExpiryAhead.Milliseconds())
 	if exp <= nowMS {
 		return StoreResult{Outcome: Expired}, nil
+	}
+
+	if fromClient {
+		if _, err := tx.exec(qDeleteTombstone, m.Hash, m.Owner.Bytes()); err != nil {
+			return StoreResult{}, err
+		}
+	} else {
+		var one int
+		err := tx.scan(qTombstoned, []any{m.Hash, m.Owner.Bytes(), nowMS}, &one)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return StoreResult{}, err
+		default:
+			return StoreResult{Outcome: Buried}, nil
+		}
 	}
 
 	// The same hash already stored?
@@ -136,7 +162,7 @@ func (s *Store) storeTx(tx txn, m *Message, now time.Time, quota bool) (StoreRes
 		}
 	}
 
-	if quota {
+	if fromClient {
 		if err := s.checkQuota(tx, owner, len(m.Data), nowMS); err != nil {
 			return StoreResult{}, err
 		}
