@@ -147,6 +147,7 @@ func messengerCommands(g globals) []command {
 		{name: "init", summary: "create an account and show its Session ID and recovery password", usage: "[--name NAME]", maxArgs: 0,
 			flags: nil, noAccount: nil},
 		{name: "restore", summary: "restore an account from its recovery password (read on stdin)", usage: "[--name NAME]", maxArgs: 0},
+		{name: "profile", summary: "show your display name, or change it with --name (on every device)", usage: "[--name NAME]", maxArgs: 0},
 		{name: "whoami", summary: "show your Session ID (--qr: as a QR code)", usage: "[--qr]", maxArgs: 0},
 		{name: "send", summary: "send a message to a Session ID or contact name", usage: "<id|name> <text…> (text \"-\" reads stdin)", minArgs: 2, maxArgs: -1, body: cmdSend},
 		{name: "receive", summary: "fetch new messages once and print them", usage: "", maxArgs: 0, body: cmdReceive},
@@ -173,6 +174,24 @@ func messengerCommands(g globals) []command {
 			var name string
 			mc.flags = func(fs *flag.FlagSet) { fs.StringVar(&name, "name", "", "display name") }
 			mc.noAccount = func(ctx context.Context, env *Env, g globals, _ []string) error { return cmdRestore(ctx, env, g, name) }
+		case "profile":
+			var name string
+			set := false
+			mc.flags = func(fs *flag.FlagSet) {
+				fs.Func("name", "new display name", func(v string) error { name, set = v, true; return nil })
+			}
+			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
+				if set {
+					if err := c.SetDisplayName(ctx, name); err != nil {
+						return usagef("profile: %v", err)
+					}
+				}
+				if g.json {
+					return writeJSON(env.Stdout, map[string]string{"session_id": c.SessionID(), "display_name": c.DisplayName()})
+				}
+				fmt.Fprintln(env.Stdout, c.DisplayName())
+				return nil
+			}
 		case "whoami":
 			var qr bool
 			mc.flags = func(fs *flag.FlagSet) { fs.BoolVar(&qr, "qr", false, "show a QR code") }

@@ -331,3 +331,33 @@ func TestWatchStreamsEvents(t *testing.T) {
 		t.Errorf("watch events %v, want a message and a request", types)
 	}
 }
+
+func TestProfileNameReachesOtherDevicesAndContacts(t *testing.T) {
+	a1, bob := newUser(t), newUser(t)
+	var acct struct {
+		SessionID        string `json:"session_id"`
+		RecoveryPassword string `json:"recovery_password"`
+	}
+	a1.json(&acct, "init", "--name", "Alice")
+	a2 := newUser(t)
+	a2.run(0, acct.RecoveryPassword, "restore")
+	a1.run(0, "", "profile", "--name", "Alicia")
+	a2.run(0, "", "receive")
+	if got := strings.TrimSpace(a2.run(0, "", "profile")); got != "Alicia" {
+		t.Errorf("device 2's display name is %q, want Alicia", got)
+	}
+	bob.run(0, "", "init")
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	bob.json(&who, "whoami")
+	a2.run(0, "", "send", who.SessionID, "hi")
+	bob.receiveAll(1)
+	var reqs []jsonConversation
+	bob.json(&reqs, "requests")
+	if len(reqs) != 1 || reqs[0].Name != "Alicia" {
+		t.Errorf("Bob sees %+v, want a request from Alicia", reqs)
+	}
+	long := strings.Repeat("x", 101)
+	a1.run(2, "", "profile", "--name", long)
+}
