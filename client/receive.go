@@ -149,50 +149,40 @@ func (c *Client) process(ctx context.Context, rm storagerpc.RetrievedMessage) (M
 	if dm.Sender == self {
 		return c.processSyncCopy(ctx, rm, dm)
 	}
-	if prof := content.GetDataMessage().GetProfile(); prof != nil || content.GetMessageRequestResponse().GetProfile() != nil {
-		if prof == nil {
-			prof = content.GetMessageRequestResponse().GetProfile()
-		}
-		if name := prof.GetDisplayName(); name != "" && len(name) <= MaxDisplayNameBytes {
-			if ct, err := c.db.Contact(ctx, dm.Sender); err == nil || errors.Is(err, clientdb.ErrNotFound) {
-				if !ct.Blocked && ct.Name != name {
-					_ = c.db.SetName(ctx, dm.Sender, name)
-				}
-			}
-		}
+	senderName := content.GetDataMessage().GetProfile().GetDisplayName()
+	if senderName == "" {
+		senderName = content.GetMessageRequestResponse().GetProfile().GetDisplayName()
 	}
-	var senderName string
-	if prof := content.GetDataMessage().GetProfile(); prof != nil {
-		senderName = prof.GetDisplayName()
-	} else if prof := content.GetMessageRequestResponse().GetProfile(); prof != nil {
-		senderName = prof.GetDisplayName()
+	if len(senderName) > MaxDisplayNameBytes {
+		senderName = ""
 	}
 	// Writing to us, or accepting our request, means they approved us (the
 	// sender side of a conversation is implicitly approved, as in Session).
 	approvedMe := content.GetMessageRequestResponse().GetIsApproved() || content.GetDataMessage().GetBody() != ""
-	if ct, err := c.db.Contact(ctx, dm.Sender); !(err == nil && ct.Blocked) && len(senderName) <= MaxDisplayNameBytes {
-		// Keep the contacts config current: a new requester, a new name,
-		// or an acceptance.
-		c.cfg.mu.Lock()
-		cur, listed := c.cfg.contacts.Get(dm.Sender)
-		c.cfg.mu.Unlock()
-		if !listed || (senderName != "" && cur.Name != senderName) || (approvedMe && !cur.ApprovedMe) {
-			_ = c.contactEditWith(ctx, c.editConfigLocal, dm.Sender, func(ct *config.Contact) {
-				if senderName != "" {
-					ct.Name = senderName
-				}
-				if approvedMe {
-					ct.ApprovedMe = true
-				}
-			})
-		}
+	ct, err := c.db.Contact(ctx, dm.Sender)
+	if known := err == nil; known && ct.Blocked || !known && !errors.Is(err, clientdb.ErrNotFound) {
+		return Message{}, false // blocked (or unreadable): nothing of theirs is kept
 	}
-	if mrr := content.GetMessageRequestResponse(); mrr != nil && mrr.GetIsApproved() {
-		if ct, err := c.db.Contact(ctx, dm.Sender); err == nil && !ct.Blocked {
-			_ = c.db.SetApprovedMe(ctx, dm.Sender, true)
-		} else if errors.Is(err, clientdb.ErrNotFound) {
-			_ = c.db.SetApprovedMe(ctx, dm.Sender, true)
-		}
+	if senderName != "" && ct.Name != senderName {
+		_ = c.db.SetName(ctx, dm.Sender, senderName)
+	}
+	if content.GetMessageRequestResponse().GetIsApproved() {
+		_ = c.db.SetApprovedMe(ctx, dm.Sender, true)
+	}
+	// Keep the contacts config current: a new requester, a new name, or an
+	// acceptance. The poll pushes it once at its end.
+	c.cfg.mu.Lock()
+	cur, listed := c.cfg.contacts.Get(dm.Sender)
+	c.cfg.mu.Unlock()
+	if !listed || senderName != "" && cur.Name != senderName || approvedMe && !cur.ApprovedMe {
+		_ = c.contactEditWith(ctx, c.editConfigLocal, dm.Sender, func(ct *config.Contact) {
+			if senderName != "" {
+				ct.Name = senderName
+			}
+			if approvedMe {
+				ct.ApprovedMe = true
+			}
+		})
 	}
 	body := content.GetDataMessage().GetBody()
 	if body == "" {

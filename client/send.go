@@ -215,18 +215,8 @@ func (c *Client) deliver(ctx context.Context, id int64) (Message, error) {
 	if m.Status != clientdb.StatusSending {
 		return messageFrom(m), nil
 	}
-	pending, err := c.db.PendingOutgoing(ctx)
-	if err != nil {
-		return Message{}, err
-	}
 	var p outgoingPayload
-	for _, pm := range pending {
-		if pm.ID == id {
-			err = json.Unmarshal(pm.Payload, &p)
-			break
-		}
-	}
-	if err != nil || p.To == "" {
+	if err := json.Unmarshal(m.Payload, &p); err != nil || p.To == "" {
 		return c.fail(ctx, m, errors.New("message has no stored payload"))
 	}
 	to, err := keys.ParseSessionID(p.To)

@@ -300,57 +300,59 @@ func (c *Client) applyContacts(ctx context.Context, cts []config.Contact) error 
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
+	seen := c.seenConfigContacts(ctx)
 	for _, ct := range local {
-		if inConfig[ct.ID] || ct.Approved || ct.Blocked {
+		// A pending request that the config once listed and no longer does
+		// was declined on another device. One this device has not pushed
+		// yet was never listed, and stays.
+		if inConfig[ct.ID] || ct.Approved || ct.Blocked || !seen[ct.ID.String()] {
 			continue
 		}
-		if cv, err := c.db.Conversation(ctx, ct.ID); err == nil && cv.Request && c.declinedElsewhere(ct.ID) {
+		if cv, err := c.db.Conversation(ctx, ct.ID); err == nil && cv.Request {
 			errs = append(errs, c.db.DeclineRequest(ctx, ct.ID))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// declinedElsewhere reports whether the contacts config once listed id and
-// no longer does: another device declined the request. A request this
-// device has not pushed yet is not in the config either, and must stay.
-func (c *Client) declinedElsewhere(id keys.ID) bool {
-	c.cfg.mu.Lock()
-	defer c.cfg.mu.Unlock()
-	_, listed := c.cfg.contacts.Get(id)
-	return !listed && c.pushedContact(id)
-}
+// kvSeenContacts lists every contact this device has seen in the contacts
+// config, so that a disappearance means a decline elsewhere.
+const kvSeenContacts = "config_seen_contacts"
 
-// pushedContact remembers which contacts this device has seen in the
-// config, so that their disappearance means a decline elsewhere.
-func (c *Client) pushedContact(id keys.ID) bool {
-	b, err := c.db.Get(context.Background(), "config_seen_contacts")
-	if err != nil {
-		return false
-	}
-	var seen []string
-	_ = json.Unmarshal(b, &seen)
-	return slices.Contains(seen, id.String())
-}
-
-func (c *Client) rememberConfigContacts(ctx context.Context) {
-	c.cfg.mu.Lock()
-	var seen []string
-	for _, ct := range c.cfg.contacts.All() {
-		seen = append(seen, ct.SessionID.String())
-	}
-	c.cfg.mu.Unlock()
-	if b, err := c.db.Get(ctx, "config_seen_contacts"); err == nil {
-		var old []string
-		_ = json.Unmarshal(b, &old)
-		for _, s := range old {
-			if !slices.Contains(seen, s) {
-				seen = append(seen, s)
-			}
+func (c *Client) seenConfigContacts(ctx context.Context) map[string]bool {
+	seen := map[string]bool{}
+	if b, err := c.db.Get(ctx, kvSeenContacts); err == nil {
+		var ids []string
+		_ = json.Unmarshal(b, &ids)
+		for _, id := range ids {
+			seen[id] = true
 		}
 	}
-	if b, err := json.Marshal(seen); err == nil {
-		_ = c.db.Put(ctx, "config_seen_contacts", b)
+	return seen
+}
+
+// rememberConfigContacts adds the config's contacts to the seen set,
+// writing only when it grew.
+func (c *Client) rememberConfigContacts(ctx context.Context) {
+	seen := c.seenConfigContacts(ctx)
+	grew := false
+	c.cfg.mu.Lock()
+	for _, ct := range c.cfg.contacts.All() {
+		if id := ct.SessionID.String(); !seen[id] {
+			seen[id], grew = true, true
+		}
+	}
+	c.cfg.mu.Unlock()
+	if !grew {
+		return
+	}
+	ids := make([]string, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	if b, err := json.Marshal(ids); err == nil {
+		_ = c.db.Put(ctx, kvSeenContacts, b)
 	}
 }
 

@@ -144,8 +144,7 @@ func classify(err error) error {
 func messengerCommands(g globals) []command {
 	var cmds []command
 	for _, mc := range []messengerCommand{
-		{name: "init", summary: "create an account and show its Session ID and recovery password", usage: "[--name NAME]", maxArgs: 0,
-			flags: nil, noAccount: nil},
+		{name: "init", summary: "create an account and show its Session ID and recovery password", usage: "[--name NAME]", maxArgs: 0},
 		{name: "restore", summary: "restore an account from its recovery password (read on stdin)", usage: "[--name NAME]", maxArgs: 0},
 		{name: "profile", summary: "show your display name, or change it with --name (on every device)", usage: "[--name NAME]", maxArgs: 0},
 		{name: "whoami", summary: "show your Session ID (--qr: as a QR code)", usage: "[--qr]", maxArgs: 0},
