@@ -76,7 +76,8 @@ const MaxDisplayNameBytes = clientdb.MaxNameBytes
 
 // Options configure a client.
 type Options struct {
-	// Home is the account directory; it is created if needed (mode 0700).
+	// Home is the account directory; it is created if needed, and set to
+	// mode 0700 if it exists.
 	Home string
 	// Network is the network file (a devnet's network.json: seed nodes).
 	// Empty means the one remembered from an earlier run.
@@ -138,6 +139,11 @@ func openDB(ctx context.Context, opts Options) (*clientdb.DB, error) {
 		return nil, err
 	}
 	if err := os.MkdirAll(opts.Home, 0o700); err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	// MkdirAll leaves an existing directory as it was: one made by hand, or
+	// by an older version, may be readable by others.
+	if err := os.Chmod(opts.Home, 0o700); err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
 	var key []byte

@@ -14,6 +14,7 @@ import (
 	"github.com/session-go/session-go/internal/clientdb"
 	"github.com/session-go/session-go/internal/config"
 	"github.com/session-go/session-go/internal/keys"
+	"github.com/session-go/session-go/internal/netview"
 	"github.com/session-go/session-go/internal/onionreq"
 	"github.com/session-go/session-go/internal/protocol"
 	"github.com/session-go/session-go/internal/storagerpc"
@@ -52,8 +53,19 @@ func (c *Client) Receive(ctx context.Context) ([]Message, error) {
 // namespaces first, so that contacts are known before their messages.
 var polledNamespaces = append(slices.Clone(configNamespaces), storagerpc.NamespaceDefault)
 
+// cursorKey names the retrieve cursor (last hash) of one namespace at one
+// swarm member. Each member returns messages in its own insertion order, so
+// a hash one member gave means nothing to another: carried to a different
+// member it would skip whatever that member stored before it. Session's
+// clients keep one cursor per (node, namespace) for the same reason.
+func cursorKey(node string, ns storagerpc.Namespace) string {
+	return node + "/" + strconv.Itoa(int(ns))
+}
+
 // receive polls the account's namespaces, waiting up to wait at the node
-// for something new.
+// for something new. A message that cannot be saved fails the poll: it is
+// not marked seen and its namespace's cursor stays, so that the next poll
+// fetches it again.
 func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, error) {
 	net, err := c.network()
 	if err != nil {
@@ -62,19 +74,20 @@ func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, er
 	var out []Message
 	var errs []error
 	for {
+		var node string // the member the last attempt went to
 		cursors := make([]string, len(polledNamespaces))
-		for i, ns := range polledNamespaces {
-			if cursors[i], err = c.db.Cursor(ctx, strconv.Itoa(int(ns))); err != nil {
-				return out, err
-			}
-		}
 		rctx := ctx
 		if wait > 0 {
 			rctx = onionreq.WithRequestTimeout(ctx, wait+8*time.Second)
 		}
-		status, body, err := net.SwarmRPC(rctx, c.id.SessionID(), func(now time.Time) (string, any, error) {
+		status, body, err := net.SwarmRPCNode(rctx, c.id.SessionID(), func(now time.Time, member netview.Node) (string, any, error) {
+			node = member.Ed25519
 			b := &storagerpc.Batch{}
 			for i, ns := range polledNamespaces {
+				var err error
+				if cursors[i], err = c.db.Cursor(ctx, cursorKey(node, ns)); err != nil {
+					return "", nil, err
+				}
 				r := &storagerpc.Retrieve{Namespace: ns, LastHash: cursors[i], Timestamp: now.UnixMilli()}
 				storagerpc.Sign(r, c.id)
 				b.Requests = append(b.Requests, r)
@@ -82,16 +95,16 @@ func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, er
 			return storagerpc.MethodBatch, withLongPoll{b, wait.Milliseconds()}, nil
 		})
 		if err != nil {
-			return out, err
+			return out, errors.Join(append(errs, err)...)
 		}
 		if status != 200 {
-			return out, fmt.Errorf("retrieve: node answered %d: %.200s", status, body)
+			return out, errors.Join(append(errs, fmt.Errorf("retrieve: node answered %d: %.200s", status, body))...)
 		}
 		var batch storagerpc.BatchResponse
 		if err := json.Unmarshal(body, &batch); err != nil || len(batch.Results) != len(polledNamespaces) {
-			return out, fmt.Errorf("retrieve: bad batch reply (%d results)", len(batch.Results))
+			return out, errors.Join(append(errs, fmt.Errorf("retrieve: bad batch reply (%d results)", len(batch.Results)))...)
 		}
-		more := false
+		more, failed := false, false
 		for i, ns := range polledNamespaces {
 			res := batch.Results[i]
 			if res.Code != 200 {
@@ -103,23 +116,38 @@ func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, er
 				errs = append(errs, fmt.Errorf("retrieve namespace %d: bad reply: %w", ns, err))
 				continue
 			}
+			var saveErr error
 			if ns == storagerpc.NamespaceDefault {
 				for _, rm := range resp.Messages {
-					if m, ok := c.process(ctx, rm); ok {
+					m, ok, err := c.process(ctx, rm)
+					if err != nil {
+						saveErr = err
+						break
+					}
+					if ok {
 						out = append(out, m)
 					}
 				}
-			} else if err := c.mergeConfigs(ctx, ns, resp.Messages); err != nil {
-				errs = append(errs, err)
+			} else {
+				saveErr = c.mergeConfigs(ctx, ns, resp.Messages)
+			}
+			if saveErr != nil {
+				// The cursor stays where it was: what could not be saved
+				// comes again with the next poll.
+				errs = append(errs, fmt.Errorf("saving namespace %d: %w", ns, saveErr))
+				failed = true
+				continue
 			}
 			if n := len(resp.Messages); n > 0 {
-				if err := c.db.SetCursor(ctx, strconv.Itoa(int(ns)), resp.Messages[n-1].Hash); err != nil {
-					return out, err
+				if err := c.db.SetCursor(ctx, cursorKey(node, ns), resp.Messages[n-1].Hash); err != nil {
+					errs = append(errs, err)
+					failed = true
+					continue
 				}
 			}
 			more = more || resp.More && len(resp.Messages) > 0
 		}
-		if !more {
+		if !more || failed {
 			break
 		}
 		wait = 0
@@ -132,17 +160,43 @@ func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, er
 }
 
 // process handles one retrieved message: dedupe by hash, decrypt, verify,
-// and store. It reports the stored message, if there is one to show.
-func (c *Client) process(ctx context.Context, rm storagerpc.RetrievedMessage) (Message, bool) {
-	fresh, err := c.db.MarkSeen(ctx, rm.Hash, time.UnixMilli(rm.Expiration))
-	if err != nil || !fresh {
-		return Message{}, false
+// and store. It reports the stored message, if there is one to show. The
+// hash is marked seen only once whatever the message carried is saved; an
+// error means it was not, and the message must be fetched again. A message
+// that is damaged, not for us or refused (a poison entry) is no error: it
+// is marked seen and skipped, so that it cannot fail every later poll.
+func (c *Client) process(ctx context.Context, rm storagerpc.RetrievedMessage) (Message, bool, error) {
+	seen, err := c.db.Seen(ctx, rm.Hash)
+	if err != nil {
+		return Message{}, false, err
 	}
+	if seen {
+		return Message{}, false, nil
+	}
+	m, ok, err := c.handle(ctx, rm)
+	if errors.Is(err, clientdb.ErrInvalidArgument) {
+		c.log.Warn("skipping a message that cannot be stored", "hash", rm.Hash, "err", err)
+		m, ok, err = Message{}, false, nil
+	}
+	if err != nil {
+		return Message{}, false, err
+	}
+	if _, err := c.db.MarkSeen(ctx, rm.Hash, time.UnixMilli(rm.Expiration)); err != nil {
+		if errors.Is(err, clientdb.ErrInvalidArgument) {
+			return m, ok, nil // a hash no database can hold: nothing to remember
+		}
+		return Message{}, false, err
+	}
+	return m, ok, nil
+}
+
+// handle decodes and stores one retrieved message that was not seen before.
+func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage) (Message, bool, error) {
 	dm, err := protocol.DecodeMessage(c.id, rm.Data)
 	if err != nil {
 		// Not for us, or damaged: nothing to show. The content is never logged.
 		c.log.Debug("dropping an undecryptable message", "hash", rm.Hash, "err", err)
-		return Message{}, false
+		return Message{}, false, nil
 	}
 	self := c.id.SessionID()
 	content := dm.Content
@@ -160,14 +214,21 @@ func (c *Client) process(ctx context.Context, rm storagerpc.RetrievedMessage) (M
 	// sender side of a conversation is implicitly approved, as in Session).
 	approvedMe := content.GetMessageRequestResponse().GetIsApproved() || content.GetDataMessage().GetBody() != ""
 	ct, err := c.db.Contact(ctx, dm.Sender)
-	if known := err == nil; known && ct.Blocked || !known && !errors.Is(err, clientdb.ErrNotFound) {
-		return Message{}, false // blocked (or unreadable): nothing of theirs is kept
+	if err != nil && !errors.Is(err, clientdb.ErrNotFound) {
+		return Message{}, false, err
+	}
+	if err == nil && ct.Blocked {
+		return Message{}, false, nil // blocked: nothing of theirs is kept
 	}
 	if senderName != "" && ct.Name != senderName {
-		_ = c.db.SetName(ctx, dm.Sender, senderName)
+		if err := c.db.SetName(ctx, dm.Sender, senderName); err != nil {
+			return Message{}, false, err
+		}
 	}
 	if content.GetMessageRequestResponse().GetIsApproved() {
-		_ = c.db.SetApprovedMe(ctx, dm.Sender, true)
+		if err := c.db.SetApprovedMe(ctx, dm.Sender, true); err != nil {
+			return Message{}, false, err
+		}
 	}
 	// Keep the contacts config current: a new requester, a new name, or an
 	// acceptance. The poll pushes it once at its end.
@@ -175,7 +236,7 @@ func (c *Client) process(ctx context.Context, rm storagerpc.RetrievedMessage) (M
 	cur, listed := c.cfg.contacts.Get(dm.Sender)
 	c.cfg.mu.Unlock()
 	if !listed || senderName != "" && cur.Name != senderName || approvedMe && !cur.ApprovedMe {
-		_ = c.contactEditWith(ctx, c.editConfigLocal, dm.Sender, func(ct *config.Contact) {
+		err := c.contactEditWith(ctx, c.editConfigLocal, dm.Sender, func(ct *config.Contact) {
 			if senderName != "" {
 				ct.Name = senderName
 			}
@@ -183,10 +244,13 @@ func (c *Client) process(ctx context.Context, rm storagerpc.RetrievedMessage) (M
 				ct.ApprovedMe = true
 			}
 		})
+		if err != nil {
+			return Message{}, false, err
+		}
 	}
 	body := content.GetDataMessage().GetBody()
 	if body == "" {
-		return Message{}, false
+		return Message{}, false, nil
 	}
 	if len(body) > clientdb.MaxBodyBytes {
 		body = body[:clientdb.MaxBodyBytes]
@@ -197,25 +261,25 @@ func (c *Client) process(ctx context.Context, rm storagerpc.RetrievedMessage) (M
 		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash,
 	})
 	if err != nil || !inserted {
-		return Message{}, false
+		return Message{}, false, err
 	}
 	m, err := c.db.Message(ctx, id)
 	if err != nil {
-		return Message{}, false
+		return Message{}, false, err
 	}
 	out := messageFrom(m)
 	if cv, err := c.db.Conversation(ctx, dm.Sender); err == nil && cv.Request && (cvErr != nil || !before.Request) {
 		c.events.publish(RequestReceived{conversationFrom(cv)})
 	}
 	c.events.publish(MessageReceived{out})
-	return out, true
+	return out, true, nil
 }
 
 // processSyncCopy stores a message this account sent from another device.
-func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMessage, dm *protocol.Message) (Message, bool) {
+func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMessage, dm *protocol.Message) (Message, bool, error) {
 	data := dm.Content.GetDataMessage()
 	if data.GetBody() == "" {
-		return Message{}, false
+		return Message{}, false, nil
 	}
 	// A sync copy names its conversation; a message without one was sent
 	// to this account itself (note to self).
@@ -223,7 +287,7 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 	if st := data.GetSyncTarget(); st != "" {
 		var err error
 		if target, err = keys.ParseSessionID(st); err != nil {
-			return Message{}, false
+			return Message{}, false, nil
 		}
 	}
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
@@ -231,15 +295,15 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: data.GetBody(), Hash: rm.Hash,
 	})
 	if err != nil || !inserted {
-		return Message{}, false
+		return Message{}, false, err
 	}
 	m, err := c.db.Message(ctx, id)
 	if err != nil {
-		return Message{}, false
+		return Message{}, false, err
 	}
 	out := messageFrom(m)
 	c.events.publish(MessageReceived{out})
-	return out, true
+	return out, true, nil
 }
 
 func (c *Client) now() time.Time {

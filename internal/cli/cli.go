@@ -15,6 +15,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/session-go/session-go/internal/termtext"
 )
 
 // Exit statuses, part of the CLI contract scripts rely on.
@@ -104,7 +106,8 @@ func report(stderr io.Writer, err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	// An error may quote what a peer sent (a name, a node's answer).
+	msg := termtext.Line(strings.ReplaceAll(err.Error(), "\n", " "))
 	fmt.Fprintln(stderr, msg)
 	var ue *usageError
 	if errors.As(err, &ue) {

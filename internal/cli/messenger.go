@@ -17,6 +17,7 @@ import (
 
 	"github.com/session-go/session-go/client"
 	"github.com/session-go/session-go/internal/mnemonic"
+	"github.com/session-go/session-go/internal/termtext"
 )
 
 // globals are the flags every messaging command takes, before or after its
@@ -188,7 +189,7 @@ func messengerCommands(g globals) []command {
 				if g.json {
 					return writeJSON(env.Stdout, map[string]string{"session_id": c.SessionID(), "display_name": c.DisplayName()})
 				}
-				fmt.Fprintln(env.Stdout, c.DisplayName())
+				fmt.Fprintln(env.Stdout, termtext.Line(c.DisplayName())) // synced from other devices
 				return nil
 			}
 		case "whoami":
@@ -357,7 +358,7 @@ func contactNames(ctx context.Context, c *client.Client) map[string]string {
 func printMessage(w io.Writer, m client.Message, names map[string]string) {
 	name := func(id string) string {
 		if n, ok := names[id]; ok {
-			return n + " (" + id[:10] + "…)"
+			return termtext.Line(n) + " (" + id[:10] + "…)"
 		}
 		return id
 	}
@@ -369,15 +370,19 @@ func printMessage(w io.Writer, m client.Message, names map[string]string) {
 	if m.Outgoing && m.Status != "sent" {
 		status = " [" + m.Status + "]"
 	}
-	fmt.Fprintf(w, "%s %s%s: %s\n", m.SentAt.Local().Format("2006-01-02 15:04:05"), who, status, m.Body)
+	fmt.Fprintf(w, "%s %s%s: %s\n", m.SentAt.Local().Format("2006-01-02 15:04:05"), who, status, termtext.Body(m.Body, "    "))
 }
 
 func cmdReceive(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
 	ms, err := c.Receive(ctx)
+	// What was saved is shown even when the poll failed: a failure must
+	// not hide the messages fetched with it. The exit status still says
+	// that something was not saved (it comes again with the next poll).
+	perr := printMessages(env, g, c, ms)
 	if err != nil {
 		return fmt.Errorf("receive: %w", err)
 	}
-	return printMessages(env, g, c, ms)
+	return perr
 }
 
 func cmdWatch(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
@@ -426,7 +431,7 @@ func writeEvent(w io.Writer, g globals, ev client.Event, names map[string]string
 	case e.Type == "status":
 		fmt.Fprintf(w, "message %d is %s\n", e.Message.ID, e.Message.Status)
 	case e.Type == "request":
-		fmt.Fprintf(w, "message request from %s %s (session accept / decline / block)\n", e.Conversation.SessionID, e.Conversation.Name)
+		fmt.Fprintf(w, "message request from %s %s (session accept / decline / block)\n", e.Conversation.SessionID, termtext.Line(e.Conversation.Name))
 	}
 }
 
@@ -442,7 +447,7 @@ func printConversations(env *Env, g globals, cvs []client.Conversation) error {
 		if name == "" {
 			name = "-"
 		}
-		fmt.Fprintf(env.Stdout, "%s  %-20s  %3d unread  %s\n", cv.SessionID, name, cv.Unread, cv.Preview)
+		fmt.Fprintf(env.Stdout, "%s  %-20s  %3d unread  %s\n", cv.SessionID, termtext.Line(name), cv.Unread, termtext.Line(cv.Preview))
 	}
 	return nil
 }
@@ -518,7 +523,7 @@ func cmdContacts(ctx context.Context, env *Env, g globals, c *client.Client, _ [
 		if !ct.Approved && !ct.Blocked {
 			flags = append(flags, "request")
 		}
-		fmt.Fprintf(env.Stdout, "%s  %-20s  %-20s  %s\n", ct.SessionID, orDash(ct.Name), orDash(ct.Nickname), strings.Join(flags, ","))
+		fmt.Fprintf(env.Stdout, "%s  %-20s  %-20s  %s\n", ct.SessionID, termtext.Line(orDash(ct.Name)), termtext.Line(orDash(ct.Nickname)), strings.Join(flags, ","))
 	}
 	return nil
 }
@@ -538,7 +543,7 @@ func cmdName(ctx context.Context, env *Env, g globals, c *client.Client, args []
 		id, _ := c.Resolve(ctx, args[1])
 		return writeJSON(env.Stdout, map[string]string{"session_id": id, "nickname": args[1]})
 	}
-	fmt.Fprintf(env.Stdout, "named %s\n", args[1])
+	fmt.Fprintf(env.Stdout, "named %s\n", termtext.Line(args[1]))
 	return nil
 }
 

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -54,6 +56,12 @@ func Open(ctx context.Context, path string, key []byte) (*DB, error) {
 	// escaped so that '?' or '#' in a directory name is not URI syntax. The
 	// key is not a URI parameter: SQLite hands file names around (journal
 	// names, error messages), and the key must not travel with them.
+	// SQLite creates its files with mode 0666 less the umask: the database
+	// is made here, 0600, before SQLite opens it, and an existing one is
+	// tightened to 0600 (it may come from an older version or a copy).
+	if err := createPrivate(abs); err != nil {
+		return nil, fmt.Errorf("clientdb: database %q: %w", path, err)
+	}
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "vfs=adiantum&_txlock=immediate"}
 	dsn := u.String()
 
@@ -122,7 +130,28 @@ func Open(ctx context.Context, path string, key []byte) (*DB, error) {
 		db.Close()
 		return nil, openError(path, err)
 	}
+	// The WAL and shared-memory files exist now; SQLite made them 0666
+	// less the umask. They live as long as a connection does.
+	for _, f := range []string{abs + "-wal", abs + "-shm"} {
+		if err := os.Chmod(f, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			db.Close()
+			return nil, fmt.Errorf("clientdb: database %q: %w", path, err)
+		}
+	}
 	return db, nil
+}
+
+// createPrivate creates the file at path with mode 0600 if it does not
+// exist, and sets an existing one to 0600.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Chmod(path, 0o600)
 }
 
 // openError maps SQLite's "not a database", which is what a wrong key looks

@@ -269,3 +269,36 @@ func TestOpenError(t *testing.T) {
 		t.Error("NOTADB is not ErrWrongKey")
 	}
 }
+
+// The database and SQLite's side files are private to the user whatever the
+// umask, and an existing database made readable by others is tightened.
+func TestFileModes(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "loose.db")
+	if err := os.WriteFile(path, nil, 0o644); err != nil { // as an older version left it
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, filepath.Join(dir, "fresh.db")} {
+		db, err := Open(ctx, p, testKey(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Put(ctx, "k", []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{p, p + "-wal", p + "-shm"} {
+			fi, err := os.Stat(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m := fi.Mode().Perm(); m != 0o600 {
+				t.Errorf("%s has mode %o, want 600", filepath.Base(f), m)
+			}
+		}
+		db.Close()
+	}
+}

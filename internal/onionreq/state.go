@@ -9,6 +9,7 @@ import (
 
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/netview"
+	"github.com/session-go/session-go/internal/swarm"
 )
 
 // state is the client's view of the network: the node pool and its strikes,
@@ -21,6 +22,8 @@ type state struct {
 	rng *rand.Rand
 
 	pool        map[string]netview.Node // by Ed25519 hex
+	directory   map[string]netview.Node // the last load, untouched by strikes, by Ed25519 hex
+	swarmIDs    []swarm.ID              // the swarms of the last load, ascending
 	strikes     map[string]int          // node strikes, by Ed25519 hex
 	loadedAt    time.Time               // last load from the source
 	loadedCount int                     // pool size right after that load
@@ -80,11 +83,18 @@ func usable(n netview.Node) bool {
 // swarm members no longer in the network are forgotten.
 func (s *state) setPool(nodes []netview.Node, now time.Time) {
 	s.pool = make(map[string]netview.Node, len(nodes))
+	s.directory = make(map[string]netview.Node, len(nodes))
+	s.swarmIDs = nil
 	for _, n := range nodes {
 		if usable(n) {
 			s.pool[n.Ed25519] = n
+			s.directory[n.Ed25519] = n
+			if n.SwarmID != swarm.InvalidID && !slices.Contains(s.swarmIDs, n.SwarmID) {
+				s.swarmIDs = append(s.swarmIDs, n.SwarmID)
+			}
 		}
 	}
+	slices.Sort(s.swarmIDs)
 	s.strikes = map[string]int{}
 	s.loadedAt, s.loadedCount = now, len(s.pool)
 	s.paths = slices.DeleteFunc(s.paths, func(p *path) bool {
@@ -340,6 +350,35 @@ func (s *state) swarm(account keys.ID, now time.Time) ([]netview.Node, bool) {
 		return nil, false
 	}
 	return slices.Clone(e.nodes), true
+}
+
+// checkSwarm checks a swarm list that one node gave for account against the
+// directory, since a node could otherwise send the account's traffic to
+// nodes of its choosing: only listed nodes that the directory knows are
+// kept, with the directory's addresses and keys, and, where the directory
+// assigns swarms, only members of the swarm it computes for the account.
+// When nothing is left the directory's own members of that swarm are
+// returned; nil means the directory offers none.
+func (s *state) checkSwarm(account keys.ID, listed []netview.Node) []netview.Node {
+	want, assigned := swarm.ForPubkey(account, s.swarmIDs)
+	var keep []netview.Node
+	for _, n := range listed {
+		d, ok := s.directory[n.Ed25519]
+		if !ok || assigned && d.SwarmID != want {
+			continue
+		}
+		keep = append(keep, d)
+	}
+	if len(keep) > 0 || !assigned {
+		return keep
+	}
+	for _, d := range s.directory {
+		if d.SwarmID == want {
+			keep = append(keep, d)
+		}
+	}
+	slices.SortFunc(keep, func(a, b netview.Node) int { return cmp.Compare(a.Ed25519, b.Ed25519) })
+	return keep
 }
 
 // setSwarm replaces the cached swarm of an account.

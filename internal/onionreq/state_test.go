@@ -9,6 +9,7 @@ import (
 
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/netview"
+	"github.com/session-go/session-go/internal/swarm"
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -427,5 +428,44 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if _, err := (Config{Source: &countingSource{}, EncType: 3}).withDefaults(); err == nil {
 		t.Error("aes-cbc accepted")
+	}
+}
+
+// A swarm list is one node's word: it is checked against the directory.
+func TestCheckSwarmAgainstDirectory(t *testing.T) {
+	s := testState(t, nil)
+	nodes := loopbackNodes(8)
+	for i := range nodes {
+		nodes[i].SwarmID = swarm.ID(100 * (i % 2)) // two swarms: 0 (even) and 100 (odd)
+	}
+	s.setPool(nodes, t0)
+	acct := keys.ID{Prefix: keys.PrefixStandard, Key: [32]byte{1}}
+	want, _ := swarm.ForPubkey(acct, []swarm.ID{0, 100})
+	var members, others []netview.Node
+	for _, n := range nodes {
+		if n.SwarmID == want {
+			members = append(members, n)
+		} else {
+			others = append(others, n)
+		}
+	}
+	// An unknown node, a known node at another address, and a member of
+	// the other swarm are dropped or corrected.
+	stranger := node(50, "203.0.113.9")
+	moved := members[0]
+	moved.IP, moved.StoragePort = "198.51.100.7", 443
+	got := s.checkSwarm(acct, []netview.Node{stranger, moved, members[1], others[0]})
+	if len(got) != 2 || got[0] != members[0] || got[1] != members[1] {
+		t.Fatalf("checked swarm: %+v, want the directory's entries of %v", got, eds(members[:2]))
+	}
+	// A list of nothing but strangers falls back to the directory's swarm.
+	got = s.checkSwarm(acct, []netview.Node{stranger, others[1]})
+	if len(got) != len(members) {
+		t.Fatalf("fallback: %v, want the directory's members %v", eds(got), eds(members))
+	}
+	for _, n := range got {
+		if n.SwarmID != want {
+			t.Errorf("fallback holds %s of swarm %d", n.Ed25519, n.SwarmID)
+		}
 	}
 }

@@ -70,6 +70,11 @@ func (c *Client) fetchSwarm(ctx context.Context, account keys.ID) ([]netview.Nod
 			continue
 		}
 		c.mu.Lock()
+		if nodes = c.st.checkSwarm(account, nodes); len(nodes) == 0 {
+			c.mu.Unlock()
+			errs = append(errs, fmt.Errorf("%w: swarm list names no node of the directory", ErrBadReply))
+			continue
+		}
 		c.st.setSwarm(account, id, nodes, c.now())
 		c.mu.Unlock()
 		c.log.Debug("swarm fetched", "account", account.String(), "swarm", id, "members", len(nodes))
@@ -92,6 +97,10 @@ func (c *Client) wrongSwarm(account keys.ID, dest netview.Node, body []byte) err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err == nil {
+		nodes = c.st.checkSwarm(account, nodes)
+		werr.Swarm = nodes
+	}
 	if err != nil || len(nodes) == 0 {
 		c.st.dropFromSwarm(account, dest.Ed25519)
 		c.log.Debug("unreadable 421", "account", account.String(), "node", dest.Ed25519)
@@ -108,6 +117,13 @@ func (c *Client) wrongSwarm(account keys.ID, dest netview.Node, body []byte) err
 // carries a fresh timestamp.
 type RequestFunc func(now time.Time) (method string, params any, err error)
 
+// NodeRequestFunc is a RequestFunc that is also told which swarm member the
+// attempt goes to, for requests that depend on the member, such as a
+// retrieve carrying that member's own last hash: each member returns
+// messages in its own insertion order, so a cursor is only meaningful to
+// the member that gave it.
+type NodeRequestFunc func(now time.Time, node netview.Node) (method string, params any, err error)
+
 // maxRedirects bounds how often one SwarmRPC follows a 421 to a new swarm.
 const maxRedirects = 2
 
@@ -118,6 +134,13 @@ const maxRedirects = 2
 // Other answers, successes and request errors (400, 401, 403, 404, 413), are
 // returned as [Client.SnodeRPC] returns them.
 func (c *Client) SwarmRPC(ctx context.Context, account keys.ID, build RequestFunc) (int, []byte, error) {
+	return c.SwarmRPCNode(ctx, account, func(now time.Time, _ netview.Node) (string, any, error) { return build(now) })
+}
+
+// SwarmRPCNode is SwarmRPC with a request that depends on the member asked.
+// The answer, when there is one, comes from the member of the last call to
+// build.
+func (c *Client) SwarmRPCNode(ctx context.Context, account keys.ID, build NodeRequestFunc) (int, []byte, error) {
 	members, err := c.Swarm(ctx, account)
 	if err != nil {
 		return 0, nil, err
@@ -143,7 +166,7 @@ func (c *Client) SwarmRPC(ctx context.Context, account keys.ID, build RequestFun
 			c.mu.Unlock()
 		}
 		pickNew = true
-		method, params, err := build(c.Now())
+		method, params, err := build(c.Now(), node)
 		if err != nil {
 			return 0, nil, err
 		}
