@@ -59,7 +59,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"account", "account inspect | new [--json] | recovery-password: recovery password tools", runAccount},
-		{"devnet", "run a network of service nodes on 127.0.0.1 (--nodes N, --dir DIR) until interrupted", runDevnet},
+		{"devnet", "run a network of service nodes on 127.0.0.1 (--nodes N, --dir DIR) until interrupted; --detach: in the background, --stop: stop it", runDevnet},
 		{"node", "", runNode},
 		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, env.Version)

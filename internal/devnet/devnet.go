@@ -8,10 +8,20 @@
 // In the devnet directory:
 //
 //	nodes.json     the directory every node reads (--network): all nodes, their keys and ports
-//	network.json   the seed file for clients: {"seeds": [{"url", "pubkey_ed25519"}, …]}
+//	network.json   the seed file for clients: {"seeds": [{"url", "pubkey_ed25519"}, …]},
+//	               written once every node answers (so its presence means ready)
+//	devnet.lock    held by the running harness (one devnet per directory)
 //	node-NN/       each node's data directory (identity key, database, log)
 //
 // Each node's command line (Node.Args) is enough to restart it by hand.
+//
+// # Nodes never outlive the harness
+//
+// A node started by the harness gets a pipe as its stdin and
+// SNODE_WATCH_PARENT=1 in its environment: it shuts down when the pipe
+// closes, which happens however the harness ends (SIGHUP, kill -9, a
+// crash). On Linux the kernel also sends it SIGTERM when the harness dies
+// (the parent-death signal).
 package devnet
 
 import (
@@ -66,7 +76,8 @@ type Net struct {
 	// Nodes are the service-node processes, in directory order.
 	Nodes []*Node
 
-	log *slog.Logger
+	log  *slog.Logger
+	lock *dirLock
 }
 
 // Node is one snode process of a devnet.
@@ -93,9 +104,10 @@ type Node struct {
 // URL returns the node's base URL.
 func (n *Node) URL() string { return "https://" + n.Addr }
 
-// Start creates every node's identity, writes the directory and seed files,
-// starts the processes and returns once every node answers. On error the
-// nodes already started are stopped.
+// Start takes the directory's lock (ErrInUse if another devnet holds it),
+// creates every node's identity, writes the directory, starts the
+// processes and, once every node answers, writes the seed file. On error
+// the nodes already started are stopped.
 func Start(ctx context.Context, cfg Config) (*Net, error) {
 	if cfg.Nodes < 1 {
 		return nil, fmt.Errorf("devnet: need at least 1 node, got %d", cfg.Nodes)
@@ -114,11 +126,26 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			lock.release()
+		}
+	}()
+	// A seed file left by an earlier devnet would say "ready" too early.
+	if err := os.Remove(filepath.Join(dir, "network.json")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
 	dn := &Net{
 		Dir:           dir,
 		NetworkFile:   filepath.Join(dir, "network.json"),
 		DirectoryFile: filepath.Join(dir, "nodes.json"),
 		log:           log,
+		lock:          lock,
 	}
 	var entries []netview.Node
 	var seeds []netview.Seed
@@ -151,19 +178,21 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 	if err := writeJSON(dn.DirectoryFile, netview.DirectoryFile{Nodes: entries}); err != nil {
 		return nil, err
 	}
-	if err := writeJSON(dn.NetworkFile, netview.SeedFile{Seeds: seeds}); err != nil {
-		return nil, err
-	}
 	for _, n := range dn.Nodes {
 		if err := n.Start(); err != nil {
-			dn.Stop()
+			dn.stopNodes()
 			return nil, err
 		}
 	}
 	if err := dn.WaitReady(ctx); err != nil {
-		dn.Stop()
+		dn.stopNodes()
 		return nil, err
 	}
+	if err := writeJSON(dn.NetworkFile, netview.SeedFile{Seeds: seeds}); err != nil {
+		dn.stopNodes()
+		return nil, err
+	}
+	ok = true
 	return dn, nil
 }
 
@@ -180,8 +209,14 @@ func (dn *Net) WaitReady(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops every node (SIGTERM, then SIGKILL after a grace period) and waits for them.
+// Stop stops every node (SIGTERM, then SIGKILL after a grace period),
+// waits for them and releases the directory's lock.
 func (dn *Net) Stop() {
+	dn.stopNodes()
+	dn.lock.release()
+}
+
+func (dn *Net) stopNodes() {
 	var wg sync.WaitGroup
 	for _, n := range dn.Nodes {
 		wg.Go(func() { n.Stop(10 * time.Second) })
@@ -200,12 +235,23 @@ func (n *Node) Start() error {
 	if err != nil {
 		return err
 	}
+	// The node's stdin is a pipe whose write end only this process holds:
+	// when it dies, however it dies, the node reads EOF and shuts down.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		logf.Close()
+		return err
+	}
 	cmd := exec.Command(n.Args[0], n.Args[1:]...)
+	cmd.Stdin = pr
 	cmd.Stdout = logf
 	cmd.Stderr = logf
-	cmd.Env = append(os.Environ(), n.env...)
+	cmd.Env = append(append(os.Environ(), n.env...), "SNODE_WATCH_PARENT=1")
 	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	pr.Close()
+	if err != nil {
+		pw.Close()
 		logf.Close()
 		return fmt.Errorf("devnet: starting node %d: %w", n.Index, err)
 	}
@@ -213,6 +259,7 @@ func (n *Node) Start() error {
 	n.cmd, n.done = cmd, done
 	go func() {
 		err := cmd.Wait()
+		pw.Close()
 		logf.Close()
 		n.log.Info("node exited", "node", n.Index, "err", err)
 		n.mu.Lock()

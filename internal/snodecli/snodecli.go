@@ -14,7 +14,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/session-go/session-go/internal/buildinfo"
 	"github.com/session-go/session-go/internal/devnet"
@@ -26,7 +30,7 @@ type UsageError struct{ error }
 
 const usage = `usage:
   snode run    --data-dir DIR --listen 127.0.0.1:PORT --network FILE [--admin-listen ADDR] [--log-level LEVEL]
-  snode devnet --nodes N --dir DIR [--log-level LEVEL]
+  snode devnet --nodes N --dir DIR [--log-level LEVEL] [--detach | --stop]
   snode --version`
 
 // Run runs the snode command line args (without the program name). self is
@@ -106,8 +110,20 @@ func runNode(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.AdminListen, "admin-listen", "", "optional plain-HTTP address for /metrics")
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
 	format := fs.String("log-format", "text", "log format: text or json")
+	watch := fs.Bool("watch-parent", false, "shut down when stdin closes (a devnet harness sets SNODE_WATCH_PARENT=1, so that no node outlives it)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *watch {
+		// The harness holds the only write end of our stdin: EOF (or any
+		// error) means it is gone.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			cancel()
+		}()
 	}
 	if cfg.DataDir == "" || cfg.Listen == "" || cfg.Network == "" {
 		return UsageError{errors.New("run needs --data-dir, --listen and --network\n" + usage)}
@@ -122,18 +138,130 @@ func runDevnet(ctx context.Context, args []string, stdout, stderr io.Writer, sel
 	dir := fs.String("dir", "", "devnet directory (created if needed)")
 	var level slog.Level
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "log level of the harness")
+	detach := fs.Bool("detach", false, "run in the background: return once every node answers (stop it with --stop)")
+	stop := fs.Bool("stop", false, "stop the devnet that runs in --dir")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" {
 		return UsageError{errors.New("devnet needs --dir\n" + usage)}
 	}
-	net, err := devnet.Start(ctx, devnet.Config{Nodes: *nodes, Dir: *dir, Binary: self[0], PrefixArgs: self[1:], Logger: newLogger(stderr, level, "text")})
+	if *detach && *stop {
+		return UsageError{errors.New("devnet: --detach and --stop exclude each other")}
+	}
+	abs, err := filepath.Abs(*dir)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "devnet ready: %s\n", net.NetworkFile)
+	switch {
+	case *stop:
+		return stopDevnet(ctx, abs, stdout)
+	case *detach:
+		return detachDevnet(ctx, abs, stdout, self, []string{"devnet", "--nodes", strconv.Itoa(*nodes), "--dir", abs, "--log-level", level.String()})
+	}
+	net, err := devnet.Start(ctx, devnet.Config{Nodes: *nodes, Dir: abs, Binary: self[0], PrefixArgs: self[1:], Logger: newLogger(stderr, level, "text")})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "devnet ready: %s (Ctrl-C stops it)\n", net.NetworkFile)
 	<-ctx.Done()
 	net.Stop()
+	return nil
+}
+
+// detachTimeout bounds the wait for a detached devnet to be ready.
+const detachTimeout = 3 * time.Minute
+
+// detachDevnet starts the devnet as a background process of its own
+// (logging to DIR/devnet.log) and returns once every node answers, so that
+// the next command of a pasted script finds a network. A devnet already
+// running in dir is reused.
+func detachDevnet(ctx context.Context, dir string, stdout io.Writer, self, args []string) error {
+	network := filepath.Join(dir, "network.json")
+	if pid, ok := devnet.LockHolder(dir); ok {
+		wctx, cancel := context.WithTimeout(ctx, detachTimeout)
+		defer cancel()
+		if !devnet.AwaitReady(wctx, dir) {
+			return fmt.Errorf("devnet: the devnet in %s (process %d) did not get ready", dir, pid)
+		}
+		fmt.Fprintf(stdout, "devnet ready: %s (already running, process %d; --stop stops it)\n", network, pid)
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	logPath := filepath.Join(dir, "devnet.log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cmd := exec.Command(self[0], append(append([]string{}, self[1:]...), args...)...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = detachedProcAttr()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("devnet: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	timeout := time.After(detachTimeout)
+	for {
+		if devnet.Ready(dir) {
+			fmt.Fprintf(stdout, "devnet ready: %s (running in the background, process %d; its log: %s; --stop stops it)\n", network, cmd.Process.Pid, logPath)
+			return nil
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("devnet: the background devnet exited (%v): %s", err, lastLine(logPath))
+		case <-timeout:
+			_ = cmd.Process.Kill()
+			return fmt.Errorf("devnet: not ready after %v (see %s)", detachTimeout, logPath)
+		case <-ctx.Done():
+			_ = cmd.Process.Kill()
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// lastLine returns the last non-empty line of a log file (the error that
+// ended a process), or where to look.
+func lastLine(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "see " + path
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if l := lines[len(lines)-1]; l != "" {
+		return l
+	}
+	return "see " + path
+}
+
+// stopDevnet stops the devnet that runs in dir and waits until it is gone.
+func stopDevnet(ctx context.Context, dir string, stdout io.Writer) error {
+	pid, ok := devnet.LockHolder(dir)
+	if !ok {
+		fmt.Fprintf(stdout, "no devnet runs in %s\n", dir)
+		return nil
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil || pid <= 0 {
+		return fmt.Errorf("devnet: cannot find its process %d", pid)
+	}
+	if err := terminate(p); err != nil {
+		return fmt.Errorf("devnet: stopping process %d: %w", pid, err)
+	}
+	deadline := time.After(time.Minute)
+	for devnet.Running(dir) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline:
+			return fmt.Errorf("devnet: process %d still runs after a minute", pid)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	fmt.Fprintf(stdout, "devnet stopped: %s\n", dir)
 	return nil
 }
