@@ -277,6 +277,53 @@ func TestAESCBC(t *testing.T) {
 	}
 }
 
+// TestWithoutCBC: a key that refuses aes-cbc fails every aes-cbc layer,
+// good or bad, with the same error before decrypting, and still opens the
+// authenticated types.
+func TestWithoutCBC(t *testing.T) {
+	node := newTestNode(t, "strict")
+	strict := node.key.WithoutCBC()
+	ct, rk, err := SealLayer(AESCBC, []byte(`{"headers":""}`), node.hop.X25519, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Clone(ct)
+	bad[len(bad)-1] ^= 1
+	var msgs []string
+	for _, c := range [][]byte{ct, bad, ct[:16], ct[:len(ct)-1]} {
+		_, err := strict.OpenCiphertext(c, rk.PublicKey(), AESCBC)
+		if !errors.Is(err, ErrEncType) {
+			t.Fatalf("aes-cbc layer of %d bytes: %v, want ErrEncType", len(c), err)
+		}
+		msgs = append(msgs, err.Error())
+		meta := []byte(`{"ephemeral_key":"` + fmt.Sprintf("%x", rk.PublicKey()) + `","enc_type":"aes-cbc"}`)
+		layer, err := BuildLayer(c, meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := strict.Peel(layer); !errors.Is(err, ErrEncType) || err.Error() != msgs[0] {
+			t.Fatalf("Peel of an aes-cbc layer: %v, want %q", err, msgs[0])
+		}
+	}
+	for _, m := range msgs[1:] {
+		if m != msgs[0] {
+			t.Errorf("aes-cbc errors differ: %q and %q", msgs[0], m)
+		}
+	}
+	if _, err := node.key.OpenCiphertext(ct, rk.PublicKey(), AESCBC); err != nil {
+		t.Errorf("the original key no longer opens aes-cbc: %v", err)
+	}
+	for _, enc := range []EncType{AESGCM, XChaCha20} {
+		ct, rk, err := SealLayer(enc, []byte("m"), node.hop.X25519, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l, err := strict.OpenCiphertext(ct, rk.PublicKey(), enc); err != nil || string(l.Plaintext) != "m" {
+			t.Errorf("%v: %v", enc, err)
+		}
+	}
+}
+
 func TestPeelErrors(t *testing.T) {
 	path := newPath(t, 2)
 	dest := newTestNode(t, "dest")
@@ -455,6 +502,13 @@ func TestURL(t *testing.T) {
 		{RelayToServer{Host: "h:8080", Port: 443, Protocol: "https", Target: "/oxen/v4/lsrpc"}, ""},
 		{RelayToServer{Host: "", Port: 443, Protocol: "https", Target: "/oxen/v4/lsrpc"}, ""},
 		{RelayToServer{Host: "h", Port: 0, Protocol: "https", Target: "/oxen/v4/lsrpc"}, ""},
+		{RelayToServer{Host: "h", Port: 443, Protocol: "https", Target: "/oxen/../admin/lsrpc"}, ""},
+		{RelayToServer{Host: "h", Port: 443, Protocol: "https", Target: "/oxen//lsrpc"}, ""},
+		{RelayToServer{Host: "h", Port: 443, Protocol: "https", Target: "/oxen/./v4/lsrpc"}, ""},
+		{RelayToServer{Host: "h", Port: 443, Protocol: "https", Target: "/oxen/%2e%2e/metrics/lsrpc"}, ""},
+		{RelayToServer{Host: "h", Port: 443, Protocol: "https", Target: "/oxen/%2E%2E/lsrpc"}, ""},
+		{RelayToServer{Host: "h", Port: 443, Protocol: "https", Target: "/oxen/a%2fb/lsrpc"}, ""},
+		{RelayToServer{Host: "h", Port: 443, Protocol: "https", Target: "/loki/../lsrpc"}, ""},
 	} {
 		u, err := c.r.URL()
 		if c.want == "" {

@@ -16,8 +16,9 @@ import (
 //
 // A NodeKey holds a secret; it has no String method on purpose.
 type NodeKey struct {
-	priv *ecdh.PrivateKey
-	pub  [KeySize]byte
+	priv  *ecdh.PrivateKey
+	pub   [KeySize]byte
+	noCBC bool // set by WithoutCBC
 }
 
 // NewNodeKey makes a NodeKey from a 32-byte X25519 secret key. The public
@@ -30,6 +31,16 @@ func NewNodeKey(secret []byte) (*NodeKey, error) {
 	k := &NodeKey{priv: priv}
 	copy(k.pub[:], priv.PublicKey().Bytes())
 	return k, nil
+}
+
+// WithoutCBC returns a copy of k that refuses aes-cbc layers before
+// decrypting anything, with an error wrapping [ErrEncType]. aes-cbc is
+// unauthenticated: a node that decrypts it and answers differently for bad
+// padding and for bad JSON is a padding oracle. No current client sends it.
+func (k *NodeKey) WithoutCBC() *NodeKey {
+	c := *k
+	c.noCBC = true
+	return &c
 }
 
 // PublicKey returns the node's X25519 public key.
@@ -108,6 +119,9 @@ func (k *NodeKey) Open(request []byte) (*Layer, error) {
 			return nil, err
 		}
 	}
+	if enc == AESCBC && k != nil && k.noCBC {
+		return nil, fmt.Errorf("%w %v", ErrEncType, enc)
+	}
 	hop, _, err := jsonInt(obj, "hop_no", math.MinInt32, math.MaxInt32)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
@@ -130,7 +144,7 @@ func (k *NodeKey) OpenCiphertext(ciphertext []byte, ephemeralKey [KeySize]byte, 
 	if k == nil || k.priv == nil {
 		return nil, fmt.Errorf("%w: empty NodeKey", ErrInvalidKey)
 	}
-	if !enc.valid() {
+	if !enc.valid() || enc == AESCBC && k.noCBC {
 		return nil, fmt.Errorf("%w %v", ErrEncType, enc)
 	}
 	lk, err := k.layerKey(enc, &ephemeralKey)
@@ -339,7 +353,9 @@ func TargetAllowed(target string) bool {
 // session-storage-server lets through but a URL cannot hold safely: a host
 // that is not a plain host name or IP address (so "a/b?" cannot move the
 // path), and a target with a fragment, a backslash, white space or control
-// characters.
+// characters, and a target that is not a clean path: an empty, "." or ".."
+// segment (so "//" and "/oxen/../admin/lsrpc" are refused) or any
+// percent-encoding (so "%2e%2e" and "%2f" cannot smuggle them in).
 func (r *RelayToServer) URL() (string, error) {
 	if r.Protocol != "http" && r.Protocol != "https" {
 		return "", fmt.Errorf("%w: protocol %q", ErrInvalidURL, clip(r.Protocol))
@@ -347,7 +363,7 @@ func (r *RelayToServer) URL() (string, error) {
 	if !validHost(r.Host) {
 		return "", fmt.Errorf("%w: host %q", ErrInvalidURL, clip(r.Host))
 	}
-	if !TargetAllowed(r.Target) || strings.ContainsAny(r.Target, "#\\") || hasSpaceOrControl(r.Target) {
+	if !TargetAllowed(r.Target) || strings.ContainsAny(r.Target, "#\\%") || hasSpaceOrControl(r.Target) || !cleanPath(r.Target) {
 		return "", fmt.Errorf("%w: target %q", ErrInvalidURL, clip(r.Target))
 	}
 	if r.Port == 0 {
@@ -379,6 +395,20 @@ func validHost(h string) bool {
 	}
 	for _, c := range h {
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanPath reports whether every segment of an absolute path is a name:
+// not empty, ".", or "..".
+func cleanPath(p string) bool {
+	if !strings.HasPrefix(p, "/") {
+		return false
+	}
+	for seg := range strings.SplitSeq(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
 			return false
 		}
 	}

@@ -28,7 +28,7 @@ func FuzzServeRPCBody(f *testing.F) {
 	}
 	n := newFuzzNode(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		res := n.serveRPCBody(context.Background(), body)
+		res := n.serveRPCBody(context.Background(), body, pollSender{key: "fuzz"})
 		if res.status >= 500 && res.status != http.StatusServiceUnavailable {
 			t.Fatalf("status %d for %q: %s", res.status, body, res.body)
 		}

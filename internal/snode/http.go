@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/crypto/blake2b"
 
 	"github.com/session-go/session-go/internal/buildinfo"
+	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/netview"
 	"github.com/session-go/session-go/internal/storagerpc"
 )
@@ -122,13 +124,14 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 
 var errTooLarge = errors.New("request body too large")
 
-// clientIP returns the IP a request came from, the key of its rate limit.
-func clientIP(r *http.Request) string {
+// clientKey returns the address a request came from, the key of its rate
+// limit: the IP, or its /64 for IPv6 (see addressKey).
+func clientKey(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	return addressKey(host)
 }
 
 func (n *Node) handleStorageRPC(w http.ResponseWriter, r *http.Request) {
@@ -136,7 +139,7 @@ func (n *Node) handleStorageRPC(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusGone, "long polling is no longer supported, use the long_poll_ms parameter of retrieve")
 		return
 	}
-	if !n.limiter.allow(clientIP(r)) {
+	if !n.limiter.allow(clientKey(r)) {
 		n.metrics.rateLimited.Add(1)
 		writeText(w, http.StatusTooManyRequests, "Too Many Requests")
 		return
@@ -146,14 +149,15 @@ func (n *Node) handleStorageRPC(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusRequestEntityTooLarge, "Request body too large")
 		return
 	}
-	n.serveRPCBody(r.Context(), body).write(w)
+	n.serveRPCBody(r.Context(), body, pollSender{key: "addr:" + clientKey(r)}).write(w)
 }
 
 // serveRPCBody decodes and runs a storage RPC body, with the long-poll
 // extension: a retrieve (or a batch of retrieves) carrying "long_poll_ms"
 // in its params waits up to that long (capped) for a message to arrive when
-// it would otherwise return nothing.
-func (n *Node) serveRPCBody(ctx context.Context, body []byte) rpcResult {
+// it would otherwise return nothing. sender is who asks, for the caps on
+// held long polls.
+func (n *Node) serveRPCBody(ctx context.Context, body []byte, sender pollSender) rpcResult {
 	req, err := storagerpc.ParseBody(body)
 	if err != nil {
 		return errorResult(err)
@@ -162,7 +166,7 @@ func (n *Node) serveRPCBody(ctx context.Context, body []byte) rpcResult {
 	if wait <= 0 {
 		return n.runRPC(ctx, req, false)
 	}
-	return n.longPoll(ctx, req, wait)
+	return n.longPoll(ctx, req, wait, sender)
 }
 
 // longPollParam reads the optional params.long_poll_ms (a number of ms).
@@ -256,43 +260,58 @@ func (n *Node) peerPost(ctx context.Context, peer netview.Node, path string, bod
 	return resp.StatusCode, b, nil
 }
 
-func peerSignedMessage(ts, path string, body []byte) []byte {
+// peerSignedMessage is what a node signs for a node-to-node request. It
+// covers the onion hop header (empty on other requests), so that the hop
+// count a relay acts on is the one the previous node signed.
+func peerSignedMessage(ts, hop, path string, body []byte) []byte {
 	h := blake2b.Sum256(body)
-	return append([]byte("snode-peer\x00"+ts+"\x00"+path+"\x00"), h[:]...)
+	return append([]byte("snode-peer\x00"+ts+"\x00"+hop+"\x00"+path+"\x00"), h[:]...)
 }
 
+// signPeerRequest signs req as this node. Set the onion hop header first.
 func (n *Node) signPeerRequest(req *http.Request, path string, body []byte) {
-	ts := strconv.FormatInt(n.now().UnixMilli(), 10)
-	req.Header.Set(headerNode, n.edHex)
-	req.Header.Set(headerNodeTime, ts)
-	req.Header.Set(headerNodeSig, base64.StdEncoding.EncodeToString(n.id.Sign(peerSignedMessage(ts, path, body))))
+	signPeer(n.id, n.now(), req, path, body)
 }
 
-// verifyPeer checks a node-to-node request's signature and returns the
-// sending node, which must be in the directory.
-func (n *Node) verifyPeer(r *http.Request, body []byte) (netview.Node, bool) {
+func signPeer(id *keys.Identity, now time.Time, req *http.Request, path string, body []byte) {
+	ts := strconv.FormatInt(now.UnixMilli(), 10)
+	msg := peerSignedMessage(ts, req.Header.Get(headerOnionHop), path, body)
+	req.Header.Set(headerNode, hex.EncodeToString(id.Ed25519PublicKey()))
+	req.Header.Set(headerNodeTime, ts)
+	req.Header.Set(headerNodeSig, base64.StdEncoding.EncodeToString(id.Sign(msg)))
+}
+
+// plausiblePeer reports whether a request claims to come from a node of the
+// directory with a fresh timestamp: the cheap checks, made before reading
+// the body. Only verifyPeer decides that it does.
+func (n *Node) plausiblePeer(r *http.Request) (netview.Node, bool) {
 	peer, ok := n.dir.Load().Node(r.Header.Get(headerNode))
 	if !ok {
 		return netview.Node{}, false
 	}
-	ts := r.Header.Get(headerNodeTime)
-	ms, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || time.Duration(abs(n.now().UnixMilli()-ms))*time.Millisecond > peerClockWindow {
-		return netview.Node{}, false
-	}
-	sig, err := base64.StdEncoding.DecodeString(r.Header.Get(headerNodeSig))
-	key, kerr := hexKey(peer.Ed25519)
-	if err != nil || kerr != nil || !ed25519.Verify(key, peerSignedMessage(ts, r.URL.Path, body), sig) {
+	ms, err := strconv.ParseInt(r.Header.Get(headerNodeTime), 10, 64)
+	// Compared without subtracting ms, which could overflow.
+	now, w := n.now().UnixMilli(), peerClockWindow.Milliseconds()
+	if err != nil || ms < now-w || ms > now+w {
 		return netview.Node{}, false
 	}
 	return peer, true
 }
 
-func abs(v int64) int64 {
-	if v < 0 {
-		return -v
+// verifyPeer checks a node-to-node request's signature and returns the
+// sending node, which must be in the directory.
+func (n *Node) verifyPeer(r *http.Request, body []byte) (netview.Node, bool) {
+	peer, ok := n.plausiblePeer(r)
+	if !ok {
+		return netview.Node{}, false
 	}
-	return v
+	ts := r.Header.Get(headerNodeTime)
+	sig, err := base64.StdEncoding.DecodeString(r.Header.Get(headerNodeSig))
+	key, kerr := hexKey(peer.Ed25519)
+	if err != nil || kerr != nil || !ed25519.Verify(key, peerSignedMessage(ts, r.Header.Get(headerOnionHop), r.URL.Path, body), sig) {
+		return netview.Node{}, false
+	}
+	return peer, true
 }
 
 // handleStorageCC runs a recursive request pushed by a swarm peer, locally only.

@@ -153,7 +153,8 @@ func TestStoreTTLBoundsAndNamespaceAuth(t *testing.T) {
 }
 
 // TestOnionToHTTPServer sends a v4 onion request through three nodes to an
-// HTTPS server on 127.0.0.1 (a stand-in file server) and decrypts its reply.
+// HTTPS server on 127.0.0.1 (a stand-in for the devnet's file server, which
+// the last node is allowed to reach) and decrypts its reply.
 func TestOnionToHTTPServer(t *testing.T) {
 	needNet(t)
 	secret := make([]byte, 32)
@@ -196,6 +197,7 @@ func TestOnionToHTTPServer(t *testing.T) {
 	}
 	dest := onion.ServerDestination{Host: host, Target: "/oxen/v4/lsrpc", Protocol: "https", Port: uint16(port), X25519: serverKey.PublicKey()}
 	path := testNet.Nodes[:3]
+	allowLocal(t, path[2], srv.Listener.Addr())
 	blob, key, err := onion.Build(dest, []onion.Hop{hop(t, path[0]), hop(t, path[1]), hop(t, path[2])}, payload, onion.XChaCha20, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -214,6 +216,16 @@ func TestOnionToHTTPServer(t *testing.T) {
 	}
 	if gotPath != "/oxen/v4/lsrpc" {
 		t.Errorf("server saw path %q", gotPath)
+	}
+
+	// A node that is not allowed to reach it refuses, and the server sees nothing.
+	gotPath = ""
+	blob, _, err = onion.Build(dest, []onion.Hop{hop(t, path[0]), hop(t, path[1]), hop(t, testNet.Nodes[3])}, payload, onion.XChaCha20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, body := post(t, path[0].URL()+"/onion_req/v2", blob); status != http.StatusBadGateway || gotPath != "" {
+		t.Errorf("onion to a loopback server through a node not allowed to reach it: %d %q, server saw %q", status, body, gotPath)
 	}
 
 	// A target outside Session's URL rules is refused.

@@ -17,7 +17,7 @@ type metrics struct {
 	stored, retrieved, misdirected, rateLimited  atomic.Int64
 	forwardFailures, caughtUp, deletionsCaughtUp atomic.Int64
 	onionRequests, onionRelayed, onionProxied    atomic.Int64
-	onionFailures                                atomic.Int64
+	onionFailures, longPollsRefused              atomic.Int64
 }
 
 func newMetrics() *metrics { return &metrics{byMethod: map[string]int64{}} }
@@ -66,6 +66,9 @@ func (n *Node) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	counter("snode_onion_relayed_total", "Onion requests relayed to the next node.", m.onionRelayed.Load())
 	counter("snode_onion_proxied_total", "Onion requests proxied to HTTP servers.", m.onionProxied.Load())
 	counter("snode_onion_failures_total", "Onion requests that could not be decrypted or relayed.", m.onionFailures.Load())
+	counter("snode_long_polls_refused_total", "Long polls answered at once because too many were held.", m.longPollsRefused.Load())
+	gauge("snode_long_polls_held", "Long polls held open.", int64(n.polls.held()))
+	gauge("snode_onion_relays_in_flight", "Onion requests being relayed or proxied.", int64(n.relays.held()))
 	if st, err := n.db.Stats(r.Context()); err == nil {
 		gauge("snode_stored_messages", "Messages currently stored.", st.Messages)
 		gauge("snode_stored_bytes", "Bytes of message data currently stored.", st.DataBytes)

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,14 @@ type Config struct {
 	CatchUpInterval time.Duration
 	// MaxLongPoll caps how long a retrieve may wait for new messages (default 25 s).
 	MaxLongPoll time.Duration
+	// OnionAllowLocal lists the only addresses on this host or a private
+	// network that the onion proxy may reach, exact IP and port: a devnet's
+	// own file server. Anything else that is not a public address is
+	// refused when dialled.
+	OnionAllowLocal []netip.AddrPort
+	// Limits caps requests in flight per node and per sender; zero fields
+	// mean the defaults of [Limits].
+	Limits Limits
 }
 
 // Node is a running service node.
@@ -62,8 +71,11 @@ type Node struct {
 	onionKy *onion.NodeKey
 	db      *store.Store
 	source  netview.Source
-	peers   *http.Client // HTTPS to other nodes and to onion server destinations
+	peers   *http.Client // HTTPS to other nodes
+	proxy   *http.Client // onion requests to HTTP servers: public addresses only
 	limiter *limiter
+	relays  *inflight // onion relays and proxied requests in flight
+	polls   *inflight // long polls held
 	metrics *metrics
 	notify  *notifier
 	dir     atomic.Pointer[netview.Directory]
@@ -104,15 +116,19 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	n := &Node{
 		cfg:     cfg,
 		log:     cfg.Logger,
 		now:     cfg.Now,
 		id:      id,
 		edHex:   fmt.Sprintf("%x", id.Ed25519PublicKey()),
-		onionKy: nk,
+		onionKy: nk.WithoutCBC(),
 		peers:   peerClient(),
+		proxy:   proxyClient(cfg.OnionAllowLocal),
 		limiter: newLimiter(cfg.RateLimit, cfg.Now),
+		relays:  newInflight(cfg.Limits.RelaysInFlight, cfg.Limits.RelaysInFlightPerSender),
+		polls:   newInflight(cfg.Limits.LongPolls, cfg.Limits.LongPollsPerSender),
 		metrics: newMetrics(),
 		notify:  newNotifier(),
 		cursors: newPeerCursors(filepath.Join(cfg.DataDir, "peers.json")),

@@ -99,15 +99,34 @@ func mailboxes(req storagerpc.Request) []mailbox {
 	return nil
 }
 
+// pollSender is who holds a long poll: a client address or a verified
+// peer relaying onion requests for many clients.
+type pollSender struct {
+	key  string
+	peer bool
+}
+
 // longPoll runs req, and if it is a retrieve (or batch of retrieves) that
 // found nothing, waits up to wait for a message in any of its mailboxes and
 // runs it once more. Subscribing before the first run closes the race with a
-// store that lands in between.
-func (n *Node) longPoll(ctx context.Context, req storagerpc.Request, wait time.Duration) rpcResult {
+// store that lands in between. Beyond the node's and the sender's caps on
+// held polls the request is answered at once, as by a node without the
+// extension.
+func (n *Node) longPoll(ctx context.Context, req storagerpc.Request, wait time.Duration, sender pollSender) rpcResult {
 	boxes := mailboxes(req)
 	if boxes == nil {
 		return n.runRPC(ctx, req, false)
 	}
+	perSender := n.cfg.Limits.LongPollsPerSender
+	if sender.peer {
+		perSender *= 4
+	}
+	releaseSlot, ok := n.polls.acquire(sender.key, perSender)
+	if !ok {
+		n.metrics.longPollsRefused.Add(1)
+		return n.runRPC(ctx, req, false)
+	}
+	defer releaseSlot()
 	wake := make(chan struct{}, 1)
 	stop := make(chan struct{})
 	defer close(stop)

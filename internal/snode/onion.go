@@ -3,37 +3,54 @@ package snode
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
 	"github.com/session-go/session-go/internal/onion"
+	"github.com/session-go/session-go/internal/publicnet"
 )
 
 // Onion timeouts (Session: 30 s per relay hop, 25 s to an HTTP server).
 const (
 	onionRelayTimeout  = 30 * time.Second
 	onionServerTimeout = 25 * time.Second
-	// maxServerReply caps what a proxied HTTP server may answer.
+	// maxServerReply caps what a proxied HTTP server may answer. Replies are
+	// streamed, never held whole.
 	maxServerReply = 16 << 20
+	// maxRelayReply caps what the next node may answer a relayed request:
+	// a large retrieve, encrypted and base64-encoded, is above the 10 MiB
+	// request limit.
+	maxRelayReply = 16 << 20
 )
+
+// onionSender is who sent an onion request, as far as limits go.
+type onionSender struct {
+	key  string // "peer:<ed25519>" or "addr:<address key>"
+	peer bool   // a verified peer
+	hop  int    // hops so far: 0 for a client, 1..MaxHops for a peer
+}
 
 // handleOnion peels one layer of an onion request and acts on it: run it
 // (final destination), relay it to the next node, or proxy it to an HTTP
 // server. Path errors are answered in plain text, as Session's nodes do;
 // errors at the destination are encrypted for the client.
+//
+// A request is from a peer only when a node of the directory signed it,
+// hop number included, and that number is 1 to MaxHops; anything else
+// (no header, a bad signature, a missing, zero, negative or unparsable hop)
+// is a client's and pays the rate limit. Claiming a node's key buys nothing.
 func (n *Node) handleOnion(w http.ResponseWriter, r *http.Request) {
-	hop := 0
-	if _, isPeer := n.dir.Load().Node(r.Header.Get(headerNode)); isPeer {
-		hop, _ = strconv.Atoi(r.Header.Get(headerOnionHop))
-	} else if !n.limiter.allow(clientIP(r)) {
-		n.metrics.rateLimited.Add(1)
-		writeText(w, http.StatusTooManyRequests, "Too Many Requests")
+	sender := onionSender{key: "addr:" + clientKey(r)}
+	_, plausible := n.plausiblePeer(r)
+	if !plausible && !n.allowClient(w, r) {
 		return
 	}
 	body, err := readBody(r, onion.MaxRequestSize)
@@ -41,10 +58,12 @@ func (n *Node) handleOnion(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusRequestEntityTooLarge, "Request body too large")
 		return
 	}
-	if hop > 0 {
-		// Relayed requests must come from a node that signed them.
-		if _, ok := n.verifyPeer(r, body); !ok {
-			writeText(w, http.StatusUnauthorized, "unknown or unauthenticated peer")
+	if plausible {
+		peer, ok := n.verifyPeer(r, body)
+		hop, herr := strconv.Atoi(r.Header.Get(headerOnionHop))
+		if ok && herr == nil && hop >= 1 && hop <= onion.MaxHops {
+			sender = onionSender{key: "peer:" + peer.Ed25519, peer: true, hop: hop}
+		} else if !n.allowClient(w, r) {
 			return
 		}
 	}
@@ -58,20 +77,71 @@ func (n *Node) handleOnion(w http.ResponseWriter, r *http.Request) {
 		n.onionReply(w, layer, true, http.StatusBadRequest, []byte("Invalid url"), false)
 		return
 	case err != nil:
+		// One answer for every failure, aes-cbc layers included, so that
+		// nothing tells a padding error from any other.
 		n.metrics.onionFailures.Add(1)
 		writeText(w, http.StatusBadRequest, "Invalid ciphertext")
 		return
 	}
 	switch rt := route.(type) {
 	case *onion.FinalDestination:
-		res := n.serveRPCBody(r.Context(), rt.Payload)
+		res := n.serveRPCBody(r.Context(), rt.Payload, sender.pollKey())
 		n.onionReply(w, layer, rt.Base64, res.status, res.body, rt.EmbedJSON)
 	case *onion.RelayToNode:
-		n.relay(w, r.Context(), rt, hop)
+		n.relay(w, r.Context(), rt, sender)
 	case *onion.RelayToServer:
-		n.proxyToServer(w, r.Context(), rt)
+		n.proxyToServer(w, r.Context(), rt, sender)
 	default:
 		writeText(w, http.StatusBadRequest, "Invalid ciphertext")
+	}
+}
+
+// allowClient charges one request to the client's rate limit, answering
+// 429 and reporting false when it is spent.
+func (n *Node) allowClient(w http.ResponseWriter, r *http.Request) bool {
+	if n.limiter.allow(clientKey(r)) {
+		return true
+	}
+	n.metrics.rateLimited.Add(1)
+	writeText(w, http.StatusTooManyRequests, "Too Many Requests")
+	return false
+}
+
+// pollKey is the sender's key for the long-poll caps, with its own cap: a
+// verified peer relays for many clients and may hold more.
+func (s onionSender) pollKey() pollSender {
+	return pollSender{key: s.key, peer: s.peer}
+}
+
+// holdRelay takes a relay slot for sender, or answers 503.
+func (n *Node) holdRelay(w http.ResponseWriter, sender onionSender) (func(), bool) {
+	release, ok := n.relays.acquire(sender.key, 0)
+	if !ok {
+		n.metrics.rateLimited.Add(1)
+		writeText(w, http.StatusServiceUnavailable, "Too many onion requests in flight")
+		return nil, false
+	}
+	return release, true
+}
+
+// copyCapped streams resp to w: status, Content-Type and at most limit
+// bytes of body. A longer body aborts the reply, so that a truncated body
+// is never passed on as a whole one; a declared length over the limit is
+// answered 502 before anything is sent.
+func copyCapped(w http.ResponseWriter, resp *http.Response, limit int64, tooLarge string) {
+	if resp.ContentLength > limit {
+		writeText(w, http.StatusBadGateway, tooLarge)
+		return
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		w.Header().Set("Content-Type", ct)
+	}
+	if resp.ContentLength >= 0 {
+		w.Header().Set("Content-Length", strconv.FormatInt(resp.ContentLength, 10))
+	}
+	w.WriteHeader(resp.StatusCode)
+	if n, _ := io.Copy(w, io.LimitReader(resp.Body, limit+1)); n > limit {
+		panic(http.ErrAbortHandler)
 	}
 }
 
@@ -108,16 +178,16 @@ func (n *Node) onionReply(w http.ResponseWriter, layer *onion.Layer, b64 bool, s
 	w.Write(ct)
 }
 
-// relay passes a layer on to the next node and copies its answer back
+// relay passes a layer on to the next node and streams its answer back
 // unchanged: replies are encrypted end to end, so hops never re-encrypt.
-func (n *Node) relay(w http.ResponseWriter, ctx context.Context, rt *onion.RelayToNode, hop int) {
+func (n *Node) relay(w http.ResponseWriter, ctx context.Context, rt *onion.RelayToNode, sender onionSender) {
 	nextHex := hex.EncodeToString(rt.Next[:])
 	next, ok := n.dir.Load().Node(nextHex)
 	if !ok {
 		writeText(w, http.StatusBadGateway, "Next node not found: "+nextHex)
 		return
 	}
-	if hop+1 >= onion.MaxHops {
+	if sender.hop+1 >= onion.MaxHops {
 		writeText(w, http.StatusBadRequest, "too many onion hops")
 		return
 	}
@@ -126,6 +196,11 @@ func (n *Node) relay(w http.ResponseWriter, ctx context.Context, rt *onion.Relay
 		writeText(w, http.StatusBadRequest, "Invalid ciphertext")
 		return
 	}
+	release, ok := n.holdRelay(w, sender)
+	if !ok {
+		return
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, onionRelayTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, next.URL()+pathOnion, bytes.NewReader(payload))
@@ -133,8 +208,9 @@ func (n *Node) relay(w http.ResponseWriter, ctx context.Context, rt *onion.Relay
 		writeText(w, http.StatusBadGateway, "Next node not found: "+nextHex)
 		return
 	}
+	// The hop number is set before signing: the signature covers it.
+	req.Header.Set(headerOnionHop, strconv.Itoa(sender.hop+1))
 	n.signPeerRequest(req, pathOnion, payload)
-	req.Header.Set(headerOnionHop, strconv.Itoa(hop+1))
 	n.metrics.onionRelayed.Add(1)
 	resp, err := n.peers.Do(req)
 	if err != nil {
@@ -147,26 +223,26 @@ func (n *Node) relay(w http.ResponseWriter, ctx context.Context, rt *onion.Relay
 		return
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, onion.MaxRequestSize+1))
-	if err != nil || len(b) > onion.MaxRequestSize {
-		writeText(w, http.StatusBadGateway, "Bad response from next node")
-		return
-	}
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		w.Header().Set("Content-Type", ct)
-	}
-	w.WriteHeader(resp.StatusCode)
-	w.Write(b)
+	copyCapped(w, resp, maxRelayReply, "Bad response from next node")
 }
 
 // proxyToServer POSTs the whole decrypted layer to an HTTP server (file
-// server, community server) and returns its status, headers and body as-is.
-func (n *Node) proxyToServer(w http.ResponseWriter, ctx context.Context, rt *onion.RelayToServer) {
+// server, community server) and streams back its status, content type and
+// body. The server must be at a public address (see proxyClient); a
+// refused address, a closed port and an unreachable host all get the same
+// 502, so that the proxy is no port scanner. Redirects are passed back,
+// never followed.
+func (n *Node) proxyToServer(w http.ResponseWriter, ctx context.Context, rt *onion.RelayToServer, sender onionSender) {
 	u, err := rt.URL()
 	if err != nil {
 		writeText(w, http.StatusBadRequest, "Invalid url")
 		return
 	}
+	release, ok := n.holdRelay(w, sender)
+	if !ok {
+		return
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, onionServerTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(rt.Body))
@@ -175,24 +251,41 @@ func (n *Node) proxyToServer(w http.ResponseWriter, ctx context.Context, rt *oni
 		return
 	}
 	n.metrics.onionProxied.Add(1)
-	resp, err := n.peers.Do(req)
+	resp, err := n.proxy.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			writeText(w, http.StatusGatewayTimeout, "Request time out")
-			return
+		if errors.Is(err, publicnet.ErrRefused) {
+			n.log.Debug("onion proxy refused a non-public destination", "host", rt.Host, "port", rt.Port)
 		}
 		writeText(w, http.StatusBadGateway, "Bad Gateway")
 		return
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxServerReply+1))
-	if err != nil || len(b) > maxServerReply {
-		writeText(w, http.StatusBadGateway, "Bad Gateway")
-		return
+	copyCapped(w, resp, maxServerReply, "Bad Gateway")
+}
+
+// proxyClient is the HTTP client of the onion proxy, separate from the
+// node-to-node one: it dials public addresses only (and the exact
+// addresses in allow), checked on the resolved address so that DNS
+// rebinding cannot reach this host; it never follows a redirect and keeps
+// few idle connections. TLS is not verified: the request and the reply are
+// encrypted end to end with the server's onion key, as in Session.
+func proxyClient(allow []netip.AddrPort) *http.Client {
+	tr := &http.Transport{
+		Proxy:                  nil,
+		DialContext:            publicnet.Dialer(allow, 5*time.Second).DialContext,
+		TLSClientConfig:        &tls.Config{InsecureSkipVerify: true},
+		TLSHandshakeTimeout:    10 * time.Second,
+		ResponseHeaderTimeout:  onionServerTimeout,
+		MaxResponseHeaderBytes: 64 << 10,
+		MaxIdleConns:           32,
+		MaxIdleConnsPerHost:    4,
+		MaxConnsPerHost:        64,
+		IdleConnTimeout:        30 * time.Second,
+		ForceAttemptHTTP2:      true,
 	}
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		w.Header().Set("Content-Type", ct)
+	return &http.Client{
+		Transport:     tr,
+		Timeout:       onionServerTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	w.WriteHeader(resp.StatusCode)
-	w.Write(b)
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,6 +31,7 @@ type UsageError struct{ error }
 
 const usage = `usage:
   snode run    --data-dir DIR --listen 127.0.0.1:PORT --network FILE [--admin-listen ADDR] [--log-level LEVEL]
+               [--onion-allow-local IP:PORT,…]   (devnet only: local servers the onion proxy may reach)
   snode devnet --nodes N --dir DIR [--log-level LEVEL] [--detach | --stop]
   snode --version`
 
@@ -111,6 +113,16 @@ func runNode(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
 	format := fs.String("log-format", "text", "log format: text or json")
 	watch := fs.Bool("watch-parent", false, "shut down when stdin closes (a devnet harness sets SNODE_WATCH_PARENT=1, so that no node outlives it)")
+	fs.Func("onion-allow-local", "devnet only: comma-separated IP:PORT of local servers (the devnet's file server) the onion proxy may reach", func(v string) error {
+		for f := range strings.SplitSeq(v, ",") {
+			ap, err := netip.ParseAddrPort(strings.TrimSpace(f))
+			if err != nil {
+				return fmt.Errorf("onion-allow-local: %q is not IP:PORT", f)
+			}
+			cfg.OnionAllowLocal = append(cfg.OnionAllowLocal, ap)
+		}
+		return nil
+	})
 	if err := parse(fs, args); err != nil {
 		return err
 	}
