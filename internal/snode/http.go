@@ -156,8 +156,11 @@ func (n *Node) handleStorageRPC(w http.ResponseWriter, r *http.Request) {
 // extension: a retrieve (or a batch of retrieves) carrying "long_poll_ms"
 // in its params waits up to that long (capped) for a message to arrive when
 // it would otherwise return nothing. sender is who asks, for the caps on
-// held long polls.
+// held long polls and the inbox shares of stores.
 func (n *Node) serveRPCBody(ctx context.Context, body []byte, sender pollSender) rpcResult {
+	// The same key is the sender of a store into a public inbox (see
+	// sender.go).
+	ctx = withSender(ctx, sender.key)
 	req, err := storagerpc.ParseBody(body)
 	if err != nil {
 		return errorResult(err)
@@ -240,9 +243,17 @@ func (n *Node) serviceNodeStates() any {
 // peerPost sends a signed node-to-node POST to peer and returns its status
 // and body (at most limit bytes).
 func (n *Node) peerPost(ctx context.Context, peer netview.Node, path string, body []byte, limit int64) (int, []byte, error) {
+	return n.peerPostHeader(ctx, peer, path, body, limit, nil)
+}
+
+// peerPostHeader is peerPost with extra request headers.
+func (n *Node) peerPostHeader(ctx context.Context, peer netview.Node, path string, body []byte, limit int64, h http.Header) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, peer.URL()+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
+	}
+	for k, v := range h {
+		req.Header[k] = v
 	}
 	n.signPeerRequest(req, path, body)
 	resp, err := n.peers.Do(req)
@@ -334,5 +345,5 @@ func (n *Node) handleStorageCC(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusBadRequest, "batch cannot be forwarded")
 		return
 	}
-	n.runRPC(r.Context(), req, true).write(w)
+	n.runRPC(withSender(r.Context(), forwardedSender(r.Header)), req, true).write(w)
 }

@@ -59,6 +59,9 @@ type Config struct {
 	// Limits caps requests in flight per node and per sender; zero fields
 	// mean the defaults of [Limits].
 	Limits Limits
+	// Store tunes the message store: its quotas and size cap (zero fields
+	// are the store's defaults). Its Now and Logger are the node's.
+	Store store.Options
 }
 
 // Node is a running service node.
@@ -140,7 +143,9 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err := n.refreshDirectory(ctx); err != nil {
 		return nil, err
 	}
-	n.db, err = store.Open(ctx, filepath.Join(cfg.DataDir, "storage.db"), &store.Options{Now: cfg.Now, Logger: cfg.Logger})
+	storeOpts := cfg.Store
+	storeOpts.Now, storeOpts.Logger = cfg.Now, cfg.Logger
+	n.db, err = store.Open(ctx, filepath.Join(cfg.DataDir, "storage.db"), &storeOpts)
 	if err != nil {
 		return nil, err
 	}

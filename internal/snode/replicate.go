@@ -53,6 +53,9 @@ type syncRecord struct {
 	Timestamp int64  `json:"timestamp"`
 	Expiry    int64  `json:"expiry"`
 	Data      []byte `json:"data"`
+	// Sender is the key of the message's share of a public inbox (see
+	// sender.go), so that every member evicts the same messages.
+	Sender string `json:"sender,omitempty"`
 }
 
 type syncReply struct {
@@ -131,6 +134,7 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 		out.Records = append(out.Records, syncRecord{
 			Seq: rec.Seq, Owner: rec.Owner.String(), Namespace: rec.Namespace, Hash: rec.Hash,
 			Timestamp: rec.Timestamp.UnixMilli(), Expiry: rec.Expiry.UnixMilli(), Data: rec.Data,
+			Sender: rec.Sender,
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -244,12 +248,14 @@ func (n *Node) applySyncRecords(ctx context.Context, list []syncRecord) error {
 	var msgs []store.Message
 	for _, r := range list {
 		owner, err := keys.ParseID(r.Owner)
-		if err != nil || r.Hash == "" || len(r.Hash) > store.MaxHashLength || len(r.Data) > store.MaxMessageSize {
+		if err != nil || r.Hash == "" || len(r.Hash) > store.MaxHashLength || len(r.Data) > store.MaxMessageSize ||
+			len(r.Sender) > store.MaxSenderLength {
 			continue // a bad record from a peer is skipped, never stored
 		}
 		msgs = append(msgs, store.Message{
 			Owner: owner, Namespace: r.Namespace, Hash: r.Hash,
 			Timestamp: time.UnixMilli(r.Timestamp), Expiry: time.UnixMilli(r.Expiry), Data: r.Data,
+			Sender: r.Sender,
 		})
 	}
 	if len(msgs) == 0 {

@@ -260,6 +260,7 @@ func (n *Node) runLocal(ctx context.Context, req storagerpc.Request) (any, error
 		res, err := n.db.Store(ctx, store.Message{
 			Owner: r.Pubkey, Namespace: int16(r.Namespace), Hash: hash,
 			Timestamp: time.UnixMilli(r.Timestamp), Expiry: time.UnixMilli(r.ExpiryTime()), Data: r.Data,
+			Sender: senderOf(ctx),
 		})
 		if err != nil {
 			return nil, asRPCError(n.storeFailure(err))
@@ -428,7 +429,11 @@ func (n *Node) forward(ctx context.Context, peer netview.Node, req storagerpc.Re
 	}
 	ctx, cancel := context.WithTimeout(ctx, forwardTimeout)
 	defer cancel()
-	status, resp, err := n.peerPost(ctx, peer, pathStorageCC, body, 1<<20)
+	var h http.Header
+	if s := senderOf(ctx); s != "" {
+		h = http.Header{headerStoreSender: {s}}
+	}
+	status, resp, err := n.peerPostHeader(ctx, peer, pathStorageCC, body, 1<<20, h)
 	switch {
 	case err != nil:
 		n.metrics.forwardFailures.Add(1)

@@ -60,12 +60,36 @@
 //
 // # Limits
 //
-// Each owner may hold at most [Options.MaxOwnerMessages] messages and
-// [Options.MaxOwnerBytes] bytes of message data; a store past either gets
-// [ErrQuotaExceeded]. Session's storage server has no per-account quota, only
-// a database size cap (10 GiB, its "Full" store result), which is
-// [Options.MaxDatabaseBytes] here and [ErrFull]. The defaults are documented
-// on the constants.
+// Quotas are per namespace, and what strangers store never takes the owner's
+// room.
+//
+// A namespace that needs the owner's signature (every one not divisible by
+// 10: configs, group keys and members, …) holds at most
+// [Options.MaxNamespaceMessages] messages and [Options.MaxNamespaceBytes]
+// bytes, and all of an owner's signed namespaces together at most
+// [Options.MaxOwnerMessages] and [Options.MaxOwnerBytes]; a store past one of
+// these gets [ErrQuotaExceeded]. Only the owner (or a subaccount they signed
+// for) can fill them.
+//
+// The public-inbox namespaces (divisible by 10: anyone may store there
+// without a signature, which is how a stranger first writes to someone) count
+// for none of those. They have a budget of their own, [Options.MaxInboxMessages]
+// and [Options.MaxInboxBytes] per owner, and each sender ([Message.Sender],
+// the address the store came from) a share of it, [Options.MaxSenderMessages]
+// and [Options.MaxSenderBytes]. A store there is never refused for lack of
+// room: a sender over its share loses its own oldest message, and an inbox
+// over its budget loses its oldest message, so that a flood churns through
+// itself and the newest messages are always there to retrieve.
+//
+// Oldest is by (timestamp, hash), not by arrival: what a node keeps is then a
+// function of the messages it was offered, whatever their order, so that the
+// members of a swarm keep the same messages, and catch-up offering an
+// evicted message again sees it evicted again. Evictions are not
+// tombstones: every member decides them itself, by the same rule.
+//
+// Session's storage server has no per-account quota, only a database size
+// cap (10 GiB, its "Full" store result), which is [Options.MaxDatabaseBytes]
+// here and [ErrFull]. The defaults are documented on the constants.
 //
 // # Schema
 //

@@ -142,3 +142,45 @@ func sameMessage(a, b Message) bool {
 type atomicCounter struct{ n atomic.Int64 }
 
 func (c *atomicCounter) next() int64 { return c.n.Add(1) }
+
+// inboxMsg builds a message from sender stored at now for an hour.
+func inboxMsg(o keys.ID, ns int16, body string, now time.Time, sender string) Message {
+	m := newMsg(o, ns, body, now, time.Hour)
+	m.Sender = sender
+	return m
+}
+
+// retrieveAll returns the hashes of everything o holds in ns, in order.
+func retrieveAll(t testing.TB, s *Store, o keys.ID, ns int16) []string {
+	t.Helper()
+	msgs, _, err := s.Retrieve(context.Background(), o, ns, "", RetrieveLimits{})
+	if err != nil {
+		t.Fatalf("Retrieve: %v", err)
+	}
+	return hashesOf(msgs)
+}
+
+// checkTotals recomputes the running totals the triggers keep (per owner,
+// per namespace, per inbox sender) from the messages and fails if any
+// differs.
+func checkTotals(t testing.TB, s *Store) {
+	t.Helper()
+	for _, q := range []string{
+		`SELECT count(*) FROM owners o WHERE msg_count != (SELECT count(*) FROM messages WHERE owner = o.id)
+			OR msg_bytes != (SELECT coalesce(sum(length(data)), 0) FROM messages WHERE owner = o.id)
+			OR inbox_count != (SELECT count(*) FROM messages WHERE owner = o.id AND namespace % 10 = 0)
+			OR inbox_bytes != (SELECT coalesce(sum(length(data)), 0) FROM messages WHERE owner = o.id AND namespace % 10 = 0)`,
+		`SELECT count(*) FROM (SELECT owner, namespace, count(*) c, sum(length(data)) b FROM messages GROUP BY owner, namespace)
+			FULL JOIN namespaces n USING (owner, namespace) WHERE c IS NOT n.msg_count OR b IS NOT n.msg_bytes`,
+		`SELECT count(*) FROM (SELECT owner, sender, count(*) c, sum(length(data)) b FROM messages WHERE namespace % 10 = 0 GROUP BY owner, sender)
+			FULL JOIN inbox_senders i USING (owner, sender) WHERE c IS NOT i.msg_count OR b IS NOT i.msg_bytes`,
+	} {
+		var bad int
+		if err := s.r.QueryRow(q).Scan(&bad); err != nil {
+			t.Fatalf("checking totals: %v", err)
+		}
+		if bad != 0 {
+			t.Errorf("%d running totals out of step with the messages: %s", bad, q)
+		}
+	}
+}

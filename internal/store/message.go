@@ -33,16 +33,41 @@ const (
 // Defaults for [Options]. The spec sets no per-account quota (Session's
 // storage server has none); these are our choice, sized so that an honest
 // account never meets them: 14 days of a busy account's traffic is well under
-// 200 000 messages, and message bodies are small (attachments live on the file
-// server). They exist so that a single account cannot fill a node's disk.
+// 50 000 messages, and message bodies are small (attachments live on the file
+// server). They exist so that a single account cannot fill a node's disk, and
+// so that strangers cannot take an account's room (see Limits in the package
+// documentation).
 const (
-	// DefaultMaxOwnerMessages is the default per-owner message quota.
+	// DefaultMaxOwnerMessages is the default quota of messages in an
+	// owner's signed namespaces together.
 	DefaultMaxOwnerMessages = 200_000
-	// DefaultMaxOwnerBytes is the default per-owner quota of message data.
+	// DefaultMaxOwnerBytes is the default quota of message data in an
+	// owner's signed namespaces together.
 	DefaultMaxOwnerBytes = 512 << 20
+	// DefaultMaxNamespaceMessages is the default quota of messages in one
+	// signed namespace, so that one of them (a group's messages, written
+	// by every member) cannot take the room of the others (its keys and
+	// member list, written by the admins).
+	DefaultMaxNamespaceMessages = 100_000
+	// DefaultMaxNamespaceBytes is the default quota of message data in one
+	// signed namespace.
+	DefaultMaxNamespaceBytes = 256 << 20
+	// DefaultMaxInboxMessages is the default bound on the messages of an
+	// owner's public inbox.
+	DefaultMaxInboxMessages = 50_000
+	// DefaultMaxInboxBytes is the default bound on the message data of an
+	// owner's public inbox.
+	DefaultMaxInboxBytes = 256 << 20
+	// DefaultMaxSenderMessages is the default bound on one sender's share
+	// of an owner's public inbox: a tenth.
+	DefaultMaxSenderMessages = 5_000
+	// DefaultMaxSenderBytes is the same bound in bytes.
+	DefaultMaxSenderBytes = 32 << 20
 	// DefaultMaxDatabaseBytes is the default database size cap, the same as
 	// Session's storage server (10 GiB).
 	DefaultMaxDatabaseBytes = 10 << 30
+	// MaxSenderLength is the longest Message.Sender the store keeps.
+	MaxSenderLength = 96
 )
 
 // maxExpiryAhead is the furthest into the future any expiry may lie. No valid
@@ -65,6 +90,12 @@ type Message struct {
 	Expiry time.Time
 	// Data is the message body.
 	Data []byte
+	// Sender names where a message for a public inbox came from: the key
+	// of its per-sender share (see Limits in the package documentation).
+	// The store treats it as an opaque string of at most MaxSenderLength
+	// bytes; empty is a sender of its own ("unknown"). It is kept, and
+	// listed for replication, only for public-inbox namespaces.
+	Sender string
 }
 
 func (m *Message) validate() error {
@@ -76,6 +107,9 @@ func (m *Message) validate() error {
 	}
 	if len(m.Data) > MaxMessageSize {
 		return fmt.Errorf("%w: data of %d bytes (max %d)", ErrInvalidMessage, len(m.Data), MaxMessageSize)
+	}
+	if len(m.Sender) > MaxSenderLength {
+		return fmt.Errorf("%w: sender of %d bytes (max %d)", ErrInvalidMessage, len(m.Sender), MaxSenderLength)
 	}
 	return nil
 }
@@ -102,6 +136,14 @@ const (
 	// deleted it: a tombstone names it, so it was dropped rather than
 	// brought back. Only Replicate reports it.
 	Buried
+	// Evicted means the message was for a public inbox that was full, and
+	// it was the oldest of the share it counts in, so it was stored and at
+	// once evicted to keep within the limits.
+	Evicted
+	// OverQuota means the message was replicated from a peer into a signed
+	// namespace that is at its quota here, so it was dropped. Only
+	// Replicate reports it; Store fails with ErrQuotaExceeded instead.
+	OverQuota
 )
 
 // String names the outcome.
@@ -119,6 +161,10 @@ func (o Outcome) String() string {
 		return "expired"
 	case Buried:
 		return "buried"
+	case Evicted:
+		return "evicted"
+	case OverQuota:
+		return "over quota"
 	}
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
@@ -128,7 +174,8 @@ type StoreResult struct {
 	// Outcome says what happened.
 	Outcome Outcome
 	// Expiry is the message's expiry after the store (the existing one if
-	// it was later). It is zero for Obsolete, Expired and Buried.
+	// it was later). It is zero for Obsolete, Expired, Buried, Evicted and
+	// OverQuota.
 	Expiry time.Time
 }
 
@@ -163,6 +210,11 @@ func (sc Scope) All() bool { return sc.all }
 // Namespace returns the single namespace of the scope, and false if it
 // covers all of them.
 func (sc Scope) Namespace() (int16, bool) { return sc.ns, !sc.all }
+
+// isPublicInbox reports whether ns is a public inbox namespace (every
+// namespace divisible by 10), which anyone may store into without the owner's
+// signature (network spec §1.6).
+func isPublicInbox(ns int16) bool { return ns%10 == 0 }
 
 // isPublicOutbox reports whether ns is a public outbox namespace (−1, −21, …),
 // which holds a single message per owner (network spec §1.6).

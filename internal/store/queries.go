@@ -11,11 +11,38 @@ const (
 	qDeleteByID    = `DELETE FROM messages WHERE id = ?`
 	qOutbox        = `SELECT id, timestamp, expiry FROM messages WHERE owner = ? AND namespace = ?`
 	qInsertMessage = `
-		INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data)
-		VALUES (?, ?, ?, ?, ?, ?)`
-	qOwnerID           = `SELECT id FROM owners WHERE pubkey = ?`
-	qInsertOwner       = `INSERT INTO owners (pubkey) VALUES (?) RETURNING id`
-	qOwnerUsage        = `SELECT msg_count, msg_bytes FROM owners WHERE id = ?`
+		INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data, sender)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	qOwnerID     = `SELECT id FROM owners WHERE pubkey = ?`
+	qInsertOwner = `INSERT INTO owners (pubkey) VALUES (?) RETURNING id`
+	// Quotas (migration 0003). ?1 owner row, ?2 namespace: the owner's
+	// signed totals (everything but the public inbox) and the namespace's.
+	qSignedUsage = `
+		SELECT o.msg_count - o.inbox_count, o.msg_bytes - o.inbox_bytes,
+		       coalesce(n.msg_count, 0), coalesce(n.msg_bytes, 0)
+		FROM owners o LEFT JOIN namespaces n ON n.owner = o.id AND n.namespace = ?2
+		WHERE o.id = ?1`
+	// ?1 owner row, ?2 sender: the sender's share of the inbox and the
+	// inbox's totals.
+	qInboxUsage = `
+		SELECT coalesce(s.msg_count, 0), coalesce(s.msg_bytes, 0), o.inbox_count, o.inbox_bytes
+		FROM owners o LEFT JOIN inbox_senders s ON s.owner = o.id AND s.sender = ?2
+		WHERE o.id = ?1`
+	// ?1 owner row, ?2 sender. "namespace % 10 = 0" as in the partial
+	// indexes messages_inbox_sender and messages_inbox, so that SQLite
+	// uses them.
+	qEvictSenderOldest = `
+		DELETE FROM messages WHERE id = (
+			SELECT id FROM messages
+			WHERE owner = ?1 AND sender = ?2 AND namespace % 10 = 0
+			ORDER BY timestamp, hash LIMIT 1)
+		RETURNING hash`
+	qEvictInboxOldest = `
+		DELETE FROM messages WHERE id = (
+			SELECT id FROM messages
+			WHERE owner = ?1 AND namespace % 10 = 0
+			ORDER BY timestamp, hash LIMIT 1)
+		RETURNING hash`
 	qDeleteOwnerExpire = `DELETE FROM messages WHERE owner = ? AND expiry <= ?`
 
 	// One statement per hash on the unique hash index, never a scan of
@@ -94,7 +121,7 @@ const (
 		LIMIT ?`
 
 	qListSince = `
-		SELECT m.id, o.pubkey, m.namespace, m.hash, m.timestamp, m.expiry, m.data
+		SELECT m.id, o.pubkey, m.namespace, m.hash, m.timestamp, m.expiry, m.data, m.sender
 		FROM messages m JOIN owners o ON o.id = m.owner
 		WHERE m.id > ? AND m.expiry > ?
 		ORDER BY m.id
@@ -106,7 +133,8 @@ const (
 func writeQueries() []string {
 	return []string{
 		qFindHash, qSetExpiryByID, qDeleteByID, qOutbox, qInsertMessage,
-		qOwnerID, qInsertOwner, qOwnerUsage, qDeleteOwnerExpire,
+		qOwnerID, qInsertOwner, qDeleteOwnerExpire,
+		qSignedUsage, qInboxUsage, qEvictSenderOldest, qEvictInboxOldest,
 		qDeleteHash, qExpiryOf, qDeleteAll, qDeleteBefore,
 		qExpireSet, qExpireExtend, qExpireShorten, qExpireAll,
 		qSweep, qDeleteEmptyOwners,

@@ -21,12 +21,32 @@ type Options struct {
 	// Logger receives the sweeper's and the migrations' reports. Nil
 	// discards them.
 	Logger *slog.Logger
-	// MaxOwnerMessages is the per-owner message quota: 0 means
-	// DefaultMaxOwnerMessages, negative means no quota.
+	// MaxOwnerMessages is the per-owner quota of messages in the
+	// namespaces that need the owner's signature, all together: 0 means
+	// DefaultMaxOwnerMessages, negative means no quota. (For this and the
+	// limits below, 0 means the default and negative means none.)
 	MaxOwnerMessages int64
-	// MaxOwnerBytes is the per-owner quota of message data in bytes: 0
-	// means DefaultMaxOwnerBytes, negative means no quota.
+	// MaxOwnerBytes is the same quota in bytes of message data
+	// (DefaultMaxOwnerBytes).
 	MaxOwnerBytes int64
+	// MaxNamespaceMessages is the quota of messages in each one namespace
+	// that needs the owner's signature (DefaultMaxNamespaceMessages).
+	MaxNamespaceMessages int64
+	// MaxNamespaceBytes is the same quota in bytes
+	// (DefaultMaxNamespaceBytes).
+	MaxNamespaceBytes int64
+	// MaxInboxMessages bounds the messages of one owner's public-inbox
+	// namespaces together (DefaultMaxInboxMessages). Past it the oldest
+	// message of the sender holding the most is evicted.
+	MaxInboxMessages int64
+	// MaxInboxBytes is the same bound in bytes (DefaultMaxInboxBytes).
+	MaxInboxBytes int64
+	// MaxSenderMessages bounds what one sender (Message.Sender) holds in
+	// one owner's public inbox (DefaultMaxSenderMessages). Past it the
+	// sender's own oldest message is evicted.
+	MaxSenderMessages int64
+	// MaxSenderBytes is the same bound in bytes (DefaultMaxSenderBytes).
+	MaxSenderBytes int64
 	// MaxDatabaseBytes caps the database file: 0 means
 	// DefaultMaxDatabaseBytes, negative means no cap.
 	MaxDatabaseBytes int64
@@ -57,8 +77,15 @@ type Store struct {
 	now func() time.Time
 	log *slog.Logger
 
-	maxOwnerMessages int64 // <= 0: no quota
-	maxOwnerBytes    int64 // <= 0: no quota
+	limits limits
+}
+
+// limits are the quotas in force; <= 0 is none.
+type limits struct {
+	ownerMessages, ownerBytes   int64 // signed namespaces, together
+	nsMessages, nsBytes         int64 // each signed namespace
+	inboxMessages, inboxBytes   int64 // public-inbox namespaces, together
+	senderMessages, senderBytes int64 // one sender's share of them
 }
 
 // Open opens the database at path, creating it if needed, and brings its
@@ -69,10 +96,18 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 		o = *opts
 	}
 	s := &Store{
-		now:              o.Now,
-		log:              o.Logger,
-		maxOwnerMessages: orDefault(o.MaxOwnerMessages, DefaultMaxOwnerMessages),
-		maxOwnerBytes:    orDefault(o.MaxOwnerBytes, DefaultMaxOwnerBytes),
+		now: o.Now,
+		log: o.Logger,
+		limits: limits{
+			ownerMessages:  orDefault(o.MaxOwnerMessages, DefaultMaxOwnerMessages),
+			ownerBytes:     orDefault(o.MaxOwnerBytes, DefaultMaxOwnerBytes),
+			nsMessages:     orDefault(o.MaxNamespaceMessages, DefaultMaxNamespaceMessages),
+			nsBytes:        orDefault(o.MaxNamespaceBytes, DefaultMaxNamespaceBytes),
+			inboxMessages:  orDefault(o.MaxInboxMessages, DefaultMaxInboxMessages),
+			inboxBytes:     orDefault(o.MaxInboxBytes, DefaultMaxInboxBytes),
+			senderMessages: orDefault(o.MaxSenderMessages, DefaultMaxSenderMessages),
+			senderBytes:    orDefault(o.MaxSenderBytes, DefaultMaxSenderBytes),
+		},
 	}
 	if s.now == nil {
 		s.now = time.Now

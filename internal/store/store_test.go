@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -698,23 +701,23 @@ func TestQuota(t *testing.T) {
 		o := owner(1)
 		var ms []Message
 		for i := range 3 {
-			m := newMsg(o, int16(i), "m", c.Now(), time.Duration(i+1)*time.Minute)
+			m := newMsg(o, int16(i+1), "m", c.Now(), time.Duration(i+1)*time.Minute)
 			mustStore(t, s, m)
 			ms = append(ms, m)
 		}
-		fourth := newMsg(o, 0, "fourth", c.Now(), time.Hour)
+		fourth := newMsg(o, 5, "fourth", c.Now(), time.Hour)
 		if _, err := s.Store(ctx, fourth); !errors.Is(err, ErrQuotaExceeded) {
 			t.Fatalf("fourth store: %v, want ErrQuotaExceeded", err)
 		}
 		if r, err := s.Store(ctx, ms[2]); err != nil || r.Outcome != Unchanged {
 			t.Errorf("a duplicate at the quota: %v, %v; want Unchanged", r.Outcome, err)
 		}
-		mustStore(t, s, newMsg(owner(2), 0, "bob", c.Now(), time.Hour))
+		mustStore(t, s, newMsg(owner(2), 1, "bob", c.Now(), time.Hour))
 		if _, err := s.Delete(ctx, o, []string{ms[1].Hash}); err != nil {
 			t.Fatal(err)
 		}
 		mustStore(t, s, fourth)
-		fifth := newMsg(o, 0, "fifth", c.Now(), time.Hour)
+		fifth := newMsg(o, 5, "fifth", c.Now(), time.Hour)
 		if _, err := s.Store(ctx, fifth); !errors.Is(err, ErrQuotaExceeded) {
 			t.Fatalf("fifth store: %v, want ErrQuotaExceeded", err)
 		}
@@ -722,25 +725,222 @@ func TestQuota(t *testing.T) {
 		// counts.
 		c.Advance(time.Minute)
 		mustStore(t, s, fifth)
-		if _, err := s.Replicate(ctx, []Message{newMsg(o, 9, "replicated", c.Now(), time.Hour)}); err != nil {
-			t.Errorf("replication is held to the quota: %v", err)
+		// A peer's copy past the quota is dropped, not an error that
+		// would fail its whole batch.
+		res, err := s.Replicate(ctx, []Message{newMsg(o, 9, "replicated", c.Now(), time.Hour)})
+		if err != nil || len(res) != 1 || res[0].Outcome != OverQuota {
+			t.Errorf("replicating past the quota: %+v, %v; want OverQuota", res, err)
 		}
+		checkTotals(t, s)
 	})
 	t.Run("bytes", func(t *testing.T) {
 		s, _ := openTest(t, c, &Options{MaxOwnerBytes: 100})
 		o := owner(1)
-		mustStore(t, s, newMsg(o, 0, strings.Repeat("a", 60), c.Now(), time.Hour))
-		if _, err := s.Store(ctx, newMsg(o, 0, strings.Repeat("b", 41), c.Now(), time.Hour)); !errors.Is(err, ErrQuotaExceeded) {
+		mustStore(t, s, newMsg(o, 2, strings.Repeat("a", 60), c.Now(), time.Hour))
+		if _, err := s.Store(ctx, newMsg(o, 3, strings.Repeat("b", 41), c.Now(), time.Hour)); !errors.Is(err, ErrQuotaExceeded) {
 			t.Fatalf("store past the byte quota: %v, want ErrQuotaExceeded", err)
 		}
-		mustStore(t, s, newMsg(o, 0, strings.Repeat("c", 40), c.Now(), time.Hour))
+		mustStore(t, s, newMsg(o, 3, strings.Repeat("c", 40), c.Now(), time.Hour))
+	})
+	t.Run("per namespace", func(t *testing.T) {
+		s, _ := openTest(t, c, &Options{MaxNamespaceMessages: 2, MaxNamespaceBytes: 50})
+		o := owner(1)
+		mustStore(t, s, newMsg(o, 11, "group message 1", c.Now(), time.Hour))
+		mustStore(t, s, newMsg(o, 11, "group message 2", c.Now(), time.Hour))
+		if _, err := s.Store(ctx, newMsg(o, 11, "group message 3", c.Now(), time.Hour)); !errors.Is(err, ErrQuotaExceeded) {
+			t.Fatalf("third message in a namespace of 2: %v, want ErrQuotaExceeded", err)
+		}
+		// A full namespace takes no room from the owner's others.
+		mustStore(t, s, newMsg(o, 12, "keys", c.Now(), time.Hour))
+		mustStore(t, s, newMsg(o, 14, "members", c.Now(), time.Hour))
+		if _, err := s.Store(ctx, newMsg(o, 13, strings.Repeat("i", 51), c.Now(), time.Hour)); !errors.Is(err, ErrQuotaExceeded) {
+			t.Fatalf("51 bytes in a namespace of 50: %v, want ErrQuotaExceeded", err)
+		}
+		checkTotals(t, s)
 	})
 	t.Run("negative means none", func(t *testing.T) {
 		s, _ := openTest(t, c, &Options{MaxOwnerMessages: -1, MaxOwnerBytes: -1})
 		for i := range 50 {
-			mustStore(t, s, newMsg(owner(1), 0, strings.Repeat("x", i), c.Now(), time.Hour))
+			mustStore(t, s, newMsg(owner(1), 2, strings.Repeat("x", i), c.Now(), time.Hour))
 		}
 	})
+}
+
+// TestInboxFloodLeavesOwnerRoom is the store half of the inbox flood of issue
+// 8: a stranger storing without a signature as fast as it likes into an
+// owner's public inbox never makes a store of the owner's own (a config) fail,
+// never makes a new message fail, and only ever evicts its own messages while
+// other senders stay within their share.
+func TestInboxFloodLeavesOwnerRoom(t *testing.T) {
+	c := newClock()
+	// The owner quota is as small as the inbox: before namespaces had
+	// quotas of their own, this flood took all of it.
+	s, _ := openTest(t, c, &Options{
+		MaxOwnerMessages: 20, MaxInboxMessages: 20, MaxSenderMessages: 5,
+	})
+	o := owner(1)
+	honest := inboxMsg(o, 0, "honest hello", c.Now(), "ip:192.0.2.1")
+	mustStore(t, s, honest)
+	var flood []Message
+	for i := range 200 {
+		c.Advance(time.Millisecond)
+		m := inboxMsg(o, 0, fmt.Sprintf("junk %d", i), c.Now(), "ip:198.51.100.7")
+		if r := mustStore(t, s, m); r.Outcome != Stored {
+			t.Fatalf("flood message %d: %v, want Stored (new messages are never refused)", i, r.Outcome)
+		}
+		flood = append(flood, m)
+	}
+	got := retrieveAll(t, s, o, 0)
+	want := append([]string{honest.Hash}, hashesOf(flood[len(flood)-5:])...)
+	if !equalStrings(got, want) {
+		t.Errorf("inbox after the flood holds %d messages, want the honest one and the flood's newest 5", len(got))
+	}
+	// The owner's own devices still sync: a signed namespace has its own
+	// room, whatever the inbox holds.
+	c.Advance(time.Millisecond)
+	mustStore(t, s, newMsg(o, 2, "profile config", c.Now(), time.Hour))
+	// A message from someone else still arrives.
+	c.Advance(time.Millisecond)
+	second := inboxMsg(o, 0, "second honest", c.Now(), "node:aa")
+	if r := mustStore(t, s, second); r.Outcome != Stored {
+		t.Fatalf("honest store after the flood: %v", r.Outcome)
+	}
+	checkTotals(t, s)
+}
+
+// TestInboxEvictsTheOldest fills an inbox from several senders, each within
+// its share, and checks that each new message past the inbox's limit evicts
+// the oldest, across the owner's public-inbox namespaces.
+func TestInboxEvictsTheOldest(t *testing.T) {
+	c := newClock()
+	s, _ := openTest(t, c, &Options{MaxInboxMessages: 6, MaxSenderMessages: 4})
+	o := owner(1)
+	var a []Message
+	for i := range 4 {
+		c.Advance(time.Millisecond)
+		a = append(a, inboxMsg(o, 0, fmt.Sprintf("a%d", i), c.Now(), "a"))
+		mustStore(t, s, a[i])
+	}
+	c.Advance(time.Millisecond)
+	b := inboxMsg(o, 10, "b0", c.Now(), "b") // another public inbox, the same budget
+	mustStore(t, s, b)
+	c.Advance(time.Millisecond)
+	c1 := inboxMsg(o, 0, "c0", c.Now(), "c")
+	mustStore(t, s, c1)
+	c.Advance(time.Millisecond)
+	c2 := inboxMsg(o, 0, "c1", c.Now(), "c")
+	mustStore(t, s, c2) // 7 > 6: a0, the oldest, goes
+	want := []string{a[1].Hash, a[2].Hash, a[3].Hash, c1.Hash, c2.Hash}
+	if got := retrieveAll(t, s, o, 0); !equalStrings(got, want) {
+		t.Errorf("namespace 0 holds %q, want %q", got, want)
+	}
+	if got := retrieveAll(t, s, o, 10); !equalStrings(got, []string{b.Hash}) {
+		t.Errorf("namespace 10 holds %q, want b0 alone", got)
+	}
+
+	t.Run("bytes", func(t *testing.T) {
+		s, _ := openTest(t, c, &Options{MaxInboxBytes: 100, MaxSenderBytes: 60})
+		big := inboxMsg(o, 0, strings.Repeat("x", 50), c.Now(), "x")
+		mustStore(t, s, big)
+		c.Advance(time.Millisecond)
+		mustStore(t, s, inboxMsg(o, 0, strings.Repeat("y", 40), c.Now(), "y"))
+		c.Advance(time.Millisecond)
+		// 50 + 40 + 20 > 100: x's message is the oldest and goes.
+		mustStore(t, s, inboxMsg(o, 0, strings.Repeat("z", 20), c.Now(), "z"))
+		if got := retrieveAll(t, s, o, 0); len(got) != 2 || slices.Contains(got, big.Hash) {
+			t.Errorf("inbox holds %d messages (x's among them: %v), want y's and z's", len(got), slices.Contains(got, big.Hash))
+		}
+		checkTotals(t, s)
+	})
+}
+
+// TestEvictionAgreesAcrossTheSwarm stores the same messages into two nodes
+// in different orders, as the members of a swarm receive them, and checks
+// that both keep the same ones; a catch-up that offers an evicted message
+// again gets Evicted and displaces nothing.
+func TestEvictionAgreesAcrossTheSwarm(t *testing.T) {
+	ctx := t.Context()
+	c := newClock()
+	opts := &Options{MaxInboxMessages: 8, MaxSenderMessages: 3}
+	one, _ := openTest(t, c, opts)
+	two, _ := openTest(t, c, opts)
+	o := owner(1)
+	var msgs []Message
+	for i := range 30 {
+		msgs = append(msgs, inboxMsg(o, 0, fmt.Sprintf("m%d", i), c.Now().Add(time.Duration(i%7)*time.Millisecond), fmt.Sprintf("s%d", i%5)))
+	}
+	for _, m := range msgs {
+		mustStore(t, one, m)
+	}
+	a := retrieveAll(t, one, o, 0)
+	slices.Sort(a)
+	if len(a) != 8 {
+		t.Fatalf("a node keeps %d messages, want 8", len(a))
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 5 {
+		shuffled := slices.Clone(msgs)
+		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		other, _ := openTest(t, c, opts)
+		for _, m := range shuffled {
+			if _, err := other.Replicate(ctx, []Message{m}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := retrieveAll(t, other, o, 0)
+		slices.Sort(b)
+		if !equalStrings(a, b) {
+			t.Fatalf("two nodes that received the same messages in other orders keep different ones: %q vs %q", a, b)
+		}
+	}
+	if _, err := two.Replicate(ctx, msgs); err != nil {
+		t.Fatal(err)
+	}
+	// Catch-up offers everything again: nothing changes on either side.
+	for _, s := range []*Store{one, two} {
+		res, err := s.Replicate(ctx, msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range res {
+			held := slices.Contains(a, msgs[i].Hash)
+			if held && r.Outcome != Unchanged || !held && r.Outcome != Evicted {
+				t.Errorf("offering %s again: %v (held: %v)", msgs[i].Data, r.Outcome, held)
+			}
+		}
+		got := retrieveAll(t, s, o, 0)
+		slices.Sort(got)
+		if !equalStrings(got, a) {
+			t.Errorf("catch-up changed what a node holds")
+		}
+		checkTotals(t, s)
+	}
+}
+
+// TestReplicateKeepsSender checks that the sender travels with a message to
+// the swarm, so that every member counts it in the same share, and only for
+// public inboxes.
+func TestReplicateKeepsSender(t *testing.T) {
+	ctx := t.Context()
+	c := newClock()
+	s, _ := openTest(t, c, nil)
+	o := owner(1)
+	in := inboxMsg(o, 0, "in", c.Now(), "node:ab")
+	signed := inboxMsg(o, 2, "config", c.Now(), "ip:192.0.2.9")
+	if _, err := s.Replicate(ctx, []Message{in, signed}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.ListSince(ctx, 0, 10)
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("ListSince: %d, %v", len(recs), err)
+	}
+	if recs[0].Sender != "node:ab" || recs[1].Sender != "" {
+		t.Errorf("senders listed %q and %q, want %q and none", recs[0].Sender, recs[1].Sender, "node:ab")
+	}
+	long := inboxMsg(o, 0, "long", c.Now(), strings.Repeat("s", MaxSenderLength+1))
+	if _, err := s.Store(ctx, long); !errors.Is(err, ErrInvalidMessage) {
+		t.Errorf("a sender of %d bytes: %v, want ErrInvalidMessage", MaxSenderLength+1, err)
+	}
 }
 
 func TestDatabaseFull(t *testing.T) {

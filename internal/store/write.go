@@ -11,7 +11,8 @@ import (
 	"github.com/session-go/session-go/internal/keys"
 )
 
-// Store stores m for its owner, enforcing the owner's quota.
+// Store stores m for its owner, enforcing the quotas (see Limits in the
+// package documentation).
 //
 // If m.Hash is already stored the call succeeds without storing a second
 // copy, and the stored expiry moves to m.Expiry if that is later (Extended)
@@ -19,6 +20,13 @@ import (
 // there if it is newer by timestamp, and is dropped as Obsolete otherwise. A
 // message whose expiry has already passed is dropped as Expired. Expiries
 // more than TTLMaximumPrivate + StoreTolerance ahead are cut back to that.
+//
+// A message for a public inbox is never refused for lack of room: older
+// messages are evicted instead, and the message itself only if it is the
+// oldest of the share it counts in (Evicted). A message for any other
+// namespace (one that needs the owner's signature) past its quota is refused
+// with ErrQuotaExceeded; what strangers store in the inbox never counts
+// against it.
 //
 // A store through the RPC is newer than any earlier deletion of the same
 // message and overrides it: the tombstone goes, so that catch-up spreads the
@@ -45,10 +53,12 @@ func (s *Store) Store(ctx context.Context, m Message) (StoreResult, error) {
 
 // Replicate stores messages received from another node of the swarm (a
 // forwarded store, or a catch-up batch) in one transaction, keeping their
-// hash, timestamp and expiry. Duplicates, outboxes and expiries behave as in
-// Store, but the per-owner quota is not applied: the entry node applied it,
-// and a node that refused part of what its swarm holds would answer
-// retrieves differently from its peers. The database size cap still holds.
+// hash, timestamp, expiry and sender. Duplicates, outboxes, expiries and the
+// public inbox's eviction behave as in Store, so that every member of the
+// swarm holds the same messages. A message for a signed namespace past its
+// quota is dropped as OverQuota rather than failing the batch: the entry node
+// refused such a store, so only a peer whose totals differ from ours (or a
+// hostile one) sends it. The database size cap still holds.
 //
 // A message this node holds a tombstone for (its owner deleted it) is dropped
 // as Buried: a peer that missed the deletion must not bring it back.
@@ -84,8 +94,9 @@ func (s *Store) Replicate(ctx context.Context, msgs []Message) ([]StoreResult, e
 }
 
 // storeTx stores m. fromClient marks a store through the RPC (Store), as
-// opposed to a copy from a peer (Replicate): it is held to the quota, and it
-// overrides a tombstone where a copy is refused.
+// opposed to a copy from a peer (Replicate): a store over a signed quota is
+// an error where a copy is dropped, and it overrides a tombstone where a copy
+// is refused.
 func (s *Store) storeTx(tx txn, m *Message, now time.Time, fromClient bool) (StoreResult, error) {
 	nowMS := ms(now)
 	exp := min(ms(m.Expiry), nowMS+maxExpiryAhead.Milliseconds())
@@ -162,19 +173,33 @@ func (s *Store) storeTx(tx txn, m *Message, now time.Time, fromClient bool) (Sto
 		}
 	}
 
-	if fromClient {
-		if err := s.checkQuota(tx, owner, len(m.Data), nowMS); err != nil {
+	inbox := isPublicInbox(m.Namespace)
+	sender := ""
+	if inbox {
+		sender = m.Sender
+	} else if err := s.checkQuota(tx, owner, m.Namespace, len(m.Data), nowMS); err != nil {
+		if fromClient || !errors.Is(err, ErrQuotaExceeded) {
 			return StoreResult{}, err
 		}
+		return StoreResult{Outcome: OverQuota}, nil
 	}
 
 	data := m.Data
 	if data == nil {
 		data = []byte{} // the column is NOT NULL; an empty body is a valid message
 	}
-	_, err = tx.exec(qInsertMessage, owner, m.Namespace, m.Hash, ms(m.Timestamp), exp, data)
+	_, err = tx.exec(qInsertMessage, owner, m.Namespace, m.Hash, ms(m.Timestamp), exp, data, sender)
 	if err != nil {
 		return StoreResult{}, err
+	}
+	if inbox {
+		evicted, err := s.makeRoom(tx, owner, sender, m.Hash, nowMS)
+		if err != nil {
+			return StoreResult{}, err
+		}
+		if evicted {
+			return StoreResult{Outcome: Evicted}, nil
+		}
 	}
 	return StoreResult{Outcome: Stored, Expiry: fromMS(exp)}, nil
 }
@@ -189,33 +214,91 @@ func ownerIDForWrite(tx txn, owner keys.ID) (int64, error) {
 	return id, err
 }
 
-// checkQuota fails with ErrQuotaExceeded if one more message of size n would
-// take the owner past a quota. The totals count expired messages the sweeper
+// checkQuota fails with ErrQuotaExceeded if one more message of size n in
+// namespace ns, which needs the owner's signature, would take the owner past
+// the quota of that namespace or of all their signed namespaces together.
+// Public-inbox namespaces count for neither: what strangers store there can
+// never take the owner's room. The totals count expired messages the sweeper
 // has not reached yet, so before refusing it deletes those of this owner and
 // looks again.
-func (s *Store) checkQuota(tx txn, owner int64, n int, nowMS int64) error {
-	if s.maxOwnerMessages <= 0 && s.maxOwnerBytes <= 0 {
+func (s *Store) checkQuota(tx txn, owner int64, ns int16, n int, nowMS int64) error {
+	l := s.limits
+	if l.ownerMessages <= 0 && l.ownerBytes <= 0 && l.nsMessages <= 0 && l.nsBytes <= 0 {
 		return nil
 	}
 	for attempt := 0; ; attempt++ {
-		var count, size int64
-		err := tx.scan(qOwnerUsage, []any{owner}, &count, &size)
-		if err != nil {
+		var count, size, nsCount, nsSize int64
+		if err := tx.scan(qSignedUsage, []any{owner, ns}, &count, &size, &nsCount, &nsSize); err != nil {
 			return err
 		}
-		overCount := s.maxOwnerMessages > 0 && count+1 > s.maxOwnerMessages
-		overBytes := s.maxOwnerBytes > 0 && size+int64(n) > s.maxOwnerBytes
-		if !overCount && !overBytes {
+		var why string
+		switch {
+		case over(nsCount+1, l.nsMessages):
+			why = fmt.Sprintf("namespace %d holds %d messages (limit %d)", ns, nsCount, l.nsMessages)
+		case over(nsSize+int64(n), l.nsBytes):
+			why = fmt.Sprintf("namespace %d holds %d bytes, message has %d (limit %d)", ns, nsSize, n, l.nsBytes)
+		case over(count+1, l.ownerMessages):
+			why = fmt.Sprintf("owner holds %d signed messages (limit %d)", count, l.ownerMessages)
+		case over(size+int64(n), l.ownerBytes):
+			why = fmt.Sprintf("owner holds %d signed bytes, message has %d (limit %d)", size, n, l.ownerBytes)
+		default:
 			return nil
 		}
 		if attempt > 0 {
-			if overCount {
-				return fmt.Errorf("%w: owner holds %d messages (limit %d)", ErrQuotaExceeded, count, s.maxOwnerMessages)
-			}
-			return fmt.Errorf("%w: owner holds %d bytes, message has %d (limit %d)", ErrQuotaExceeded, size, n, s.maxOwnerBytes)
+			return fmt.Errorf("%w: %s", ErrQuotaExceeded, why)
 		}
 		if _, err := tx.exec(qDeleteOwnerExpire, owner, nowMS); err != nil {
 			return err
+		}
+	}
+}
+
+// over reports whether v is past limit; a limit of 0 or less is none.
+func over(v, limit int64) bool { return limit > 0 && v > limit }
+
+// makeRoom brings the owner's public inbox back within its limits after a
+// message from sender went in: first the sender's own share (a sender over it
+// loses its own oldest messages, nobody else's), then the inbox as a whole
+// (its oldest message goes). Expired messages go first. Oldest is by
+// (timestamp, hash), which every node of the swarm computes the same way: what
+// a node keeps is the newest of each sender's newest, a function of the
+// messages it was offered and not of their order, so that eviction agrees
+// across the swarm and a catch-up that offers an evicted message again sees
+// it evicted again rather than displacing a newer one. (Evicting from the
+// sender holding the most would be fairer to a single honest sender, but
+// would depend on the order of arrival.) It reports whether the message hash
+// itself was the one evicted.
+func (s *Store) makeRoom(tx txn, owner int64, sender, hash string, nowMS int64) (bool, error) {
+	l := s.limits
+	purged, self := false, false
+	for {
+		var sc, sb, ic, ib int64
+		if err := tx.scan(qInboxUsage, []any{owner, sender}, &sc, &sb, &ic, &ib); err != nil {
+			return false, err
+		}
+		var q string
+		args := []any{owner}
+		switch {
+		case over(sc, l.senderMessages) || over(sb, l.senderBytes):
+			q, args = qEvictSenderOldest, append(args, sender)
+		case over(ic, l.inboxMessages) || over(ib, l.inboxBytes):
+			q = qEvictInboxOldest
+		default:
+			return self, nil
+		}
+		if !purged {
+			purged = true
+			if _, err := tx.exec(qDeleteOwnerExpire, owner, nowMS); err != nil {
+				return false, err
+			}
+			continue
+		}
+		var evicted string
+		if err := tx.scan(q, args, &evicted); err != nil {
+			return false, err
+		}
+		if evicted == hash {
+			self = true
 		}
 	}
 }
