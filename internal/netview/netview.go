@@ -60,6 +60,7 @@ type SeedFile struct {
 type Directory struct {
 	nodes  []Node // sorted by Ed25519
 	byEd   map[string]int
+	byAddr map[string][]int   // Addr() → indexes into nodes
 	swarms map[swarm.ID][]int // swarm id → indexes into nodes
 	ids    []swarm.ID         // sorted swarm ids
 }
@@ -70,7 +71,7 @@ func NewDirectory(nodes []Node) (*Directory, error) {
 	if len(nodes) == 0 {
 		return nil, fmt.Errorf("%w: no nodes", ErrBadDirectory)
 	}
-	d := &Directory{nodes: slices.Clone(nodes), byEd: map[string]int{}, swarms: map[swarm.ID][]int{}}
+	d := &Directory{nodes: slices.Clone(nodes), byEd: map[string]int{}, byAddr: map[string][]int{}, swarms: map[swarm.ID][]int{}}
 	slices.SortFunc(d.nodes, func(a, b Node) int {
 		switch {
 		case a.Ed25519 < b.Ed25519:
@@ -88,6 +89,7 @@ func NewDirectory(nodes []Node) (*Directory, error) {
 			return nil, fmt.Errorf("%w: node %s listed twice", ErrBadDirectory, n.Ed25519)
 		}
 		d.byEd[n.Ed25519] = i
+		d.byAddr[n.Addr()] = append(d.byAddr[n.Addr()], i)
 	}
 	active := make([]swarm.NodeKey, len(d.nodes))
 	for i, n := range d.nodes {
@@ -137,6 +139,17 @@ func (d *Directory) Node(ed25519Hex string) (Node, bool) {
 		return Node{}, false
 	}
 	return d.nodes[i], true
+}
+
+// NodesAt returns the nodes listed at addr (host:port, as [Node.Addr]
+// writes it): normally one, none for an address the directory does not
+// list. A node uses it to pin the TLS identity of whatever answers there.
+func (d *Directory) NodesAt(addr string) []Node {
+	var out []Node
+	for _, i := range d.byAddr[addr] {
+		out = append(out, d.nodes[i])
+	}
+	return out
 }
 
 // SwarmIDs returns the swarm ids, ascending.

@@ -3,6 +3,7 @@ package netview
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 	"testing"
 
 	"github.com/session-go/session-go/internal/keys"
@@ -83,5 +84,20 @@ func TestDirectoryRejectsBadNodes(t *testing.T) {
 	}
 	if _, err := NewDirectory(nil); err == nil {
 		t.Error("empty directory accepted")
+	}
+}
+
+func TestNodesAt(t *testing.T) {
+	a := Node{IP: "127.0.0.1", StoragePort: 1, Ed25519: strings.Repeat("aa", 32), X25519: strings.Repeat("bb", 32)}
+	b := Node{IP: "127.0.0.1", StoragePort: 2, Ed25519: strings.Repeat("cc", 32), X25519: strings.Repeat("dd", 32)}
+	d, err := NewDirectory([]Node{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.NodesAt("127.0.0.1:2"); len(got) != 1 || got[0].Ed25519 != b.Ed25519 {
+		t.Errorf("NodesAt(127.0.0.1:2) = %v, want node b", got)
+	}
+	if got := d.NodesAt("127.0.0.1:3"); len(got) != 0 {
+		t.Errorf("NodesAt of an unlisted address = %v, want none", got)
 	}
 }

@@ -241,7 +241,8 @@ func (n *Node) serviceNodeStates() any {
 }
 
 // peerPost sends a signed node-to-node POST to peer and returns its status
-// and body (at most limit bytes).
+// and body (at most limit bytes). The answer is authenticated: it must come
+// over TLS from a server that proves peer's identity.
 func (n *Node) peerPost(ctx context.Context, peer netview.Node, path string, body []byte, limit int64) (int, []byte, error) {
 	return n.peerPostHeader(ctx, peer, path, body, limit, nil)
 }
@@ -261,6 +262,10 @@ func (n *Node) peerPostHeader(ctx context.Context, peer netview.Node, path strin
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
+	if err := checkPeerAnswer(resp, peer); err != nil {
+		n.metrics.peerTLSRefused.Add(1)
+		return 0, nil, err
+	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return 0, nil, err

@@ -24,6 +24,7 @@ import (
 
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/netview"
+	"github.com/session-go/session-go/internal/nodecert"
 	"github.com/session-go/session-go/internal/onion"
 	"github.com/session-go/session-go/internal/store"
 	"github.com/session-go/session-go/internal/swarm"
@@ -127,7 +128,6 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		id:      id,
 		edHex:   fmt.Sprintf("%x", id.Ed25519PublicKey()),
 		onionKy: nk.WithoutCBC(),
-		peers:   peerClient(),
 		proxy:   proxyClient(cfg.OnionAllowLocal),
 		limiter: newLimiter(cfg.RateLimit, cfg.Now),
 		relays:  newInflight(cfg.Limits.RelaysInFlight, cfg.Limits.RelaysInFlightPerSender),
@@ -136,6 +136,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		notify:  newNotifier(),
 		cursors: newPeerCursors(filepath.Join(cfg.DataDir, "peers.json")),
 	}
+	n.peers = n.peerClient()
 	n.source, err = netview.OpenFile(cfg.Network, n.peers)
 	if err != nil {
 		return nil, err
@@ -150,20 +151,6 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	return n, nil
-}
-
-// peerClient is the HTTPS client for node-to-node traffic. Nodes' certificates
-// are self-signed; a node is authenticated by its onion key and its request
-// signatures, as in Session.
-func peerClient() *http.Client {
-	tr := &http.Transport{
-		TLSClientConfig:     &tls.Config{InsecureSkipVerify: true},
-		MaxIdleConnsPerHost: 16,
-		IdleConnTimeout:     90 * time.Second,
-		ForceAttemptHTTP2:   true,
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-	}
-	return &http.Client{Transport: tr, Timeout: 35 * time.Second}
 }
 
 // Ed25519 returns the node's Ed25519 public key in hex.
@@ -204,7 +191,7 @@ func (n *Node) mySwarm() (swarm.ID, []netview.Node, bool) {
 
 // Serve listens and serves until ctx ends, then shuts down gracefully.
 func (n *Node) Serve(ctx context.Context) error {
-	cert, err := selfSignedCert(n.now())
+	cert, err := nodecert.New(n.id.Ed25519PrivateKey(), n.now())
 	if err != nil {
 		return err
 	}
