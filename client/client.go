@@ -64,6 +64,12 @@ var (
 	ErrSendFailed = errors.New("message could not be sent (kept as failed; retry later)")
 	// ErrNotFound means a message or conversation does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrNotSynced means a change was saved on this device but could not be
+	// sent to the network (so the account's other devices, or the contact
+	// it concerns, do not know yet). The next successful receive sends it.
+	ErrNotSynced = errors.New("saved on this device only: the network could not be reached, so your other devices do not know yet (the next receive sends it)")
+	// ErrNetworkUnreachable means no node of a network file answered.
+	ErrNetworkUnreachable = errors.New("the network did not answer")
 	// ErrInvalidSOCKS5 means Options.SOCKS5 is not a host:port address.
 	ErrInvalidSOCKS5 = errors.New("invalid SOCKS5 proxy address (want host:port, e.g. 127.0.0.1:9050)")
 )
@@ -80,8 +86,13 @@ type Options struct {
 	// mode 0700 if it exists.
 	Home string
 	// Network is the network file (a devnet's network.json: seed nodes).
-	// Empty means the one remembered from an earlier run.
+	// Empty means the one the home remembers. Create and Restore remember
+	// it (check it first with CheckNetwork); Open uses it for that client
+	// only, and SetNetwork changes the remembered one.
 	Network string
+	// DefaultNetwork is used when Network is empty and the home remembers
+	// none (e.g. a local devnet's network.json). It is never remembered.
+	DefaultNetwork string
 	// Passphrase, when set, derives the database key (Argon2id) instead of
 	// keeping a key file in the home.
 	Passphrase []byte
@@ -164,8 +175,15 @@ func openDB(ctx context.Context, opts Options) (*clientdb.DB, error) {
 }
 
 // Open opens the account in opts.Home (creating one if opts.CreateAccount
-// is set and there is none).
+// is set and there is none). Without CreateAccount, a home that holds no
+// database is left untouched (not even created) and Open fails with
+// ErrNoAccount: a mistyped home must not leave directories behind.
 func Open(ctx context.Context, opts Options) (*Client, error) {
+	if !opts.CreateAccount && opts.Home != "" {
+		if _, err := os.Stat(filepath.Join(opts.Home, dbFile)); errors.Is(err, os.ErrNotExist) {
+			return nil, ErrNoAccount
+		}
+	}
 	db, err := openDB(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -191,7 +209,7 @@ func Open(ctx context.Context, opts Options) (*Client, error) {
 		db.Close()
 		return nil, err
 	}
-	return newClient(ctx, db, opts, acct)
+	return newClient(ctx, db, opts, acct, false, true)
 }
 
 func setAccount(ctx context.Context, db *clientdb.DB, seed []byte, name string) error {
@@ -215,7 +233,7 @@ func Create(ctx context.Context, opts Options, displayName string) (*Client, str
 	if _, err := rand.Read(seed); err != nil {
 		return nil, "", err
 	}
-	c, err := create(ctx, opts, seed, displayName)
+	c, err := create(ctx, opts, seed, displayName, true)
 	if err != nil {
 		return nil, "", err
 	}
@@ -228,15 +246,20 @@ func Create(ctx context.Context, opts Options, displayName string) (*Client, str
 }
 
 // Restore restores an account from its recovery password into opts.Home.
+// displayName is shown on this device until the account's profile arrives
+// from the network (the first Receive); it is not published, so it never
+// renames the account on its other devices (SetDisplayName does that).
 func Restore(ctx context.Context, opts Options, recoveryPassword, displayName string) (*Client, error) {
 	seed, err := mnemonic.Decode(recoveryPassword)
 	if err != nil {
 		return nil, fmt.Errorf("recovery password: %w", err)
 	}
-	return create(ctx, opts, seed, displayName)
+	return create(ctx, opts, seed, displayName, false)
 }
 
-func create(ctx context.Context, opts Options, seed []byte, name string) (*Client, error) {
+// create stores a new account in opts.Home; publish makes its display
+// name the account's profile name on every device (a new account).
+func create(ctx context.Context, opts Options, seed []byte, name string, publish bool) (*Client, error) {
 	db, err := openDB(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -254,10 +277,13 @@ func create(ctx context.Context, opts Options, seed []byte, name string) (*Clien
 		db.Close()
 		return nil, err
 	}
-	return newClient(ctx, db, opts, acct)
+	return newClient(ctx, db, opts, acct, true, publish)
 }
 
-func newClient(ctx context.Context, db *clientdb.DB, opts Options, acct clientdb.Account) (*Client, error) {
+// newClient opens the account; remember makes the home remember
+// opts.Network (Create and Restore), and publish lets a name that the
+// account's profile config lacks be published (not for a restore).
+func newClient(ctx context.Context, db *clientdb.DB, opts Options, acct clientdb.Account, remember, publish bool) (*Client, error) {
 	id, err := keys.NewIdentity(acct.Seed)
 	if err != nil {
 		db.Close()
@@ -271,12 +297,21 @@ func newClient(ctx context.Context, db *clientdb.DB, opts Options, acct clientdb
 	}
 	if opts.Network != "" {
 		abs, err := filepath.Abs(opts.Network)
-		if err == nil {
-			opts.Network = abs
-			_ = db.Put(ctx, kvNet, []byte(abs))
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("network file: %w", err)
+		}
+		opts.Network = abs
+		if remember {
+			if err := db.Put(ctx, kvNet, []byte(abs)); err != nil {
+				db.Close()
+				return nil, err
+			}
 		}
 	} else if b, err := db.Get(ctx, kvNet); err == nil {
 		opts.Network = string(b)
+	} else if opts.DefaultNetwork != "" {
+		opts.Network = opts.DefaultNetwork
 	}
 	cfg, err := loadConfigs(ctx, db, id)
 	if err != nil {
@@ -284,7 +319,7 @@ func newClient(ctx context.Context, db *clientdb.DB, opts Options, acct clientdb
 		return nil, err
 	}
 	c := &Client{opts: opts, log: opts.Logger, db: db, id: id, name: acct.DisplayName, events: newBroker(), cfg: cfg}
-	if acct.DisplayName != "" && cfg.profile.Name() == "" && cfg.profile.Seqno() == 0 {
+	if publish && acct.DisplayName != "" && cfg.profile.Name() == "" && cfg.profile.Seqno() == 0 {
 		// A new account: publish its name for its other devices. (A restored
 		// one learns its name from the swarm on its first poll.)
 		cfg.mu.Lock()
@@ -339,6 +374,84 @@ func (c *Client) RecoveryPassword() (string, error) {
 		return "", errors.New("this account was created from a 32-byte seed and has no 13-word recovery password")
 	}
 	return mnemonic.Encode(seed)
+}
+
+// NetworkFile returns the network file this client uses ("" if none).
+func (c *Client) NetworkFile() string {
+	c.netMu.Lock()
+	defer c.netMu.Unlock()
+	return c.opts.Network
+}
+
+// RememberedNetwork returns the network file the home remembers ("" if none).
+func (c *Client) RememberedNetwork(ctx context.Context) string {
+	b, err := c.db.Get(ctx, kvNet)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// SetNetwork checks that the network in file answers (see CheckNetwork),
+// then makes the home remember it and this client use it.
+func (c *Client) SetNetwork(ctx context.Context, file string) error {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return fmt.Errorf("network file: %w", err)
+	}
+	opts := c.opts
+	opts.Network = abs
+	if err := CheckNetwork(ctx, opts); err != nil {
+		return err
+	}
+	if err := c.db.Put(ctx, kvNet, []byte(abs)); err != nil {
+		return err
+	}
+	c.netMu.Lock()
+	defer c.netMu.Unlock()
+	if c.net != nil {
+		c.net.Close()
+		c.tr.CloseIdleConnections()
+		c.net, c.tr = nil, nil
+	}
+	c.opts.Network = abs
+	return nil
+}
+
+// checkTimeout bounds CheckNetwork when ctx has no deadline.
+const checkTimeout = 20 * time.Second
+
+// CheckNetwork asks the network named by opts.Network (through
+// opts.SOCKS5, if set) for its list of nodes, and fails with an error
+// wrapping ErrNetworkUnreachable unless one of its seeds answers with a
+// valid, signed list. Use it before remembering a network.
+func CheckNetwork(ctx context.Context, opts Options) error {
+	if opts.Network == "" {
+		return ErrNoNetwork
+	}
+	dial, err := socks5Dialer(opts.SOCKS5)
+	if err != nil {
+		return err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, checkTimeout)
+		defer cancel()
+	}
+	tr := onionreq.NewHTTPTransport(onionreq.HTTPConfig{DialContext: dial})
+	defer tr.CloseIdleConnections()
+	src, err := netview.OpenFile(opts.Network, tr.Client())
+	if err != nil {
+		return fmt.Errorf("network file: %w", err)
+	}
+	dir, err := src.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrNetworkUnreachable, opts.Network, err)
+	}
+	if dir.Len() == 0 {
+		return fmt.Errorf("%w: %s lists no nodes", ErrNetworkUnreachable, opts.Network)
+	}
+	return nil
 }
 
 // network returns the onion-routing client, connecting on first use.

@@ -100,12 +100,16 @@ func (c *Client) Accept(ctx context.Context, who string) error {
 		}
 		return err
 	}
-	if err := c.contactEdit(ctx, id, func(ct *config.Contact) { ct.Approved = true; ct.ApprovedMe = true }); err != nil {
-		return err
+	syncErr := c.contactEdit(ctx, id, func(ct *config.Contact) { ct.Approved = true; ct.ApprovedMe = true })
+	if syncErr != nil && !errors.Is(syncErr, ErrNotSynced) {
+		return syncErr
 	}
-	return c.sendControl(ctx, id, &signalpb.Content{MessageRequestResponse: &signalpb.MessageRequestResponse{
+	if err := c.sendControl(ctx, id, &signalpb.Content{MessageRequestResponse: &signalpb.MessageRequestResponse{
 		IsApproved: proto.Bool(true), Profile: c.profile(),
-	}})
+	}}); err != nil {
+		return fmt.Errorf("%w: %w", ErrNotSynced, err)
+	}
+	return syncErr
 }
 
 // sendControl sends a message that is not shown in the conversation (a

@@ -152,6 +152,17 @@ func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, er
 		}
 		wait = 0
 	}
+	if len(out) > 0 {
+		// Read marks merged before their conversations existed (a restored
+		// device polls the config namespaces first) apply now; so do marks
+		// that cover messages which only arrived in this poll.
+		c.cfg.mu.Lock()
+		apply := c.applyConfig(ctx, storagerpc.NamespaceConvoInfoVolatile)
+		c.cfg.mu.Unlock()
+		if err := apply(); err != nil {
+			errs = append(errs, fmt.Errorf("applying read marks: %w", err))
+		}
+	}
 	c.rememberConfigContacts(ctx)
 	if err := c.pushConfigs(ctx); err != nil {
 		c.log.Warn("config push failed; will retry", "err", err)

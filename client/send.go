@@ -93,7 +93,9 @@ func (c *Client) Send(ctx context.Context, to, text string) (Message, error) {
 		return Message{}, err
 	}
 	if cv, err := c.db.Conversation(ctx, recipient); err == nil && cv.Request {
-		if err := c.Accept(ctx, recipient.String()); err != nil {
+		// Accepted here even when the network is down: the message itself
+		// is then kept as failed and retried, and tells them anyway.
+		if err := c.Accept(ctx, recipient.String()); err != nil && !errors.Is(err, ErrNotSynced) {
 			return Message{}, err
 		}
 	}
@@ -121,7 +123,7 @@ func (c *Client) Send(ctx context.Context, to, text string) (Message, error) {
 			if cur, err := c.db.Contact(ctx, recipient); err == nil && ct.Name == "" {
 				ct.Name = cur.Name
 			}
-		}); err != nil {
+		}); err != nil && !errors.Is(err, ErrNotSynced) {
 			return Message{}, err
 		}
 	}

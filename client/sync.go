@@ -96,17 +96,19 @@ func (c *Client) saveDumps(ctx context.Context) error {
 }
 
 // editConfig applies edit to the configs, saves them and pushes what
-// changed. A failed push is not an error of the edit: the change is saved
-// and pushed by a later poll (NeedsPush survives in the dump).
+// changed. When the push fails the change stays saved (NeedsPush survives
+// in the dump, so a later poll pushes it) and the error wraps
+// ErrNotSynced: the caller must not report that other devices know.
 func (c *Client) editConfig(ctx context.Context, edit func(cs *configs) error) error {
 	if err := c.editConfigLocal(ctx, edit); err != nil {
 		return err
 	}
-	if c.opts.Network == "" {
-		return nil
+	if c.NetworkFile() == "" {
+		return fmt.Errorf("%w: %w", ErrNotSynced, ErrNoNetwork)
 	}
 	if perr := c.pushConfigs(ctx); perr != nil {
 		c.log.Warn("config push failed; will retry on the next poll", "err", perr)
+		return fmt.Errorf("%w: %w", ErrNotSynced, perr)
 	}
 	return nil
 }

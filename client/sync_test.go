@@ -2,6 +2,7 @@ package client
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -220,5 +221,52 @@ func TestNoteToSelfReachesOtherDevices(t *testing.T) {
 	d1.Receive(ctx)
 	if ms, _ := d1.Messages(ctx, d1.SessionID(), 10); len(ms) != 1 {
 		t.Errorf("device 1 shows the note %d times", len(ms))
+	}
+}
+
+// TestRestoredDeviceShowsTheSameUnreadState restores a device after the
+// first one read a conversation: its first poll merges the read marks
+// (config namespaces come first) before Bob's messages create the
+// conversation, and the marks must still apply.
+func TestRestoredDeviceShowsTheSameUnreadState(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	d1, words, err := Create(ctx, Options{Home: t.TempDir(), Network: testNet.NetworkFile, PollWait: time.Second}, "Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d1.Close()
+	bob, carol := account(t, "Bob"), account(t, "Carol")
+	if _, err := d1.Send(ctx, bob.SessionID(), "hi Bob"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d1.Send(ctx, carol.SessionID(), "hi Carol"); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"one", "two", "three"} {
+		if _, err := bob.Send(ctx, d1.SessionID(), text); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := carol.Send(ctx, d1.SessionID(), "carol "+text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receiveUntil(t, d1, "every message on device 1", func(ms []Message) bool {
+		return slices.Contains(bodies(ms), "three") && slices.Contains(bodies(ms), "carol three")
+	})
+	if err := d1.MarkRead(ctx, bob.SessionID()); err != nil { // Carol's stay unread
+		t.Fatal(err)
+	}
+	want := []inboxRow{{bob.SessionID(), 0}, {carol.SessionID(), 3}}
+	slices.SortFunc(want, func(a, b inboxRow) int { return strings.Compare(a.ID, b.ID) })
+	if got := inboxOf(t, d1); !slices.Equal(got, want) {
+		t.Fatalf("device 1 inbox: %+v, want %+v", got, want)
+	}
+	d2 := device(t, words, "")
+	if _, err := d2.Receive(ctx); err != nil {
+		t.Fatalf("the restored device's first poll: %v", err)
+	}
+	if got := inboxOf(t, d2); !slices.Equal(got, want) {
+		t.Fatalf("restored device inbox after one poll: %+v, want %+v (as on device 1)", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -8,6 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+
+	"golang.org/x/term"
 
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/mnemonic"
@@ -61,7 +65,7 @@ func accountInspect(env *Env, args []string) error {
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	seed, err := readRecoveryPassword(env.Stdin)
+	seed, err := promptRecoveryPassword(env)
 	if err != nil {
 		return err
 	}
@@ -78,6 +82,23 @@ func accountInspect(env *Env, args []string) error {
 }
 
 // readRecoveryPassword reads a recovery password from r and decodes it to its seed.
+// promptRecoveryPassword reads a recovery password: on a terminal it asks
+// for one line, without echoing it (it is the account's secret); from a
+// pipe or file it reads everything.
+func promptRecoveryPassword(env *Env) ([]byte, error) {
+	f, ok := env.Stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return readRecoveryPassword(env.Stdin)
+	}
+	fmt.Fprint(env.Stderr, "Recovery password (13 words, then Enter; not shown): ")
+	line, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(env.Stderr)
+	if err != nil {
+		return nil, fmt.Errorf("recovery password: reading the terminal: %w", err)
+	}
+	return readRecoveryPassword(bytes.NewReader(line))
+}
+
 func readRecoveryPassword(r io.Reader) ([]byte, error) {
 	buf, err := io.ReadAll(io.LimitReader(r, maxPasswordInput+1))
 	if err != nil {

@@ -19,7 +19,7 @@ func runDevnet(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if !hasDir {
-		args = append([]string{"--dir", defaultDevnetDir()}, args...)
+		args = append([]string{"--dir", defaultDevnetDir(env.Getenv)}, args...)
 	}
 	// Quiet by default: the messenger's devnet often runs in the background
 	// of the terminal the user chats in. --log-level info shows node starts.
@@ -49,6 +49,13 @@ func snodeErr(err error) error {
 	return err
 }
 
-// defaultDevnetDir is where `session devnet` runs when no --dir is given;
-// accounts created while it runs use its network by default.
-func defaultDevnetDir() string { return filepath.Join(os.TempDir(), "session-devnet") }
+// defaultDevnetDir is where `session devnet` runs when no --dir is given
+// ($TMPDIR/session-devnet); accounts created while it runs use its network
+// by default.
+func defaultDevnetDir(getenv func(string) string) string {
+	tmp := getenv("TMPDIR")
+	if tmp == "" {
+		tmp = os.TempDir()
+	}
+	return filepath.Join(tmp, "session-devnet")
+}

@@ -12,10 +12,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/session-go/session-go/client"
+	"github.com/session-go/session-go/internal/devnet"
 	"github.com/session-go/session-go/internal/mnemonic"
 	"github.com/session-go/session-go/internal/termtext"
 )
@@ -113,8 +115,15 @@ func (mc messengerCommand) run(g globals) func(ctx context.Context, env *Env, ar
 	}
 }
 
+// clientOptions are the client options for g. A --network given to a
+// command other than init, restore and `network set` is used for that
+// command only; without one the home's remembered network is used, or else
+// the default devnet's when it runs.
 func clientOptions(env *Env, g globals) client.Options {
 	opts := client.Options{Home: g.home, Network: g.network, SOCKS5: g.socks5}
+	if devnet.Ready(defaultDevnetDir(env.Getenv)) {
+		opts.DefaultNetwork = filepath.Join(defaultDevnetDir(env.Getenv), "network.json")
+	}
 	if p := env.Getenv("SESSION_PASSPHRASE"); p != "" {
 		opts.Passphrase = []byte(p)
 	}
@@ -162,6 +171,7 @@ func messengerCommands(g globals) []command {
 		{name: "unblock", summary: "let someone's messages through again", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("unblocked", (*client.Client).Unblock)},
 		{name: "contacts", summary: "list contacts", usage: "", maxArgs: 0, body: cmdContacts},
 		{name: "name", summary: "give a contact a nickname (\"\" removes it)", usage: "<id|name> <nickname>", minArgs: 2, maxArgs: 2, body: cmdName},
+		{name: "network", summary: "show the network this account uses; `network set FILE` remembers another (once it answers)", usage: "[set FILE]", maxArgs: 2, body: cmdNetwork},
 		{name: "retry", summary: "send failed messages again (all, or one by id)", usage: "[message-id]", maxArgs: 1, body: cmdRetry},
 	} {
 		mc := mc
@@ -183,6 +193,9 @@ func messengerCommands(g globals) []command {
 			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
 				if set {
 					if err := c.SetDisplayName(ctx, name); err != nil {
+						if errors.Is(err, client.ErrNotSynced) {
+							return fmt.Errorf("profile: name set to %q %v", termtext.Line(name), err)
+						}
 						return usagef("profile: %v", err)
 					}
 				}
@@ -210,21 +223,51 @@ func messengerCommands(g globals) []command {
 	return cmds
 }
 
-// defaultNetwork is the network file `session devnet` writes by default:
-// a new account uses it when no network is given and that devnet exists.
-func defaultNetwork(g globals) globals {
-	if g.network == "" {
-		f := filepath.Join(defaultDevnetDir(), "network.json")
-		if _, err := os.Stat(f); err == nil {
-			g.network = f
-		}
+// chooseNetwork picks the network a new account (init, restore) is made
+// for: --network (or SESSION_NETWORK), or else the default devnet's, once
+// it is ready if it is still starting. It returns "" when there is none.
+// A network is only ever remembered after it answered (checkNetwork).
+func chooseNetwork(ctx context.Context, env *Env, g globals) string {
+	if g.network != "" {
+		return g.network
 	}
-	return g
+	dir := defaultDevnetDir(env.Getenv)
+	if devnet.Running(dir) && !devnet.Ready(dir) {
+		fmt.Fprintf(env.Stderr, "waiting for the devnet in %s to be ready…\n", dir)
+		wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+		defer cancel()
+		devnet.AwaitReady(wctx, dir)
+	}
+	if devnet.Ready(dir) {
+		return filepath.Join(dir, "network.json")
+	}
+	return ""
+}
+
+// checkNetwork fails (exit 1) unless the network in opts answers, before
+// anything is created: a network that did not answer is never remembered.
+func checkNetwork(ctx context.Context, cmd string, opts client.Options) error {
+	if err := client.CheckNetwork(ctx, opts); err != nil {
+		if errors.Is(err, client.ErrNetworkUnreachable) {
+			return fmt.Errorf("%s: %v; nothing was created (start the network, or give another with --network FILE)", cmd, err)
+		}
+		return usagef("%s: %v", cmd, err)
+	}
+	return nil
 }
 
 func cmdInit(ctx context.Context, env *Env, g globals, name string) error {
-	g = defaultNetwork(g)
-	c, words, err := client.Create(ctx, clientOptions(env, g), name)
+	if _, err := os.Stat(filepath.Join(g.home, "session.db")); err == nil {
+		return usagef("init: %s already holds an account (see `session whoami`)", g.home)
+	}
+	opts := clientOptions(env, g)
+	opts.Network, opts.DefaultNetwork = chooseNetwork(ctx, env, g), ""
+	if opts.Network != "" {
+		if err := checkNetwork(ctx, "init", opts); err != nil {
+			return err
+		}
+	}
+	c, words, err := client.Create(ctx, opts, name)
 	if err != nil {
 		if errors.Is(err, client.ErrAccountExists) {
 			return usagef("init: %s already holds an account (see `session whoami`)", g.home)
@@ -232,17 +275,35 @@ func cmdInit(ctx context.Context, env *Env, g globals, name string) error {
 		return classify(fmt.Errorf("init: %w", err))
 	}
 	defer c.Close()
+	if opts.Network != "" {
+		// Publish the profile now, so that the account's next device finds it.
+		_, _ = c.Receive(ctx)
+	}
 	if g.json {
 		return writeJSON(env.Stdout, newAccount{SessionID: c.SessionID(), RecoveryPassword: words})
 	}
 	fmt.Fprintf(env.Stdout, "Session ID:        %s\nRecovery password: %s\n", c.SessionID(), words)
 	fmt.Fprintln(env.Stdout, "Share your Session ID with people you want to talk to. Keep the recovery password secret:")
 	fmt.Fprintln(env.Stdout, "it restores this account on another device (session restore).")
+	if opts.Network == "" {
+		fmt.Fprintln(env.Stdout, "No network yet: start one (session devnet --detach), or give one with `session network set FILE`.")
+	}
 	return nil
 }
 
 func cmdRestore(ctx context.Context, env *Env, g globals, name string) error {
-	seed, err := readRecoveryPassword(env.Stdin)
+	if _, err := os.Stat(filepath.Join(g.home, "session.db")); err == nil {
+		return usagef("restore: %s already holds an account", g.home)
+	}
+	opts := clientOptions(env, g)
+	opts.Network, opts.DefaultNetwork = chooseNetwork(ctx, env, g), ""
+	if opts.Network == "" {
+		return usagef("restore: %v", client.ErrNoNetwork)
+	}
+	if err := checkNetwork(ctx, "restore", opts); err != nil {
+		return err
+	}
+	seed, err := promptRecoveryPassword(env)
 	if err != nil {
 		return err
 	}
@@ -250,7 +311,9 @@ func cmdRestore(ctx context.Context, env *Env, g globals, name string) error {
 	if err != nil {
 		return err
 	}
-	c, err := client.Restore(ctx, clientOptions(env, defaultNetwork(g)), words, name)
+	// The name is not handed to Restore: the account's profile on the
+	// network decides it, and --name only names an account that has none.
+	c, err := client.Restore(ctx, opts, words, "")
 	if err != nil {
 		if errors.Is(err, client.ErrAccountExists) {
 			return usagef("restore: %s already holds an account", g.home)
@@ -258,10 +321,24 @@ func cmdRestore(ctx context.Context, env *Env, g globals, name string) error {
 		return classify(fmt.Errorf("restore: %w", err))
 	}
 	defer c.Close()
-	if g.json {
-		return writeJSON(env.Stdout, map[string]string{"session_id": c.SessionID()})
+	// Fetch at once: the profile, contacts, conversations and messages.
+	ms, rerr := c.Receive(ctx)
+	if rerr == nil && name != "" && c.DisplayName() == "" {
+		rerr = c.SetDisplayName(ctx, name)
 	}
-	fmt.Fprintf(env.Stdout, "Restored %s\n", c.SessionID())
+	if g.json {
+		if err := writeJSON(env.Stdout, map[string]any{"session_id": c.SessionID(), "display_name": c.DisplayName(), "messages": len(ms)}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(env.Stdout, "Restored %s (%s), %d messages fetched\n", c.SessionID(), termtext.Line(orDash(c.DisplayName())), len(ms))
+		if name != "" && c.DisplayName() != name {
+			fmt.Fprintf(env.Stdout, "The account is named %q on its other devices; `session profile --name` renames it everywhere.\n", termtext.Line(c.DisplayName()))
+		}
+	}
+	if rerr != nil {
+		return fmt.Errorf("restore: restored, but fetching failed: %w (`session receive` tries again)", rerr)
+	}
 	return nil
 }
 
@@ -476,12 +553,19 @@ func cmdRead(ctx context.Context, env *Env, g globals, c *client.Client, who str
 	if err != nil {
 		return classify(fmt.Errorf("read: %w", err))
 	}
+	var markErr error
 	if len(ms) > 0 {
-		if err := c.MarkRead(ctx, who); err != nil {
-			return classify(err)
+		if markErr = c.MarkRead(ctx, who); markErr != nil && !errors.Is(markErr, client.ErrNotSynced) {
+			return classify(markErr)
 		}
 	}
-	return printMessages(env, g, c, ms)
+	if err := printMessages(env, g, c, ms); err != nil {
+		return err
+	}
+	if markErr != nil {
+		return fmt.Errorf("read: marked read %v", markErr)
+	}
+	return nil
 }
 
 func contactAction(done string, f func(*client.Client, context.Context, string) error) func(context.Context, *Env, globals, *client.Client, []string) error {
@@ -491,6 +575,9 @@ func contactAction(done string, f func(*client.Client, context.Context, string) 
 			return classify(err)
 		}
 		if err := f(c, ctx, id); err != nil {
+			if errors.Is(err, client.ErrNotSynced) {
+				return fmt.Errorf("%s %s, %v", done, id, err)
+			}
 			return classify(err)
 		}
 		if g.json {
@@ -537,6 +624,9 @@ func orDash(s string) string {
 
 func cmdName(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
 	if err := c.SetNickname(ctx, args[0], args[1]); err != nil {
+		if errors.Is(err, client.ErrNotSynced) {
+			return fmt.Errorf("name: named %s, %v", termtext.Line(args[1]), err)
+		}
 		return classify(fmt.Errorf("name: %w", err))
 	}
 	if g.json {
@@ -544,6 +634,36 @@ func cmdName(ctx context.Context, env *Env, g globals, c *client.Client, args []
 		return writeJSON(env.Stdout, map[string]string{"session_id": id, "nickname": args[1]})
 	}
 	fmt.Fprintf(env.Stdout, "named %s\n", termtext.Line(args[1]))
+	return nil
+}
+
+func cmdNetwork(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+	switch {
+	case len(args) == 0:
+	case len(args) == 2 && args[0] == "set":
+		if err := c.SetNetwork(ctx, args[1]); err != nil {
+			if errors.Is(err, client.ErrNetworkUnreachable) {
+				return fmt.Errorf("network set: %v; the account keeps its network", err)
+			}
+			return usagef("network set: %v", err)
+		}
+	default:
+		return usagef("usage: session network [set FILE]")
+	}
+	remembered := c.RememberedNetwork(ctx)
+	if g.json {
+		return writeJSON(env.Stdout, map[string]string{"remembered": remembered, "in_use": c.NetworkFile()})
+	}
+	switch {
+	case len(args) == 2:
+		fmt.Fprintf(env.Stdout, "network set: %s\n", remembered)
+	case remembered == "" && c.NetworkFile() == "":
+		fmt.Fprintln(env.Stdout, "no network (start one with `session devnet --detach`, or give one with `session network set FILE`)")
+	case remembered == "":
+		fmt.Fprintf(env.Stdout, "%s (not remembered: `session network set FILE` keeps one)\n", c.NetworkFile())
+	default:
+		fmt.Fprintln(env.Stdout, remembered)
+	}
 	return nil
 }
 

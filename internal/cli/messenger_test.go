@@ -42,6 +42,9 @@ func (u *user) run(want int, stdin string, args ...string) string {
 			if k == "SESSION_NETWORK" {
 				return u.net
 			}
+			if k == "TMPDIR" { // no default devnet
+				return u.home
+			}
 			return ""
 		},
 	})
@@ -220,13 +223,19 @@ func TestCLIErrors(t *testing.T) {
 	dead := filepath.Join(t.TempDir(), "dead.json")
 	os.WriteFile(dead, []byte(`{"seeds":[{"url":"https://127.0.0.1:1","pubkey_ed25519":"`+testNet.Nodes[0].Ed25519+`"}]}`), 0o600)
 	off := &user{t: t, home: t.TempDir(), net: dead}
-	off.run(0, "", "init")
+	off.run(1, "", "init") // a network that does not answer: nothing is created
+	if entries, _ := os.ReadDir(off.home); len(entries) != 0 {
+		t.Fatalf("init on a dead network left %d files in the home", len(entries))
+	}
+	off.net = ""
+	off.run(0, "", "init") // no network at all: the account is made offline
+	off.net = dead
 	var bob struct {
 		SessionID string `json:"session_id"`
 	}
 	u.json(&bob, "whoami")
 	off.run(1, "", "send", bob.SessionID, "kept for later")
-	off.net = testNet.NetworkFile
+	off.net = ""
 	off.run(0, "", "--network", testNet.NetworkFile, "retry")
 	got := u.receiveAll(1)
 	if got[0].Body != "kept for later" {
@@ -360,4 +369,52 @@ func TestProfileNameReachesOtherDevicesAndContacts(t *testing.T) {
 	}
 	long := strings.Repeat("x", 101)
 	a1.run(2, "", "profile", "--name", long)
+}
+
+// TestNetworkIsRememberedOnlyWhenItAnswered: init remembers the network
+// that answered; a --network on another command is for that command only;
+// `network set` refuses one that does not answer; and commands whose
+// change could not reach the network say so and exit 1.
+func TestNetworkIsRememberedOnlyWhenItAnswered(t *testing.T) {
+	u, bob := newUser(t), newUser(t)
+	u.run(0, "", "init", "--name", "Alice")
+	bob.run(0, "", "init", "--name", "Bob")
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	bob.json(&who, "whoami")
+	u.net = "" // from now on only what the home remembers
+	if got := strings.TrimSpace(u.run(0, "", "network")); got != testNet.NetworkFile {
+		t.Fatalf("network: %q, want %q", got, testNet.NetworkFile)
+	}
+	dead := filepath.Join(t.TempDir(), "dead.json")
+	os.WriteFile(dead, []byte(`{"seeds":[{"url":"https://127.0.0.1:1","pubkey_ed25519":"`+testNet.Nodes[0].Ed25519+`"}]}`), 0o600)
+
+	u.run(1, "", "network", "set", dead)
+	u.run(1, "", "--network", dead, "block", who.SessionID)
+	u.run(1, "", "--network", dead, "name", who.SessionID, "Bobby")
+	u.run(1, "", "--network", dead, "profile", "--name", "Alicia")
+	if got := strings.TrimSpace(u.run(0, "", "network")); got != testNet.NetworkFile {
+		t.Fatalf("after failed commands, network: %q, want still %q", got, testNet.NetworkFile)
+	}
+	// The edits were kept here and reach the network with the next poll.
+	u.run(0, "", "receive")
+	var cts []jsonContact
+	u.json(&cts, "contacts")
+	if len(cts) != 1 || !cts[0].Blocked || cts[0].Nickname != "Bobby" {
+		t.Fatalf("contacts after the failed commands: %+v", cts)
+	}
+	u.run(0, "", "network", "set", testNet.NetworkFile)
+}
+
+// TestMistypedHomeCreatesNothing: only init and restore create a home.
+func TestMistypedHomeCreatesNothing(t *testing.T) {
+	u := newUser(t)
+	u.home = filepath.Join(u.home, "typo")
+	for _, args := range [][]string{{"inbox"}, {"whoami"}, {"send", "05" + strings.Repeat("ab", 32), "x"}, {"account", "recovery-password"}, {"network"}} {
+		u.run(2, "", args...)
+		if _, err := os.Stat(u.home); err == nil {
+			t.Fatalf("session %s created the mistyped home", strings.Join(args, " "))
+		}
+	}
 }
