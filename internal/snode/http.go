@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/blake2b"
@@ -165,6 +166,12 @@ func (n *Node) serveRPCBody(ctx context.Context, body []byte, sender pollSender)
 	if err != nil {
 		return errorResult(err)
 	}
+	// Only a retrieve, or a batch of them, can be held; any other body (a
+	// store of up to 10 MB) is decoded once and not scanned again for
+	// long_poll_ms.
+	if mailboxes(req) == nil {
+		return n.runRPC(ctx, req, false)
+	}
 	wait := longPollParam(body, n.cfg.MaxLongPoll)
 	if wait <= 0 {
 		return n.runRPC(ctx, req, false)
@@ -190,6 +197,9 @@ func longPollParam(body []byte, max time.Duration) time.Duration {
 }
 
 func (n *Node) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
+	if !n.allowClient(w, r) {
+		return
+	}
 	body, err := readBody(r, 64<<10)
 	if err != nil {
 		writeText(w, http.StatusRequestEntityTooLarge, "Request body too large")
@@ -213,7 +223,9 @@ func (n *Node) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusBadRequest, "unsupported method "+strconv.Quote(req.Method))
 		return
 	}
-	out, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": "0", "result": n.serviceNodeStates()})
+	out, err := n.seeds.get(n.dir.Load(), func() ([]byte, error) {
+		return json.Marshal(map[string]any{"jsonrpc": "2.0", "id": "0", "result": n.serviceNodeStates()})
+	})
 	if err != nil {
 		writeText(w, http.StatusInternalServerError, "request failed")
 		return
@@ -223,6 +235,30 @@ func (n *Node) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(netview.SignatureHeader, base64.StdEncoding.EncodeToString(n.id.Sign(out)))
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(out)
+}
+
+// seedCache keeps the get_n_service_nodes answer for one directory, so that
+// a flood of seed requests costs a lookup each, not a marshalling of the
+// whole network.
+type seedCache struct {
+	mu   sync.Mutex // guards dir and body
+	dir  *netview.Directory
+	body []byte
+}
+
+// get returns the answer for d, building it when d is a new directory.
+func (c *seedCache) get(d *netview.Directory, build func() ([]byte, error)) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dir == d && c.body != nil {
+		return c.body, nil
+	}
+	b, err := build()
+	if err != nil {
+		return nil, err
+	}
+	c.dir, c.body = d, b
+	return b, nil
 }
 
 // serviceNodeStates is the result object of get_n_service_nodes, with

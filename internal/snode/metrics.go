@@ -17,7 +17,7 @@ type metrics struct {
 	stored, retrieved, misdirected, rateLimited  atomic.Int64
 	forwardFailures, caughtUp, deletionsCaughtUp atomic.Int64
 	onionRequests, onionRelayed, onionProxied    atomic.Int64
-	onionFailures, longPollsRefused              atomic.Int64
+	onionFailures, longPollsRefused, replays     atomic.Int64
 
 	// Peer authentication and record checks (catch-up).
 	peerTLSRefused, syncRejected atomic.Int64
@@ -69,6 +69,7 @@ func (n *Node) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	counter("snode_onion_relayed_total", "Onion requests relayed to the next node.", m.onionRelayed.Load())
 	counter("snode_onion_proxied_total", "Onion requests proxied to HTTP servers.", m.onionProxied.Load())
 	counter("snode_onion_failures_total", "Onion requests that could not be decrypted or relayed.", m.onionFailures.Load())
+	counter("snode_replays_total", "Destructive requests seen again and run as no-ops.", m.replays.Load())
 	counter("snode_long_polls_refused_total", "Long polls answered at once because too many were held.", m.longPollsRefused.Load())
 	gauge("snode_long_polls_held", "Long polls held open.", int64(n.polls.held()))
 	gauge("snode_onion_relays_in_flight", "Onion requests being relayed or proxied.", int64(n.relays.held()))

@@ -80,6 +80,8 @@ type Node struct {
 	limiter *limiter
 	relays  *inflight // onion relays and proxied requests in flight
 	polls   *inflight // long polls held
+	replays *replayCache
+	seeds   seedCache
 	metrics *metrics
 	notify  *notifier
 	dir     atomic.Pointer[netview.Directory]
@@ -132,6 +134,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		limiter: newLimiter(cfg.RateLimit, cfg.Now),
 		relays:  newInflight(cfg.Limits.RelaysInFlight, cfg.Limits.RelaysInFlightPerSender),
 		polls:   newInflight(cfg.Limits.LongPolls, cfg.Limits.LongPollsPerSender),
+		replays: newReplayCache(replayWindow, replayCapacity),
 		metrics: newMetrics(),
 		notify:  newNotifier(),
 		cursors: newPeerCursors(filepath.Join(cfg.DataDir, "peers.json")),

@@ -90,7 +90,7 @@ func (n *Node) handleOnion(w http.ResponseWriter, r *http.Request) {
 	case *onion.RelayToNode:
 		n.relay(w, r.Context(), rt, sender)
 	case *onion.RelayToServer:
-		n.proxyToServer(w, r.Context(), rt, sender)
+		n.proxyToServer(w, r.Context(), layer, rt, sender)
 	default:
 		writeText(w, http.StatusBadRequest, "Invalid ciphertext")
 	}
@@ -231,11 +231,13 @@ func (n *Node) relay(w http.ResponseWriter, ctx context.Context, rt *onion.Relay
 // body. The server must be at a public address (see proxyClient); a
 // refused address, a closed port and an unreachable host all get the same
 // 502, so that the proxy is no port scanner. Redirects are passed back,
-// never followed.
-func (n *Node) proxyToServer(w http.ResponseWriter, ctx context.Context, rt *onion.RelayToServer, sender onionSender) {
+// never followed. A target the URL rules refuse is answered with an
+// encrypted 400 "Invalid url" before any connection.
+func (n *Node) proxyToServer(w http.ResponseWriter, ctx context.Context, layer *onion.Layer, rt *onion.RelayToServer, sender onionSender) {
 	u, err := rt.URL()
 	if err != nil {
-		writeText(w, http.StatusBadRequest, "Invalid url")
+		// Encrypted for the client, as session-storage-server answers it.
+		n.onionReply(w, layer, true, http.StatusBadRequest, []byte("Invalid url"), false)
 		return
 	}
 	release, ok := n.holdRelay(w, sender)

@@ -254,6 +254,15 @@ func (n *Node) runLocal(ctx context.Context, req storagerpc.Request) (any, error
 		}
 		return n.id.Sign(msg)
 	}
+	// A destructive request this node has already run is run again as a
+	// no-op: it changes nothing and says so, signed as always.
+	replay := false
+	if sig, ok := replayGuarded(req); ok {
+		replay = !n.replays.firstSeen(sig, n.now())
+		if replay {
+			n.metrics.replays.Add(1)
+		}
+	}
 	switch r := req.(type) {
 	case *storagerpc.Store:
 		hash := storagerpc.MessageHash(r.Pubkey, r.Namespace, r.Data)
@@ -277,7 +286,11 @@ func (n *Node) runLocal(ctx context.Context, req storagerpc.Request) (any, error
 		}
 		return out, nil
 	case *storagerpc.Delete:
-		deleted, err := n.db.Delete(ctx, r.Pubkey, r.Messages)
+		var deleted []string
+		var err error
+		if !replay {
+			deleted, err = n.db.Delete(ctx, r.Pubkey, r.Messages)
+		}
 		if err != nil {
 			return nil, asRPCError(n.storeFailure(err))
 		}
@@ -288,23 +301,27 @@ func (n *Node) runLocal(ctx context.Context, req storagerpc.Request) (any, error
 		return storagerpc.DeleteResult{Deleted: nonNilStrings(deleted),
 			Signature: sign(storagerpc.DeleteResultSignedMessage(r.Pubkey, r.Messages, deleted))}, nil
 	case *storagerpc.DeleteAll:
-		refs, err := n.db.DeleteAll(ctx, r.Pubkey, scope(r.Namespace))
+		refs, err := skipIfReplay(replay, func() ([]store.Ref, error) { return n.db.DeleteAll(ctx, r.Pubkey, scope(r.Namespace)) })
 		if err != nil {
 			return nil, asRPCError(n.storeFailure(err))
 		}
 		h := hashesOf(r.Namespace, refs)
 		return storagerpc.DeleteAllResult{Deleted: h, Signature: sign(storagerpc.DeletedSignedMessage(r.Pubkey, r.Timestamp, h))}, nil
 	case *storagerpc.DeleteBefore:
-		refs, err := n.db.DeleteBefore(ctx, r.Pubkey, scope(r.Namespace), time.UnixMilli(r.Before))
+		refs, err := skipIfReplay(replay, func() ([]store.Ref, error) {
+			return n.db.DeleteBefore(ctx, r.Pubkey, scope(r.Namespace), time.UnixMilli(r.Before))
+		})
 		if err != nil {
 			return nil, asRPCError(n.storeFailure(err))
 		}
 		h := hashesOf(r.Namespace, refs)
 		return storagerpc.DeleteAllResult{Deleted: h, Signature: sign(storagerpc.DeletedSignedMessage(r.Pubkey, r.Before, h))}, nil
 	case *storagerpc.Expire:
-		return n.expire(ctx, r, sign)
+		return n.expire(ctx, r, sign, replay)
 	case *storagerpc.ExpireAll:
-		refs, err := n.db.ExpireAll(ctx, r.Pubkey, scope(r.Namespace), time.UnixMilli(r.Expiry))
+		refs, err := skipIfReplay(replay, func() ([]store.Ref, error) {
+			return n.db.ExpireAll(ctx, r.Pubkey, scope(r.Namespace), time.UnixMilli(r.Expiry))
+		})
 		if err != nil {
 			return nil, asRPCError(n.storeFailure(err))
 		}
@@ -314,7 +331,15 @@ func (n *Node) runLocal(ctx context.Context, req storagerpc.Request) (any, error
 	return nil, storagerpc.NewError(http.StatusBadRequest, "no method "+req.Method())
 }
 
-func (n *Node) expire(ctx context.Context, r *storagerpc.Expire, sign func(...[]byte) []byte) (any, error) {
+// skipIfReplay runs op unless the request is a replay, which changes nothing.
+func skipIfReplay(replay bool, op func() ([]store.Ref, error)) ([]store.Ref, error) {
+	if replay {
+		return nil, nil
+	}
+	return op()
+}
+
+func (n *Node) expire(ctx context.Context, r *storagerpc.Expire, sign func(...[]byte) []byte, replay bool) (any, error) {
 	limit := n.now().Add(storagerpc.TTLMaximumPrivate).UnixMilli()
 	expiries := make([]time.Time, len(r.Expiry))
 	applied := make([]int64, len(r.Expiry))
@@ -329,7 +354,11 @@ func (n *Node) expire(ctx context.Context, r *storagerpc.Expire, sign func(...[]
 	case r.ExtendOnly():
 		mode = store.ExpireExtend
 	}
-	res, err := n.db.Expire(ctx, r.Pubkey, r.Messages, expiries, mode)
+	var res store.ExpireResult
+	var err error
+	if !replay {
+		res, err = n.db.Expire(ctx, r.Pubkey, r.Messages, expiries, mode)
+	}
 	if err != nil {
 		return nil, asRPCError(n.storeFailure(err))
 	}

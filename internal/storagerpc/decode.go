@@ -333,6 +333,9 @@ func loadHashes(msgs []string, ok, validate bool) ([]string, error) {
 	if len(msgs) == 0 {
 		return nil, parseError("messages does not contain any message hashes")
 	}
+	if len(msgs) > MaxHashesPerRequest {
+		return nil, parseErrorf("too many message hashes: %d, the limit is %d", len(msgs), MaxHashesPerRequest)
+	}
 	if validate {
 		for _, m := range msgs {
 			if !isMessageHash(m) {

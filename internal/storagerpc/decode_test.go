@@ -358,3 +358,24 @@ func TestMarshalRoundTrip(t *testing.T) {
 		t.Fatalf("Store.UnmarshalJSON({}) = %v", err)
 	}
 }
+
+// TestDecodeHashLimit: delete, expire and get_expiries name at most
+// MaxHashesPerRequest hashes, so that one request cannot make a node work
+// through a 10 MB list.
+func TestDecodeHashLimit(t *testing.T) {
+	list := func(n int) string {
+		return "[" + strings.TrimSuffix(strings.Repeat(q(testHash)+",", n), ",") + "]"
+	}
+	for _, n := range []int{1, MaxHashesPerRequest} {
+		if _, err := DecodeRequest("delete", params("pubkey", q(testPubkey), "signature", testSigJSON, "messages", list(n))); err != nil {
+			t.Errorf("delete of %d hashes: %v", n, err)
+		}
+	}
+	n := MaxHashesPerRequest + 1
+	_, err := DecodeRequest("delete", params("pubkey", q(testPubkey), "signature", testSigJSON, "messages", list(n)))
+	wantError(t, "delete", err, http.StatusBadRequest, "invalid request: too many message hashes: 1001, the limit is 1000")
+	_, err = DecodeRequest("expire", params("pubkey", q(testPubkey), "signature", testSigJSON, "messages", list(n), "expiry", "1700000000001"))
+	wantError(t, "expire", err, http.StatusBadRequest, "invalid request: too many message hashes: 1001, the limit is 1000")
+	_, err = DecodeRequest("get_expiries", params("pubkey", q(testPubkey), "signature", testSigJSON, "messages", list(n), "timestamp", "1700000000001"))
+	wantError(t, "get_expiries", err, http.StatusBadRequest, "invalid request: too many message hashes: 1001, the limit is 1000")
+}

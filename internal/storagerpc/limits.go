@@ -17,6 +17,10 @@ const (
 	RetrieveDefaultSizeFraction = 5
 	// MaxBatchRequests is the most subrequests a batch or sequence may hold.
 	MaxBatchRequests = 20
+	// MaxHashesPerRequest is the most message hashes one delete, expire or
+	// get_expiries may name (session-go's limit, not Session's: it bounds the
+	// work and memory of one request; a client with more sends several).
+	MaxHashesPerRequest = 1000
 	// MaxRevocations is the most subaccount tokens one revoke_subaccount may
 	// name (and the most revocations a node keeps per account).
 	MaxRevocations = 50
