@@ -129,6 +129,9 @@ type Client struct {
 
 	sendMu sync.Mutex // serialises deliveries of one message id at a time
 
+	connMu  sync.Mutex // guards offline
+	offline bool       // Run reported the network lost and no poll has succeeded since
+
 	cfg    *configs   // the account's config objects (multi-device state)
 	pushMu sync.Mutex // serialises config pushes
 }

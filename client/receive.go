@@ -100,6 +100,7 @@ func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, er
 		if status != 200 {
 			return out, errors.Join(append(errs, fmt.Errorf("retrieve: node answered %d: %.200s", status, body))...)
 		}
+		c.connected()
 		var batch storagerpc.BatchResponse
 		if err := json.Unmarshal(body, &batch); err != nil || len(batch.Results) != len(polledNamespaces) {
 			return out, errors.Join(append(errs, fmt.Errorf("retrieve: bad batch reply (%d results)", len(batch.Results)))...)
@@ -168,6 +169,19 @@ func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, er
 		c.log.Warn("config push failed; will retry", "err", err)
 	}
 	return out, errors.Join(errs...)
+}
+
+// connected notes that the swarm answered: after an outage that Run
+// reported, the recovery is reported, before the messages it brings.
+func (c *Client) connected() {
+	c.connMu.Lock()
+	report := c.offline
+	c.offline = false
+	c.connMu.Unlock()
+	if report {
+		c.log.Info("the network answers again")
+		c.events.publish(ConnectionChanged{Connected: true})
+	}
 }
 
 // process handles one retrieved message: dedupe by hash, decrypt, verify,
@@ -357,10 +371,19 @@ func (c *Client) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			break
 		}
-		c.log.Warn("receiving failed; will retry", "err", err, "in", backoff)
+		wait := backoff + rand.N(backoff/2)
+		c.log.Warn("receiving failed; will retry", "err", err, "in", wait)
+		c.connMu.Lock()
+		report := !c.offline
+		c.offline = true
+		c.connMu.Unlock()
+		if report {
+			// Once per outage: silence would look like an empty inbox.
+			c.events.publish(ConnectionChanged{Connected: false, Err: err, RetryIn: wait})
+		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(backoff + rand.N(backoff/2)):
+		case <-time.After(wait):
 		}
 		backoff = min(2*backoff, 30*time.Second)
 	}

@@ -81,8 +81,8 @@ func contactFrom(ct clientdb.Contact) Contact {
 		Approved: ct.Approved, ApprovedMe: ct.ApprovedMe, Blocked: ct.Blocked}
 }
 
-// Event is something that happened: a message arrived or changed status, or
-// a message request came in. Events are notifications; the state they talk
+// Event is something that happened: a message arrived or changed status,
+// a message request came in, or Run lost or regained the network. Events are notifications; the state they talk
 // about is already in the database when they are delivered.
 type Event interface{ isEvent() }
 
@@ -96,6 +96,17 @@ type MessageStatusChanged struct{ Message Message }
 // RequestReceived reports a first message from someone unknown.
 type RequestReceived struct{ Conversation Conversation }
 
+// ConnectionChanged reports that Run lost the network (Connected false:
+// a poll failed; Err says why, and Run retries with backoff, the next
+// attempt in RetryIn) or got it back (Connected true). It is published
+// once per change, not for every failed retry.
+type ConnectionChanged struct {
+	Connected bool
+	Err       error
+	RetryIn   time.Duration
+}
+
 func (MessageReceived) isEvent()      {}
 func (MessageStatusChanged) isEvent() {}
 func (RequestReceived) isEvent()      {}
+func (ConnectionChanged) isEvent()    {}

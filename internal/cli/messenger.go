@@ -473,6 +473,15 @@ func cmdWatch(ctx context.Context, env *Env, g globals, c *client.Client, _ []st
 			if !ok {
 				return <-errc
 			}
+			if cc, ok := ev.(client.ConnectionChanged); ok && !g.json {
+				// A status, not data: stderr, one line per change.
+				if cc.Connected {
+					fmt.Fprintln(env.Stderr, "network reachable again")
+				} else {
+					fmt.Fprintf(env.Stderr, "network unreachable: %s; retrying with backoff (next try in %v)\n", termtext.Line(cc.Err.Error()), cc.RetryIn.Round(time.Second))
+				}
+				continue
+			}
 			writeEvent(out, g, ev, contactNames(ctx, c))
 			out.Flush()
 		case err := <-errc:
@@ -486,9 +495,16 @@ func writeEvent(w io.Writer, g globals, ev client.Event, names map[string]string
 		Type         string               `json:"type"`
 		Message      *client.Message      `json:"message,omitempty"`
 		Conversation *client.Conversation `json:"conversation,omitempty"`
+		Connected    *bool                `json:"connected,omitempty"`
+		Error        string               `json:"error,omitempty"`
 	}
 	var e wire
 	switch ev := ev.(type) {
+	case client.ConnectionChanged:
+		e = wire{Type: "connection", Connected: &ev.Connected}
+		if ev.Err != nil {
+			e.Error = ev.Err.Error()
+		}
 	case client.MessageReceived:
 		e = wire{Type: "message", Message: &ev.Message}
 	case client.MessageStatusChanged:
