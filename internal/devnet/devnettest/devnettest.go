@@ -48,7 +48,7 @@ func Main(m *testing.M, nodes int, net **devnet.Net) int {
 	if testing.Short() {
 		return m.Run()
 	}
-	n, dir, err := start(nodes)
+	n, dir, err := start(nodes, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -73,6 +73,10 @@ func Need(t testing.TB, net *devnet.Net) {
 type Lazy struct {
 	// Nodes is the number of snodes to start.
 	Nodes int
+	// Env is added to every node's environment, e.g. SNODE_* settings
+	// (the twins of the snode run flags) that a test needs tighter than
+	// the defaults.
+	Env []string
 
 	once sync.Once
 	net  *devnet.Net // set by once
@@ -102,7 +106,7 @@ func (l *Lazy) Net(t testing.TB) *devnet.Net {
 	if testing.Short() {
 		t.Skipf("starts a %d-node devnet (skipped with -short)", l.Nodes)
 	}
-	l.once.Do(func() { l.net, l.dir, l.err = start(l.Nodes) })
+	l.once.Do(func() { l.net, l.dir, l.err = start(l.Nodes, l.Env) })
 	if l.err != nil {
 		t.Fatal(l.err)
 	}
@@ -110,9 +114,9 @@ func (l *Lazy) Net(t testing.TB) *devnet.Net {
 }
 
 // start builds snode into a new temporary directory and starts a devnet of
-// nodes snodes in its "net" folder. If the build fails it removes the
+// nodes snodes, with env added to their environment, in its "net" folder. If the build fails it removes the
 // directory; if the devnet fails it keeps it and names it in the error.
-func start(nodes int) (*devnet.Net, string, error) {
+func start(nodes int, env []string) (*devnet.Net, string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	dir, err := os.MkdirTemp("", prefix())
@@ -124,7 +128,7 @@ func start(nodes int) (*devnet.Net, string, error) {
 		os.RemoveAll(dir)
 		return nil, "", err
 	}
-	net, err := devnet.Start(ctx, devnet.Config{Nodes: nodes, Dir: filepath.Join(dir, "net"), Binary: bin})
+	net, err := devnet.Start(ctx, devnet.Config{Nodes: nodes, Dir: filepath.Join(dir, "net"), Binary: bin, Env: env})
 	if err != nil {
 		// The nodes' logs say why they did not start.
 		return nil, "", fmt.Errorf("%w (devnet kept for inspection: %s)", err, dir)
