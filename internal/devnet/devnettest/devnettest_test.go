@@ -49,7 +49,7 @@ func TestFinishKeepsFailedRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a devnet (skipped with -short)")
 	}
-	n, dir, err := start(1)
+	n, dir, err := start(1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
