@@ -70,6 +70,11 @@ const (
 	MaxSenderLength = 96
 )
 
+// maxPeerTimestampAhead is how far ahead of this node's clock a replicated
+// message may be dated: the store tolerance of the node that accepted it,
+// plus the clock difference allowed between nodes (70 s) with room to spare.
+const maxPeerTimestampAhead = StoreTolerance + 110*time.Second
+
 // maxExpiryAhead is the furthest into the future any expiry may lie. No valid
 // request reaches past now + 30 d (+ the store tolerance on the timestamp),
 // so longer expiries, which only a buggy or hostile peer could send, are cut
@@ -144,6 +149,10 @@ const (
 	// namespace that is at its quota here, so it was dropped. Only
 	// Replicate reports it; Store fails with ErrQuotaExceeded instead.
 	OverQuota
+	// Refused means the message was replicated from a peer dated further
+	// ahead of this node's clock than any store a node accepts, so it was
+	// dropped. Only Replicate reports it.
+	Refused
 )
 
 // String names the outcome.
@@ -165,6 +174,8 @@ func (o Outcome) String() string {
 		return "evicted"
 	case OverQuota:
 		return "over quota"
+	case Refused:
+		return "refused"
 	}
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
@@ -174,8 +185,8 @@ type StoreResult struct {
 	// Outcome says what happened.
 	Outcome Outcome
 	// Expiry is the message's expiry after the store (the existing one if
-	// it was later). It is zero for Obsolete, Expired, Buried, Evicted and
-	// OverQuota.
+	// it was later). It is zero for Obsolete, Expired, Buried, Evicted,
+	// OverQuota and Refused.
 	Expiry time.Time
 }
 

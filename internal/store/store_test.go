@@ -837,6 +837,7 @@ func TestInboxEvictsTheOldest(t *testing.T) {
 	if got := retrieveAll(t, s, o, 10); !equalStrings(got, []string{b.Hash}) {
 		t.Errorf("namespace 10 holds %q, want b0 alone", got)
 	}
+	checkTotals(t, s)
 
 	t.Run("bytes", func(t *testing.T) {
 		s, _ := openTest(t, c, &Options{MaxInboxBytes: 100, MaxSenderBytes: 60})
@@ -940,6 +941,30 @@ func TestReplicateKeepsSender(t *testing.T) {
 	long := inboxMsg(o, 0, "long", c.Now(), strings.Repeat("s", MaxSenderLength+1))
 	if _, err := s.Store(ctx, long); !errors.Is(err, ErrInvalidMessage) {
 		t.Errorf("a sender of %d bytes: %v, want ErrInvalidMessage", MaxSenderLength+1, err)
+	}
+	checkTotals(t, s)
+}
+
+// TestReplicateRefusesFutureMessages checks that a peer cannot date its
+// messages far ahead, which would make them the last an inbox evicts, while
+// a copy from a peer whose clock is a little ahead is kept.
+func TestReplicateRefusesFutureMessages(t *testing.T) {
+	c := newClock()
+	s, _ := openTest(t, c, nil)
+	o := owner(1)
+	far := inboxMsg(o, 0, "far", c.Now().Add(time.Hour), "peer:x")
+	near := inboxMsg(o, 0, "near", c.Now().Add(70*time.Second), "peer:x")
+	res, err := s.Replicate(t.Context(), []Message{far, near})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Outcome != Refused || res[1].Outcome != Stored {
+		t.Errorf("an hour ahead: %v, 70 s ahead: %v; want refused, stored", res[0].Outcome, res[1].Outcome)
+	}
+	// A client's own store is checked by the RPC layer (StoreTolerance),
+	// not here.
+	if r := mustStore(t, s, inboxMsg(o, 0, "client", c.Now().Add(time.Hour), "addr:x")); r.Outcome != Stored {
+		t.Errorf("Store of a future message: %v", r.Outcome)
 	}
 }
 

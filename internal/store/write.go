@@ -61,7 +61,9 @@ func (s *Store) Store(ctx context.Context, m Message) (StoreResult, error) {
 // hostile one) sends it. The database size cap still holds.
 //
 // A message this node holds a tombstone for (its owner deleted it) is dropped
-// as Buried: a peer that missed the deletion must not bring it back.
+// as Buried: a peer that missed the deletion must not bring it back. A
+// message dated more than maxPeerTimestampAhead past this node's clock is
+// dropped as Refused: no entry node accepts such a store.
 //
 // The results are in the order of msgs. If any message is invalid, or its
 // hash is stored for another owner or namespace (ErrHashConflict), nothing is
@@ -102,6 +104,12 @@ func (s *Store) storeTx(tx txn, m *Message, now time.Time, fromClient bool) (Sto
 	exp := min(ms(m.Expiry), nowMS+maxExpiryAhead.Milliseconds())
 	if exp <= nowMS {
 		return StoreResult{Outcome: Expired}, nil
+	}
+	if !fromClient && ms(m.Timestamp) > nowMS+maxPeerTimestampAhead.Milliseconds() {
+		// No store an entry node accepted is dated this far ahead; one
+		// that was would outlast every honest message in an eviction
+		// order by timestamp.
+		return StoreResult{Outcome: Refused}, nil
 	}
 
 	if fromClient {
