@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"maps"
+	"net/url"
+	"path"
 	"strings"
 	"testing"
 )
@@ -74,6 +76,8 @@ func FuzzPeel(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("\x04\x00\x00\x00blob{\"headers\":\"\",\"json\":true}"))
 	f.Add([]byte("\x04\x00\x00\x00blob{\"host\":\"h\",\"target\":\"/oxen/v4/lsrpc\",\"port\":80}"))
+	f.Add([]byte("\x04\x00\x00\x00blob{\"host\":\"h\",\"target\":\"/oxen/%2e%2e/x/lsrpc\",\"port\":80}"))
+	f.Add([]byte("\x04\x00\x00\x00blob{\"host\":\"h\",\"target\":\"/oxen/..//lsrpc\"}"))
 	// The key of a layer sealed under a fixed ephemeral key, so a decrypted
 	// layer can reply.
 	other := newTestNode(f, "ephemeral")
@@ -100,8 +104,13 @@ func FuzzPeel(f *testing.F) {
 			if !bytes.Equal(r.Body, data) {
 				t.Fatal("a server relay does not forward the whole layer")
 			}
-			if u, err := r.URL(); err == nil && !strings.HasSuffix(u, "/lsrpc") {
-				t.Fatalf("URL %q accepted", u)
+			if u, err := r.URL(); err == nil {
+				// The path a node would request is the target, unchanged by
+				// URL parsing: no dot segments, empty segments or escapes.
+				pu, perr := url.Parse(u)
+				if !strings.HasSuffix(u, "/lsrpc") || perr != nil || pu.EscapedPath() != r.Target || path.Clean(r.Target) != r.Target || pu.Host == "" {
+					t.Fatalf("URL %q accepted", u)
+				}
 			}
 		case *RelayToNode:
 			fwd, err := r.Request()

@@ -413,6 +413,49 @@ func TestPeerHeaderBuysNothing(t *testing.T) {
 	}
 	// Honest clients elsewhere, and the nodes themselves, are not held up.
 	honestOnionInfo(t, []*devnet.Node{node, testNet.Nodes[9], testNet.Nodes[10]}, testNet.Nodes[11])
+
+	// The node-to-node endpoints refuse strangers before reading their
+	// bodies, and charge them like any client.
+	stranger := clientFrom("127.0.0.5")
+	var refused, limitedPeerPaths atomic.Int64
+	next = make(chan struct{})
+	for range 16 {
+		wg.Go(func() {
+			for range next {
+				for _, path := range []string{"/swarm/v1/sync", "/swarm/v1/storage_cc"} {
+					status, _, err := send(stranger, node.URL()+path, junk, nil)
+					switch {
+					case err != nil:
+					case status == http.StatusUnauthorized:
+						refused.Add(1)
+					case status == http.StatusTooManyRequests:
+						limitedPeerPaths.Add(1)
+					default:
+						t.Errorf("a stranger's %s: %d", path, status)
+					}
+				}
+			}
+		})
+	}
+	for range total / 2 {
+		next <- struct{}{}
+	}
+	close(next)
+	wg.Wait()
+	t.Logf("strangers at the node-to-node endpoints: %d refused, %d rate-limited", refused.Load(), limitedPeerPaths.Load())
+	if refused.Load() == 0 || limitedPeerPaths.Load() == 0 {
+		t.Fatalf("strangers at the node-to-node endpoints: %d refused, %d rate-limited; want both", refused.Load(), limitedPeerPaths.Load())
+	}
+	// Replication between the nodes goes on.
+	id := newAccount(t)
+	members, _ := swarmOf(t, id.SessionID())
+	data := []byte("replicated after the flood")
+	if status, b := rpc(t, members[0], storeReq(id.SessionID(), data)); status != http.StatusOK {
+		t.Fatalf("store: %d %s", status, b)
+	}
+	if got := retrieveAll(t, members[1], id); got[storagerpc.MessageHash(id.SessionID(), 0, data)] == nil {
+		t.Fatal("a store did not reach another member after the flood")
+	}
 }
 
 // TestOnionHopCount (issue 8 point 4): the hop number counts only when a

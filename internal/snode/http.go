@@ -58,12 +58,28 @@ func (n *Node) routes() http.Handler {
 	mux.HandleFunc("GET "+pathStats, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"version": buildinfo.Version()})
 	})
-	mux.HandleFunc("POST "+pathStorageCC, n.handleStorageCC)
-	mux.HandleFunc("POST "+pathSync, n.handleSync)
+	mux.HandleFunc("POST "+pathStorageCC, n.peerOnly(n.handleStorageCC))
+	mux.HandleFunc("POST "+pathSync, n.peerOnly(n.handleSync))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusNotFound, fmt.Sprintf("%s %s Not Found", r.Method, r.URL.Path))
 	})
 	return n.recoverer(mux)
+}
+
+// peerOnly guards a node-to-node endpoint: a request that cannot be a
+// peer's (no node of the directory named, or a stale timestamp) is a
+// stranger's, charged to its rate limit and refused before its body is
+// read. The handler still verifies the signature of the rest.
+func (n *Node) peerOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := n.plausiblePeer(r); !ok {
+			if n.allowClient(w, r) {
+				writeText(w, http.StatusUnauthorized, "unknown or unauthenticated peer")
+			}
+			return
+		}
+		h(w, r)
+	}
 }
 
 // recoverer turns a panic in a handler into a 500 and a log line, so that
