@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/proxy"
@@ -134,6 +135,8 @@ type Client struct {
 
 	cfg    *configs   // the account's config objects (multi-device state)
 	pushMu sync.Mutex // serialises config pushes
+
+	refuse atomic.Bool // refuse message requests (a setting, kept in the database)
 }
 
 const (
@@ -322,6 +325,9 @@ func newClient(ctx context.Context, db *clientdb.DB, opts Options, acct clientdb
 		return nil, err
 	}
 	c := &Client{opts: opts, log: opts.Logger, db: db, id: id, name: acct.DisplayName, events: newBroker(), cfg: cfg}
+	if refuse, err := c.RefuseRequests(ctx); err == nil {
+		c.refuse.Store(refuse)
+	}
 	if publish && acct.DisplayName != "" && cfg.profile.Name() == "" && cfg.profile.Seqno() == 0 {
 		// A new account: publish its name for its other devices. (A restored
 		// one learns its name from the swarm on its first poll.)

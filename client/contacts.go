@@ -29,12 +29,15 @@ func (c *Client) conversations(ctx context.Context, f clientdb.ConversationFilte
 	if err != nil {
 		return nil, err
 	}
+	nm := c.namer(ctx)
 	out := make([]Conversation, 0, len(cvs))
 	for _, cv := range cvs {
 		if cv.Blocked || cv.Priority < 0 {
 			continue
 		}
-		out = append(out, conversationFrom(cv))
+		v := conversationFrom(cv)
+		v.NameNote = nm.note(cv.ID, cv.Name, nm.nick[cv.ID])
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -187,9 +190,11 @@ func (c *Client) Contacts(ctx context.Context) ([]Contact, error) {
 	if err != nil {
 		return nil, err
 	}
+	nm := c.namer(ctx)
 	out := make([]Contact, len(cts))
 	for i, ct := range cts {
 		out[i] = contactFrom(ct)
+		out[i].NameNote = nm.note(ct.ID, ct.Name, ct.Nickname)
 	}
 	return out, nil
 }

@@ -119,16 +119,9 @@ func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, er
 			}
 			var saveErr error
 			if ns == storagerpc.NamespaceDefault {
-				for _, rm := range resp.Messages {
-					m, ok, err := c.process(ctx, rm)
-					if err != nil {
-						saveErr = err
-						break
-					}
-					if ok {
-						out = append(out, m)
-					}
-				}
+				var got []Message
+				got, saveErr = c.processBatch(ctx, resp.Messages)
+				out = append(out, got...)
 			} else {
 				saveErr = c.mergeConfigs(ctx, ns, resp.Messages)
 			}
@@ -165,7 +158,9 @@ func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, er
 		}
 	}
 	c.rememberConfigContacts(ctx)
-	if err := c.pushConfigs(ctx); err != nil {
+	if err := c.pushConfigs(ctx); errors.Is(err, ErrContactsFull) {
+		c.warn(err.Error())
+	} else if err != nil {
 		c.log.Warn("config push failed; will retry", "err", err)
 	}
 	return out, errors.Join(errs...)
@@ -182,6 +177,27 @@ func (c *Client) connected() {
 		c.log.Info("the network answers again")
 		c.events.publish(ConnectionChanged{Connected: true})
 	}
+}
+
+// processBatch processes the messages of one retrieve of namespace 0 and
+// saves the config changes they made, once for the whole batch.
+func (c *Client) processBatch(ctx context.Context, msgs []storagerpc.RetrievedMessage) ([]Message, error) {
+	var out []Message
+	var err error
+	for _, rm := range msgs {
+		m, ok, perr := c.process(ctx, rm)
+		if perr != nil {
+			err = perr
+			break
+		}
+		if ok {
+			out = append(out, m)
+		}
+	}
+	c.cfg.mu.Lock()
+	serr := c.saveDumps(ctx)
+	c.cfg.mu.Unlock()
+	return out, errors.Join(err, serr)
 }
 
 // process handles one retrieved message: dedupe by hash, decrypt, verify,
@@ -216,6 +232,8 @@ func (c *Client) process(ctx context.Context, rm storagerpc.RetrievedMessage) (M
 }
 
 // handle decodes and stores one retrieved message that was not seen before.
+// Everything in it comes from whoever stored it, a stranger as likely as a
+// contact: see strangers.go for the rules.
 func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage) (Message, bool, error) {
 	dm, err := protocol.DecodeMessage(c.id, rm.Data)
 	if err != nil {
@@ -223,28 +241,49 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage) (Me
 		c.log.Debug("dropping an undecryptable message", "hash", rm.Hash, "err", err)
 		return Message{}, false, nil
 	}
-	self := c.id.SessionID()
 	content := dm.Content
-	if dm.Sender == self {
+	if !signedTimeMatches(content, dm.SentAt.UnixMilli()) {
+		c.warn(fmt.Sprintf("dropped a message from %s whose envelope time differs from its signed time (a replay)", ShortID(dm.Sender.String())))
+		return Message{}, false, nil
+	}
+	if dm.Sender == c.id.SessionID() {
 		return c.processSyncCopy(ctx, rm, dm)
 	}
-	senderName := content.GetDataMessage().GetProfile().GetDisplayName()
-	if senderName == "" {
-		senderName = content.GetMessageRequestResponse().GetProfile().GetDisplayName()
-	}
-	if len(senderName) > MaxDisplayNameBytes {
-		senderName = ""
-	}
-	// Writing to us, or accepting our request, means they approved us (the
-	// sender side of a conversation is implicitly approved, as in Session).
-	approvedMe := content.GetMessageRequestResponse().GetIsApproved() || content.GetDataMessage().GetBody() != ""
 	ct, err := c.db.Contact(ctx, dm.Sender)
+	known := err == nil
 	if err != nil && !errors.Is(err, clientdb.ErrNotFound) {
 		return Message{}, false, err
 	}
-	if err == nil && ct.Blocked {
+	if known && ct.Blocked {
 		return Message{}, false, nil // blocked: nothing of theirs is kept
 	}
+	body := content.GetDataMessage().GetBody()
+	before, cvErr := c.db.Conversation(ctx, dm.Sender)
+	if cvErr != nil && !errors.Is(cvErr, clientdb.ErrNotFound) {
+		return Message{}, false, cvErr
+	}
+	c.cfg.mu.Lock()
+	listedCt, listed := c.cfg.contacts.Get(dm.Sender)
+	c.cfg.mu.Unlock()
+	approved := known && ct.Approved || listed && listedCt.Approved
+	// A stranger leaves a trace only with something to read: a typing
+	// indicator, a receipt or a request response from someone this account
+	// has no conversation with creates no contact and no request. With
+	// requests refused, nothing from anyone but an approved contact does.
+	if !known && cvErr != nil && body == "" || c.refuse.Load() && !approved {
+		return Message{}, false, nil
+	}
+	rawName := content.GetDataMessage().GetProfile().GetDisplayName()
+	if rawName == "" {
+		rawName = content.GetMessageRequestResponse().GetProfile().GetDisplayName()
+	}
+	senderName, repaired := cleanName(rawName)
+	if repaired {
+		c.warn(fmt.Sprintf("repaired the display name of %s (invalid UTF-8 or too long)", ShortID(dm.Sender.String())))
+	}
+	// Writing to us, or accepting our request, means they approved us (the
+	// sender side of a conversation is implicitly approved, as in Session).
+	approvedMe := content.GetMessageRequestResponse().GetIsApproved() || body != ""
 	if senderName != "" && ct.Name != senderName {
 		if err := c.db.SetName(ctx, dm.Sender, senderName); err != nil {
 			return Message{}, false, err
@@ -256,37 +295,62 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage) (Me
 		}
 	}
 	// Keep the contacts config current: a new requester, a new name, or an
-	// acceptance. The poll pushes it once at its end.
+	// acceptance. Only the config in memory changes here; the poll saves it
+	// once per batch and pushes it once at its end, so that N new requests
+	// cost O(N), not a rewrite of the whole list each.
 	c.cfg.mu.Lock()
 	cur, listed := c.cfg.contacts.Get(dm.Sender)
-	c.cfg.mu.Unlock()
 	if !listed || senderName != "" && cur.Name != senderName || approvedMe && !cur.ApprovedMe {
-		err := c.contactEditWith(ctx, c.editConfigLocal, dm.Sender, func(ct *config.Contact) {
-			if senderName != "" {
-				ct.Name = senderName
-			}
-			if approvedMe {
-				ct.ApprovedMe = true
-			}
-		})
-		if err != nil {
-			return Message{}, false, err
+		if !listed {
+			cur = config.Contact{SessionID: dm.Sender, Created: time.Now().Unix()}
 		}
+		if senderName != "" {
+			cur.Name = senderName
+		}
+		if approvedMe {
+			cur.ApprovedMe = true
+		}
+		err = c.cfg.contacts.Set(cur)
 	}
-	body := content.GetDataMessage().GetBody()
+	c.cfg.mu.Unlock()
+	if err != nil {
+		return Message{}, false, err
+	}
 	if body == "" {
 		return Message{}, false, nil
 	}
-	if len(body) > clientdb.MaxBodyBytes {
-		body = body[:clientdb.MaxBodyBytes]
+	key := contentKey(content)
+	if key != "" {
+		if replay, err := c.db.Seen(ctx, key); err != nil || replay {
+			return Message{}, false, err // the same signed message under another hash
+		}
 	}
-	before, cvErr := c.db.Conversation(ctx, dm.Sender)
+	body, note := cleanBody(body)
+	if note != "" {
+		c.warn(fmt.Sprintf("a message from %s was %s", ShortID(dm.Sender.String()), note))
+	}
+	sentAt, unverified := c.messageTime(dm.SentAt, rm.Timestamp)
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: dm.Sender, Sender: dm.Sender, Direction: clientdb.Incoming, Status: clientdb.StatusReceived,
-		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash,
+		SentAt: sentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, TimeUnverified: unverified,
 	})
-	if err != nil || !inserted {
+	if err != nil {
 		return Message{}, false, err
+	}
+	if key != "" {
+		if _, err := c.db.MarkSeen(ctx, key, time.UnixMilli(rm.Expiration)); err != nil {
+			return Message{}, false, err
+		}
+	}
+	if !inserted {
+		return Message{}, false, nil
+	}
+	// A message dated before what the user has read would count as read
+	// and go unseen: the conversation is marked unread instead.
+	if cvErr == nil && !before.LastRead.IsZero() && !sentAt.After(before.LastRead) {
+		if err := c.db.SetMarkedUnread(ctx, dm.Sender, true); err != nil {
+			return Message{}, false, err
+		}
 	}
 	m, err := c.db.Message(ctx, id)
 	if err != nil {
@@ -294,7 +358,9 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage) (Me
 	}
 	out := messageFrom(m)
 	if cv, err := c.db.Conversation(ctx, dm.Sender); err == nil && cv.Request && (cvErr != nil || !before.Request) {
-		c.events.publish(RequestReceived{conversationFrom(cv)})
+		v := conversationFrom(cv)
+		v.NameNote = namer{}.note(cv.ID, cv.Name, "")
+		c.events.publish(RequestReceived{v})
 	}
 	c.events.publish(MessageReceived{out})
 	return out, true, nil
@@ -315,9 +381,11 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 			return Message{}, false, nil
 		}
 	}
+	body, _ := cleanBody(data.GetBody())
+	sentAt, unverified := c.messageTime(dm.SentAt, rm.Timestamp)
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: target, Sender: c.id.SessionID(), Direction: clientdb.Outgoing, Status: clientdb.StatusSent,
-		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: data.GetBody(), Hash: rm.Hash,
+		SentAt: sentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, TimeUnverified: unverified,
 	})
 	if err != nil || !inserted {
 		return Message{}, false, err

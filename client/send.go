@@ -51,14 +51,20 @@ func (c *Client) resolve(ctx context.Context, who string) (keys.ID, error) {
 	if err != nil {
 		return keys.ID{}, err
 	}
-	var match []keys.ID
+	// Only names the user chose or accepted count: nicknames, and display
+	// names of approved contacts. A requester's display name is whatever a
+	// stranger typed (one named like a contact must not receive what was
+	// meant for the contact); requests are addressed by Session ID.
+	var match []clientdb.Contact
 	for _, pass := range []func(clientdb.Contact) bool{
 		func(ct clientdb.Contact) bool { return ct.Nickname != "" && strings.EqualFold(ct.Nickname, who) },
-		func(ct clientdb.Contact) bool { return ct.Name != "" && strings.EqualFold(ct.Name, who) },
+		func(ct clientdb.Contact) bool {
+			return ct.Approved && !ct.Blocked && ct.Nickname == "" && ct.Name != "" && strings.EqualFold(ct.Name, who)
+		},
 	} {
 		for _, ct := range cts {
 			if pass(ct) {
-				match = append(match, ct.ID)
+				match = append(match, ct)
 			}
 		}
 		if len(match) > 0 {
@@ -67,11 +73,19 @@ func (c *Client) resolve(ctx context.Context, who string) (keys.ID, error) {
 	}
 	switch len(match) {
 	case 0:
-		return keys.ID{}, fmt.Errorf("%w %q: not a Session ID (05 + 64 hex characters) and no contact has that name", ErrUnknownContact, who)
+		return keys.ID{}, fmt.Errorf("%w %q: not a Session ID (05 + 64 hex characters) and no contact has that name or nickname (message requests are named by Session ID)", ErrUnknownContact, who)
 	case 1:
-		return match[0], nil
+		return match[0].ID, nil
 	}
-	return keys.ID{}, fmt.Errorf("%w %q: %d contacts have that name; use the Session ID", ErrAmbiguousContact, who, len(match))
+	var cands []string
+	for _, ct := range match {
+		name := ct.Nickname
+		if name == "" {
+			name = ct.Name
+		}
+		cands = append(cands, ct.ID.String()+" ("+name+")")
+	}
+	return keys.ID{}, fmt.Errorf("%w %q: %d contacts have that name: %s; use the Session ID", ErrAmbiguousContact, who, len(match), strings.Join(cands, ", "))
 }
 
 // Send sends a text message to a Session ID or a contact's name. The message
@@ -147,6 +161,10 @@ func (c *Client) profile() *signalpb.LokiProfile {
 // encode encrypts content for recipient and, unless the recipient is this
 // account, a sync copy (syncTarget = recipient) for this account's other devices.
 func (c *Client) encode(recipient keys.ID, content *signalpb.Content, sentAt time.Time) (outgoingPayload, error) {
+	// The signed copy of the sent time, which receivers check the
+	// envelope's (unsigned) time against, as Session's clients do.
+	content = proto.Clone(content).(*signalpb.Content)
+	content.SigTimestamp = proto.Uint64(uint64(sentAt.UnixMilli()))
 	data, err := protocol.EncodeMessage(c.id, recipient, content, sentAt)
 	if err != nil {
 		return outgoingPayload{}, err

@@ -106,7 +106,10 @@ func (c *Client) editConfig(ctx context.Context, edit func(cs *configs) error) e
 	if c.NetworkFile() == "" {
 		return fmt.Errorf("%w: %w", ErrNotSynced, ErrNoNetwork)
 	}
-	if perr := c.pushConfigs(ctx); perr != nil {
+	if perr := c.pushConfigs(ctx); errors.Is(perr, ErrContactsFull) {
+		// Saved here, but it cannot reach the other devices: say so.
+		return fmt.Errorf("saved on this device only: %w", perr)
+	} else if perr != nil {
 		c.log.Warn("config push failed; will retry on the next poll", "err", perr)
 		return fmt.Errorf("%w: %w", ErrNotSynced, perr)
 	}
@@ -137,8 +140,21 @@ func (c *Client) pushConfigs(ctx context.Context) error {
 			c.cfg.mu.Unlock()
 			continue
 		}
+		var dropped []keys.ID
+		if o == configObject(c.cfg.contacts) {
+			var err error
+			if dropped, err = c.fitContacts(); err != nil {
+				c.cfg.mu.Unlock()
+				errs = append(errs, err)
+				continue
+			}
+		}
 		p, err := o.Push()
 		c.cfg.mu.Unlock()
+		if len(dropped) > 0 {
+			c.forgetConfigContacts(ctx, dropped)
+			c.warn(fmt.Sprintf("the synced contact list is full: %d older message requests are kept on this device only", len(dropped)))
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -240,7 +256,8 @@ func (c *Client) applyConfig(ctx context.Context, ns storagerpc.Namespace) func(
 		}
 	case storagerpc.NamespaceContacts:
 		cts := c.cfg.contacts.All()
-		return func() error { return c.applyContacts(ctx, cts) }
+		size, _ := c.cfg.contacts.PushSize()
+		return func() error { return c.applyContacts(ctx, cts, size > nearlyFull) }
 	case storagerpc.NamespaceConvoInfoVolatile:
 		convos := c.cfg.convos.All1to1()
 		return func() error {
@@ -266,8 +283,11 @@ func (c *Client) applyConfig(ctx context.Context, ns storagerpc.Namespace) func(
 // applyContacts makes the database's contacts match the merged contacts
 // config: every contact there is upserted with its flags and names, and a
 // pending request that another device declined (gone from the config) is
-// removed here too.
-func (c *Client) applyContacts(ctx context.Context, cts []config.Contact) error {
+// removed here too, unless the config is nearly full (then requests may
+// have been left out of it for room, and their absence means nothing). An
+// entry that cannot be stored is skipped with a warning: one bad entry
+// must not stop the others, nor fail every poll.
+func (c *Client) applyContacts(ctx context.Context, cts []config.Contact, full bool) error {
 	var errs []error
 	inConfig := map[keys.ID]bool{}
 	for _, ct := range cts {
@@ -280,14 +300,25 @@ func (c *Client) applyContacts(ctx context.Context, cts []config.Contact) error 
 			errs = append(errs, err)
 			continue
 		}
+		name, fixed := cleanName(ct.Name)
+		nick, fixedNick := cleanName(ct.Nickname)
+		if fixed || fixedNick {
+			c.warn(fmt.Sprintf("repaired a name in the synced contact list (%s)", ShortID(ct.SessionID.String())))
+		}
 		next := clientdb.Contact{
-			ID: ct.SessionID, Name: clip(ct.Name, MaxDisplayNameBytes), Nickname: clip(ct.Nickname, MaxDisplayNameBytes),
+			ID: ct.SessionID, Name: name, Nickname: nick,
 			Approved: ct.Approved, ApprovedMe: ct.ApprovedMe, Blocked: ct.Blocked, Priority: ct.Priority, Created: cur.Created,
 		}
 		if next.Name == "" {
 			next.Name = cur.Name
 		}
-		if err := c.db.UpsertContact(ctx, next); err != nil {
+		if err == nil && next == cur {
+			continue // unchanged: no write
+		}
+		if err := c.db.UpsertContact(ctx, next); errors.Is(err, clientdb.ErrInvalidArgument) {
+			c.warn(fmt.Sprintf("skipped an entry of the synced contact list that cannot be stored (%s): %v", ShortID(ct.SessionID.String()), err))
+			continue
+		} else if err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -298,20 +329,23 @@ func (c *Client) applyContacts(ctx context.Context, cts []config.Contact) error 
 			}
 		}
 	}
-	local, err := c.db.Contacts(ctx, clientdb.AllContacts)
-	if err != nil {
-		return errors.Join(append(errs, err)...)
+	if full {
+		return errors.Join(errs...)
 	}
-	seen := c.seenConfigContacts(ctx)
-	for _, ct := range local {
-		// A pending request that the config once listed and no longer does
-		// was declined on another device. One this device has not pushed
-		// yet was never listed, and stays.
-		if inConfig[ct.ID] || ct.Approved || ct.Blocked || !seen[ct.ID.String()] {
+	// Only contacts this device saw in the config can have been declined
+	// elsewhere; one this device has not pushed yet was never listed, and
+	// stays.
+	for id := range c.seenConfigContacts(ctx) {
+		cid, err := keys.ParseSessionID(id)
+		if err != nil || inConfig[cid] {
 			continue
 		}
-		if cv, err := c.db.Conversation(ctx, ct.ID); err == nil && cv.Request {
-			errs = append(errs, c.db.DeclineRequest(ctx, ct.ID))
+		ct, err := c.db.Contact(ctx, cid)
+		if err != nil || ct.Approved || ct.Blocked {
+			continue
+		}
+		if cv, err := c.db.Conversation(ctx, cid); err == nil && cv.Request {
+			errs = append(errs, c.db.DeclineRequest(ctx, cid))
 		}
 	}
 	return errors.Join(errs...)
@@ -333,6 +367,16 @@ func (c *Client) seenConfigContacts(ctx context.Context) map[string]bool {
 	return seen
 }
 
+// forgetConfigContacts removes ids from the seen set: they were left out
+// of the config for room, not declined.
+func (c *Client) forgetConfigContacts(ctx context.Context, ids []keys.ID) {
+	seen := c.seenConfigContacts(ctx)
+	for _, id := range ids {
+		delete(seen, id.String())
+	}
+	c.saveSeenContacts(ctx, seen)
+}
+
 // rememberConfigContacts adds the config's contacts to the seen set,
 // writing only when it grew.
 func (c *Client) rememberConfigContacts(ctx context.Context) {
@@ -345,9 +389,12 @@ func (c *Client) rememberConfigContacts(ctx context.Context) {
 		}
 	}
 	c.cfg.mu.Unlock()
-	if !grew {
-		return
+	if grew {
+		c.saveSeenContacts(ctx, seen)
 	}
+}
+
+func (c *Client) saveSeenContacts(ctx context.Context, seen map[string]bool) {
 	ids := make([]string, 0, len(seen))
 	for id := range seen {
 		ids = append(ids, id)
@@ -356,13 +403,6 @@ func (c *Client) rememberConfigContacts(ctx context.Context) {
 	if b, err := json.Marshal(ids); err == nil {
 		_ = c.db.Put(ctx, kvSeenContacts, b)
 	}
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // contactEdit changes one contact in the contacts config.

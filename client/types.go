@@ -26,13 +26,17 @@ type Message struct {
 	Error string `json:"error,omitempty"`
 	// Hash is the service-node message hash, once known.
 	Hash string `json:"hash,omitempty"`
+	// TimeUnverified is set when the sender's timestamp was too far from
+	// the time the network stored the message (a far-future or back-dated
+	// message): SentAt is then the storage time.
+	TimeUnverified bool `json:"time_unverified,omitempty"`
 }
 
 func messageFrom(m clientdb.Message) Message {
 	return Message{
 		ID: m.ID, Conversation: m.Conversation.String(), From: m.Sender.String(),
 		Outgoing: m.Direction == clientdb.Outgoing, Body: m.Body, SentAt: m.SentAt,
-		Status: m.Status.String(), Error: m.Error, Hash: m.Hash,
+		Status: m.Status.String(), Error: m.Error, Hash: m.Hash, TimeUnverified: m.TimeUnverified,
 	}
 }
 
@@ -52,6 +56,10 @@ type Conversation struct {
 	LastActivity time.Time `json:"last_activity"`
 	// Preview is the start of the latest message.
 	Preview string `json:"preview"`
+	// NameNote says why Name should not be trusted at a glance (it looks
+	// like a Session ID, equals another contact's name, has hidden
+	// characters, mixes alphabets), or is empty.
+	NameNote string `json:"name_note,omitempty"`
 }
 
 func conversationFrom(cv clientdb.Conversation) Conversation {
@@ -74,6 +82,9 @@ type Contact struct {
 	ApprovedMe bool `json:"approved_me"`
 	// Blocked drops their messages.
 	Blocked bool `json:"blocked"`
+	// NameNote says why Name should not be trusted at a glance; see
+	// Conversation.NameNote.
+	NameNote string `json:"name_note,omitempty"`
 }
 
 func contactFrom(ct clientdb.Contact) Contact {

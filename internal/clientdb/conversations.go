@@ -256,3 +256,78 @@ func (db *DB) touchConversation(ctx context.Context, tx *sql.Tx, conv, sender ke
 	}
 	return nil
 }
+
+// DeclineAllRequests declines every pending message request at once, in one
+// transaction (see DeclineRequest), and returns the peers it declined.
+// Clearing thousands of requests one by one would take a transaction, and
+// a disk flush, each.
+func (db *DB) DeclineAllRequests(ctx context.Context) ([]keys.ID, error) {
+	ids, err := db.allRequests(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			DELETE FROM contacts WHERE NOT approved AND NOT blocked
+				AND id IN (SELECT id FROM conversations WHERE request)`)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM conversations WHERE request")
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clientdb: decline all requests: %w", err)
+	}
+	return ids, nil
+}
+
+// BlockAllRequests blocks the peer of every pending message request and
+// deletes the requests, in one transaction, and returns the peers it
+// blocked.
+func (db *DB) BlockAllRequests(ctx context.Context) ([]keys.ID, error) {
+	ids, err := db.allRequests(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO contacts (id, created, blocked)
+				SELECT id, ?, 1 FROM conversations WHERE request AND length(id) = 66 AND id LIKE '05%'
+			ON CONFLICT (id) DO UPDATE SET blocked = 1`, ms(db.now()))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM conversations WHERE request")
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clientdb: block all requests: %w", err)
+	}
+	return ids, nil
+}
+
+// allRequests lists the pending requests and runs change on them in the
+// same transaction.
+func (db *DB) allRequests(ctx context.Context, change func(tx *sql.Tx) error) ([]keys.ID, error) {
+	var ids []keys.ID
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT id FROM conversations WHERE request ORDER BY id")
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return err
+			}
+			id, err := parseID(s)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return change(tx)
+	})
+	return ids, err
+}

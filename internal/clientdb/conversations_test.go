@@ -3,6 +3,7 @@ package clientdb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -298,6 +299,50 @@ func TestPreview(t *testing.T) {
 	for s, want := range map[Status]string{StatusSending: "sending", StatusSent: "sent", StatusFailed: "failed", StatusReceived: "received", 0: "Status(0)"} {
 		if s.String() != want {
 			t.Errorf("Status(%d).String() = %q, want %q", int(s), s.String(), want)
+		}
+	}
+}
+
+func TestBulkRequests(t *testing.T) {
+	ctx := context.Background()
+	for _, block := range []bool{false, true} {
+		db, _ := openTest(t)
+		friend := sid(1)
+		if err := db.SetApproved(ctx, friend, true); err != nil {
+			t.Fatal(err)
+		}
+		mustInsert(t, db, incoming(friend, at(1), "h-friend", "hi"))
+		for i := range 50 {
+			mustInsert(t, db, incoming(sid(byte(10+i)), at(2+i), fmt.Sprintf("h%d", i), "buy"))
+		}
+		var ids []keys.ID
+		var err error
+		if block {
+			ids, err = db.BlockAllRequests(ctx)
+		} else {
+			ids, err = db.DeclineAllRequests(ctx)
+		}
+		if err != nil || len(ids) != 50 {
+			t.Fatalf("block=%v: %d requests, %v", block, len(ids), err)
+		}
+		if reqs, _ := db.Conversations(ctx, RequestConversations); len(reqs) != 0 {
+			t.Errorf("block=%v: %d requests left", block, len(reqs))
+		}
+		if inbox, _ := db.Conversations(ctx, InboxConversations); len(inbox) != 1 || inbox[0].ID != friend {
+			t.Errorf("block=%v: the inbox changed: %+v", block, inbox)
+		}
+		ct, err := db.Contact(ctx, sid(10))
+		switch {
+		case block && (err != nil || !ct.Blocked):
+			t.Errorf("a requester is not blocked: %+v, %v", ct, err)
+		case !block && !errors.Is(err, ErrNotFound):
+			t.Errorf("a declined requester is still a contact: %+v, %v", ct, err)
+		}
+		// A blocked requester's next message is dropped; a declined one's
+		// opens a new request.
+		_, ok, err := db.InsertIncoming(ctx, incoming(sid(10), at(100), "again", "buy now"))
+		if err != nil || ok == block {
+			t.Errorf("block=%v: a later message stored=%v, %v", block, ok, err)
 		}
 	}
 }

@@ -12,13 +12,13 @@ import (
 	"github.com/session-go/session-go/internal/keys"
 )
 
-const msgCols = "id, conversation, direction, status, sender, sent_ts, received_ts, body, coalesce(hash, ''), attempts, error"
+const msgCols = "id, conversation, direction, status, sender, sent_ts, received_ts, body, coalesce(hash, ''), attempts, error, time_unverified"
 
 func scanMessage(sc interface{ Scan(...any) error }, payload *[]byte) (Message, error) {
 	var m Message
 	var conv, sender string
 	var sent, received int64
-	dest := []any{&m.ID, &conv, &m.Direction, &m.Status, &sender, &sent, &received, &m.Body, &m.Hash, &m.Attempts, &m.Error}
+	dest := []any{&m.ID, &conv, &m.Direction, &m.Status, &sender, &sent, &received, &m.Body, &m.Hash, &m.Attempts, &m.Error, &m.TimeUnverified}
 	if payload != nil {
 		dest = append(dest, payload)
 	}
@@ -175,9 +175,9 @@ func (db *DB) InsertIncoming(ctx context.Context, m Message) (int64, bool, error
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `
-			INSERT INTO messages (conversation, direction, status, sender, sent_ts, received_ts, body, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.Conversation.String(), m.Direction, status, m.Sender.String(), sent, received, m.Body, m.Hash)
+			INSERT INTO messages (conversation, direction, status, sender, sent_ts, received_ts, body, hash, time_unverified)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.Conversation.String(), m.Direction, status, m.Sender.String(), sent, received, m.Body, m.Hash, boolInt(m.TimeUnverified))
 		if err != nil {
 			return err
 		}

@@ -123,6 +123,9 @@ type Message struct {
 	Attempts int
 	// Error is the reason of the last failure, for the user.
 	Error string
+	// TimeUnverified marks an incoming message whose sender's timestamp
+	// could not be trusted: SentAt is then the time the network stored it.
+	TimeUnverified bool
 }
 
 // Pos returns the position of m, for paging with Messages.

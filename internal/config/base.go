@@ -189,19 +189,9 @@ func (c *Config) dirty() *message {
 // need it is allowed and returns the same data again.
 func (c *Config) Push() (*Pushed, error) {
 	seqno := c.msg.seqno
-	plain := c.msg.serialize()
-	if c.compress {
-		plain = c.zstd.compress(plain)
-	}
-	padded := PadMessage(plain, EncryptOverhead)
-	data, err := Encrypt(padded, c.keyBases[0], c.ns.Domain())
+	data, err := c.encode()
 	if err != nil {
 		return nil, err
-	}
-	if c.wrap {
-		if data, err = WrapLegacy(c.id, c.ns, seqno, data); err != nil {
-			return nil, err
-		}
 	}
 	if len(data) > MaxMessageSize {
 		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(data), MaxMessageSize)
@@ -212,6 +202,34 @@ func (c *Config) Push() (*Pushed, error) {
 	obsolete := slices.Sorted(maps.Keys(c.oldHashes))
 	clear(c.oldHashes)
 	return &Pushed{Seqno: seqno, Data: data, Obsolete: obsolete}, nil
+}
+
+// encode serializes, compresses, pads, encrypts and wraps the current
+// message, as Push sends it.
+func (c *Config) encode() ([]byte, error) {
+	plain := c.msg.serialize()
+	if c.compress {
+		plain = c.zstd.compress(plain)
+	}
+	padded := PadMessage(plain, EncryptOverhead)
+	data, err := Encrypt(padded, c.keyBases[0], c.ns.Domain())
+	if err != nil {
+		return nil, err
+	}
+	if c.wrap {
+		if data, err = WrapLegacy(c.id, c.ns, c.msg.seqno, data); err != nil {
+			return nil, err
+		}
+	}
+	return data, nil
+}
+
+// PushSize returns the size in bytes that Push would produce now, without
+// changing the config's state, so that a caller can make room before a
+// push that would exceed [MaxMessageSize].
+func (c *Config) PushSize() (int, error) {
+	data, err := c.encode()
+	return len(data), err
 }
 
 // ConfirmPushed records that the push of seqno was stored under hash. A
