@@ -108,13 +108,21 @@ func (c *Client) editConfig(ctx context.Context, edit func(cs *configs) error) e
 	}
 	if perr := c.pushConfigs(ctx); errors.Is(perr, ErrContactsFull) {
 		// Saved here, but it cannot reach the other devices: say so.
-		return fmt.Errorf("saved on this device only: %w", perr)
+		return contactsFullError{perr}
 	} else if perr != nil {
 		c.log.Warn("config push failed; will retry on the next poll", "err", perr)
 		return fmt.Errorf("%w: %w", ErrNotSynced, perr)
 	}
 	return nil
 }
+
+// contactsFullError is a change saved on this device that cannot be synced
+// because the contact list is full: it is ErrNotSynced, with its own
+// reason.
+type contactsFullError struct{ err error }
+
+func (e contactsFullError) Error() string   { return "saved on this device only: " + e.err.Error() }
+func (e contactsFullError) Unwrap() []error { return []error{ErrNotSynced, e.err} }
 
 // editConfigLocal applies edit and saves the configs without pushing: the
 // receive loop pushes once at the end of a poll.

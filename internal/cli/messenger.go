@@ -164,10 +164,10 @@ func messengerCommands(g globals) []command {
 		{name: "inbox", summary: "list conversations", usage: "", maxArgs: 0, body: cmdInbox},
 		{name: "read", summary: "show a conversation and mark it read", usage: "<id|name> [--limit N]", minArgs: 1, maxArgs: 1},
 		{name: "unread", summary: "mark a conversation unread (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("marked unread", (*client.Client).MarkUnread)},
-		{name: "requests", summary: "list message requests", usage: "", maxArgs: 0, body: cmdRequests},
+		{name: "requests", summary: "list message requests (--refuse on: refuse them from strangers)", usage: "[--refuse on|off]", maxArgs: 0},
 		{name: "accept", summary: "accept a message request", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("accepted", (*client.Client).Accept)},
-		{name: "decline", summary: "delete a message request", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("declined", (*client.Client).Decline)},
-		{name: "block", summary: "drop every later message from someone", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("blocked", (*client.Client).Block)},
+		{name: "decline", summary: "delete a message request (--all: every one)", usage: "<id|name> | --all", maxArgs: 1},
+		{name: "block", summary: "drop every later message from someone (--all-requests: from every requester)", usage: "<id|name> | --all-requests", maxArgs: 1},
 		{name: "unblock", summary: "let someone's messages through again", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("unblocked", (*client.Client).Unblock)},
 		{name: "contacts", summary: "list contacts", usage: "", maxArgs: 0, body: cmdContacts},
 		{name: "name", summary: "give a contact a nickname (\"\" removes it)", usage: "<id|name> <nickname>", minArgs: 2, maxArgs: 2, body: cmdName},
@@ -210,6 +210,33 @@ func messengerCommands(g globals) []command {
 			mc.flags = func(fs *flag.FlagSet) { fs.BoolVar(&qr, "qr", false, "show a QR code") }
 			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
 				return cmdWhoami(env, g, c, qr)
+			}
+		case "requests":
+			var refuse string
+			mc.flags = func(fs *flag.FlagSet) {
+				fs.StringVar(&refuse, "refuse", "", "on: refuse message requests from strangers; off: accept them")
+			}
+			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+				if refuse != "" {
+					return cmdRefuse(ctx, env, g, c, refuse)
+				}
+				return cmdRequests(ctx, env, g, c, args)
+			}
+		case "decline", "block":
+			var all bool
+			flagName, done, one, bulk := "all", "declined", contactAction("declined", (*client.Client).Decline), (*client.Client).DeclineAllRequests
+			if mc.name == "block" {
+				flagName, done, one, bulk = "all-requests", "blocked", contactAction("blocked", (*client.Client).Block), (*client.Client).BlockAllRequests
+			}
+			mc.flags = func(fs *flag.FlagSet) { fs.BoolVar(&all, flagName, false, done+" every pending message request") }
+			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+				switch {
+				case all && len(args) == 0:
+					return cmdBulk(ctx, env, g, c, done, bulk)
+				case !all && len(args) == 1:
+					return one(ctx, env, g, c, args)
+				}
+				return usagef("usage: session %s %s", mc.name, mc.usage)
 			}
 		case "read":
 			limit := 50
@@ -423,9 +450,9 @@ func contactNames(ctx context.Context, c *client.Client) map[string]string {
 	if cts, err := c.Contacts(ctx); err == nil {
 		for _, ct := range cts {
 			if n := ct.Nickname; n != "" {
-				names[ct.SessionID] = n
+				names[ct.SessionID] = termtext.Line(n)
 			} else if ct.Name != "" {
-				names[ct.SessionID] = ct.Name
+				names[ct.SessionID] = shownName(ct.Name, ct.NameNote)
 			}
 		}
 	}
@@ -435,7 +462,7 @@ func contactNames(ctx context.Context, c *client.Client) map[string]string {
 func printMessage(w io.Writer, m client.Message, names map[string]string) {
 	name := func(id string) string {
 		if n, ok := names[id]; ok {
-			return termtext.Line(n) + " (" + id[:10] + "…)"
+			return n + " (" + client.ShortID(id) + ")"
 		}
 		return id
 	}
@@ -447,10 +474,15 @@ func printMessage(w io.Writer, m client.Message, names map[string]string) {
 	if m.Outgoing && m.Status != "sent" {
 		status = " [" + m.Status + "]"
 	}
-	fmt.Fprintf(w, "%s %s%s: %s\n", m.SentAt.Local().Format("2006-01-02 15:04:05"), who, status, termtext.Body(m.Body, "    "))
+	when := m.SentAt.Local().Format("2006-01-02 15:04:05")
+	if m.TimeUnverified {
+		when += " [time unverified]"
+	}
+	fmt.Fprintf(w, "%s %s%s: %s\n", when, who, status, termtext.Body(m.Body, "    "))
 }
 
 func cmdReceive(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
+	defer collectWarnings(ctx, env, c)()
 	ms, err := c.Receive(ctx)
 	// What was saved is shown even when the poll failed: a failure must
 	// not hide the messages fetched with it. The exit status still says
@@ -466,12 +498,17 @@ func cmdWatch(ctx context.Context, env *Env, g globals, c *client.Client, _ []st
 	events := c.Subscribe(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- c.Run(ctx) }()
+	warnings := newWarningPrinter(env.Stderr)
 	out := bufio.NewWriter(env.Stdout)
 	for {
 		select {
 		case ev, ok := <-events:
 			if !ok {
 				return <-errc
+			}
+			if w, ok := ev.(client.Warning); ok {
+				warnings.print(w)
+				continue
 			}
 			if cc, ok := ev.(client.ConnectionChanged); ok && !g.json {
 				// A status, not data: stderr, one line per change.
@@ -524,7 +561,7 @@ func writeEvent(w io.Writer, g globals, ev client.Event, names map[string]string
 	case e.Type == "status":
 		fmt.Fprintf(w, "message %d is %s\n", e.Message.ID, e.Message.Status)
 	case e.Type == "request":
-		fmt.Fprintf(w, "message request from %s %s (session accept / decline / block)\n", e.Conversation.SessionID, termtext.Line(e.Conversation.Name))
+		fmt.Fprintf(w, "message request from %s %s (session accept / decline / block)\n", e.Conversation.SessionID, shownName(e.Conversation.Name, e.Conversation.NameNote))
 	}
 }
 
@@ -540,7 +577,7 @@ func printConversations(env *Env, g globals, cvs []client.Conversation) error {
 		if name == "" {
 			name = "-"
 		}
-		fmt.Fprintf(env.Stdout, "%s  %-20s  %3d unread  %s\n", cv.SessionID, termtext.Line(name), cv.Unread, termtext.Line(cv.Preview))
+		fmt.Fprintf(env.Stdout, "%s  %-20s  %3d unread  %s\n", cv.SessionID, shownName(name, cv.NameNote), cv.Unread, termtext.Line(cv.Preview))
 	}
 	return nil
 }
@@ -626,7 +663,7 @@ func cmdContacts(ctx context.Context, env *Env, g globals, c *client.Client, _ [
 		if !ct.Approved && !ct.Blocked {
 			flags = append(flags, "request")
 		}
-		fmt.Fprintf(env.Stdout, "%s  %-20s  %-20s  %s\n", ct.SessionID, termtext.Line(orDash(ct.Name)), termtext.Line(orDash(ct.Nickname)), strings.Join(flags, ","))
+		fmt.Fprintf(env.Stdout, "%s  %-20s  %-20s  %s\n", ct.SessionID, shownName(orDash(ct.Name), ct.NameNote), termtext.Line(orDash(ct.Nickname)), strings.Join(flags, ","))
 	}
 	return nil
 }
