@@ -59,6 +59,12 @@ var (
 	ErrInvalidRecipient = errors.New("invalid recipient")
 	// ErrMessageTooLong means a message body is over MaxMessageBytes.
 	ErrMessageTooLong = errors.New("message too long")
+	// ErrInvalidText means a message body is not valid UTF-8.
+	ErrInvalidText = errors.New("message is not valid UTF-8")
+	// ErrNotRequest means a conversation is not a message request (decline).
+	ErrNotRequest = errors.New("not a message request")
+	// ErrNotFailed means a message is neither failed nor still sending (retry).
+	ErrNotFailed = errors.New("message has not failed")
 	// ErrEmptyMessage means a message body is empty.
 	ErrEmptyMessage = errors.New("message is empty")
 	// ErrSendFailed means a message could not be delivered; it is kept as failed and can be retried.
@@ -75,7 +81,8 @@ var (
 	ErrInvalidSOCKS5 = errors.New("invalid SOCKS5 proxy address (want host:port, e.g. 127.0.0.1:9050)")
 )
 
-// MaxMessageBytes is the longest message body accepted, in bytes of UTF-8.
+// MaxMessageBytes is the longest message body accepted: 32 KiB (32768
+// bytes) of UTF-8.
 const MaxMessageBytes = 32 << 10
 
 // MaxDisplayNameBytes is the longest display name or nickname (Session's limit).

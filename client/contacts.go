@@ -143,7 +143,7 @@ func (c *Client) Decline(ctx context.Context, who string) error {
 	case errors.Is(err, clientdb.ErrNotFound):
 		return fmt.Errorf("no message request from %s: %w", id, ErrNotFound)
 	case errors.Is(err, clientdb.ErrNotRequest):
-		return fmt.Errorf("%s is a contact, not a message request", id)
+		return fmt.Errorf("%w: %s is a contact", ErrNotRequest, id)
 	case err != nil:
 		return err
 	}

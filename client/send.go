@@ -97,10 +97,10 @@ func (c *Client) Send(ctx context.Context, to, text string) (Message, error) {
 		return Message{}, ErrEmptyMessage
 	}
 	if len(text) > MaxMessageBytes {
-		return Message{}, fmt.Errorf("%w: %d bytes, the limit is %d", ErrMessageTooLong, len(text), MaxMessageBytes)
+		return Message{}, fmt.Errorf("%w: %d bytes, the limit is 32 KiB (%d bytes)", ErrMessageTooLong, len(text), MaxMessageBytes)
 	}
 	if !utf8.ValidString(text) {
-		return Message{}, errors.New("message is not valid UTF-8")
+		return Message{}, ErrInvalidText
 	}
 	recipient, err := c.resolve(ctx, to)
 	if err != nil {
@@ -196,7 +196,7 @@ func (c *Client) Retry(ctx context.Context, id int64) (Message, error) {
 		}
 	case clientdb.StatusSending:
 	default:
-		return messageFrom(m), fmt.Errorf("message %d is %s, not failed", id, m.Status)
+		return messageFrom(m), fmt.Errorf("%w: message %d is %s", ErrNotFailed, id, m.Status)
 	}
 	return c.deliver(ctx, id)
 }

@@ -54,14 +54,29 @@ type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, env *Env, args []string) error
+	// help prints the command's usage (session CMD --help); nil prints
+	// its summary.
+	help func(w io.Writer)
 }
 
 func commands() []command {
 	return []command{
-		{"account", "account inspect | new [--json] | recovery-password: recovery password tools", runAccount},
-		{"devnet", "run a network of service nodes on 127.0.0.1 (--nodes N, --dir DIR) until interrupted; --detach: in the background, --stop: stop it", runDevnet},
-		{"node", "", runNode},
-		{"version", "print the version", func(_ context.Context, env *Env, _ []string) error {
+		{name: "account", summary: "account inspect | new [--json] | recovery-password: recovery password tools", run: runAccount,
+			help: func(w io.Writer) {
+				fmt.Fprintln(w, "usage: session account inspect | new [--json] | recovery-password [--json]\n\n"+
+					"inspect: read a recovery password on stdin and print its keys as JSON\n"+
+					"new: make a recovery password and Session ID without storing anything\n"+
+					"recovery-password: show this account's recovery password (keep it secret)")
+			}},
+		{name: "devnet", summary: "run a network of service nodes on 127.0.0.1 (--nodes N, --dir DIR) until interrupted; --detach: in the background, --stop: stop it", run: runDevnet,
+			help: func(w io.Writer) {
+				fmt.Fprintln(w, "usage: session devnet [--nodes N] [--dir DIR] [--detach | --stop] [--log-level LEVEL]\n\n"+
+					"Runs N service nodes (default 12) on 127.0.0.1 from DIR (default $TMPDIR/session-devnet) until\n"+
+					"Ctrl-C, SIGTERM or SIGHUP. --detach runs it in the background and returns once every node\n"+
+					"answers; --stop stops the devnet running in DIR. One devnet per directory.")
+			}},
+		{name: "node", run: runNode},
+		{name: "version", summary: "print the version", run: func(_ context.Context, env *Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, env.Version)
 			return nil
 		}},
@@ -72,6 +87,9 @@ func commands() []command {
 func Run(ctx context.Context, args []string, env Env) int {
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv
+	}
+	if len(args) == 2 && args[0] == "help" {
+		args = []string{args[1], "--help"} // session help CMD
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		printUsage(env.Stdout)
@@ -95,10 +113,32 @@ func Run(ctx context.Context, args []string, env Env) int {
 	}
 	for _, c := range append(commands(), messengerCommands(g)...) {
 		if c.name == args[0] {
+			if c.summary != "" && wantsHelp(args[1:]) {
+				if c.help != nil {
+					c.help(env.Stdout)
+				} else {
+					fmt.Fprintf(env.Stdout, "usage: session %s …\n\n%s\n", c.name, c.summary)
+				}
+				return ExitOK
+			}
 			return report(env.Stderr, c.run(ctx, &env, args[1:]))
 		}
 	}
 	return report(env.Stderr, usagef("unknown command %q (try `session help`)", args[0]))
+}
+
+// wantsHelp reports whether a command's arguments ask for its usage
+// (-h, -help or --help before any "--").
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
 }
 
 // report prints err as one line on stderr and maps it to an exit status.

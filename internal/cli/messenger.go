@@ -98,7 +98,11 @@ func (mc messengerCommand) run(g globals) func(ctx context.Context, env *Env, ar
 		}
 		rest, err := parseInterspersed(fs, args)
 		if err != nil {
-			return usagef("%s: %v (usage: session %s %s)", mc.name, err, mc.name, mc.usage)
+			hint := ""
+			if strings.Contains(err.Error(), "not defined") && mc.maxArgs != 0 {
+				hint = "; text that starts with - goes after --, e.g. session send Bob -- -hello"
+			}
+			return usagef("%s: %v (usage: session %s %s)%s", mc.name, err, mc.name, mc.usage, hint)
 		}
 		if len(rest) < mc.minArgs || mc.maxArgs >= 0 && len(rest) > mc.maxArgs {
 			return usagef("usage: session %s %s", mc.name, mc.usage)
@@ -119,6 +123,19 @@ func (mc messengerCommand) run(g globals) func(ctx context.Context, env *Env, ar
 // command other than init, restore and `network set` is used for that
 // command only; without one the home's remembered network is used, or else
 // the default devnet's when it runs.
+// help prints the command's usage, summary and flags.
+func (mc messengerCommand) help(w io.Writer) {
+	fmt.Fprintf(w, "usage: session %s %s\n\n%s\n\nflags:\n", mc.name, mc.usage, mc.summary)
+	fs := newFlags(mc.name)
+	var g globals
+	addGlobals(fs, &g)
+	if mc.flags != nil {
+		mc.flags(fs)
+	}
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
 func clientOptions(env *Env, g globals) client.Options {
 	opts := client.Options{Home: g.home, Network: g.network, SOCKS5: g.socks5}
 	if devnet.Ready(defaultDevnetDir(env.Getenv)) {
@@ -142,7 +159,7 @@ func openClient(ctx context.Context, env *Env, g globals) (*client.Client, error
 // (exit 2); everything else stays a failure (exit 1).
 func classify(err error) error {
 	for _, e := range []error{client.ErrUnknownContact, client.ErrAmbiguousContact, client.ErrInvalidRecipient,
-		client.ErrMessageTooLong, client.ErrEmptyMessage, client.ErrNotFound, client.ErrAccountExists, client.ErrNoNetwork,
+		client.ErrMessageTooLong, client.ErrEmptyMessage, client.ErrInvalidText, client.ErrNotRequest, client.ErrNotFailed, client.ErrNotFound, client.ErrAccountExists, client.ErrNoNetwork,
 		client.ErrInvalidSOCKS5} {
 		if errors.Is(err, e) {
 			return usagef("%v", err)
@@ -158,7 +175,7 @@ func messengerCommands(g globals) []command {
 		{name: "restore", summary: "restore an account from its recovery password (read on stdin)", usage: "[--name NAME]", maxArgs: 0},
 		{name: "profile", summary: "show your display name, or change it with --name (on every device)", usage: "[--name NAME]", maxArgs: 0},
 		{name: "whoami", summary: "show your Session ID (--qr: as a QR code)", usage: "[--qr]", maxArgs: 0},
-		{name: "send", summary: "send a message to a Session ID or contact name", usage: "<id|name> <text…> (text \"-\" reads stdin)", minArgs: 2, maxArgs: -1, body: cmdSend},
+		{name: "send", summary: "send a message to a Session ID or contact name (at most 32 KiB of UTF-8; text \"-\" reads it from stdin; text that starts with - goes after --)", usage: "<id|name> [--] <text…>", minArgs: 2, maxArgs: -1, body: cmdSend},
 		{name: "receive", summary: "fetch new messages once and print them", usage: "", maxArgs: 0, body: cmdReceive},
 		{name: "watch", summary: "print messages and events as they arrive, until interrupted", usage: "", maxArgs: 0, body: cmdWatch},
 		{name: "inbox", summary: "list conversations", usage: "", maxArgs: 0, body: cmdInbox},
@@ -245,7 +262,7 @@ func messengerCommands(g globals) []command {
 				return cmdRead(ctx, env, g, c, args[0], limit)
 			}
 		}
-		cmds = append(cmds, command{name: mc.name, summary: mc.summary, run: mc.run(g)})
+		cmds = append(cmds, command{name: mc.name, summary: mc.summary, run: mc.run(g), help: mc.help})
 	}
 	return cmds
 }
@@ -410,11 +427,15 @@ func accountRecoveryPassword(ctx context.Context, env *Env, args []string) error
 func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
 	text := strings.Join(args[1:], " ")
 	if text == "-" {
-		b, err := io.ReadAll(io.LimitReader(env.Stdin, client.MaxMessageBytes+1))
+		b, err := io.ReadAll(io.LimitReader(env.Stdin, client.MaxMessageBytes+2))
 		if err != nil {
 			return err
 		}
-		text = strings.TrimRight(string(b), "\n")
+		text = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		if len(text) > client.MaxMessageBytes {
+			// What was read is cut at the cap: do not name its size.
+			return usagef("send: %v: the message on stdin is over the limit of 32 KiB (%d bytes)", client.ErrMessageTooLong, client.MaxMessageBytes)
+		}
 	}
 	m, err := c.Send(ctx, args[0], text)
 	if err != nil {
@@ -491,6 +512,9 @@ func cmdReceive(ctx context.Context, env *Env, g globals, c *client.Client, _ []
 	if err != nil {
 		return fmt.Errorf("receive: %w", err)
 	}
+	if len(ms) == 0 && !g.json {
+		fmt.Fprintln(env.Stdout, "no new messages")
+	}
 	return perr
 }
 
@@ -565,13 +589,18 @@ func writeEvent(w io.Writer, g globals, ev client.Event, names map[string]string
 	}
 }
 
-func printConversations(env *Env, g globals, cvs []client.Conversation) error {
+func printConversations(env *Env, g globals, cvs []client.Conversation, empty string) error {
 	if g.json {
 		if cvs == nil {
 			cvs = []client.Conversation{}
 		}
 		return writeJSON(env.Stdout, cvs)
 	}
+	if len(cvs) == 0 {
+		fmt.Fprintln(env.Stdout, empty)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "%-66s  %-20s  %10s  %s\n", "SESSION ID", "NAME", "UNREAD", "LAST MESSAGE")
 	for _, cv := range cvs {
 		name := cv.Name
 		if name == "" {
@@ -587,7 +616,7 @@ func cmdInbox(ctx context.Context, env *Env, g globals, c *client.Client, _ []st
 	if err != nil {
 		return err
 	}
-	return printConversations(env, g, cvs)
+	return printConversations(env, g, cvs, "no conversations yet")
 }
 
 func cmdRequests(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
@@ -595,7 +624,7 @@ func cmdRequests(ctx context.Context, env *Env, g globals, c *client.Client, _ [
 	if err != nil {
 		return err
 	}
-	return printConversations(env, g, cvs)
+	return printConversations(env, g, cvs, "no message requests")
 }
 
 func cmdRead(ctx context.Context, env *Env, g globals, c *client.Client, who string, limit int) error {
@@ -614,6 +643,9 @@ func cmdRead(ctx context.Context, env *Env, g globals, c *client.Client, who str
 	}
 	if err := printMessages(env, g, c, ms); err != nil {
 		return err
+	}
+	if len(ms) == 0 && !g.json {
+		fmt.Fprintln(env.Stdout, "no messages yet")
 	}
 	if markErr != nil {
 		return fmt.Errorf("read: marked read %v", markErr)
@@ -652,6 +684,11 @@ func cmdContacts(ctx context.Context, env *Env, g globals, c *client.Client, _ [
 		}
 		return writeJSON(env.Stdout, cts)
 	}
+	if len(cts) == 0 {
+		fmt.Fprintln(env.Stdout, "no contacts yet")
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "%-66s  %-20s  %-20s  %s\n", "SESSION ID", "NAME", "NICKNAME", "STATE")
 	for _, ct := range cts {
 		var flags []string
 		if ct.Approved {
@@ -752,6 +789,13 @@ func cmdRetry(ctx context.Context, env *Env, g globals, c *client.Client, args [
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
+		// A negative number (send Bob -1) is text, not a flag: no flag
+		// is named by digits.
+		if len(args) > 0 && isNegativeNumber(args[0]) {
+			pos = append(pos, args[0])
+			args = args[1:]
+			continue
+		}
 		if err := fs.Parse(args); err != nil {
 			return nil, err
 		}
@@ -765,4 +809,14 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// isNegativeNumber reports whether s is "-" followed by a number, such as
+// -1 or -0.5.
+func isNegativeNumber(s string) bool {
+	if len(s) < 2 || s[0] != '-' {
+		return false
+	}
+	_, err := strconv.ParseFloat(s[1:], 64)
+	return err == nil && s[1] >= '0' && s[1] <= '9'
 }
