@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/session-go/session-go/internal/keys"
+	"github.com/session-go/session-go/internal/storagerpc"
 	"github.com/session-go/session-go/internal/store"
 )
 
@@ -32,10 +34,20 @@ const syncBatch = 500
 // a hash whose every byte JSON might escape as \u00XX, and the envelope.
 const maxSyncTombstone = 2*keys.IDSize + 6*store.MaxHashLength + 256
 
+// maxSyncProofs bounds the signed deletes of one sync answer together; the
+// answer stops listing tombstones once past it (and says there are more).
+const maxSyncProofs = 4 << 20
+
+// maxStoreProof bounds the proof of one record: a signed store without its
+// data is a few hundred bytes.
+const maxStoreProof = 2048
+
 // maxSyncReply caps a sync answer: syncBatch records of at most
-// MaxMessageSize each, base64-encoded, and syncBatch tombstones, plus
-// envelope.
-const maxSyncReply = syncBatch*(store.MaxMessageSize*4/3+512) + syncBatch*maxSyncTombstone + 4096
+// MaxMessageSize each with their proofs, base64-encoded, syncBatch
+// tombstones and their proofs (the last one may take them past
+// maxSyncProofs), plus envelope.
+const maxSyncReply = syncBatch*((store.MaxMessageSize+maxStoreProof)*4/3+512) + syncBatch*maxSyncTombstone +
+	(maxSyncProofs+store.MaxProofLength)*4/3 + 4096
 
 type syncRequest struct {
 	After int64 `json:"after"`
@@ -56,6 +68,9 @@ type syncRecord struct {
 	// Sender is the key of the message's share of a public inbox (see
 	// sender.go), so that every member evicts the same messages.
 	Sender string `json:"sender,omitempty"`
+	// Proof is the owner's signed store (see proof.go), for a namespace
+	// that needs one.
+	Proof []byte `json:"proof,omitempty"`
 }
 
 type syncReply struct {
@@ -72,6 +87,9 @@ type syncReply struct {
 	Tombstones     []syncTombstone `json:"tombstones"`
 	TombstonesNext int64           `json:"tombstones_next"`
 	TombstonesMore bool            `json:"tombstones_more"`
+	// Proofs are the owner-signed deletes the tombstones refer to, each
+	// once.
+	Proofs [][]byte `json:"proofs,omitempty"`
 }
 
 type syncTombstone struct {
@@ -79,6 +97,9 @@ type syncTombstone struct {
 	Owner  string `json:"owner"`
 	Hash   string `json:"hash"`
 	Expiry int64  `json:"expiry"`
+	// Proof is 1 + the index in Proofs of the owner's signed delete, 0
+	// for none.
+	Proof int `json:"proof,omitempty"`
 }
 
 // handleSync answers a swarm peer's catch-up request with the messages and
@@ -117,14 +138,29 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 		Records: []syncRecord{}, Next: req.After, More: len(recs) == req.Limit,
 		Tombstones: []syncTombstone{}, TombstonesNext: req.TombstonesAfter, TombstonesMore: len(tombs) == req.Limit,
 	}
+	proofIndex := map[*byte]int{} // tombstones of one request share their proof's bytes
+	proofBytes := 0
 	for _, t := range tombs {
+		if proofBytes > maxSyncProofs {
+			out.TombstonesMore = true
+			break
+		}
 		out.TombstonesNext = t.Seq
 		if id, _ := d.SwarmFor(t.Owner); id != peer.SwarmID {
 			continue
 		}
-		out.Tombstones = append(out.Tombstones, syncTombstone{
-			Seq: t.Seq, Owner: t.Owner.String(), Hash: t.Hash, Expiry: t.Expiry.UnixMilli(),
-		})
+		st := syncTombstone{Seq: t.Seq, Owner: t.Owner.String(), Hash: t.Hash, Expiry: t.Expiry.UnixMilli()}
+		if len(t.Proof) > 0 {
+			k, ok := proofIndex[&t.Proof[0]]
+			if !ok {
+				out.Proofs = append(out.Proofs, t.Proof)
+				proofBytes += len(t.Proof)
+				k = len(out.Proofs)
+				proofIndex[&t.Proof[0]] = k
+			}
+			st.Proof = k
+		}
+		out.Tombstones = append(out.Tombstones, st)
 	}
 	for _, rec := range recs {
 		out.Next = rec.Seq
@@ -134,7 +170,7 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 		out.Records = append(out.Records, syncRecord{
 			Seq: rec.Seq, Owner: rec.Owner.String(), Namespace: rec.Namespace, Hash: rec.Hash,
 			Timestamp: rec.Timestamp.UnixMilli(), Expiry: rec.Expiry.UnixMilli(), Data: rec.Data,
-			Sender: rec.Sender,
+			Sender: rec.Sender, Proof: rec.Proof,
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -201,41 +237,102 @@ func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
 	}
 	// Deletions first: a message this reply carries that a tombstone of
 	// the same reply buries is then refused rather than stored and deleted.
-	if err := n.applySyncTombstones(ctx, rep.Tombstones); err != nil {
+	// A bad record or tombstone is skipped and counted, never an error:
+	// the cursors move past it, so that one bad entry never stalls
+	// catch-up. Only a failure of this node's own database stops the pull
+	// (and the cursors) until the next round.
+	var rej rejections
+	if err := n.applySyncTombstones(ctx, rep.Tombstones, rep.Proofs, &rej); err != nil {
 		return false, err
 	}
 	if rep.TombstonesNext > tombsAfter {
 		n.cursors.set(tombKey, rep.TombstonesNext)
 	}
-	if err := n.applySyncRecords(ctx, rep.Records); err != nil {
+	if err := n.applySyncRecords(ctx, rep.Records, &rej); err != nil {
 		return false, err
 	}
+	rej.report(n, peerEd)
 	if rep.Next > after {
 		n.cursors.set(peerEd, rep.Next)
 	}
 	return rep.More || rep.TombstonesMore, nil
 }
 
-// applySyncTombstones carries out the deletions a peer listed, skipping bad
-// entries and accounts this node does not keep.
-func (n *Node) applySyncTombstones(ctx context.Context, list []syncTombstone) error {
+// rejections counts what one sync answer held that this node refused,
+// with the first reason, for one log line per answer.
+type rejections struct {
+	n     int
+	first string
+}
+
+func (r *rejections) add(what, hash string, why error) {
+	if r.n == 0 {
+		r.first = what + " " + hash + ": " + why.Error()
+	}
+	r.n++
+}
+
+func (r *rejections) report(n *Node, peer string) {
+	if r.n == 0 {
+		return
+	}
+	n.metrics.syncRejected.Add(int64(r.n))
+	n.log.Warn("catch-up skipped records a swarm peer sent", "peer", peer, "skipped", r.n, "first", r.first)
+}
+
+var (
+	errMalformed    = errors.New("malformed")
+	errNotMySwarm   = errors.New("account not kept by this node's swarm")
+	errHashMismatch = errors.New("hash does not match owner, namespace and data")
+)
+
+// applySyncTombstones carries out the deletions a peer listed that the
+// owner's signed delete covers (see deletion.allows), and skips the others.
+func (n *Node) applySyncTombstones(ctx context.Context, list []syncTombstone, proofs [][]byte, rej *rejections) error {
 	mine, _, _ := n.mySwarm()
 	d := n.dir.Load()
 	var tombs []store.Tombstone
 	for _, t := range list {
 		owner, err := keys.ParseID(t.Owner)
-		if err != nil || t.Hash == "" || len(t.Hash) > store.MaxHashLength {
-			continue // a bad tombstone from a peer is skipped
+		if err != nil || t.Hash == "" || len(t.Hash) > store.MaxHashLength || t.Proof < 0 || t.Proof > len(proofs) {
+			rej.add("tombstone", t.Hash, errMalformed)
+			continue
 		}
 		if id, _ := d.SwarmFor(owner); id != mine {
 			continue // not an account this node keeps: nothing to delete
 		}
-		tombs = append(tombs, store.Tombstone{Owner: owner, Hash: t.Hash, Expiry: time.UnixMilli(t.Expiry)})
+		st := store.Tombstone{Owner: owner, Hash: t.Hash, Expiry: time.UnixMilli(t.Expiry)}
+		if t.Proof > 0 {
+			st.Proof = proofs[t.Proof-1]
+		}
+		if len(st.Proof) > store.MaxProofLength {
+			rej.add("tombstone", t.Hash, errMalformed)
+			continue
+		}
+		tombs = append(tombs, st)
 	}
 	if len(tombs) == 0 {
 		return nil
 	}
-	deleted, err := n.db.ApplyTombstones(ctx, tombs)
+	parsed := map[*byte]deletion{}
+	check := func(t *store.Tombstone, held *store.Held) bool {
+		var dl deletion
+		if len(t.Proof) == 0 {
+			dl = deletion{err: errNoProof}
+		} else {
+			var ok bool
+			if dl, ok = parsed[&t.Proof[0]]; !ok {
+				dl = parseDeletion(t.Proof)
+				parsed[&t.Proof[0]] = dl
+			}
+		}
+		if err := dl.allows(t.Owner, t.Hash, held); err != nil {
+			rej.add("tombstone", t.Hash, err)
+			return false
+		}
+		return true
+	}
+	deleted, err := n.db.ApplyTombstones(ctx, tombs, check)
 	if err != nil {
 		return err
 	}
@@ -243,19 +340,39 @@ func (n *Node) applySyncTombstones(ctx context.Context, list []syncTombstone) er
 	return nil
 }
 
-// applySyncRecords stores the messages a peer listed, skipping bad entries.
-func (n *Node) applySyncRecords(ctx context.Context, list []syncRecord) error {
+// applySyncRecords stores the messages a peer listed that check out: the
+// hash is recomputed from (owner, namespace, data), a namespace that needs
+// the owner's signature needs the owner's signed store, and the account
+// must be one this node's swarm keeps. The store then applies tombstones,
+// quotas and hash conflicts; what it drops is counted as well.
+func (n *Node) applySyncRecords(ctx context.Context, list []syncRecord, rej *rejections) error {
+	mine, _, _ := n.mySwarm()
+	d := n.dir.Load()
 	var msgs []store.Message
 	for _, r := range list {
 		owner, err := keys.ParseID(r.Owner)
 		if err != nil || r.Hash == "" || len(r.Hash) > store.MaxHashLength || len(r.Data) > store.MaxMessageSize ||
-			len(r.Sender) > store.MaxSenderLength {
-			continue // a bad record from a peer is skipped, never stored
+			len(r.Sender) > store.MaxSenderLength || len(r.Proof) > maxStoreProof {
+			rej.add("record", r.Hash, errMalformed)
+			continue
+		}
+		if id, _ := d.SwarmFor(owner); id != mine {
+			rej.add("record", r.Hash, errNotMySwarm)
+			continue
+		}
+		ns := storagerpc.Namespace(r.Namespace)
+		if storagerpc.MessageHash(owner, ns, r.Data) != r.Hash {
+			rej.add("record", r.Hash, errHashMismatch)
+			continue
+		}
+		if err := checkStoreProof(owner, ns, r.Proof); err != nil {
+			rej.add("record", r.Hash, err)
+			continue
 		}
 		msgs = append(msgs, store.Message{
 			Owner: owner, Namespace: r.Namespace, Hash: r.Hash,
 			Timestamp: time.UnixMilli(r.Timestamp), Expiry: time.UnixMilli(r.Expiry), Data: r.Data,
-			Sender: r.Sender,
+			Sender: r.Sender, Proof: r.Proof,
 		})
 	}
 	if len(msgs) == 0 {
@@ -266,9 +383,12 @@ func (n *Node) applySyncRecords(ctx context.Context, list []syncRecord) error {
 		return err
 	}
 	for i, r := range res {
-		if r.New() {
+		switch r.Outcome {
+		case store.Stored:
 			n.metrics.caughtUp.Add(1)
 			n.notify.wake(msgs[i].Owner, msgs[i].Namespace)
+		case store.Conflict, store.OverQuota, store.Refused:
+			rej.add("record", msgs[i].Hash, errors.New(r.Outcome.String()))
 		}
 	}
 	return nil

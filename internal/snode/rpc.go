@@ -269,7 +269,7 @@ func (n *Node) runLocal(ctx context.Context, req storagerpc.Request) (any, error
 		res, err := n.db.Store(ctx, store.Message{
 			Owner: r.Pubkey, Namespace: int16(r.Namespace), Hash: hash,
 			Timestamp: time.UnixMilli(r.Timestamp), Expiry: time.UnixMilli(r.ExpiryTime()), Data: r.Data,
-			Sender: senderOf(ctx),
+			Sender: senderOf(ctx), Proof: storeProof(r),
 		})
 		if err != nil {
 			return nil, asRPCError(n.storeFailure(err))
@@ -289,7 +289,7 @@ func (n *Node) runLocal(ctx context.Context, req storagerpc.Request) (any, error
 		var deleted []string
 		var err error
 		if !replay {
-			deleted, err = n.db.Delete(ctx, r.Pubkey, r.Messages)
+			deleted, err = n.db.Delete(ctx, r.Pubkey, r.Messages, deleteProof(r))
 		}
 		if err != nil {
 			return nil, asRPCError(n.storeFailure(err))
@@ -301,7 +301,9 @@ func (n *Node) runLocal(ctx context.Context, req storagerpc.Request) (any, error
 		return storagerpc.DeleteResult{Deleted: nonNilStrings(deleted),
 			Signature: sign(storagerpc.DeleteResultSignedMessage(r.Pubkey, r.Messages, deleted))}, nil
 	case *storagerpc.DeleteAll:
-		refs, err := skipIfReplay(replay, func() ([]store.Ref, error) { return n.db.DeleteAll(ctx, r.Pubkey, scope(r.Namespace)) })
+		refs, err := skipIfReplay(replay, func() ([]store.Ref, error) {
+			return n.db.DeleteAll(ctx, r.Pubkey, scope(r.Namespace), deleteProof(r))
+		})
 		if err != nil {
 			return nil, asRPCError(n.storeFailure(err))
 		}
@@ -309,7 +311,7 @@ func (n *Node) runLocal(ctx context.Context, req storagerpc.Request) (any, error
 		return storagerpc.DeleteAllResult{Deleted: h, Signature: sign(storagerpc.DeletedSignedMessage(r.Pubkey, r.Timestamp, h))}, nil
 	case *storagerpc.DeleteBefore:
 		refs, err := skipIfReplay(replay, func() ([]store.Ref, error) {
-			return n.db.DeleteBefore(ctx, r.Pubkey, scope(r.Namespace), time.UnixMilli(r.Before))
+			return n.db.DeleteBefore(ctx, r.Pubkey, scope(r.Namespace), time.UnixMilli(r.Before), deleteProof(r))
 		})
 		if err != nil {
 			return nil, asRPCError(n.storeFailure(err))

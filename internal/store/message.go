@@ -68,6 +68,10 @@ const (
 	DefaultMaxDatabaseBytes = 10 << 30
 	// MaxSenderLength is the longest Message.Sender the store keeps.
 	MaxSenderLength = 96
+	// MaxProofLength is the longest proof (Message.Proof, Tombstone.Proof)
+	// the store keeps: a signed store is a few hundred bytes, a signed
+	// delete of a thousand hashes about 50 KiB.
+	MaxProofLength = 128 << 10
 )
 
 // maxPeerTimestampAhead is how far ahead of this node's clock a replicated
@@ -101,6 +105,12 @@ type Message struct {
 	// bytes; empty is a sender of its own ("unknown"). It is kept, and
 	// listed for replication, only for public-inbox namespaces.
 	Sender string
+	// Proof is the owner's signed store that authorised the message, for
+	// a namespace that needs one, so that catch-up can pass it on and the
+	// peer receiving the message can check it. The store keeps it as
+	// opaque bytes (at most MaxProofLength) and lists it with the message;
+	// an existing message keeps the proof it was first stored with.
+	Proof []byte
 }
 
 func (m *Message) validate() error {
@@ -112,6 +122,9 @@ func (m *Message) validate() error {
 	}
 	if len(m.Data) > MaxMessageSize {
 		return fmt.Errorf("%w: data of %d bytes (max %d)", ErrInvalidMessage, len(m.Data), MaxMessageSize)
+	}
+	if len(m.Proof) > MaxProofLength {
+		return fmt.Errorf("%w: proof of %d bytes (max %d)", ErrInvalidMessage, len(m.Proof), MaxProofLength)
 	}
 	if len(m.Sender) > MaxSenderLength {
 		return fmt.Errorf("%w: sender of %d bytes (max %d)", ErrInvalidMessage, len(m.Sender), MaxSenderLength)
@@ -153,6 +166,12 @@ const (
 	// ahead of this node's clock than any store a node accepts, so it was
 	// dropped. Only Replicate reports it.
 	Refused
+	// Conflict means the message was replicated from a peer but its hash
+	// is stored here for another owner or namespace (Session's hash does
+	// not separate the namespace from the data, so namespace 0 with data
+	// "10"+X and namespace 10 with data X collide): it was dropped. Only
+	// Replicate reports it; Store fails with ErrHashConflict instead.
+	Conflict
 )
 
 // String names the outcome.
@@ -176,6 +195,8 @@ func (o Outcome) String() string {
 		return "over quota"
 	case Refused:
 		return "refused"
+	case Conflict:
+		return "conflict"
 	}
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
@@ -186,7 +207,7 @@ type StoreResult struct {
 	Outcome Outcome
 	// Expiry is the message's expiry after the store (the existing one if
 	// it was later). It is zero for Obsolete, Expired, Buried, Evicted,
-	// OverQuota and Refused.
+	// OverQuota, Refused and Conflict.
 	Expiry time.Time
 }
 

@@ -200,14 +200,14 @@ func runModel(t *testing.T, seed uint64, steps int) {
 		case 4:
 			hs := hashesOfOwner(o)
 			want := m.deleteIf(o, func(r *modelRow) bool { return slices.Contains(hs, r.Hash) })
-			got, err := s.Delete(ctx, owner(o), hs)
+			got, err := s.Delete(ctx, owner(o), hs, nil)
 			if err != nil || !sameSet(got, want) {
 				t.Fatalf("step %d: delete %q: %q, %v; model says %q", step, hs, got, err, want)
 			}
 		case 5:
 			before := m.now.Add(time.Duration(rng.IntN(5)-2) * time.Second)
 			want := m.deleteIf(o, func(r *modelRow) bool { return r.Namespace == ns && !r.Timestamp.After(before) })
-			got, err := s.DeleteBefore(ctx, owner(o), Namespace(ns), before)
+			got, err := s.DeleteBefore(ctx, owner(o), Namespace(ns), before, nil)
 			if err != nil || !sameSet(refHashes(got), want) {
 				t.Fatalf("step %d: delete before: %q, %v; model says %q", step, refHashes(got), err, want)
 			}
@@ -216,7 +216,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 				continue // delete_all is drastic; keep it rare
 			}
 			want := m.deleteIf(o, func(*modelRow) bool { return true })
-			got, err := s.DeleteAll(ctx, owner(o), AllNamespaces())
+			got, err := s.DeleteAll(ctx, owner(o), AllNamespaces(), nil)
 			if err != nil || !sameSet(refHashes(got), want) {
 				t.Fatalf("step %d: delete all: %q, %v; model says %q", step, refHashes(got), err, want)
 			}
@@ -307,7 +307,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 				}
 				m.bury(to, h, exp)
 			}
-			got, err := s.ApplyTombstones(ctx, []Tombstone{{Owner: to, Hash: h, Expiry: exp}})
+			got, err := s.ApplyTombstones(ctx, []Tombstone{{Owner: to, Hash: h, Expiry: exp}}, nil)
 			if err != nil || got != want {
 				t.Fatalf("step %d: apply tombstone %q: %d, %v; model says %d", step, h, got, err, want)
 			}

@@ -11,8 +11,8 @@ const (
 	qDeleteByID    = `DELETE FROM messages WHERE id = ?`
 	qOutbox        = `SELECT id, timestamp, expiry FROM messages WHERE owner = ? AND namespace = ?`
 	qInsertMessage = `
-		INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data, sender)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`
+		INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data, sender, proof)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	qOwnerID     = `SELECT id FROM owners WHERE pubkey = ?`
 	qInsertOwner = `INSERT INTO owners (pubkey) VALUES (?) RETURNING id`
 	// Quotas (migration 0003). ?1 owner row, ?2 namespace: the owner's
@@ -99,29 +99,43 @@ const (
 	// tombstone already present keeps its seq, so that applying a peer's
 	// tombstones never makes them new again here and catch-up between two
 	// nodes settles; only its expiry may move later.
+	//
+	// ?4 is the deletions row of the owner's signed delete (migration
+	// 0004), or NULL; a tombstone that has none takes the first one
+	// offered.
 	qInsertTombstone = `
-		INSERT INTO tombstones (owner, hash, expiry) VALUES (?1, ?2, ?3)
-		ON CONFLICT (hash, owner) DO UPDATE SET expiry = excluded.expiry
-		WHERE excluded.expiry > tombstones.expiry`
+		INSERT INTO tombstones (owner, hash, expiry, deletion) VALUES (?1, ?2, ?3, ?4)
+		ON CONFLICT (hash, owner) DO UPDATE SET
+			expiry = max(tombstones.expiry, excluded.expiry),
+			deletion = coalesce(tombstones.deletion, excluded.deletion)
+		WHERE excluded.expiry > tombstones.expiry
+		   OR (tombstones.deletion IS NULL AND excluded.deletion IS NOT NULL)`
+	// ?1 digest, ?2 proof: the row id, new or existing (the no-op update
+	// makes RETURNING answer for an existing row too).
+	qInsertDeletion = `
+		INSERT INTO deletions (digest, proof) VALUES (?1, ?2)
+		ON CONFLICT (digest) DO UPDATE SET digest = excluded.digest
+		RETURNING id`
+	qDeletionProof  = `SELECT proof FROM deletions WHERE id = ?`
+	qSweepDeletions = `DELETE FROM deletions WHERE NOT EXISTS (SELECT 1 FROM tombstones t WHERE t.deletion = deletions.id)`
+	// ?1 hash, ?2 owner pubkey: the message a peer's tombstone names.
+	qHeldOfPubkey = `
+		SELECT m.id, m.namespace, m.timestamp, m.expiry FROM messages m
+		WHERE m.hash = ?1 AND m.owner = (SELECT id FROM owners WHERE pubkey = ?2)`
 	// ?1 hash, ?2 owner pubkey, ?3 now.
 	qTombstoned      = `SELECT 1 FROM tombstones WHERE hash = ?1 AND owner = ?2 AND expiry > ?3`
 	qDeleteTombstone = `DELETE FROM tombstones WHERE hash = ? AND owner = ?`
-	// ?1 hash, ?2 owner pubkey.
-	qDeleteHashOfPubkey = `
-		DELETE FROM messages
-		WHERE hash = ?1 AND owner = (SELECT id FROM owners WHERE pubkey = ?2)
-		RETURNING expiry`
 	qSweepTombstones = `
 		DELETE FROM tombstones WHERE seq IN
 			(SELECT seq FROM tombstones WHERE expiry <= ? LIMIT ?)`
 	qListTombstonesSince = `
-		SELECT seq, owner, hash, expiry FROM tombstones
+		SELECT seq, owner, hash, expiry, deletion FROM tombstones
 		WHERE seq > ? AND expiry > ?
 		ORDER BY seq
 		LIMIT ?`
 
 	qListSince = `
-		SELECT m.id, o.pubkey, m.namespace, m.hash, m.timestamp, m.expiry, m.data, m.sender
+		SELECT m.id, o.pubkey, m.namespace, m.hash, m.timestamp, m.expiry, m.data, m.sender, m.proof
 		FROM messages m JOIN owners o ON o.id = m.owner
 		WHERE m.id > ? AND m.expiry > ?
 		ORDER BY m.id
@@ -138,10 +152,11 @@ func writeQueries() []string {
 		qDeleteHash, qExpiryOf, qDeleteAll, qDeleteBefore,
 		qExpireSet, qExpireExtend, qExpireShorten, qExpireAll,
 		qSweep, qDeleteEmptyOwners,
-		qInsertTombstone, qTombstoned, qDeleteTombstone, qDeleteHashOfPubkey, qSweepTombstones,
+		qInsertTombstone, qTombstoned, qDeleteTombstone, qSweepTombstones,
+		qInsertDeletion, qSweepDeletions, qHeldOfPubkey,
 	}
 }
 
 func readQueries() []string {
-	return []string{qRetrieve, qListSince, qExpiryOf, qListTombstonesSince}
+	return []string{qRetrieve, qListSince, qExpiryOf, qListTombstonesSince, qDeletionProof}
 }

@@ -123,7 +123,7 @@ func (s *Store) ListSince(ctx context.Context, after int64, limit int) ([]Record
 			pk      []byte
 			ts, exp int64
 		)
-		if err := rows.Scan(&r.Seq, &pk, &r.Namespace, &r.Hash, &ts, &exp, &r.Data, &r.Sender); err != nil {
+		if err := rows.Scan(&r.Seq, &pk, &r.Namespace, &r.Hash, &ts, &exp, &r.Data, &r.Sender, &r.Proof); err != nil {
 			return nil, fmt.Errorf("store: list: %w", err)
 		}
 		if len(pk) != keys.IDSize {

@@ -280,7 +280,7 @@ func TestExpiredMessagesVanishBeforeSweep(t *testing.T) {
 	if len(recs) != 1 || recs[0].Hash != long.Hash {
 		t.Errorf("ListSince after expiry: %d records, want only the long one", len(recs))
 	}
-	if del, err := s.Delete(ctx, o, []string{short.Hash}); err != nil || len(del) != 0 {
+	if del, err := s.Delete(ctx, o, []string{short.Hash}, nil); err != nil || len(del) != 0 {
 		t.Errorf("Delete of an expired message reported %q (err %v), want nothing", del, err)
 	}
 	// The cursor at an expired, unswept message is still a position.
@@ -361,7 +361,7 @@ func TestDelete(t *testing.T) {
 	for _, m := range []Message{a1, a2, a3, b1} {
 		mustStore(t, s, m)
 	}
-	del, err := s.Delete(ctx, alice, []string{a3.Hash, "unknown", b1.Hash, a2.Hash, a3.Hash})
+	del, err := s.Delete(ctx, alice, []string{a3.Hash, "unknown", b1.Hash, a2.Hash, a3.Hash}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +376,7 @@ func TestDelete(t *testing.T) {
 	if len(got) != 1 {
 		t.Errorf("bob lost his message to alice's delete")
 	}
-	if del, err := s.Delete(ctx, owner(7), []string{a1.Hash}); err != nil || len(del) != 0 {
+	if del, err := s.Delete(ctx, owner(7), []string{a1.Hash}, nil); err != nil || len(del) != 0 {
 		t.Errorf("delete by an unknown owner: %q, %v", del, err)
 	}
 }
@@ -406,16 +406,16 @@ func TestDeleteAllAndBefore(t *testing.T) {
 		left    []string // alice's hashes left in 0 then 5
 	}{
 		{"delete_all of one namespace", func(s *Store) ([]Ref, error) {
-			return s.DeleteAll(t.Context(), alice, Namespace(5))
+			return s.DeleteAll(t.Context(), alice, Namespace(5), nil)
 		}, h(2, 3), h(0, 1)},
 		{"delete_all of every namespace", func(s *Store) ([]Ref, error) {
-			return s.DeleteAll(t.Context(), alice, AllNamespaces())
+			return s.DeleteAll(t.Context(), alice, AllNamespaces(), nil)
 		}, h(0, 1, 2, 3), nil},
 		{"delete_before is inclusive", func(s *Store) ([]Ref, error) {
-			return s.DeleteBefore(t.Context(), alice, AllNamespaces(), t0.Add(-2*time.Second))
+			return s.DeleteBefore(t.Context(), alice, AllNamespaces(), t0.Add(-2*time.Second), nil)
 		}, h(0, 1, 2), h(3)},
 		{"delete_before in one namespace", func(s *Store) ([]Ref, error) {
-			return s.DeleteBefore(t.Context(), alice, Namespace(0), t0)
+			return s.DeleteBefore(t.Context(), alice, Namespace(0), t0, nil)
 		}, h(0, 1), h(2, 3)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -713,7 +713,7 @@ func TestQuota(t *testing.T) {
 			t.Errorf("a duplicate at the quota: %v, %v; want Unchanged", r.Outcome, err)
 		}
 		mustStore(t, s, newMsg(owner(2), 1, "bob", c.Now(), time.Hour))
-		if _, err := s.Delete(ctx, o, []string{ms[1].Hash}); err != nil {
+		if _, err := s.Delete(ctx, o, []string{ms[1].Hash}, nil); err != nil {
 			t.Fatal(err)
 		}
 		mustStore(t, s, fourth)
@@ -985,7 +985,7 @@ func TestDatabaseFull(t *testing.T) {
 		}
 	}
 	// A full database still reads, and frees room by deleting.
-	if _, err := s.DeleteAll(t.Context(), owner(1), AllNamespaces()); err != nil {
+	if _, err := s.DeleteAll(t.Context(), owner(1), AllNamespaces(), nil); err != nil {
 		t.Fatalf("DeleteAll on a full database: %v", err)
 	}
 	mustStore(t, s, newMsg(owner(1), 0, body, c.Now(), time.Hour))
@@ -1070,7 +1070,7 @@ func TestSeqIsNeverReused(t *testing.T) {
 	b := newMsg(o, 0, "b", c.Now(), time.Hour)
 	mustStore(t, s, b)
 	last, _ := s.LastSeq(ctx)
-	if _, err := s.Delete(ctx, o, []string{b.Hash}); err != nil {
+	if _, err := s.Delete(ctx, o, []string{b.Hash}, nil); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

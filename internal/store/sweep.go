@@ -11,8 +11,8 @@ import (
 const sweepBatch = 2000
 
 // Sweep deletes every message whose expiry is at or before now, the owner
-// rows left empty and the tombstones whose messages would have expired by
-// now, and returns the number of messages deleted. The other methods already
+// rows left empty, the tombstones whose messages would have expired by now
+// and the signed deletes no tombstone refers to any more, and returns the number of messages deleted. The other methods already
 // hide expired messages; sweeping reclaims their space.
 func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 	total, err := s.sweepBatches(ctx, qSweep, now)
@@ -23,7 +23,10 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 		return total, fmt.Errorf("store: sweep tombstones: %w", err)
 	}
 	err = s.write(ctx, func(tx txn) error {
-		_, err := tx.exec(qDeleteEmptyOwners)
+		if _, err := tx.exec(qDeleteEmptyOwners); err != nil {
+			return err
+		}
+		_, err := tx.exec(qSweepDeletions)
 		return err
 	})
 	if err != nil {

@@ -26,7 +26,26 @@ type Tombstone struct {
 	// nothing left to bury and the sweeper drops it. The store keeps
 	// milliseconds.
 	Expiry time.Time
+	// Proof is the owner's signed delete that made the tombstone (see
+	// Delete), nil if there is none. Tombstones of one request share it;
+	// ListTombstonesSince returns the same slice for each of them.
+	Proof []byte
 }
+
+// Held describes the message a peer's tombstone names, as this node holds
+// it, for the check that ApplyTombstones runs before it deletes anything.
+type Held struct {
+	// Namespace is the message's namespace.
+	Namespace int16
+	// Timestamp is the message's timestamp.
+	Timestamp time.Time
+}
+
+// TombstoneCheck decides whether ApplyTombstones may apply t; held is the
+// message t names as this node holds it, or nil if it holds none (the
+// tombstone then only keeps a copy from coming back). It runs inside the
+// write transaction, so it must not block or call the Store.
+type TombstoneCheck func(t *Tombstone, held *Held) bool
 
 // ListTombstonesSince returns up to limit unexpired tombstones recorded after
 // sequence number after (0 for the start), in the order they were recorded.
@@ -45,16 +64,21 @@ func (s *Store) ListTombstonesSince(ctx context.Context, after int64, limit int)
 		return nil, fmt.Errorf("store: list tombstones: %w", err)
 	}
 	defer rows.Close()
-	var out []Tombstone
+	var (
+		out       []Tombstone
+		deletions []sql.NullInt64
+	)
 	for rows.Next() {
 		var (
 			t   Tombstone
 			pk  []byte
 			exp int64
+			del sql.NullInt64
 		)
-		if err := rows.Scan(&t.Seq, &pk, &t.Hash, &exp); err != nil {
+		if err := rows.Scan(&t.Seq, &pk, &t.Hash, &exp, &del); err != nil {
 			return nil, fmt.Errorf("store: list tombstones: %w", err)
 		}
+		deletions = append(deletions, del)
 		if len(pk) != keys.IDSize {
 			return nil, fmt.Errorf("store: list tombstones: %w: owner of %d bytes", ErrCorrupt, len(pk))
 		}
@@ -66,25 +90,55 @@ func (s *Store) ListTombstonesSince(ctx context.Context, after int64, limit int)
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list tombstones: %w", err)
 	}
+	rows.Close()
+	// Each signed delete once, however many tombstones of the page share
+	// it. One the sweeper took meanwhile (with its last tombstone) is
+	// simply missing.
+	proofs := map[int64][]byte{}
+	pst, err := s.rq.get(qDeletionProof)
+	if err != nil {
+		return nil, fmt.Errorf("store: list tombstones: %w", err)
+	}
+	for i, del := range deletions {
+		if !del.Valid {
+			continue
+		}
+		p, seen := proofs[del.Int64]
+		if !seen {
+			err := pst.QueryRowContext(ctx, del.Int64).Scan(&p)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, fmt.Errorf("store: list tombstones: %w", err)
+			}
+			proofs[del.Int64] = p
+		}
+		out[i].Proof = p
+	}
 	return out, nil
 }
 
 // ApplyTombstones carries out deletions that another node of the swarm
 // recorded, in one transaction: it deletes each named message of its owner,
-// if held, and records the tombstone, so that Replicate refuses the message
-// from then on and ListTombstonesSince passes the deletion on. It returns the
-// number of live messages it deleted.
+// if held, and records the tombstone with its proof, so that Replicate
+// refuses the message from then on and ListTombstonesSince passes the
+// deletion on. It returns the number of live messages it deleted.
+//
+// check, if not nil, sees each tombstone with the message it names as this
+// node holds it before anything is deleted; a tombstone it refuses is
+// skipped. The caller verifies the owner's signed delete there.
 //
 // Applying a tombstone twice changes nothing the second time; one already
 // recorded keeps its place in the order. A tombstone whose expiry has passed
 // is skipped, and expiries are cut back as in Store. If this node held the
 // message with a later expiry than the peer's, the tombstone takes that one,
 // so that it lasts as long as the copy it buried. If any tombstone has an
-// empty or oversized hash, nothing is applied.
-func (s *Store) ApplyTombstones(ctx context.Context, ts []Tombstone) (int, error) {
+// empty or oversized hash or an oversized proof, nothing is applied.
+func (s *Store) ApplyTombstones(ctx context.Context, ts []Tombstone, check TombstoneCheck) (int, error) {
 	for i, t := range ts {
 		if t.Hash == "" || len(t.Hash) > MaxHashLength {
 			return 0, fmt.Errorf("store: apply tombstones: %w: tombstone %d has a hash of %d bytes", ErrInvalidArgument, i, len(t.Hash))
+		}
+		if err := checkProof(t.Proof); err != nil {
+			return 0, fmt.Errorf("store: apply tombstones: tombstone %d: %w", i, err)
 		}
 	}
 	if len(ts) == 0 {
@@ -95,22 +149,53 @@ func (s *Store) ApplyTombstones(ctx context.Context, ts []Tombstone) (int, error
 		deleted = 0
 		nowMS := ms(s.now())
 		limit := nowMS + maxExpiryAhead.Milliseconds()
-		for _, t := range ts {
+		// Tombstones of one request share their proof: keep it once.
+		deletions := map[*byte]any{}
+		for i := range ts {
+			t := &ts[i]
 			exp := min(ms(t.Expiry), limit)
 			if exp <= nowMS {
 				continue
 			}
-			var held int64
-			err := tx.scan(qDeleteHashOfPubkey, []any{t.Hash, t.Owner.Bytes()}, &held)
+			var (
+				id, heldExp, heldTS int64
+				h                   Held
+			)
+			err := tx.scan(qHeldOfPubkey, []any{t.Hash, t.Owner.Bytes()}, &id, &h.Namespace, &heldTS, &heldExp)
+			held := err == nil && heldExp > nowMS
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 			case err != nil:
 				return err
-			case held > nowMS:
-				deleted++
-				exp = max(exp, held)
 			}
-			if err := bury(tx, t.Owner, t.Hash, exp); err != nil {
+			h.Timestamp = fromMS(heldTS)
+			var hp *Held
+			if held {
+				hp = &h
+			}
+			if check != nil && !check(t, hp) {
+				continue
+			}
+			if err == nil {
+				if _, err := tx.exec(qDeleteByID, id); err != nil {
+					return err
+				}
+			}
+			if held {
+				deleted++
+				exp = max(exp, heldExp)
+			}
+			var deletion any
+			if len(t.Proof) > 0 {
+				var seen bool
+				if deletion, seen = deletions[&t.Proof[0]]; !seen {
+					if deletion, err = recordDeletion(tx, t.Proof); err != nil {
+						return err
+					}
+					deletions[&t.Proof[0]] = deletion
+				}
+			}
+			if err := buryWith(tx, t.Owner, t.Hash, exp, deletion); err != nil {
 				return err
 			}
 		}

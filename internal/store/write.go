@@ -65,9 +65,12 @@ func (s *Store) Store(ctx context.Context, m Message) (StoreResult, error) {
 // message dated more than maxPeerTimestampAhead past this node's clock is
 // dropped as Refused: no entry node accepts such a store.
 //
-// The results are in the order of msgs. If any message is invalid, or its
-// hash is stored for another owner or namespace (ErrHashConflict), nothing is
-// stored.
+// A message whose hash is stored here for another owner or namespace is
+// dropped as Conflict and the others are stored: one colliding record must
+// not stall a catch-up.
+//
+// The results are in the order of msgs. If any message is invalid, nothing
+// is stored.
 func (s *Store) Replicate(ctx context.Context, msgs []Message) ([]StoreResult, error) {
 	for i := range msgs {
 		if err := msgs[i].validate(); err != nil {
@@ -82,6 +85,13 @@ func (s *Store) Replicate(ctx context.Context, msgs []Message) ([]StoreResult, e
 		now := s.now()
 		for i := range msgs {
 			r, err := s.storeTx(tx, &msgs[i], now, false)
+			if errors.Is(err, ErrHashConflict) {
+				// Found before anything was written: skip this one
+				// and go on, so that one colliding record never
+				// stalls a catch-up.
+				res[i] = StoreResult{Outcome: Conflict}
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("message %d (%q): %w", i, msgs[i].Hash, err)
 			}
@@ -196,7 +206,11 @@ func (s *Store) storeTx(tx txn, m *Message, now time.Time, fromClient bool) (Sto
 	if data == nil {
 		data = []byte{} // the column is NOT NULL; an empty body is a valid message
 	}
-	_, err = tx.exec(qInsertMessage, owner, m.Namespace, m.Hash, ms(m.Timestamp), exp, data, sender)
+	var proof any // NULL when there is none
+	if len(m.Proof) > 0 {
+		proof = m.Proof
+	}
+	_, err = tx.exec(qInsertMessage, owner, m.Namespace, m.Hash, ms(m.Timestamp), exp, data, sender, proof)
 	if err != nil {
 		return StoreResult{}, err
 	}
