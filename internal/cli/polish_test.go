@@ -69,7 +69,7 @@ func TestCLIPolish(t *testing.T) {
 	if out := bob.run(0, "", "receive"); strings.TrimSpace(out) != "no new messages" {
 		t.Errorf("receive with nothing new: %q", out)
 	}
-	bob.run(0, "", "accept", "Alice")
+	bob.run(0, "", "accept", got[0].From) // requests are named by Session ID
 	for _, cmd := range []string{"inbox", "contacts"} {
 		if out := bob.run(0, "", cmd); !strings.HasPrefix(out, "SESSION ID") || strings.Count(out, "\n") != 2 {
 			t.Errorf("%s: %q, want a header and one row", cmd, out)
