@@ -783,3 +783,63 @@ func TestSeedRequestsAreRateLimited(t *testing.T) {
 		t.Fatalf("an honest seed request: %d %q", status, truncate(b))
 	}
 }
+
+// TestRelaysInFlightPerSender (issue 8 point 4): one sender cannot hold more
+// than 64 proxied requests open at a node; others are still served.
+func TestRelaysInFlightPerSender(t *testing.T) {
+	needNet(t)
+	node := testNet.Nodes[10]
+	const perSender = 64
+	var pending atomic.Int64
+	release := make(chan struct{})
+	fs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oxen/slow/lsrpc" {
+			pending.Add(1)
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		io.WriteString(w, "file server")
+	}))
+	t.Cleanup(fs.Close)
+	host, port := hostPort(t, fs.Listener.Addr())
+	allowLocal(t, node, fs.Listener.Addr())
+
+	attacker := clientFrom("127.0.0.6")
+	slow := serverOnion(t, node, host, port, "http", "/oxen/slow/lsrpc")
+	results := make(chan int, perSender)
+	for range perSender {
+		go func() {
+			status, _, _ := send(attacker, node.URL()+"/onion_req/v2", slow, nil)
+			results <- status
+		}()
+	}
+	deadline := time.Now().Add(time.Minute)
+	for pending.Load() < perSender {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d slow requests reached the server", pending.Load())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	status, body, err := send(attacker, node.URL()+"/onion_req/v2", slow, nil)
+	if err != nil || status != http.StatusServiceUnavailable {
+		t.Errorf("request %d from one sender: %d %q %v, want 503", perSender+1, status, truncate(body), err)
+	}
+	// Another client is served meanwhile.
+	status, body = post(t, node.URL()+"/onion_req/v2", serverOnion(t, node, host, port, "http", "/oxen/v4/lsrpc"))
+	if status != http.StatusOK || string(body) != "file server" {
+		t.Errorf("another client while one sender is at its cap: %d %q", status, truncate(body))
+	}
+	close(release)
+	for range perSender {
+		if s := <-results; s != http.StatusOK {
+			t.Errorf("a held request ended with %d", s)
+		}
+	}
+	// Its slots are free again.
+	status, body, err = send(attacker, node.URL()+"/onion_req/v2", serverOnion(t, node, host, port, "http", "/oxen/v4/lsrpc"), nil)
+	if err != nil || status != http.StatusOK {
+		t.Errorf("the sender after its requests ended: %d %q %v", status, truncate(body), err)
+	}
+}

@@ -269,7 +269,10 @@ func (n *Node) proxyToServer(w http.ResponseWriter, ctx context.Context, layer *
 // node-to-node one: it dials public addresses only (and the exact
 // addresses in allow), checked on the resolved address so that DNS
 // rebinding cannot reach this host; it never follows a redirect and keeps
-// few idle connections. TLS is not verified: the request and the reply are
+// few idle connections. Connections per host are not capped here: a cap
+// would let one sender's slow requests block everyone's way to a file
+// server; the relay caps per sender and per node bound them instead. TLS
+// is not verified: the request and the reply are
 // encrypted end to end with the server's onion key, as in Session.
 func proxyClient(allow []netip.AddrPort) *http.Client {
 	tr := &http.Transport{
@@ -281,7 +284,6 @@ func proxyClient(allow []netip.AddrPort) *http.Client {
 		MaxResponseHeaderBytes: 64 << 10,
 		MaxIdleConns:           32,
 		MaxIdleConnsPerHost:    4,
-		MaxConnsPerHost:        64,
 		IdleConnTimeout:        30 * time.Second,
 		ForceAttemptHTTP2:      true,
 	}
