@@ -203,6 +203,7 @@ func (c *Client) Retry(ctx context.Context, id int64) (Message, error) {
 
 // RetryPending delivers every message still sending (after a crash, say) and
 // retries failed ones that have been tried fewer than maxAttempts times.
+// If any of them still could not be sent, the error wraps ErrSendFailed.
 func (c *Client) RetryPending(ctx context.Context, maxAttempts int) error {
 	pending, err := c.db.PendingOutgoing(ctx)
 	if err != nil {
@@ -212,13 +213,21 @@ func (c *Client) RetryPending(ctx context.Context, maxAttempts int) error {
 	if err := c.flushSyncQueue(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	tried, failed := 0, 0
 	for _, m := range pending {
 		if m.Status == clientdb.StatusFailed && m.Attempts >= maxAttempts {
 			continue
 		}
-		if _, err := c.Retry(ctx, m.ID); err != nil && !errors.Is(err, ErrSendFailed) {
+		tried++
+		if _, err := c.Retry(ctx, m.ID); errors.Is(err, ErrSendFailed) {
+			failed++
+		} else if err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if failed > 0 {
+		// Never report success for what did not go out.
+		errs = append(errs, fmt.Errorf("%w: %d of %d messages", ErrSendFailed, failed, tried))
 	}
 	return errors.Join(errs...)
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/session-go/session-go/internal/devnet"
 	"github.com/session-go/session-go/internal/netview"
 )
 
@@ -326,5 +327,46 @@ func TestDevnetDetach(t *testing.T) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
+	}
+}
+
+// TestInitWaitsForAStartingDevnet starts the default devnet in the
+// background, as `./session devnet &` does, and runs init as soon as the
+// devnet holds its directory (before its nodes are up, mostly): init waits
+// for it, and the new home remembers its network.
+func TestInitWaitsForAStartingDevnet(t *testing.T) {
+	bin := sessionBinary(t)
+	dir := t.TempDir()
+	env := userEnv(t, dir)
+	netDir := filepath.Join(dir, "tmp", "session-devnet")
+	dn := exec.Command(bin, "devnet", "--nodes", "3")
+	dn.Env = env
+	if err := dn.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = dn.Process.Signal(syscall.SIGTERM); _ = dn.Wait() }()
+	deadline := time.Now().Add(time.Minute)
+	for !devnet.Running(netDir) {
+		if time.Now().After(deadline) {
+			t.Fatal("the devnet never took its directory")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	home := filepath.Join(dir, "alice")
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"--home", home}, args...)...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("session %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	if out := run("init", "--name", "Alice"); strings.Contains(out, "No network") {
+		t.Fatalf("init did not wait for the starting devnet: %s", out)
+	}
+	if got, want := strings.TrimSpace(run("network")), filepath.Join(netDir, "network.json"); got != want {
+		t.Fatalf("the new home remembers %q, want the devnet's %q", got, want)
 	}
 }

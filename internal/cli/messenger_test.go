@@ -235,6 +235,7 @@ func TestCLIErrors(t *testing.T) {
 	}
 	u.json(&bob, "whoami")
 	off.run(1, "", "send", bob.SessionID, "kept for later")
+	off.run(1, "", "retry") // still unreachable: not reported as retried
 	off.net = ""
 	off.run(0, "", "--network", testNet.NetworkFile, "retry")
 	got := u.receiveAll(1)
