@@ -319,7 +319,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage) (Me
 	if body == "" {
 		return Message{}, false, nil
 	}
-	key := contentKey(content)
+	key := contentKey(dm.Sender, content)
 	if key != "" {
 		if replay, err := c.db.Seen(ctx, key); err != nil || replay {
 			return Message{}, false, err // the same signed message under another hash

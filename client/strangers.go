@@ -102,16 +102,24 @@ func signedTimeMatches(content *signalpb.Content, envelopeMS int64) bool {
 	return sig == 0 || envelopeMS >= 0 && sig == uint64(envelopeMS)
 }
 
-// contentKey names the signed content of a message in the seen set, so
-// that the same content retrieved under another hash (a replay with another
-// outer wrapping) is shown once.
-func contentKey(content *signalpb.Content) string {
+// contentKey names a signed message (sender and content, which carries the
+// signed time) in the seen set, so that the same message retrieved under
+// another hash (a replay in another outer wrapping, stored later) is shown
+// once. A legacy message without a signed time has no key: two of its kind
+// with the same text are indistinguishable from a replay, and Session shows
+// both.
+func contentKey(sender keys.ID, content *signalpb.Content) string {
+	if content.GetSigTimestamp() == 0 {
+		return ""
+	}
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(content)
 	if err != nil {
 		return ""
 	}
-	sum := sha256.Sum256(b)
-	return "content:" + hex.EncodeToString(sum[:])
+	h := sha256.New()
+	h.Write(sender.Bytes())
+	h.Write(b)
+	return "content:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // Warning reports something received that was repaired, left out or could
@@ -226,7 +234,7 @@ func keepsRoom(ct config.Contact) bool {
 // stay on this device only. It returns those it left out, and
 // ErrContactsFull when even the entries that must stay do not fit. Call
 // with c.cfg.mu held.
-func (c *Client) fitContacts() ([]keys.ID, error) {
+func (c *Client) fitContacts(ctx context.Context) ([]keys.ID, error) {
 	cts := c.cfg.contacts
 	size, err := cts.PushSize()
 	if err != nil || size <= config.MaxMessageSize {
@@ -239,8 +247,17 @@ func (c *Client) fitContacts() ([]keys.ID, error) {
 			cands = append(cands, ct)
 		}
 	}
+	// Oldest first: by creation (whole seconds in the config), then by
+	// the latest message of the request, which orders those of one poll.
+	latest := map[keys.ID]int64{}
+	if reqs, err := c.db.Conversations(ctx, clientdb.RequestConversations); err == nil {
+		for _, r := range reqs {
+			latest[r.ID] = r.LastActivity.UnixMilli()
+		}
+	}
 	slices.SortFunc(cands, func(a, b config.Contact) int {
-		return cmp.Or(cmp.Compare(a.Created, b.Created), strings.Compare(a.SessionID.String(), b.SessionID.String()))
+		return cmp.Or(cmp.Compare(a.Created, b.Created), cmp.Compare(latest[a.SessionID], latest[b.SessionID]),
+			strings.Compare(a.SessionID.String(), b.SessionID.String()))
 	})
 	var dropped []keys.ID
 	left := len(all)

@@ -151,7 +151,7 @@ func (c *Client) pushConfigs(ctx context.Context) error {
 		var dropped []keys.ID
 		if o == configObject(c.cfg.contacts) {
 			var err error
-			if dropped, err = c.fitContacts(); err != nil {
+			if dropped, err = c.fitContacts(ctx); err != nil {
 				c.cfg.mu.Unlock()
 				errs = append(errs, err)
 				continue

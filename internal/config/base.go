@@ -229,6 +229,15 @@ func (c *Config) encode() ([]byte, error) {
 // push that would exceed [MaxMessageSize].
 func (c *Config) PushSize() (int, error) {
 	data, err := c.encode()
+	if errors.Is(err, ErrTooLarge) {
+		// The legacy wrapping refuses what cannot be stored; the size
+		// before it is a lower bound, and over the limit is all a caller
+		// needs to know.
+		c.wrap = false
+		data, err = c.encode()
+		c.wrap = true
+		return max(len(data), MaxMessageSize+1), err
+	}
 	return len(data), err
 }
 
