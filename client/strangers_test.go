@@ -316,7 +316,7 @@ func TestLookAlikeNamesMarked(t *testing.T) {
 		t.Fatal(err)
 	}
 	fakes := map[string]string{
-		"Саrol":     NoteSameAsAnother, // Cyrillic С and а
+		"Саrol":       NoteSameAsAnother, // Cyrillic С and а
 		"Car\u200bol": NoteHiddenChars,
 		carol.SessionID().String()[:12] + "…" + carol.SessionID().String()[58:]: NoteLooksLikeID,
 		"P\u0430ypal": NoteMixedScripts,
