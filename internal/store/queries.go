@@ -75,6 +75,11 @@ const (
 		  AND expiry > ?4 AND expiry > ?5
 		RETURNING namespace, hash`
 
+	// Under a full database (writeMakingRoom); the expiry index gives the
+	// order, "namespace % 10 = 0" keeps to the public inbox.
+	qEvictInboxNearestExpiry = `
+		DELETE FROM messages WHERE id IN
+			(SELECT id FROM messages WHERE namespace % 10 = 0 ORDER BY expiry LIMIT ?)`
 	qSweep = `
 		DELETE FROM messages WHERE id IN
 			(SELECT id FROM messages WHERE expiry <= ? LIMIT ?)`
@@ -151,7 +156,7 @@ func writeQueries() []string {
 		qSignedUsage, qInboxUsage, qEvictSenderOldest, qEvictInboxOldest,
 		qDeleteHash, qExpiryOf, qDeleteAll, qDeleteBefore,
 		qExpireSet, qExpireExtend, qExpireShorten, qExpireAll,
-		qSweep, qDeleteEmptyOwners,
+		qSweep, qDeleteEmptyOwners, qEvictInboxNearestExpiry,
 		qInsertTombstone, qTombstoned, qDeleteTombstone, qSweepTombstones,
 		qInsertDeletion, qSweepDeletions, qHeldOfPubkey,
 	}

@@ -970,10 +970,11 @@ func TestReplicateRefusesFutureMessages(t *testing.T) {
 
 func TestDatabaseFull(t *testing.T) {
 	c := newClock()
-	s, _ := openTest(t, c, &Options{MaxDatabaseBytes: 256 << 10, MaxOwnerBytes: -1, MaxOwnerMessages: -1})
+	none := &Options{MaxDatabaseBytes: 256 << 10, MaxOwnerBytes: -1, MaxOwnerMessages: -1, MaxNamespaceBytes: -1, MaxNamespaceMessages: -1}
+	s, _ := openTest(t, c, none)
 	body := strings.Repeat("z", 10_000)
 	for i := 0; ; i++ {
-		_, err := s.Store(t.Context(), newMsg(owner(1), 0, body+string(rune('a'+i%26))+strings.Repeat("!", i), c.Now(), time.Hour))
+		_, err := s.Store(t.Context(), newMsg(owner(1), 2, body+string(rune('a'+i%26))+strings.Repeat("!", i), c.Now(), time.Hour))
 		if errors.Is(err, ErrFull) {
 			break
 		}
@@ -984,11 +985,43 @@ func TestDatabaseFull(t *testing.T) {
 			t.Fatal("a 256 KiB database took 100 messages of 10 KB")
 		}
 	}
+	// A database full of signed messages has nothing to evict: an inbox
+	// store is refused too.
+	if _, err := s.Store(t.Context(), newMsg(owner(2), 0, body, c.Now(), time.Hour)); !errors.Is(err, ErrFull) {
+		t.Errorf("inbox store into a database full of signed messages: %v, want ErrFull", err)
+	}
 	// A full database still reads, and frees room by deleting.
 	if _, err := s.DeleteAll(t.Context(), owner(1), AllNamespaces(), nil); err != nil {
 		t.Fatalf("DeleteAll on a full database: %v", err)
 	}
-	mustStore(t, s, newMsg(owner(1), 0, body, c.Now(), time.Hour))
+	mustStore(t, s, newMsg(owner(1), 2, body, c.Now(), time.Hour))
+}
+
+// TestFullDatabaseEvictsInboxForOwners fills a node's database with
+// strangers' inbox messages to many accounts, each within its inbox budget:
+// stores keep working, the inbox messages nearest their expiry making room,
+// and an owner's config store always goes in.
+func TestFullDatabaseEvictsInboxForOwners(t *testing.T) {
+	c := newClock()
+	s, _ := openTest(t, c, &Options{MaxDatabaseBytes: 256 << 10})
+	body := strings.Repeat("j", 10_000)
+	var first Message
+	for i := range 100 {
+		m := newMsg(owner(byte(i)), 0, fmt.Sprint(body, i), c.Now(), time.Hour+time.Duration(i)*time.Second)
+		if i == 0 {
+			first = m
+		}
+		if r, err := s.Store(t.Context(), m); err != nil || r.Outcome != Stored {
+			t.Fatalf("inbox store %d into a full database: %v, %v; want stored, older ones evicted", i, r.Outcome, err)
+		}
+	}
+	if got := retrieveAll(t, s, first.Owner, 0); len(got) != 0 {
+		t.Errorf("the inbox message nearest its expiry is still held")
+	}
+	for i := range 3 {
+		mustStore(t, s, newMsg(owner(200), 2, fmt.Sprint(body, "config ", i), c.Now(), time.Hour))
+	}
+	checkTotals(t, s)
 }
 
 func TestReplicateKeepsFields(t *testing.T) {

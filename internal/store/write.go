@@ -40,7 +40,7 @@ func (s *Store) Store(ctx context.Context, m Message) (StoreResult, error) {
 		return StoreResult{}, fmt.Errorf("store: store %q: %w", m.Hash, err)
 	}
 	var res StoreResult
-	err := s.write(ctx, func(tx txn) error {
+	err := s.writeMakingRoom(ctx, func(tx txn) error {
 		var err error
 		res, err = s.storeTx(tx, &m, s.now(), true)
 		return err
@@ -81,7 +81,7 @@ func (s *Store) Replicate(ctx context.Context, msgs []Message) ([]StoreResult, e
 		return nil, nil
 	}
 	res := make([]StoreResult, len(msgs))
-	err := s.write(ctx, func(tx txn) error {
+	err := s.writeMakingRoom(ctx, func(tx txn) error {
 		now := s.now()
 		for i := range msgs {
 			r, err := s.storeTx(tx, &msgs[i], now, false)
@@ -103,6 +103,38 @@ func (s *Store) Replicate(ctx context.Context, msgs []Message) ([]StoreResult, e
 		return nil, fmt.Errorf("store: replicate: %w", err)
 	}
 	return res, nil
+}
+
+// pressureBatch is how many public-inbox messages writeMakingRoom evicts
+// when the database is full.
+const pressureBatch = 256
+
+// writeMakingRoom runs fn as write does, and if the database is full, evicts
+// the public-inbox messages nearest their expiry, node-wide, and runs fn once
+// more: what strangers stored must not keep out an owner's own stores (nor,
+// once it is the inbox that fills the node, new inbox messages). If there is
+// nothing to evict, the database is full of signed messages and ErrFull
+// stands. Unlike the per-owner eviction this is a last resort of one node,
+// not a rule the swarm agrees on; an operator whose node gets here needs a
+// larger MaxDatabaseBytes.
+func (s *Store) writeMakingRoom(ctx context.Context, fn func(w txn) error) error {
+	err := s.write(ctx, fn)
+	if !errors.Is(err, ErrFull) {
+		return err
+	}
+	var n int64
+	if rerr := s.write(ctx, func(tx txn) error {
+		r, err := tx.exec(qEvictInboxNearestExpiry, pressureBatch)
+		if err != nil {
+			return err
+		}
+		n, err = r.RowsAffected()
+		return err
+	}); rerr != nil || n == 0 {
+		return err
+	}
+	s.log.Warn("database full: evicted public-inbox messages nearest their expiry", "count", n)
+	return s.write(ctx, fn)
 }
 
 // storeTx stores m. fromClient marks a store through the RPC (Store), as
