@@ -1,19 +1,26 @@
 package snode_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/session-go/session-go/internal/devnet"
 	"github.com/session-go/session-go/internal/keys"
+	"github.com/session-go/session-go/internal/nodecert"
+	"github.com/session-go/session-go/internal/snode"
 	"github.com/session-go/session-go/internal/storagerpc"
 )
 
@@ -172,4 +179,205 @@ func listenRetry(addr string) (net.Listener, error) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return nil, err
+}
+
+// TestCompromisedPeerCannotForgeRecords is issue 8 points 2 and 6 on a
+// devnet: a swarm member's key is in an attacker's hands (the member is
+// stopped and the attacker answers at its address with its real identity,
+// so TLS lets it through). Its catch-up answer holds, in this order:
+//
+//   - a record whose hash is not the hash of its owner, namespace and data;
+//   - a record in another account's config namespace with no signature, and
+//     one signed by a different account;
+//   - the owner's own signed store into namespace 10 of data X, where the
+//     swarm holds a stranger's namespace-0 message "10"+X with the same hash;
+//   - tombstones of the owner's messages with no signed delete, with a
+//     forged one, with the owner's real delete of another message, and with
+//     the owner's real delete_before from before the message was stored;
+//   - and last, an ordinary public-inbox message.
+//
+// Every member must skip all but the last, store the last (one bad record
+// never stalls catch-up), keep every message the tombstones named, and log
+// what it skipped.
+func TestCompromisedPeerCannotForgeRecords(t *testing.T) {
+	needNet(t)
+	a := newAccount(t)
+	members, _ := swarmOf(t, a.SessionID())
+	if len(members) < 3 {
+		t.Fatalf("swarm has %d members, want at least 3", len(members))
+	}
+	b := accountIn(t, members)
+	attacker := newAccount(t)
+	entry, victim := members[0], members[1]
+	t.Cleanup(func() {
+		if !victim.Running() {
+			victim.Start()
+		}
+		testNet.WaitReady(context.Background())
+	})
+	store := func(req *storagerpc.Store) string {
+		t.Helper()
+		if status, resp := rpc(t, entry, req); status != http.StatusOK {
+			t.Fatalf("store %q: %d %s", req.Data, status, resp)
+		}
+		return storagerpc.MessageHash(req.Pubkey, req.Namespace, req.Data)
+	}
+	signedStore := func(id *keys.Identity, ns storagerpc.Namespace, data []byte) *storagerpc.Store {
+		r := storeReq(id.SessionID(), data)
+		r.Namespace = ns
+		storagerpc.Sign(r, id)
+		return r
+	}
+	proofOf := func(req storagerpc.Request) []byte {
+		t.Helper()
+		body, err := storagerpc.EncodeBody(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return body
+	}
+
+	// The owner deleted one message with delete and older ones with
+	// delete_before: the attacker, a swarm member, saw both requests.
+	gone := store(storeReq(a.SessionID(), []byte("deleted by the owner")))
+	del := &storagerpc.Delete{Messages: []string{gone}}
+	storagerpc.Sign(del, a)
+	if status, resp := rpc(t, entry, del); status != http.StatusOK {
+		t.Fatalf("delete: %d %s", status, resp)
+	}
+	cut := time.Now().UnixMilli()
+	before := &storagerpc.DeleteBefore{Namespace: storagerpc.NamespaceOrAll{Namespace: 0}, Before: cut}
+	storagerpc.Sign(before, a)
+	if status, resp := rpc(t, entry, before); status != http.StatusOK {
+		t.Fatalf("delete_before: %d %s", status, resp)
+	}
+	for time.Now().UnixMilli() <= cut {
+		time.Sleep(time.Millisecond)
+	}
+	// Four messages the attacker wants deleted, all stored after the cut.
+	var targets []string
+	for i := range 4 {
+		targets = append(targets, store(storeReq(a.SessionID(), fmt.Appendf(nil, "target %d", i))))
+	}
+	// A stranger's namespace-0 message "10"+X, and the owner's signed
+	// store of X into namespace 10, which has the same hash.
+	x := fmt.Appendf(nil, "collision %d", time.Now().UnixNano())
+	held := store(storeReq(a.SessionID(), append([]byte("10"), x...)))
+	owned := signedStore(a, 10, x)
+	if storagerpc.MessageHash(a.SessionID(), 10, x) != held {
+		t.Fatal("test premise: the two messages should share a hash")
+	}
+
+	if err := victim.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	vid, err := snode.LoadOrCreateIdentity(victim.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := nodecert.New(vid.Ed25519PrivateKey(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	now := time.Now().UnixMilli()
+	far := time.Now().Add(time.Hour).UnixMilli()
+	record := func(owner keys.ID, ns storagerpc.Namespace, data []byte, hash string, proof []byte) map[string]any {
+		return map[string]any{"seq": 1, "owner": owner.String(), "namespace": ns, "hash": hash,
+			"timestamp": now, "expiry": far, "data": data, "proof": proof}
+	}
+	badHashData := []byte("data that is not what the hash says")
+	badHash := storagerpc.MessageHash(a.SessionID(), 0, []byte("something else"))
+	configData := []byte("forged config")
+	configHash := storagerpc.MessageHash(b.SessionID(), 2, configData)
+	good := []byte(fmt.Sprintf("an ordinary message after the bad ones %d", now))
+	goodHash := storagerpc.MessageHash(a.SessionID(), 0, good)
+	forgedDel := &storagerpc.Delete{Messages: []string{targets[1]}}
+	storagerpc.Sign(forgedDel, attacker)
+	forgedDel.Pubkey, forgedDel.PubkeyEd25519 = a.SessionID(), a.Ed25519PublicKey()
+	answer, _ := json.Marshal(map[string]any{
+		"records": []map[string]any{
+			record(a.SessionID(), 0, badHashData, badHash, nil),
+			record(b.SessionID(), 2, configData, configHash, nil),
+			record(b.SessionID(), 2, configData, configHash, proofOf(signedStore(a, 2, nil))),
+			record(a.SessionID(), 10, x, held, proofOf(&storagerpc.Store{Auth: owned.Auth, Namespace: 10,
+				Timestamp: owned.Timestamp, TTL: owned.TTL})),
+			record(a.SessionID(), 0, good, goodHash, nil),
+		},
+		"next": 1, "more": false,
+		"tombstones": []map[string]any{
+			{"seq": 1, "owner": a.SessionID().String(), "hash": targets[0], "expiry": far},
+			{"seq": 2, "owner": a.SessionID().String(), "hash": targets[1], "expiry": far, "proof": 1},
+			{"seq": 3, "owner": a.SessionID().String(), "hash": targets[2], "expiry": far, "proof": 2},
+			{"seq": 4, "owner": a.SessionID().String(), "hash": targets[3], "expiry": far, "proof": 3},
+		},
+		"proofs":          [][]byte{proofOf(forgedDel), proofOf(del), proofOf(before)},
+		"tombstones_next": 4, "tombstones_more": false,
+	})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
+		if r.URL.Path != "/swarm/v1/sync" {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(answer)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	ln, err := listenRetry(victim.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Listener = ln
+	srv.StartTLS()
+	defer srv.Close()
+
+	// The good record shows on every other member once its catch-up has
+	// read the answer.
+	deadline := time.Now().Add(60 * time.Second)
+	for _, m := range members {
+		if m == victim {
+			continue
+		}
+		for {
+			if _, ok := retrieveAll(t, m, a)[goodHash]; ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("member %d never stored the good record listed after the bad ones", m.Index)
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+	}
+	for _, m := range members {
+		if m == victim {
+			continue
+		}
+		inbox := retrieveAll(t, m, a)
+		for i, h := range targets {
+			if _, ok := inbox[h]; !ok {
+				t.Errorf("member %d deleted target %d on a tombstone the owner did not sign for it", m.Index, i)
+			}
+		}
+		if _, ok := inbox[badHash]; ok {
+			t.Errorf("member %d stored a record whose hash does not match its data", m.Index)
+		}
+		if got, ok := inbox[held]; !ok || string(got) != "10"+string(x) {
+			t.Errorf("member %d: the namespace-0 message of the colliding pair is gone or changed", m.Index)
+		}
+		if len(retrieveNS(t, m, a, 10)) != 0 {
+			t.Errorf("member %d holds the colliding namespace-10 copy as well", m.Index)
+		}
+		if _, ok := retrieveNS(t, m, b, 2)[configHash]; ok {
+			t.Errorf("member %d stored an unsigned or wrongly signed record in another account's config namespace", m.Index)
+		}
+		logged, err := os.ReadFile(filepath.Join(m.DataDir, "snode.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(logged, []byte("catch-up skipped records")) {
+			t.Errorf("member %d did not log the records it skipped", m.Index)
+		}
+	}
 }
