@@ -111,53 +111,69 @@ func readmeBlocks(t *testing.T) [][]string {
 	return blocks
 }
 
-// TestReadmeQuickStart pastes each README block that uses ./session into
-// one bash, as a newcomer does, and checks that Bob sees Alice's message.
-// The block's build line is done by the test (into its temporary
-// directory, which is where the block then runs); every other line runs
-// as written, with /tmp/ standing for a temporary directory.
+// readmeExpect is what each README block that uses ./session must print,
+// in order: the quick start ends with Bob watching for Alice's message,
+// the next block with Alice reading Bob's answer.
+var readmeExpect = []string{"Hi Bob!", "Hi Alice!"}
+
+// TestReadmeQuickStart pastes the README's blocks that use ./session, in
+// order, each into one bash, as a newcomer does, in one directory with
+// temporary homes (/tmp/ stands for a temporary directory) and a TMPDIR of
+// its own. The first block's build line is done by the test, into that
+// directory; every other line runs as written. A block that ends watching
+// runs until it prints what it must, then is interrupted; every other
+// block must exit 0.
 func TestReadmeQuickStart(t *testing.T) {
 	bin := sessionBinary(t)
-	for i, block := range readmeBlocks(t) {
-		t.Run(strconv.Itoa(i), func(t *testing.T) {
-			dir := t.TempDir()
-			const build = "go build -o session ./cmd/session"
-			first, _, _ := strings.Cut(block[0], "#")
-			if strings.TrimSpace(first) != build {
-				t.Fatalf("README block %d starts with %q, want %q", i, block[0], build)
-			}
-			if err := os.Link(bin, filepath.Join(dir, "session")); err != nil {
-				copyFile(t, bin, filepath.Join(dir, "session"))
-			}
-			script := strings.ReplaceAll(strings.Join(block[1:], "\n"), "/tmp/", dir+"/")
-			env := userEnv(t, dir)
-			t.Cleanup(func() {
-				stop := exec.Command("./session", "devnet", "--stop")
-				stop.Dir, stop.Env = dir, env
-				if out, err := stop.CombinedOutput(); err != nil {
-					t.Errorf("session devnet --stop: %v: %s", err, out)
-				}
-			})
-			cmd := exec.Command("bash", "-c", "set -e\n"+script)
-			cmd.Dir, cmd.Env = dir, env
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() {
-				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-				_ = cmd.Wait()
-			}()
-			if !waitLine(out, "Hi Bob!", 3*time.Minute, t) {
-				t.Fatalf("Bob never saw \"Hi Bob!\"; stderr:\n%s", stderr.String())
-			}
-		})
+	blocks := readmeBlocks(t)
+	if len(blocks) != len(readmeExpect) {
+		t.Fatalf("README has %d blocks that use ./session, the test knows %d: update readmeExpect", len(blocks), len(readmeExpect))
+	}
+	dir := t.TempDir()
+	env := userEnv(t, dir)
+	t.Cleanup(func() {
+		stop := exec.Command("./session", "devnet", "--stop")
+		stop.Dir, stop.Env = dir, env
+		if out, err := stop.CombinedOutput(); err != nil {
+			t.Errorf("session devnet --stop: %v: %s", err, out)
+		}
+	})
+	const build = "go build -o session ./cmd/session"
+	first, _, _ := strings.Cut(blocks[0][0], "#")
+	if strings.TrimSpace(first) != build {
+		t.Fatalf("the README's first block starts with %q, want %q", blocks[0][0], build)
+	}
+	blocks[0] = blocks[0][1:]
+	if err := os.Link(bin, filepath.Join(dir, "session")); err != nil {
+		copyFile(t, bin, filepath.Join(dir, "session"))
+	}
+	for i, block := range blocks {
+		script := strings.ReplaceAll(strings.Join(block, "\n"), "/tmp/", dir+"/")
+		last, _, _ := strings.Cut(block[len(block)-1], "#")
+		watching := strings.HasSuffix(strings.TrimSpace(last), " watch")
+		cmd := exec.Command("bash", "-c", "set -e\n"+script)
+		cmd.Dir, cmd.Env = dir, env
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		found := waitLine(out, readmeExpect[i], 3*time.Minute, t)
+		if watching {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		}
+		err = cmd.Wait()
+		if !found {
+			t.Fatalf("README block %d never printed %q; stderr:\n%s", i, readmeExpect[i], stderr.String())
+		}
+		if !watching && err != nil {
+			t.Fatalf("README block %d: %v; stderr:\n%s", i, err, stderr.String())
+		}
 	}
 }
 

@@ -419,3 +419,38 @@ func TestMistypedHomeCreatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoreFetchesAtOnceAndKeepsTheName: restore shows the account's
+// conversations without a separate receive, and its --name does not rename
+// an account that already has a name (on any device).
+func TestRestoreFetchesAtOnceAndKeepsTheName(t *testing.T) {
+	a1, bob := newUser(t), newUser(t)
+	var acct struct {
+		SessionID        string `json:"session_id"`
+		RecoveryPassword string `json:"recovery_password"`
+	}
+	a1.json(&acct, "init", "--name", "Alice")
+	bob.run(0, "", "init", "--name", "Bob")
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	bob.json(&who, "whoami")
+	a1.run(0, "", "send", who.SessionID, "hi Bob")
+
+	a2 := newUser(t)
+	out := a2.run(0, acct.RecoveryPassword, "restore", "--name", "Mallory")
+	if !strings.Contains(out, "Alice") || !strings.Contains(out, "profile --name") {
+		t.Errorf("restore --name on a named account: %q; want it to keep Alice and say how to rename", out)
+	}
+	var inbox []jsonConversation
+	a2.json(&inbox, "inbox") // no receive in between
+	if len(inbox) != 1 || inbox[0].SessionID != who.SessionID {
+		t.Fatalf("inbox right after restore: %+v, want the conversation with Bob", inbox)
+	}
+	a1.run(0, "", "receive")
+	for i, d := range []*user{a1, a2} {
+		if got := strings.TrimSpace(d.run(0, "", "profile")); got != "Alice" {
+			t.Errorf("device %d is named %q after restore --name Mallory, want Alice", i+1, got)
+		}
+	}
+}
