@@ -10,10 +10,14 @@ import (
 // node; a sender is a client address (an IPv6 /64) or a verified peer.
 type Limits struct {
 	// RelaysInFlight caps onion requests being relayed to the next node or
-	// proxied to a server at once (default 512).
+	// proxied to a server at once (default 2 048). A relayed long poll holds
+	// its slot at every hop while it waits.
 	RelaysInFlight int
-	// RelaysInFlightPerSender caps them per sender (default 64).
+	// RelaysInFlightPerSender caps them per client address (default 64).
 	RelaysInFlightPerSender int
+	// RelaysInFlightPerPeer caps them per verified peer (default 512): a
+	// peer relays for many clients, but no one peer may take the node.
+	RelaysInFlightPerPeer int
 	// LongPolls caps retrieves held open waiting for a message (default
 	// 4 000); beyond it a retrieve is answered at once.
 	LongPolls int
@@ -25,10 +29,13 @@ type Limits struct {
 
 func (l Limits) withDefaults() Limits {
 	if l.RelaysInFlight == 0 {
-		l.RelaysInFlight = 512
+		l.RelaysInFlight = 2048
 	}
 	if l.RelaysInFlightPerSender == 0 {
 		l.RelaysInFlightPerSender = 64
+	}
+	if l.RelaysInFlightPerPeer == 0 {
+		l.RelaysInFlightPerPeer = 512
 	}
 	if l.LongPolls == 0 {
 		l.LongPolls = 4000

@@ -115,7 +115,11 @@ func (s onionSender) pollKey() pollSender {
 
 // holdRelay takes a relay slot for sender, or answers 503.
 func (n *Node) holdRelay(w http.ResponseWriter, sender onionSender) (func(), bool) {
-	release, ok := n.relays.acquire(sender.key, 0)
+	perSender := 0 // the client default
+	if sender.peer {
+		perSender = n.cfg.Limits.RelaysInFlightPerPeer
+	}
+	release, ok := n.relays.acquire(sender.key, perSender)
 	if !ok {
 		n.metrics.rateLimited.Add(1)
 		writeText(w, http.StatusServiceUnavailable, "Too many onion requests in flight")
