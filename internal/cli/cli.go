@@ -61,6 +61,13 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{name: "app", summary: "the messenger in your browser, served on 127.0.0.1 (--listen, --no-browser)", run: runApp,
+			help: func(w io.Writer) {
+				fmt.Fprintln(w, "usage: session app [--listen HOST:PORT] [--allow-remote] [--no-browser] [-v]\n\n"+
+					"Serves the messenger on 127.0.0.1:7717 (or a free port) and prints its link, app: URL.\n"+
+					"With no --network and none remembered, it runs a local test network with an Echo bot.\n"+
+					"--allow-remote permits a --listen address other than loopback (exposes your messages).")
+			}},
 		{name: "account", summary: "account inspect | new [--json] | recovery-password: recovery password tools", run: runAccount,
 			help: func(w io.Writer) {
 				fmt.Fprintln(w, "usage: session account inspect | new [--json] | recovery-password [--json]\n\n"+

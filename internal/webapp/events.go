@@ -1,0 +1,208 @@
+package webapp
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/session-go/session-go/client"
+)
+
+// maxStreams caps the open event streams (browser tabs); each holds a
+// goroutine and a buffer.
+const maxStreams = 32
+
+// streamBuffer is how many events a slow tab may fall behind; past it the
+// tab gets a "resync" and reloads its lists.
+const streamBuffer = 256
+
+// sse is one event ready to write: its name and JSON data.
+type sse struct {
+	name string
+	data []byte
+}
+
+// hub fans events out to the open event streams.
+type hub struct {
+	mu     sync.Mutex // guards subs, closed
+	subs   map[chan sse]struct{}
+	closed bool
+}
+
+func newHub() *hub { return &hub{subs: map[chan sse]struct{}{}} }
+
+func (h *hub) subscribe() (chan sse, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed || len(h.subs) >= maxStreams {
+		return nil, false
+	}
+	ch := make(chan sse, streamBuffer)
+	h.subs[ch] = struct{}{}
+	return ch, true
+}
+
+func (h *hub) unsubscribe(ch chan sse) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[ch]; ok {
+		delete(h.subs, ch)
+		close(ch)
+	}
+}
+
+func (h *hub) listeners() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
+
+func (h *hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for ch := range h.subs {
+		close(ch)
+	}
+	h.subs = map[chan sse]struct{}{}
+}
+
+// publish sends an event to every stream; a stream whose buffer is full
+// gets a resync instead of blocking the others.
+func (h *hub) publish(name string, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- sse{name, data}:
+		default:
+			// Drop the oldest, then say the tab missed something.
+			select {
+			case <-ch:
+			default:
+			}
+			select {
+			case ch <- sse{"resync", []byte("null")}:
+			default:
+			}
+		}
+	}
+}
+
+// publishEvent turns a client event into a stream event.
+func (h *hub) publishEvent(ev client.Event) {
+	switch e := ev.(type) {
+	case client.MessageReceived:
+		h.publish("message", e.Message)
+	case client.MessageStatusChanged:
+		h.publish("status", e.Message)
+	case client.RequestReceived:
+		h.publish("request", e.Conversation)
+	}
+}
+
+// watchInterval is how often the account's lists are compared with what
+// the tabs last saw. Changes merged from the account's other devices (a
+// block, a nickname, a conversation read elsewhere) arrive as config
+// messages, which the client's event stream does not report one by one.
+const watchInterval = 2 * time.Second
+
+// watch publishes "changed" when the conversations, requests, contacts or
+// the display name change, and "network" when the network view does.
+func (s *Server) watch(ctx context.Context, c *client.Client) {
+	var lastState, lastNet [32]byte
+	t := time.NewTicker(watchInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if s.hub.listeners() == 0 {
+			continue
+		}
+		if sum, err := stateSum(ctx, c); err == nil && sum != lastState {
+			if lastState != ([32]byte{}) {
+				s.hub.publish("changed", nil)
+			}
+			lastState = sum
+		}
+		st := s.networkStatus(c)
+		b, _ := json.Marshal(st)
+		if sum := sha256.Sum256(b); sum != lastNet {
+			lastNet = sum
+			s.hub.publish("network", st)
+		}
+	}
+}
+
+// stateSum hashes what the lists show.
+func stateSum(ctx context.Context, c *client.Client) ([32]byte, error) {
+	inbox, err := c.Inbox(ctx)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	reqs, err := c.Requests(ctx)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	cts, err := c.Contacts(ctx)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	b, err := json.Marshal([]any{inbox, reqs, cts, c.DisplayName()})
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return sha256.Sum256(b), nil
+}
+
+// heartbeat keeps idle streams (and the proxies some users put in front)
+// from timing out, and lets a gone tab be noticed.
+const heartbeat = 20 * time.Second
+
+// events is GET /api/events: a Server-Sent Events stream.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, http.StatusInternalServerError, "streaming unsupported")
+		return
+	}
+	ch, ok := s.hub.subscribe()
+	if !ok {
+		writeError(w, http.StatusServiceUnavailable, "too many open tabs")
+		return
+	}
+	defer s.hub.unsubscribe(ch)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, "retry: 2000\nevent: hello\ndata: null\n\n")
+	fl.Flush()
+	t := time.NewTicker(heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-t.C:
+			fmt.Fprint(w, ": ping\n\n")
+		case ev, ok := <-ch:
+			if !ok {
+				return
+			}
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.name, ev.data)
+		}
+		fl.Flush()
+	}
+}
