@@ -44,7 +44,7 @@ func runApp(ctx context.Context, env *Env, args []string) error {
 	}
 	cfg := webapp.Config{
 		Listen: *listen, AllowRemote: *allowRemote, Home: g.home, Network: g.network, SOCKS5: g.socks5,
-		DevnetDir: defaultDevnetDir(), NodeCommand: []string{exe, "node"}, Version: env.Version,
+		DevnetDir: defaultDevnetDir(env.Getenv), NodeCommand: []string{exe, "node"}, Version: env.Version,
 		Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level})),
 	}
 	if p := env.Getenv("SESSION_PASSPHRASE"); p != "" {

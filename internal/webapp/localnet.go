@@ -60,22 +60,7 @@ func startLocalNet(ctx context.Context, cfg Config, log *slog.Logger) (*localNet
 	}
 	ln := &localNet{dir: dir, networkFile: localNetworkFile(dir)}
 	if seedsAnswer(ctx, ln.networkFile) {
-		log.Info("joining the local test network", "dir", dir)
-		if b, err := os.ReadFile(filepath.Join(dir, echoFile)); err == nil {
-			var e struct {
-				SessionID string `json:"session_id"`
-			}
-			if json.Unmarshal(b, &e) == nil && validID(e.SessionID) {
-				ln.echoID = e.SessionID
-			}
-		}
-		if ln.echoID == "" {
-			// Nobody runs Echo on this network (a `session devnet`): run it here.
-			if err := ln.runEcho(cfg, log); err != nil {
-				log.Warn("Echo bot not started", "err", err)
-			}
-		}
-		return ln, nil
+		return ln.join(ctx, cfg, log)
 	}
 	if len(cfg.NodeCommand) == 0 {
 		return nil, errors.New("no service-node command to start the local test network with")
@@ -85,6 +70,21 @@ func startLocalNet(ctx context.Context, cfg Config, log *slog.Logger) (*localNet
 		Nodes: cfg.DevnetNodes, Dir: dir, Binary: cfg.NodeCommand[0], PrefixArgs: cfg.NodeCommand[1:],
 		Logger: log.With("part", "devnet"), ExtraArgs: []string{"--log-level", "warn"},
 	})
+	if errors.Is(err, devnet.ErrInUse) {
+		// Another app (or `session devnet`) is starting it right now: wait
+		// until its nodes answer, then join.
+		deadline := time.Now().Add(2 * time.Minute)
+		for !seedsAnswer(ctx, ln.networkFile) {
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return nil, fmt.Errorf("the local test network in %s is in use but does not answer: %w", dir, err)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+		return ln.join(ctx, cfg, log)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("starting the local test network: %w", err)
 	}
@@ -93,6 +93,40 @@ func startLocalNet(ctx context.Context, cfg Config, log *slog.Logger) (*localNet
 		log.Warn("Echo bot not started", "err", err)
 	}
 	return ln, nil
+}
+
+// join uses the running local network. The app that started it runs Echo
+// and names it in echo.json, written just after the nodes answer; a plain
+// `session devnet` has no Echo, so this app then runs it.
+func (ln *localNet) join(ctx context.Context, cfg Config, log *slog.Logger) (*localNet, error) {
+	log.Info("joining the local test network", "dir", ln.dir)
+	for range 12 {
+		if ln.echoID = readEchoID(ln.dir); ln.echoID != "" || ctx.Err() != nil {
+			return ln, nil
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	if err := ln.runEcho(cfg, log); err != nil {
+		log.Warn("Echo bot not started", "err", err)
+	}
+	return ln, nil
+}
+
+func readEchoID(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, echoFile))
+	if err != nil {
+		return ""
+	}
+	var e struct {
+		SessionID string `json:"session_id"`
+	}
+	if json.Unmarshal(b, &e) != nil || !validID(e.SessionID) {
+		return ""
+	}
+	return e.SessionID
 }
 
 // runEcho runs the Echo bot: an account of its own that answers every

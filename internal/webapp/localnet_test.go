@@ -1,0 +1,89 @@
+package webapp
+
+import (
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/session-go/session-go/internal/devnet/devnettest"
+)
+
+// callJSON makes an API call with c and decodes the answer into v.
+func callJSON(t *testing.T, c *http.Client, method, url, body string, v any) int {
+	t.Helper()
+	resp, got := do(t, c, newReq(t, method, url, body))
+	if v != nil && resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal([]byte(got), v); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, url, err, got)
+		}
+	}
+	return resp.StatusCode
+}
+
+// TestLocalNetworkAndEcho: with no network given, the first app starts the
+// local test network and runs Echo; a second app with another home joins
+// it, sees Echo, and Echo answers its message.
+func TestLocalNetworkAndEcho(t *testing.T) {
+	devnettest.Need(t, testNet) // for the snode binary it built
+	dir := filepath.Join(t.TempDir(), "session-devnet")
+	cfg := Config{DevnetDir: dir, DevnetNodes: 5, NodeCommand: []string{testNet.Nodes[0].Args[0]}}
+	first := startApp(t, "first", cfg)
+	second := startApp(t, "second", cfg)
+	if first.net == nil || first.net.dn == nil {
+		t.Fatal("the first app did not start the local network")
+	}
+	if second.net == nil || second.net.dn != nil {
+		t.Fatal("the second app did not join the first one's network")
+	}
+
+	c := signedIn(t, second)
+	var st state
+	callJSON(t, c, http.MethodGet, second.BaseURL()+"api/state", "", &st)
+	if !st.Network.Local || st.Network.EchoID == "" || st.Network.EchoID != first.net.echoID {
+		t.Fatalf("second app's state %+v; want the local network and the first app's Echo %s", st.Network, first.net.echoID)
+	}
+	var acct map[string]string
+	if code := callJSON(t, c, http.MethodPost, second.BaseURL()+"api/account/create", `{"display_name":"Newcomer"}`, &acct); code != http.StatusOK {
+		t.Fatalf("create: %d", code)
+	}
+	var resolved map[string]string
+	callJSON(t, c, http.MethodPost, second.BaseURL()+"api/resolve", `{"who":"Echo"}`, &resolved)
+	if resolved["session_id"] != st.Network.EchoID {
+		t.Fatalf("New message to \"Echo\" resolves to %q, want Echo's ID", resolved["session_id"])
+	}
+	echo := st.Network.EchoID
+	var sent struct{ Status string }
+	callJSON(t, c, http.MethodPost, second.BaseURL()+"api/conversations/"+echo+"/messages", `{"body":"Is anyone there?"}`, &sent)
+	if sent.Status != "sent" {
+		t.Fatalf("message to Echo: status %q", sent.Status)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var conv conversationView
+		callJSON(t, c, http.MethodGet, second.BaseURL()+"api/conversations/"+echo, "", &conv)
+		n := 0
+		for _, m := range conv.Messages {
+			if !m.Outgoing && m.Body == "Is anyone there?" && m.From == echo {
+				n++
+			}
+		}
+		if n == 1 {
+			if conv.Name != "Echo" {
+				t.Errorf("Echo's conversation is named %q", conv.Name)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Echo did not answer: %+v", conv.Messages)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var ns networkStatus
+	callJSON(t, c, http.MethodGet, second.BaseURL()+"api/network", "", &ns)
+	if !ns.Local || !ns.Connected || ns.Nodes != 5 || len(ns.Paths) == 0 || !strings.HasSuffix(ns.NetworkFile, filepath.Join("session-devnet", "network.json")) {
+		t.Errorf("network status %+v", ns)
+	}
+}
