@@ -303,6 +303,10 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage) (Me
 	if !listed || senderName != "" && cur.Name != senderName || approvedMe && !cur.ApprovedMe {
 		if !listed {
 			cur = config.Contact{SessionID: dm.Sender, Created: time.Now().Unix()}
+			if c.cfg.added == nil {
+				c.cfg.added = map[keys.ID]int64{}
+			}
+			c.cfg.added[dm.Sender] = int64(len(c.cfg.added)) + 1
 		}
 		if senderName != "" {
 			cur.Name = senderName

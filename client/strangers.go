@@ -234,7 +234,7 @@ func keepsRoom(ct config.Contact) bool {
 // stay on this device only. It returns those it left out, and
 // ErrContactsFull when even the entries that must stay do not fit. Call
 // with c.cfg.mu held.
-func (c *Client) fitContacts(ctx context.Context) ([]keys.ID, error) {
+func (c *Client) fitContacts() ([]keys.ID, error) {
 	cts := c.cfg.contacts
 	size, err := cts.PushSize()
 	if err != nil || size <= config.MaxMessageSize {
@@ -247,16 +247,12 @@ func (c *Client) fitContacts(ctx context.Context) ([]keys.ID, error) {
 			cands = append(cands, ct)
 		}
 	}
-	// Oldest first: by creation (whole seconds in the config), then by
-	// the latest message of the request, which orders those of one poll.
-	latest := map[keys.ID]int64{}
-	if reqs, err := c.db.Conversations(ctx, clientdb.RequestConversations); err == nil {
-		for _, r := range reqs {
-			latest[r.ID] = r.LastActivity.UnixMilli()
-		}
-	}
+	// Oldest first: by creation (whole seconds in the config), then in
+	// the order this process added them (those of one poll share a
+	// second), then by ID.
+	order := c.cfg.added
 	slices.SortFunc(cands, func(a, b config.Contact) int {
-		return cmp.Or(cmp.Compare(a.Created, b.Created), cmp.Compare(latest[a.SessionID], latest[b.SessionID]),
+		return cmp.Or(cmp.Compare(a.Created, b.Created), cmp.Compare(order[a.SessionID], order[b.SessionID]),
 			strings.Compare(a.SessionID.String(), b.SessionID.String()))
 	})
 	var dropped []keys.ID

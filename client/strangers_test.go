@@ -389,7 +389,7 @@ func TestRequestsTakeOnlyTheRoomLeft(t *testing.T) {
 	const n = 1200 // about twice what fits with 100-character names
 	flood := floodOffline(t, bob, n)
 	bob.cfg.mu.Lock()
-	dropped, err := bob.fitContacts(ctx)
+	dropped, err := bob.fitContacts()
 	_, oldestListed := bob.cfg.contacts.Get(flood[0])
 	_, newestListed := bob.cfg.contacts.Get(flood[n-1])
 	size, _ := bob.cfg.contacts.PushSize()

@@ -44,6 +44,10 @@ type configs struct {
 	contacts *config.Contacts
 	convos   *config.ConvoInfoVolatile
 	groups   *config.UserGroups
+
+	// added numbers the requesters this process added to the contacts,
+	// in order, for leaving the oldest out first when there is no room.
+	added map[keys.ID]int64
 }
 
 func (cs *configs) all() []configObject {
@@ -151,7 +155,7 @@ func (c *Client) pushConfigs(ctx context.Context) error {
 		var dropped []keys.ID
 		if o == configObject(c.cfg.contacts) {
 			var err error
-			if dropped, err = c.fitContacts(ctx); err != nil {
+			if dropped, err = c.fitContacts(); err != nil {
 				c.cfg.mu.Unlock()
 				errs = append(errs, err)
 				continue

@@ -11,6 +11,7 @@ import (
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
 
+	"github.com/session-go/session-go/client"
 	"github.com/session-go/session-go/internal/clientdb"
 )
 
@@ -127,4 +128,89 @@ func eveID(t *testing.T, u *user) string {
 		t.Fatalf("requests: %+v", reqs)
 	}
 	return reqs[0].SessionID
+}
+
+// Pending requests are declined or blocked all at once, and a setting
+// refuses them from strangers.
+func TestBulkRequestsAndRefuse(t *testing.T) {
+	bob := newUser(t)
+	bob.run(0, "", "init", "--name", "Bob")
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	bob.json(&who, "whoami")
+	strangers := func(n int) {
+		for i := range n {
+			s := newUser(t)
+			s.run(0, "", "init", "--name", "Stranger")
+			s.run(0, "", "send", who.SessionID, "request", string(rune('a'+i)))
+		}
+	}
+	waitRequests := func(n int) {
+		for range 100 {
+			bob.run(0, "", "receive")
+			var reqs []jsonConversation
+			bob.json(&reqs, "requests")
+			if len(reqs) == n {
+				return
+			}
+		}
+		t.Fatalf("never saw %d requests", n)
+	}
+	bob.run(2, "", "decline")               // neither an ID nor --all
+	bob.run(2, "", "decline", "--all", "x") // both
+	strangers(3)
+	waitRequests(3)
+	if out := bob.run(0, "", "decline", "--all"); !strings.Contains(out, "declined 3 message requests") {
+		t.Errorf("decline --all: %q", out)
+	}
+	var reqs []jsonConversation
+	bob.json(&reqs, "requests")
+	if len(reqs) != 0 {
+		t.Fatalf("requests after decline --all: %+v", reqs)
+	}
+	strangers(2)
+	waitRequests(2)
+	var res struct {
+		Result string `json:"result"`
+		Count  int    `json:"count"`
+	}
+	bob.json(&res, "block", "--all-requests")
+	if res.Result != "blocked" || res.Count != 2 {
+		t.Errorf("block --all-requests --json: %+v", res)
+	}
+	var cts []jsonContact
+	bob.json(&cts, "contacts")
+	blocked := 0
+	for _, c := range cts {
+		if c.Blocked {
+			blocked++
+		}
+	}
+	if blocked != 2 {
+		t.Errorf("%d blocked contacts, want 2: %+v", blocked, cts)
+	}
+
+	bob.run(2, "", "requests", "--refuse", "maybe")
+	bob.run(0, "", "requests", "--refuse", "on")
+	strangers(1)
+	for range 5 {
+		bob.run(0, "", "receive")
+	}
+	bob.json(&reqs, "requests")
+	if len(reqs) != 0 {
+		t.Errorf("a request came through while refused: %+v", reqs)
+	}
+}
+
+func TestWarningsCountedOnce(t *testing.T) {
+	var b strings.Builder
+	p := newWarningPrinter(&b)
+	for range 5 {
+		p.print(client.Warning{Text: "repaired \x1b[31m"})
+	}
+	want := "warning: repaired \\x1b[31m\nwarning: repaired \\x1b[31m (2 times)\nwarning: repaired \\x1b[31m (4 times)\n"
+	if b.String() != want {
+		t.Errorf("printed %q, want %q", b.String(), want)
+	}
 }
