@@ -13,8 +13,11 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/crypto/blake2b"
 )
 
 // Source produces directory snapshots.
@@ -102,16 +105,75 @@ func (s *FileSource) Load(ctx context.Context) (*Directory, error) {
 	return d, nil
 }
 
-// SignatureHeader carries a node's Ed25519 signature (base64) over the exact
-// body of its get_n_service_nodes answer, so that a client can check that
-// the seed it asked is the one its seed file names.
+// SignatureHeader carries a node's Ed25519 signature (base64) of its
+// get_n_service_nodes answer (see SeedSignedMessage), so that a client can
+// check that the seed it asked is the one its seed file names: clients do
+// not verify node certificates.
 const SignatureHeader = "X-Snode-Signature"
+
+// SignatureTimestampHeader carries the time the seed signed its answer, in
+// milliseconds since the Unix epoch (decimal), so that an old answer (a
+// directory since changed) cannot be replayed to a client.
+const SignatureTimestampHeader = "X-Snode-Signature-Timestamp"
+
+// MaxSeedAnswerSkew is how far a seed answer's signing time may be from the
+// client's clock. Session's own request signatures allow ±60 s; the
+// directory changes slowly, so this is kinder to a client's bad clock.
+const MaxSeedAnswerSkew = 5 * time.Minute
+
+// seedDomain separates a seed's answer signature from everything else its
+// node key signs.
+const seedDomain = "session-go seed answer\x00"
+
+// SeedSignedMessage returns what a seed signs for an answer body signed at
+// timestamp (ms): a domain string, the timestamp in decimal, a zero byte
+// and the BLAKE2b-256 hash of the body.
+func SeedSignedMessage(timestamp int64, body []byte) []byte {
+	h := blake2b.Sum256(body)
+	msg := strconv.AppendInt([]byte(seedDomain), timestamp, 10)
+	msg = append(msg, 0)
+	return append(msg, h[:]...)
+}
+
+// SignSeedAnswer sets the signature headers of a seed's answer body,
+// signed with priv at now.
+func SignSeedAnswer(h http.Header, priv ed25519.PrivateKey, now time.Time, body []byte) {
+	ts := now.UnixMilli()
+	h.Set(SignatureTimestampHeader, strconv.FormatInt(ts, 10))
+	h.Set(SignatureHeader, base64.StdEncoding.EncodeToString(ed25519.Sign(priv, SeedSignedMessage(ts, body))))
+}
+
+// ErrBadSeedAnswer reports a seed answer that is not signed by the seed's
+// key, or signed too long ago (or too far ahead) of the client's clock.
+var ErrBadSeedAnswer = errors.New("netview: seed answer not signed by the seed, or not fresh")
+
+// VerifySeedAnswer checks the signature headers of an answer body against
+// the seed's key and the client's clock.
+func VerifySeedAnswer(h http.Header, key ed25519.PublicKey, now time.Time, body []byte) error {
+	tsText := h.Get(SignatureTimestampHeader)
+	ts, err := strconv.ParseInt(tsText, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: timestamp %q", ErrBadSeedAnswer, tsText)
+	}
+	sig, err := base64.StdEncoding.DecodeString(h.Get(SignatureHeader))
+	if err != nil || !ed25519.Verify(key, SeedSignedMessage(ts, body), sig) {
+		return fmt.Errorf("%w: bad signature", ErrBadSeedAnswer)
+	}
+	if skew := now.Sub(time.UnixMilli(ts)); skew > MaxSeedAnswerSkew || skew < -MaxSeedAnswerSkew {
+		return fmt.Errorf("%w: signed %v from this clock", ErrBadSeedAnswer, skew.Round(time.Second))
+	}
+	return nil
+}
 
 // SeedSource asks seed nodes for the network with Session's get_n_service_nodes.
 type SeedSource struct {
 	seeds  []Seed
 	keys   []ed25519.PublicKey
 	client *http.Client
+
+	// Now is the clock that answers' signing times are checked against;
+	// nil means time.Now.
+	Now func() time.Time
 }
 
 // NewSeedSource checks the seed list and returns a Source asking those seeds.
@@ -194,9 +256,12 @@ func (s *SeedSource) ask(ctx context.Context, sd Seed, key ed25519.PublicKey) (*
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
-	sig, err := base64.StdEncoding.DecodeString(resp.Header.Get(SignatureHeader))
-	if err != nil || !ed25519.Verify(key, body, sig) {
-		return nil, errors.New("answer is not signed by the seed's pubkey_ed25519")
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	if err := VerifySeedAnswer(resp.Header, key, now(), body); err != nil {
+		return nil, err
 	}
 	return ParseServiceNodes(body)
 }

@@ -246,9 +246,10 @@ func (n *Node) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusInternalServerError, "request failed")
 		return
 	}
-	// Sign the exact body so that clients can check that the seed they
-	// asked is the one their seed file names (TLS is not verified).
-	w.Header().Set(netview.SignatureHeader, base64.StdEncoding.EncodeToString(n.id.Sign(out)))
+	// Sign the exact body, with the time, so that clients can check that
+	// the seed they asked is the one their seed file names (TLS is not
+	// verified) and that the answer is not an old one replayed.
+	netview.SignSeedAnswer(w.Header(), n.id.Ed25519PrivateKey(), n.now(), out)
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(out)
 }
