@@ -523,6 +523,7 @@ func cmdWatch(ctx context.Context, env *Env, g globals, c *client.Client, _ []st
 	errc := make(chan error, 1)
 	go func() { errc <- c.Run(ctx) }()
 	warnings := newWarningPrinter(env.Stderr)
+	var names namesCache
 	out := bufio.NewWriter(env.Stdout)
 	for {
 		select {
@@ -543,7 +544,7 @@ func cmdWatch(ctx context.Context, env *Env, g globals, c *client.Client, _ []st
 				}
 				continue
 			}
-			writeEvent(out, g, ev, contactNames(ctx, c))
+			writeEvent(out, g, ev, names.get(ctx, c))
 			out.Flush()
 		case err := <-errc:
 			return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/session-go/session-go/client"
 	"github.com/session-go/session-go/internal/termtext"
@@ -112,4 +113,19 @@ func cmdRefuse(ctx context.Context, env *Env, g globals, c *client.Client, value
 		fmt.Fprintln(env.Stdout, "message requests are accepted")
 	}
 	return nil
+}
+
+// namesCache holds the names watch shows, read again at most once a
+// second: reading every contact for every event would make a flood of
+// requests cost the square of its size.
+type namesCache struct {
+	names map[string]string
+	at    time.Time
+}
+
+func (n *namesCache) get(ctx context.Context, c *client.Client) map[string]string {
+	if n.names == nil || time.Since(n.at) >= time.Second {
+		n.names, n.at = contactNames(ctx, c), time.Now()
+	}
+	return n.names
 }
