@@ -71,3 +71,58 @@ func BenchmarkRetrieve(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 }
+
+// BenchmarkInboxFloodAtLimit measures a stranger's stores into an inbox
+// held at its default limits (50 000 messages, 5 000 per sender), so that
+// every store evicts: from the sender's own share ("one sender") or, for
+// senders new each time, from the inbox as a whole ("many senders"). The
+// floor is a plain store into an account with room (BenchmarkStore's case),
+// measured alongside; the ratio says what eviction costs.
+func BenchmarkInboxFloodAtLimit(b *testing.B) {
+	for _, many := range []bool{false, true} {
+		name := "one sender"
+		if many {
+			name = "many senders"
+		}
+		b.Run(name, func(b *testing.B) {
+			c := newClock()
+			s, _ := openTest(b, c, nil)
+			victim := owner(1)
+			body := strings.Repeat("f", 100)
+			var fill []Message
+			for i := range DefaultMaxInboxMessages {
+				m := inboxMsg(victim, 0, body+fmt.Sprint("fill ", i), c.Now().Add(-time.Hour), fmt.Sprint("addr:", i%10))
+				fill = append(fill, m)
+				if len(fill) == 5000 {
+					if _, err := s.Replicate(b.Context(), fill); err != nil {
+						b.Fatal(err)
+					}
+					fill = fill[:0]
+				}
+			}
+			i := 0
+			for b.Loop() {
+				sender := "addr:0"
+				if many {
+					sender = fmt.Sprint("addr:new ", i)
+				}
+				r, err := s.Store(b.Context(), inboxMsg(victim, 0, body+fmt.Sprint(i), c.Now(), sender))
+				if err != nil || r.Outcome != Stored {
+					b.Fatalf("flood store: %v, %v", r.Outcome, err)
+				}
+				i++
+			}
+			flood := b.Elapsed().Seconds() / float64(b.N)
+			// The floor: as many plain stores to accounts with room.
+			start := time.Now()
+			for j := range min(b.N, 2000) {
+				if _, err := s.Store(b.Context(), newMsg(owner(byte(2+j%100)), 0, body+fmt.Sprint("plain ", j), c.Now(), time.Hour)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			plain := time.Since(start).Seconds() / float64(min(b.N, 2000))
+			b.ReportMetric(1/flood, "stores/s")
+			b.ReportMetric(flood/plain, "x_plain_store")
+		})
+	}
+}
