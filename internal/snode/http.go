@@ -177,7 +177,7 @@ func (n *Node) handleStorageRPC(w http.ResponseWriter, r *http.Request) {
 func (n *Node) serveRPCBody(ctx context.Context, body []byte, sender pollSender) rpcResult {
 	// The same key is the sender of a store into a public inbox (see
 	// sender.go).
-	ctx = withSender(ctx, sender.key)
+	ctx = withSender(ctx, n.inboxSender(sender.key))
 	req, err := storagerpc.ParseBody(body)
 	if err != nil {
 		return errorResult(err)

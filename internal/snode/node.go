@@ -90,6 +90,9 @@ type Node struct {
 	cursors  *peerCursors
 
 	wg sync.WaitGroup
+	// senderKey keys the hash under which a client address is recorded
+	// as the sender of its inbox stores (see sender.go).
+	senderKey [32]byte
 }
 
 // New opens the node's identity, database and network view. It does not
@@ -124,20 +127,21 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
 	n := &Node{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		now:     cfg.Now,
-		id:      id,
-		edHex:   fmt.Sprintf("%x", id.Ed25519PublicKey()),
-		onionKy: nk.WithoutCBC(),
-		proxy:   proxyClient(cfg.OnionAllowLocal),
-		limiter: newLimiter(cfg.RateLimit, cfg.Now),
-		relays:  newInflight(cfg.Limits.RelaysInFlight, cfg.Limits.RelaysInFlightPerSender),
-		polls:   newInflight(cfg.Limits.LongPolls, cfg.Limits.LongPollsPerSender),
-		replays: newReplayCache(replayWindow, replayCapacity),
-		metrics: newMetrics(),
-		notify:  newNotifier(),
-		cursors: newPeerCursors(filepath.Join(cfg.DataDir, "peers.json")),
+		senderKey: newSenderKey(),
+		cfg:       cfg,
+		log:       cfg.Logger,
+		now:       cfg.Now,
+		id:        id,
+		edHex:     fmt.Sprintf("%x", id.Ed25519PublicKey()),
+		onionKy:   nk.WithoutCBC(),
+		proxy:     proxyClient(cfg.OnionAllowLocal),
+		limiter:   newLimiter(cfg.RateLimit, cfg.Now),
+		relays:    newInflight(cfg.Limits.RelaysInFlight, cfg.Limits.RelaysInFlightPerSender),
+		polls:     newInflight(cfg.Limits.LongPolls, cfg.Limits.LongPollsPerSender),
+		replays:   newReplayCache(replayWindow, replayCapacity),
+		metrics:   newMetrics(),
+		notify:    newNotifier(),
+		cursors:   newPeerCursors(filepath.Join(cfg.DataDir, "peers.json")),
 	}
 	n.peers = n.peerClient()
 	n.source, err = netview.OpenFile(cfg.Network, n.peers)

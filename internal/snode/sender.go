@@ -2,7 +2,12 @@ package snode
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"net/http"
+	"strings"
+
+	"golang.org/x/crypto/blake2b"
 
 	"github.com/session-go/session-go/internal/store"
 )
@@ -21,6 +26,13 @@ import (
 //     this node can tell, from that node ("peer:<Ed25519 hex>"), once its
 //     signature has verified: the client's own address is hidden by design,
 //     and the node's identity is steadier than its address.
+//
+// A client address is not recorded as such: the message keeps, and the swarm
+// learns, only a hash of it keyed with a random key this node draws at start
+// (inboxSender), the same for every store of that address while the node
+// runs, which is all a share needs. Relays are public nodes, recorded as they
+// are. A stranger who sends straight to several members of a swarm gets a
+// share at each, at most the swarm's size of them, still within the inbox.
 //
 // So behind onion routing a share belongs to a relay, and a stranger who
 // spreads a flood across many relays gets many shares; what bounds that flood
@@ -59,4 +71,27 @@ func forwardedSender(h http.Header) string {
 		return ""
 	}
 	return s
+}
+
+// newSenderKey draws the key of inboxSender's hashes.
+func newSenderKey() [32]byte {
+	var k [32]byte
+	rand.Read(k[:]) // never fails (crypto/rand)
+	return k
+}
+
+// inboxSender returns the sender recorded with the inbox stores of a request
+// whose sender key (pollSender.key) is key: a client address ("addr:…") as
+// a keyed hash, a relaying node as it is.
+func (n *Node) inboxSender(key string) string {
+	addr, ok := strings.CutPrefix(key, "addr:")
+	if !ok {
+		if len(key) > store.MaxSenderLength {
+			return ""
+		}
+		return key
+	}
+	h, _ := blake2b.New(16, n.senderKey[:]) // a 32-byte key is valid
+	h.Write([]byte(addr))
+	return "addr:" + base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 }

@@ -127,8 +127,8 @@ func runNode(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Int64Var(&cfg.Store.MaxOwnerBytes, "account-max-bytes", 0, "bytes one account may keep in the namespaces it signs for, together (0: the default, 512 MiB)")
 	fs.Int64Var(&cfg.Store.MaxInboxMessages, "inbox-max-messages", 0, "messages one account's public inbox keeps before evicting the oldest (0: the default, 50000)")
 	fs.Int64Var(&cfg.Store.MaxInboxBytes, "inbox-max-bytes", 0, "bytes one account's public inbox keeps before evicting the oldest (0: the default, 256 MiB)")
-	fs.Int64Var(&cfg.Store.MaxSenderMessages, "inbox-sender-max-messages", 0, "messages one sender keeps in an account's public inbox before its oldest is evicted (0: the default, 5000)")
-	fs.Int64Var(&cfg.Store.MaxSenderBytes, "inbox-sender-max-bytes", 0, "bytes one sender keeps in an account's public inbox before its oldest is evicted (0: the default, 32 MiB)")
+	fs.Int64Var(&cfg.Store.MaxSenderMessages, "inbox-sender-max-messages", 0, "messages one sender keeps in an account's public inbox before its oldest is evicted (0: the default, 3000)")
+	fs.Int64Var(&cfg.Store.MaxSenderBytes, "inbox-sender-max-bytes", 0, "bytes one sender keeps in an account's public inbox before its oldest is evicted (0: the default, 16 MiB)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

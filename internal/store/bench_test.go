@@ -73,11 +73,12 @@ func BenchmarkRetrieve(b *testing.B) {
 }
 
 // BenchmarkInboxFloodAtLimit measures a stranger's stores into an inbox
-// held at its default limits (50 000 messages, 5 000 per sender), so that
-// every store evicts: from the sender's own share ("one sender") or, for
-// senders new each time, from the inbox as a whole ("many senders"). The
-// floor is a plain store into an account with room (BenchmarkStore's case),
-// measured alongside; the ratio says what eviction costs.
+// held full at its default limits (50 000 messages from 17 senders, each
+// under its share of 3 000), so that every store evicts the inbox's oldest
+// message: from a sender already there ("one sender") or from a new one each
+// time ("many senders"). The floor is a plain store into an account with
+// room (BenchmarkStore's case), measured alongside; the ratio says what
+// eviction costs.
 func BenchmarkInboxFloodAtLimit(b *testing.B) {
 	for _, many := range []bool{false, true} {
 		name := "one sender"
@@ -91,7 +92,7 @@ func BenchmarkInboxFloodAtLimit(b *testing.B) {
 			body := strings.Repeat("f", 100)
 			var fill []Message
 			for i := range DefaultMaxInboxMessages {
-				m := inboxMsg(victim, 0, body+fmt.Sprint("fill ", i), c.Now().Add(-time.Hour), fmt.Sprint("addr:", i%10))
+				m := inboxMsg(victim, 0, body+fmt.Sprint("fill ", i), c.Now().Add(-time.Hour), fmt.Sprint("addr:", i%17))
 				fill = append(fill, m)
 				if len(fill) == 5000 {
 					if _, err := s.Replicate(b.Context(), fill); err != nil {

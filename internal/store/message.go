@@ -59,10 +59,12 @@ const (
 	// owner's public inbox.
 	DefaultMaxInboxBytes = 256 << 20
 	// DefaultMaxSenderMessages is the default bound on one sender's share
-	// of an owner's public inbox: a tenth.
-	DefaultMaxSenderMessages = 5_000
+	// of an owner's public inbox: a sixteenth, so that the shares one
+	// address gets by storing through each member of a swarm (see
+	// snode's sender.go) stay well within the inbox.
+	DefaultMaxSenderMessages = 3_000
 	// DefaultMaxSenderBytes is the same bound in bytes.
-	DefaultMaxSenderBytes = 32 << 20
+	DefaultMaxSenderBytes = 16 << 20
 	// DefaultMaxDatabaseBytes is the default database size cap, the same as
 	// Session's storage server (10 GiB).
 	DefaultMaxDatabaseBytes = 10 << 30
