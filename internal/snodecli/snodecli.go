@@ -32,6 +32,8 @@ type UsageError struct{ error }
 const usage = `usage:
   snode run    --data-dir DIR --listen 127.0.0.1:PORT --network FILE [--admin-listen ADDR] [--log-level LEVEL]
                [--onion-allow-local IP:PORT,…]   (devnet only: local servers the onion proxy may reach)
+               [--account-max-messages N] [--account-max-bytes N] [--inbox-max-messages N] [--inbox-max-bytes N]
+               [--inbox-sender-max-messages N] [--inbox-sender-max-bytes N]   (storage limits per account)
   snode devnet --nodes N --dir DIR [--log-level LEVEL] [--detach | --stop]
   snode --version`
 
