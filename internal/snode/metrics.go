@@ -80,6 +80,7 @@ func (n *Node) handleMetrics(w http.ResponseWriter, r *http.Request) {
 		gauge("snode_stored_bytes", "Bytes of message data currently stored.", st.DataBytes)
 		gauge("snode_database_bytes", "Size of the database files.", st.FileBytes)
 		gauge("snode_accounts", "Accounts with stored messages.", st.Owners)
+		counter("snode_inbox_evicted_total", "Messages evicted from public inboxes to keep them within their limits (a flood under way), or because the database was full.", st.Evicted)
 	}
 	gauge("snode_directory_nodes", "Service nodes in the network directory.", int64(n.dir.Load().Len()))
 }

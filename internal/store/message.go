@@ -211,6 +211,8 @@ type StoreResult struct {
 	// it was later). It is zero for Obsolete, Expired, Buried, Evicted,
 	// OverQuota, Refused and Conflict.
 	Expiry time.Time
+
+	evicted int // messages this store evicted from the inbox (Stats.Evicted)
 }
 
 // New reports whether the message was not stored before this call: the
@@ -348,6 +350,10 @@ type Stats struct {
 	// FileBytes is the size of the main database file (pages in use and
 	// free), not counting the WAL.
 	FileBytes int64
+	// Evicted is the number of messages evicted from public inboxes since
+	// the store was opened: by the inbox's limits, or because the database
+	// was full. A rate of them is a flood under way.
+	Evicted int64
 }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }

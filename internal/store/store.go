@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
@@ -78,6 +79,8 @@ type Store struct {
 	log *slog.Logger
 
 	limits limits
+
+	evicted atomic.Int64 // Stats.Evicted
 }
 
 // limits are the quotas in force; <= 0 is none.
@@ -304,5 +307,6 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	if err != nil {
 		return Stats{}, fmt.Errorf("store: stats: %w", err)
 	}
+	st.Evicted = s.evicted.Load()
 	return st, nil
 }

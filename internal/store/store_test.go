@@ -790,6 +790,9 @@ func TestInboxFloodLeavesOwnerRoom(t *testing.T) {
 		}
 		flood = append(flood, m)
 	}
+	if st, err := s.Stats(t.Context()); err != nil || st.Evicted != 195 {
+		t.Errorf("Stats: %d evicted, %v; want 195", st.Evicted, err)
+	}
 	got := retrieveAll(t, s, o, 0)
 	want := append([]string{honest.Hash}, hashesOf(flood[len(flood)-5:])...)
 	if !equalStrings(got, want) {

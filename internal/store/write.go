@@ -48,6 +48,7 @@ func (s *Store) Store(ctx context.Context, m Message) (StoreResult, error) {
 	if err != nil {
 		return StoreResult{}, fmt.Errorf("store: store %q: %w", m.Hash, err)
 	}
+	s.evicted.Add(int64(res.evicted))
 	return res, nil
 }
 
@@ -102,6 +103,9 @@ func (s *Store) Replicate(ctx context.Context, msgs []Message) ([]StoreResult, e
 	if err != nil {
 		return nil, fmt.Errorf("store: replicate: %w", err)
 	}
+	for _, r := range res {
+		s.evicted.Add(int64(r.evicted))
+	}
 	return res, nil
 }
 
@@ -133,6 +137,7 @@ func (s *Store) writeMakingRoom(ctx context.Context, fn func(w txn) error) error
 	}); rerr != nil || n == 0 {
 		return err
 	}
+	s.evicted.Add(n)
 	s.log.Warn("database full: evicted public-inbox messages nearest their expiry", "count", n)
 	return s.write(ctx, fn)
 }
@@ -247,13 +252,14 @@ func (s *Store) storeTx(tx txn, m *Message, now time.Time, fromClient bool) (Sto
 		return StoreResult{}, err
 	}
 	if inbox {
-		evicted, err := s.makeRoom(tx, owner, sender, m.Hash, nowMS)
+		self, n, err := s.makeRoom(tx, owner, sender, m.Hash, nowMS)
 		if err != nil {
 			return StoreResult{}, err
 		}
-		if evicted {
-			return StoreResult{Outcome: Evicted}, nil
+		if self {
+			return StoreResult{Outcome: Evicted, evicted: n}, nil
 		}
+		return StoreResult{Outcome: Stored, Expiry: fromMS(exp), evicted: n}, nil
 	}
 	return StoreResult{Outcome: Stored, Expiry: fromMS(exp)}, nil
 }
@@ -321,14 +327,14 @@ func over(v, limit int64) bool { return limit > 0 && v > limit }
 // it evicted again rather than displacing a newer one. (Evicting from the
 // sender holding the most would be fairer to a single honest sender, but
 // would depend on the order of arrival.) It reports whether the message hash
-// itself was the one evicted.
-func (s *Store) makeRoom(tx txn, owner int64, sender, hash string, nowMS int64) (bool, error) {
+// itself was evicted, and how many messages were.
+func (s *Store) makeRoom(tx txn, owner int64, sender, hash string, nowMS int64) (self bool, n int, err error) {
 	l := s.limits
-	purged, self := false, false
+	purged := false
 	for {
 		var sc, sb, ic, ib int64
 		if err := tx.scan(qInboxUsage, []any{owner, sender}, &sc, &sb, &ic, &ib); err != nil {
-			return false, err
+			return false, 0, err
 		}
 		var q string
 		args := []any{owner}
@@ -338,19 +344,20 @@ func (s *Store) makeRoom(tx txn, owner int64, sender, hash string, nowMS int64) 
 		case over(ic, l.inboxMessages) || over(ib, l.inboxBytes):
 			q = qEvictInboxOldest
 		default:
-			return self, nil
+			return self, n, nil
 		}
 		if !purged {
 			purged = true
 			if _, err := tx.exec(qDeleteOwnerExpire, owner, nowMS); err != nil {
-				return false, err
+				return false, 0, err
 			}
 			continue
 		}
 		var evicted string
 		if err := tx.scan(q, args, &evicted); err != nil {
-			return false, err
+			return false, 0, err
 		}
+		n++
 		if evicted == hash {
 			self = true
 		}
