@@ -214,17 +214,24 @@ func (c *Client) process(ctx context.Context, rm storagerpc.RetrievedMessage) (M
 	if seen {
 		return Message{}, false, nil
 	}
-	m, ok, err := c.handle(ctx, rm)
-	if errors.Is(err, clientdb.ErrInvalidArgument) {
-		c.log.Warn("skipping a message that cannot be stored", "hash", rm.Hash, "err", err)
+	var also []string
+	m, ok, err := c.handle(ctx, rm, &also)
+	if poison(err) {
+		c.warn(fmt.Sprintf("skipped a message that cannot be stored: %v", err))
 		m, ok, err = Message{}, false, nil
 	}
 	if err != nil {
 		return Message{}, false, err
 	}
-	if _, err := c.db.MarkSeen(ctx, rm.Hash, time.UnixMilli(rm.Expiration)); err != nil {
+	if _, err := c.db.MarkSeenAll(ctx, time.UnixMilli(rm.Expiration), append([]string{rm.Hash}, also...)...); err != nil {
 		if errors.Is(err, clientdb.ErrInvalidArgument) {
-			return m, ok, nil // a hash no database can hold: nothing to remember
+			// A hash no database can hold: remember the rest.
+			if len(also) > 0 {
+				if _, err := c.db.MarkSeenAll(ctx, time.UnixMilli(rm.Expiration), also...); err != nil {
+					return Message{}, false, err
+				}
+			}
+			return m, ok, nil
 		}
 		return Message{}, false, err
 	}
@@ -233,8 +240,9 @@ func (c *Client) process(ctx context.Context, rm storagerpc.RetrievedMessage) (M
 
 // handle decodes and stores one retrieved message that was not seen before.
 // Everything in it comes from whoever stored it, a stranger as likely as a
-// contact: see strangers.go for the rules.
-func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage) (Message, bool, error) {
+// contact: see strangers.go for the rules. Keys to mark seen together with
+// the message's hash go to alsoSeen.
+func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, alsoSeen *[]string) (Message, bool, error) {
 	dm, err := protocol.DecodeMessage(c.id, rm.Data)
 	if err != nil {
 		// Not for us, or damaged: nothing to show. The content is never logged.
@@ -342,9 +350,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage) (Me
 		return Message{}, false, err
 	}
 	if key != "" {
-		if _, err := c.db.MarkSeen(ctx, key, time.UnixMilli(rm.Expiration)); err != nil {
-			return Message{}, false, err
-		}
+		*alsoSeen = append(*alsoSeen, key) // marked with the hash, in one transaction
 	}
 	if !inserted {
 		return Message{}, false, nil

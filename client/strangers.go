@@ -76,6 +76,14 @@ func cutUTF8(s string, n int) string {
 	return s[:n]
 }
 
+// poison reports whether err is the database refusing what it was given
+// (not a failure to save): such an entry is skipped with a warning, never
+// retried, or it would fail every poll.
+func poison(err error) bool {
+	return errors.Is(err, clientdb.ErrInvalidArgument) || errors.Is(err, clientdb.ErrBodyTooLong) ||
+		errors.Is(err, clientdb.ErrNameTooLong)
+}
+
 // messageTime returns the time to keep for a message: its own (signed)
 // timestamp when that is within MaxClockSkew of the time the network
 // stored it, else the storage time, marked as unverified. The storage time

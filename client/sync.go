@@ -327,7 +327,7 @@ func (c *Client) applyContacts(ctx context.Context, cts []config.Contact, full b
 		if err == nil && next == cur {
 			continue // unchanged: no write
 		}
-		if err := c.db.UpsertContact(ctx, next); errors.Is(err, clientdb.ErrInvalidArgument) {
+		if err := c.db.UpsertContact(ctx, next); poison(err) {
 			c.warn(fmt.Sprintf("skipped an entry of the synced contact list that cannot be stored (%s): %v", ShortID(ct.SessionID.String()), err))
 			continue
 		} else if err != nil {

@@ -53,11 +53,43 @@ func (db *DB) SetCursor(ctx context.Context, ns, hash string) error {
 // messages, so that a repeated retrieve does not process them twice. A hash
 // seen again keeps the later of its expiries.
 func (db *DB) MarkSeen(ctx context.Context, hash string, expires time.Time) (bool, error) {
-	if err := checkHash(hash); err != nil {
-		return false, fmt.Errorf("clientdb: mark seen: %w", err)
+	news, err := db.MarkSeenAll(ctx, expires, hash)
+	if err != nil {
+		return false, err
 	}
-	var isNew bool
+	return news[0], nil
+}
+
+// MarkSeenAll is MarkSeen for several hashes in one transaction (one disk
+// flush), such as a message's hash and the key of its content. It reports
+// for each hash whether it is new.
+func (db *DB) MarkSeenAll(ctx context.Context, expires time.Time, hashes ...string) ([]bool, error) {
+	for _, h := range hashes {
+		if err := checkHash(h); err != nil {
+			return nil, fmt.Errorf("clientdb: mark seen: %w", err)
+		}
+	}
+	news := make([]bool, len(hashes))
 	err := db.write(ctx, func(tx *sql.Tx) error {
+		for i, hash := range hashes {
+			isNew, err := markSeen(ctx, tx, hash, expires)
+			if err != nil {
+				return err
+			}
+			news[i] = isNew
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clientdb: mark seen %q: %w", hashes, err)
+	}
+	return news, nil
+}
+
+// markSeen records one hash in tx.
+func markSeen(ctx context.Context, tx *sql.Tx, hash string, expires time.Time) (bool, error) {
+	var isNew bool
+	err := func() error {
 		var have int64
 		err := tx.QueryRowContext(ctx, "SELECT expires FROM seen_hashes WHERE hash = ?", hash).Scan(&have)
 		switch {
@@ -72,11 +104,8 @@ func (db *DB) MarkSeen(ctx context.Context, hash string, expires time.Time) (boo
 			return err
 		}
 		return nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("clientdb: mark seen %q: %w", hash, err)
-	}
-	return isNew, nil
+	}()
+	return isNew, err
 }
 
 // Seen reports whether hash was recorded by MarkSeen and not pruned.
