@@ -84,7 +84,10 @@
 // Oldest is by (timestamp, hash), not by arrival: what a node keeps is then a
 // function of the messages it was offered, whatever their order, so that the
 // members of a swarm keep the same messages, and catch-up offering an
-// evicted message again sees it evicted again. Evictions are not
+// evicted message again sees it evicted again. (Exactly so for the message
+// limits; with the byte limits the order can matter at the margin, when a
+// sender's small new message frees room that an older message of another
+// sender already left on one member.) Evictions are not
 // tombstones: every member decides them itself, by the same rule.
 //
 // Session's storage server has no per-account quota, only a database size
