@@ -324,7 +324,9 @@ func over(v, limit int64) bool { return limit > 0 && v > limit }
 // a node keeps is the newest of each sender's newest, a function of the
 // messages it was offered and not of their order, so that eviction agrees
 // across the swarm and a catch-up that offers an evicted message again sees
-// it evicted again rather than displacing a newer one. (Evicting from the
+// it evicted again rather than displacing a newer one (exactly for the
+// message limits; see Limits in the package documentation for the byte
+// limits). (Evicting from the
 // sender holding the most would be fairer to a single honest sender, but
 // would depend on the order of arrival.) It reports whether the message hash
 // itself was evicted, and how many messages were.
