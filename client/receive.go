@@ -67,6 +67,21 @@ func cursorKey(node string, ns storagerpc.Namespace) string {
 // not marked seen and its namespace's cursor stays, so that the next poll
 // fetches it again.
 func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, error) {
+	out, _, err := c.poll(ctx, wait)
+	return out, err
+}
+
+// poll is receive, and also counts the entries the node returned in every
+// namespace (config messages, controls and duplicates included): a node
+// that answered at once with entries held its long poll; one that answered
+// at once with none does not have the extension.
+func (c *Client) poll(ctx context.Context, wait time.Duration) ([]Message, int, error) {
+	var fetched int
+	out, err := c.pollInto(ctx, wait, &fetched)
+	return out, fetched, err
+}
+
+func (c *Client) pollInto(ctx context.Context, wait time.Duration, fetched *int) ([]Message, error) {
 	net, err := c.network()
 	if err != nil {
 		return nil, err
@@ -117,6 +132,7 @@ func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, er
 				errs = append(errs, fmt.Errorf("retrieve namespace %d: bad reply: %w", ns, err))
 				continue
 			}
+			*fetched += len(resp.Messages)
 			var saveErr error
 			if ns == storagerpc.NamespaceDefault {
 				var got []Message
@@ -433,12 +449,15 @@ func (c *Client) Run(ctx context.Context) error {
 	backoff := time.Second
 	for ctx.Err() == nil {
 		start := time.Now()
-		got, err := c.receive(ctx, c.opts.PollWait)
+		_, fetched, err := c.poll(ctx, c.opts.PollWait)
 		if err == nil {
 			backoff = time.Second
-			// A node without the long-poll extension answers at once: poll
-			// such a node at an interval instead of in a tight loop.
-			if len(got) == 0 && time.Since(start) < minPollInterval {
+			// A node without the long-poll extension answers at once with
+			// nothing: poll such a node at an interval instead of in a tight
+			// loop. (An answer with only config messages, such as this
+			// account's own read marks, is the long poll working: pausing
+			// then would delay the next message by the interval.)
+			if fetched == 0 && time.Since(start) < minPollInterval {
 				select {
 				case <-ctx.Done():
 				case <-time.After(minPollInterval - time.Since(start)):

@@ -36,7 +36,7 @@ type testApp struct {
 	stop func()
 }
 
-func startApp(t *testing.T, name string, cfg Config) *testApp {
+func startApp(t testing.TB, name string, cfg Config) *testApp {
 	t.Helper()
 	if cfg.Home == "" {
 		cfg.Home = filepath.Join(t.TempDir(), name)
@@ -68,7 +68,7 @@ func startApp(t *testing.T, name string, cfg Config) *testApp {
 
 // chromiumPath finds Debian's chromium; without it the browser tests skip,
 // except on CI, where a missing browser is a failure, not a silent skip.
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -84,7 +84,7 @@ func chromiumPath(t *testing.T) string {
 
 // newBrowser starts a headless chromium with a fresh profile and returns
 // its context; tabs are made from it with newTab.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
@@ -109,12 +109,12 @@ func newBrowser(t *testing.T) context.Context {
 
 // tab is one browser tab on one app.
 type tab struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	ctx  context.Context
 }
 
-func newTab(t *testing.T, browser context.Context, name string, w, h int64) *tab {
+func newTab(t testing.TB, browser context.Context, name string, w, h int64) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser)
 	tb := &tab{t: t, name: name, ctx: ctx}

@@ -12,7 +12,7 @@ import (
 )
 
 // callJSON makes an API call with c and decodes the answer into v.
-func callJSON(t *testing.T, c *http.Client, method, url, body string, v any) int {
+func callJSON(t testing.TB, c *http.Client, method, url, body string, v any) int {
 	t.Helper()
 	resp, got := do(t, c, newReq(t, method, url, body))
 	if v != nil && resp.StatusCode == http.StatusOK {

@@ -16,12 +16,12 @@ import (
 
 // offlineApp is an app with no account on a network that is never
 // reached: enough for the HTTP surface.
-func offlineApp(t *testing.T) *testApp {
+func offlineApp(t testing.TB) *testApp {
 	t.Helper()
 	return startApp(t, "offline", Config{Network: filepath.Join(t.TempDir(), "no-network.json")})
 }
 
-func do(t *testing.T, c *http.Client, req *http.Request) (*http.Response, string) {
+func do(t testing.TB, c *http.Client, req *http.Request) (*http.Response, string) {
 	t.Helper()
 	if c == nil {
 		c = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -35,7 +35,7 @@ func do(t *testing.T, c *http.Client, req *http.Request) (*http.Response, string
 	return resp, string(b)
 }
 
-func newReq(t *testing.T, method, url, body string) *http.Request {
+func newReq(t testing.TB, method, url, body string) *http.Request {
 	t.Helper()
 	var r io.Reader
 	if body != "" {
@@ -52,7 +52,7 @@ func newReq(t *testing.T, method, url, body string) *http.Request {
 }
 
 // signedIn returns an HTTP client that followed the app's link.
-func signedIn(t *testing.T, a *testApp) *http.Client {
+func signedIn(t testing.TB, a *testApp) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
