@@ -312,3 +312,65 @@ func post(ctx context.Context, n *devnet.Node, req storagerpc.Request) (int, []b
 	}
 	return resp.StatusCode, b, nil
 }
+
+// TestInboxFloodCatchUpAgrees floods an inbox while one member of the swarm
+// is down: when it comes back, catch-up brings it the rest of the flood,
+// with each message's sender, and it evicts what the others evicted, so
+// that it ends up holding the same messages, and none of what the flood
+// pushed out elsewhere comes back.
+func TestInboxFloodCatchUpAgrees(t *testing.T) {
+	dn := shared.Net(t)
+	seed := make([]byte, 16)
+	rand.Read(seed)
+	victim, err := keys.NewIdentity(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := swarmOf(t, dn, victim.SessionID())
+	down, up := members[0], members[1:]
+	t.Cleanup(func() {
+		if !down.Running() {
+			down.Start()
+		}
+		dn.WaitReady(context.Background())
+	})
+
+	if err := flood(t.Context(), members, victim.SessionID(), floodSize/2); err != nil {
+		t.Fatal(err)
+	}
+	before := sameEverywhere(t, members, victim)
+	if err := down.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := flood(t.Context(), up, victim.SessionID(), floodSize); err != nil {
+		t.Fatal(err)
+	}
+	after := sameEverywhere(t, up, victim)
+	if err := down.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := down.WaitReady(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// sameEverywhere waits for catch-up; the members that stayed up must
+	// not have changed meanwhile (nothing evicted came back to them).
+	got := sameEverywhere(t, members, victim)
+	if !maps.Equal(got, after) {
+		t.Errorf("after catch-up the swarm holds %d messages, %d of them new to the members that stayed up",
+			len(got), len(got)-len(intersect(got, after)))
+	}
+	if len(intersect(got, before)) == len(before) {
+		t.Error("the second flood evicted nothing of the first")
+	}
+}
+
+// intersect returns the keys of a that are in b.
+func intersect(a, b map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for k := range a {
+		if b[k] {
+			out[k] = true
+		}
+	}
+	return out
+}
