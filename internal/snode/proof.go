@@ -84,6 +84,12 @@ func checkStoreProof(owner keys.ID, ns storagerpc.Namespace, proof []byte) error
 	return nil
 }
 
+// deleteAllSlack is how much newer than a delete_all's timestamp a message
+// it deleted can be: the node ran it up to SignatureToleranceForwarded after
+// its timestamp, and a message stored just before may be dated up to
+// StoreTolerance ahead of that.
+const deleteAllSlack = storagerpc.SignatureToleranceForwarded + storagerpc.StoreTolerance
+
 // deletion is a peer's signed delete, parsed and verified once however
 // many tombstones of a sync answer refer to it.
 type deletion struct {
@@ -115,10 +121,10 @@ func parseDeletion(proof []byte) deletion {
 //
 // delete names its hashes. delete_all and delete_before name a namespace
 // (or all) and a time: a held message must be in that namespace and no
-// newer than the time (delete_all: its timestamp, with the store
-// tolerance), so that an old signed delete_all replayed by a peer cannot
-// delete what the owner stored since. A message this node does not hold
-// can only be buried, which keeps a copy from coming back.
+// newer than the time (delete_all: its timestamp plus deleteAllSlack), so
+// that an old signed delete_all replayed by a peer cannot delete what the
+// owner stored since. A message this node does not hold can only be
+// buried, which keeps a copy from coming back.
 func (d deletion) allows(owner keys.ID, hash string, held *store.Held) error {
 	if d.req == nil {
 		return d.err
@@ -135,7 +141,7 @@ func (d deletion) allows(owner keys.ID, hash string, held *store.Held) error {
 			return nil
 		}
 	case *storagerpc.DeleteAll:
-		if r.Pubkey == owner && inScope(r.Namespace) && notAfter(r.Timestamp+storagerpc.StoreTolerance.Milliseconds()) {
+		if r.Pubkey == owner && inScope(r.Namespace) && notAfter(r.Timestamp+deleteAllSlack.Milliseconds()) {
 			return nil
 		}
 	case *storagerpc.DeleteBefore:
