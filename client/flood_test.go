@@ -113,8 +113,8 @@ func receiveAllOf(t *testing.T, c *Client, n int) {
 // limit, and the device that left requests out of it says so.
 func TestStrangerFloodKeepsContactSync(t *testing.T) {
 	needNet(t)
-	if testing.Short() {
-		t.Skip("slow")
+	if raceEnabled {
+		t.Skip("slow under the race detector; the plain test run covers it")
 	}
 	ctx := t.Context()
 	bob1 := account(t, "Bob")
