@@ -277,13 +277,15 @@ func (s *Server) getNetwork(w http.ResponseWriter, r *http.Request, c *client.Cl
 }
 
 func (s *Server) getConversations(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	// The two lists are read at once (the database serves concurrent
+	// readers): this call is on the path to the first render.
+	var reqs []client.Conversation
+	var rerr error
+	done := make(chan struct{})
+	go func() { reqs, rerr = c.Requests(r.Context()); close(done) }()
 	inbox, err := c.Inbox(r.Context())
-	if err != nil {
-		clientError(w, err)
-		return
-	}
-	reqs, err := c.Requests(r.Context())
-	if err != nil {
+	<-done
+	if err = errors.Join(err, rerr); err != nil {
 		clientError(w, err)
 		return
 	}

@@ -164,6 +164,7 @@ func BenchmarkAppThousandConversations(b *testing.B) {
 	ms := waitFor[float64](tab, "the first render of the list",
 		`(performance.getEntriesByName('conversations-rendered')[0] || {}).startTime || 0`)
 	b.StopTimer()
+	b.Log("timings [redirectEnd, responseEnd, DOMContentLoaded] and [resource, start, end] in ms:", eval[string](tab, `JSON.stringify([performance.getEntriesByType('navigation').map(e => [e.redirectEnd, e.responseEnd, e.domContentLoadedEventEnd]), performance.getEntriesByType('resource').map(e => [e.name.slice(-20), Math.round(e.startTime), Math.round(e.responseEnd)])])`))
 	if rows := eval[int](tab, `document.querySelectorAll('.list .item').length`); rows != 1000 {
 		b.Fatalf("the list shows %d conversations, want 1000", rows)
 	}

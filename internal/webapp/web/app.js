@@ -62,6 +62,9 @@ applyTheme();
 // ---------- start ----------
 
 async function start() {
+  // The lists are asked for at once, with the state, not after it: one
+  // round trip less before the first render.
+  const lists = Promise.all([api('GET', 'conversations'), api('GET', 'contacts')]).catch(() => null);
   try {
     S.state = await api('GET', 'state');
   } catch (e) {
@@ -72,7 +75,7 @@ async function start() {
   if (!S.state.account) {
     onboardingStart();
   } else {
-    await openShell();
+    await openShell(await lists);
   }
 }
 
@@ -200,15 +203,18 @@ function onboardingRestore() {
 
 const el = {};
 
-async function openShell() {
+async function openShell(lists) {
   S.onboarding = false;
-  S.state = await api('GET', 'state');
+  if (lists) {
+    [{inbox: S.inbox, requests: S.requests}, S.contacts] = lists;
+  } else {
+    [S.state] = await Promise.all([api('GET', 'state'), refreshLists()]);
+  }
   root.className = '';
   el.left = h('nav', {class: 'left', 'aria-label': 'Conversations'});
   el.main = h('main', {class: 'main'});
   el.shell = h('div', {class: 'shell'}, el.left, el.main);
   replace(root, el.shell);
-  await refreshLists();
   renderLeft();
   renderMain();
 }
@@ -279,7 +285,19 @@ function renderChats() {
   const unread = S.inbox.reduce((n, c) => n + (c.unread > 0 || c.marked_unread ? 1 : 0), 0);
   document.title = unread ? `(${unread}) Session` : 'Session';
   const list = h('ul', {class: 'list', 'aria-label': 'Conversations'});
-  for (const c of S.inbox) list.append(h('li', null, convRow(c)));
+  // The first render shows the rows a screen holds at once and adds the
+  // rest in the next task, so a long list does not hold up the first paint.
+  const first = S.listMarked ? S.inbox.length : 40;
+  for (const c of S.inbox.slice(0, first)) list.append(h('li', null, convRow(c)));
+  if (first < S.inbox.length) {
+    const rest = S.inbox.slice(first);
+    setTimeout(() => {
+      if (!list.isConnected) return;
+      const frag = document.createDocumentFragment();
+      for (const c of rest) frag.append(h('li', null, convRow(c)));
+      list.append(frag);
+    });
+  }
   const empty = S.inbox.length ? null : h('div', {class: 'empty'},
     h('p', null, 'No conversations yet.'),
     h('p', {class: 'small'}, 'Press + to write to someone with their Session ID.'),
