@@ -35,7 +35,7 @@ func (s *Store) Delete(ctx context.Context, owner keys.ID, hashes []string, proo
 		return nil, fmt.Errorf("store: delete: %w", err)
 	}
 	var deleted []string
-	err := s.write(ctx, func(tx txn) error {
+	err := s.writeMakingRoom(ctx, func(tx txn) error {
 		deleted = nil
 		id, ok, err := ownerID(tx, owner)
 		if err != nil || !ok {
@@ -105,7 +105,7 @@ func (s *Store) deleteWhere(ctx context.Context, owner keys.ID, scope Scope, pro
 		return nil, err
 	}
 	var refs []Ref
-	err := s.write(ctx, func(tx txn) error {
+	err := s.writeMakingRoom(ctx, func(tx txn) error {
 		refs = nil
 		ns, one := scope.Namespace()
 		rows, err := tx.query(query, append([]any{owner.Bytes(), !one, ns}, extra...)...)

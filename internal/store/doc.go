@@ -92,11 +92,11 @@
 //
 // Session's storage server has no per-account quota, only a database size
 // cap (10 GiB, its "Full" store result), which is [Options.MaxDatabaseBytes]
-// here and [ErrFull]. A store that finds the database full first evicts the
-// public-inbox messages nearest their expiry, node-wide, and tries again, so
-// that strangers filling a node through many accounts' inboxes cannot keep
-// owners' own stores out; ErrFull means the database is full of signed
-// messages. The defaults are documented on the constants.
+// here and [ErrFull]. A store, delete or expiry change that finds the
+// database full first evicts the public-inbox messages nearest their expiry,
+// node-wide, and tries again, so that strangers filling a node through many
+// accounts' inboxes cannot keep owners' own stores and deletions out; ErrFull
+// means the database is full of signed messages. The defaults are documented on the constants.
 //
 // # Schema
 //

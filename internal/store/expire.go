@@ -33,7 +33,7 @@ func (s *Store) Expire(ctx context.Context, owner keys.ID, hashes []string, expi
 	}
 
 	res := ExpireResult{Unchanged: map[string]time.Time{}}
-	err := s.write(ctx, func(tx txn) error {
+	err := s.writeMakingRoom(ctx, func(tx txn) error {
 		res = ExpireResult{Unchanged: map[string]time.Time{}}
 		if len(hashes) == 0 {
 			return nil
@@ -85,7 +85,7 @@ func (s *Store) Expire(ctx context.Context, owner keys.ID, hashes []string, expi
 // scope that expires later, and returns those messages. It never extends.
 func (s *Store) ExpireAll(ctx context.Context, owner keys.ID, scope Scope, expiry time.Time) ([]Ref, error) {
 	var refs []Ref
-	err := s.write(ctx, func(tx txn) error {
+	err := s.writeMakingRoom(ctx, func(tx txn) error {
 		refs = nil
 		ns, one := scope.Namespace()
 		rows, err := tx.query(qExpireAll, owner.Bytes(), !one, ns, ms(expiry), ms(s.now()))

@@ -1249,3 +1249,39 @@ func TestConnectionSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestFullDatabaseLeavesRoomForDeletes checks that an owner can delete its
+// messages from a database at its size cap whose room strangers' inbox
+// messages took: the tombstones a deletion writes take more room than small
+// messages free, and it is the strangers' messages that make it.
+func TestFullDatabaseLeavesRoomForDeletes(t *testing.T) {
+	c := newClock()
+	s, path := openTest(t, c, nil)
+	o := owner(1)
+	var mine []string
+	var msgs []Message
+	for i := range 500 {
+		m := newMsg(o, 2, fmt.Sprint(i), c.Now(), time.Hour)
+		msgs = append(msgs, m)
+		mine = append(mine, m.Hash)
+		msgs = append(msgs, newMsg(owner(byte(2+i%50)), 0, fmt.Sprint(strings.Repeat("s", 500), i), c.Now(), time.Hour))
+	}
+	if _, err := s.Replicate(t.Context(), msgs); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Stats(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Reopened with the cap at its size: not a page to spare.
+	s = openAt(t, path, c, &Options{MaxDatabaseBytes: st.FileBytes})
+	got, err := s.Delete(t.Context(), o, mine, []byte(strings.Repeat("p", 100)))
+	if err != nil || len(got) != len(mine) {
+		t.Fatalf("Delete of the owner's %d messages from a full database: %d deleted, %v", len(mine), len(got), err)
+	}
+	if st, err := s.Stats(t.Context()); err != nil || st.Evicted == 0 {
+		t.Errorf("Stats after the delete: %+v, %v; want inbox messages evicted to make room", st, err)
+	}
+	checkTotals(t, s)
+}

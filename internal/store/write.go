@@ -109,37 +109,46 @@ func (s *Store) Replicate(ctx context.Context, msgs []Message) ([]StoreResult, e
 	return res, nil
 }
 
-// pressureBatch is how many public-inbox messages writeMakingRoom evicts
-// when the database is full.
-const pressureBatch = 256
+// pressureBatch is how many public-inbox messages writeMakingRoom evicts at
+// a time when the database is full, and pressureRounds how many times it
+// does before giving up: enough for the largest message, however small the
+// evicted ones.
+const (
+	pressureBatch  = 256
+	pressureRounds = 8
+)
 
-// writeMakingRoom runs fn as write does, and if the database is full, evicts
-// the public-inbox messages nearest their expiry, node-wide, and runs fn once
-// more: what strangers stored must not keep out an owner's own stores (nor,
-// once it is the inbox that fills the node, new inbox messages). If there is
-// nothing to evict, the database is full of signed messages and ErrFull
-// stands. Unlike the per-owner eviction this is a last resort of one node,
-// not a rule the swarm agrees on; an operator whose node gets here needs a
-// larger MaxDatabaseBytes.
+// writeMakingRoom runs fn as write does, and while the database is full,
+// evicts the public-inbox messages nearest their expiry, node-wide, and runs
+// fn again: what strangers stored must not keep out an owner's own stores and
+// deletions (nor, once it is the inbox that fills the node, new inbox
+// messages). fn must start from scratch each time. If there is nothing left
+// to evict, the database is full of signed messages and ErrFull stands.
+// Unlike the per-owner eviction this is a last resort of one node, not a rule
+// the swarm agrees on; an operator whose node gets here needs a larger
+// MaxDatabaseBytes.
 func (s *Store) writeMakingRoom(ctx context.Context, fn func(w txn) error) error {
 	err := s.write(ctx, fn)
-	if !errors.Is(err, ErrFull) {
-		return err
-	}
-	var n int64
-	if rerr := s.write(ctx, func(tx txn) error {
-		r, err := tx.exec(qEvictInboxNearestExpiry, pressureBatch)
-		if err != nil {
+	for range pressureRounds {
+		if !errors.Is(err, ErrFull) {
 			return err
 		}
-		n, err = r.RowsAffected()
-		return err
-	}); rerr != nil || n == 0 {
-		return err
+		var n int64
+		if rerr := s.write(ctx, func(tx txn) error {
+			r, err := tx.exec(qEvictInboxNearestExpiry, pressureBatch)
+			if err != nil {
+				return err
+			}
+			n, err = r.RowsAffected()
+			return err
+		}); rerr != nil || n == 0 {
+			return err
+		}
+		s.evicted.Add(n)
+		s.log.Warn("database full: evicted public-inbox messages nearest their expiry", "count", n)
+		err = s.write(ctx, fn)
 	}
-	s.evicted.Add(n)
-	s.log.Warn("database full: evicted public-inbox messages nearest their expiry", "count", n)
-	return s.write(ctx, fn)
+	return err
 }
 
 // storeTx stores m. fromClient marks a store through the RPC (Store), as
