@@ -88,14 +88,16 @@ func (c *Client) pollInto(ctx context.Context, wait time.Duration, fetched *int)
 	}
 	var out []Message
 	var errs []error
+	var node string // the member the last attempt went to
 	for {
-		var node string // the member the last attempt went to
 		cursors := make([]string, len(polledNamespaces))
 		rctx := ctx
 		if wait > 0 {
 			rctx = onionreq.WithRequestTimeout(ctx, wait+8*time.Second)
 		}
-		status, body, err := net.SwarmRPCNode(rctx, c.id.SessionID(), func(now time.Time, member netview.Node) (string, any, error) {
+		// A page after the first goes to the same member: its cursor is
+		// that member's.
+		status, body, err := net.SwarmRPCPrefer(rctx, c.id.SessionID(), node, func(now time.Time, member netview.Node) (string, any, error) {
 			node = member.Ed25519
 			b := &storagerpc.Batch{}
 			for i, ns := range polledNamespaces {

@@ -489,3 +489,27 @@ func TestClientClosed(t *testing.T) {
 		t.Fatalf("got %v, want ErrClosed", err)
 	}
 }
+
+// SwarmRPCPrefer asks the preferred member first; SwarmRPCNode tells the
+// request which member it goes to.
+func TestSwarmRPCPrefer(t *testing.T) {
+	fn := newFakeNet(t, 7)
+	c := newTestClient(t, fn.source(), nil)
+	ctx := ctxT(t)
+	alice := newIdentity(t)
+	members, err := c.Swarm(ctx, alice.SessionID())
+	if err != nil || len(members) < 2 {
+		t.Fatalf("swarm: %d members, %v", len(members), err)
+	}
+	for _, want := range members {
+		var got []string
+		status, _, err := c.SwarmRPCPrefer(ctx, alice.SessionID(), want.Ed25519, func(now time.Time, n netview.Node) (string, any, error) {
+			got = append(got, n.Ed25519)
+			m, p, err := retrieveFunc(alice)(now)
+			return m, p, err
+		})
+		if err != nil || status != http.StatusOK || len(got) != 1 || got[0] != want.Ed25519 {
+			t.Fatalf("prefer %s: asked %v (%d, %v)", want.Ed25519, got, status, err)
+		}
+	}
+}

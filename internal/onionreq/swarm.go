@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/session-go/session-go/internal/keys"
@@ -141,6 +142,13 @@ func (c *Client) SwarmRPC(ctx context.Context, account keys.ID, build RequestFun
 // The answer, when there is one, comes from the member of the last call to
 // build.
 func (c *Client) SwarmRPCNode(ctx context.Context, account keys.ID, build NodeRequestFunc) (int, []byte, error) {
+	return c.SwarmRPCPrefer(ctx, account, "", build)
+}
+
+// SwarmRPCPrefer is SwarmRPCNode that asks the member with Ed25519 key
+// prefer first, when it is in the swarm: paging through a long retrieve
+// stays on the member whose cursor it follows.
+func (c *Client) SwarmRPCPrefer(ctx context.Context, account keys.ID, prefer string, build NodeRequestFunc) (int, []byte, error) {
 	members, err := c.Swarm(ctx, account)
 	if err != nil {
 		return 0, nil, err
@@ -164,6 +172,9 @@ func (c *Client) SwarmRPCNode(ctx context.Context, account keys.ID, build NodeRe
 			c.mu.Lock()
 			node = cands[c.st.rng.IntN(len(cands))]
 			c.mu.Unlock()
+			if i := slices.IndexFunc(cands, func(n netview.Node) bool { return n.Ed25519 == prefer }); i >= 0 {
+				node = cands[i]
+			}
 		}
 		pickNew = true
 		method, params, err := build(c.Now(), node)
