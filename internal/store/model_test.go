@@ -84,7 +84,7 @@ func (m *model) store(msg Message, fromClient bool) Outcome {
 	}
 	if r, ok := m.rows[msg.Hash]; ok {
 		if m.live(r) {
-			if msg.Expiry.After(r.Expiry) {
+			if fromClient && msg.Expiry.After(r.Expiry) {
 				r.Expiry = msg.Expiry
 				return Extended
 			}

@@ -180,3 +180,27 @@ func TestApplyTombstonesCheck(t *testing.T) {
 	}
 	checkTotals(t, s)
 }
+
+// TestReplicateNeverMovesAnExpiry: a peer's copy of a held message with a
+// later expiry changes nothing, so that a peer cannot undo an expiry the
+// owner shortened; a store through the RPC still extends it.
+func TestReplicateNeverMovesAnExpiry(t *testing.T) {
+	c := newClock()
+	s, _ := openTest(t, c, nil)
+	ctx := t.Context()
+	m := newMsg(owner(1), 0, "shortened by its owner", c.Now(), time.Hour)
+	mustStore(t, s, m)
+	copy := m
+	copy.Expiry = c.Now().Add(20 * 24 * time.Hour)
+	res, err := s.Replicate(ctx, []Message{copy})
+	if err != nil || res[0].Outcome != Unchanged || !res[0].Expiry.Equal(m.Expiry) {
+		t.Fatalf("Replicate with a later expiry = %+v, %v; want Unchanged at %v", res, err, m.Expiry)
+	}
+	exp, err := s.GetExpiries(ctx, m.Owner, []string{m.Hash})
+	if err != nil || !exp[m.Hash].Equal(m.Expiry) {
+		t.Fatalf("expiry after the peer's copy = %v, %v; want %v", exp[m.Hash], err, m.Expiry)
+	}
+	if r := mustStore(t, s, copy); r.Outcome != Extended {
+		t.Errorf("a store through the RPC with a later expiry = %v, want Extended", r.Outcome)
+	}
+}

@@ -66,6 +66,11 @@ func (s *Store) Store(ctx context.Context, m Message) (StoreResult, error) {
 // message dated more than maxPeerTimestampAhead past this node's clock is
 // dropped as Refused: no entry node accepts such a store.
 //
+// A copy of a message held here changes nothing (Unchanged), even with a
+// later expiry: expiries move only by the owner's signed requests, which
+// reach every member by push, so a peer cannot undo an expiry the owner
+// shortened.
+//
 // A message whose hash is stored here for another owner or namespace is
 // dropped as Conflict and the others are stored: one colliding record must
 // not stall a catch-up.
@@ -198,7 +203,10 @@ func (s *Store) storeTx(tx txn, m *Message, now time.Time, fromClient bool) (Sto
 	case !bytes.Equal(oldOwner, m.Owner.Bytes()) || oldNS != m.Namespace:
 		return StoreResult{}, ErrHashConflict
 	case oldExp > nowMS:
-		if exp <= oldExp {
+		// A peer's copy never moves a held message's expiry: expiries
+		// change by the owner's signed requests only, so that a peer
+		// cannot undo an expiry the owner shortened.
+		if exp <= oldExp || !fromClient {
 			return StoreResult{Outcome: Unchanged, Expiry: fromMS(oldExp)}, nil
 		}
 		if _, err := tx.exec(qSetExpiryByID, exp, oldID); err != nil {
