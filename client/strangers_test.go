@@ -473,3 +473,30 @@ func TestRefuseRequests(t *testing.T) {
 		t.Errorf("setting: %v, %v", on, err)
 	}
 }
+
+// What a stranger names itself or writes is repaired within bounds,
+// whatever the bytes.
+func FuzzCleanText(f *testing.F) {
+	f.Add("Eve\xff\xfe", 3)
+	f.Add(strings.Repeat("é", 60), 1)
+	f.Add("05ab…cd12", 0)
+	f.Fuzz(func(t *testing.T, s string, rep int) {
+		name, _ := cleanName(s)
+		if !utf8.ValidString(name) || len(name) > MaxDisplayNameBytes {
+			t.Fatalf("cleanName(%q) = %q", s, name)
+		}
+		long := strings.Repeat(s, min(max(rep, 0), 8)) + strings.Repeat("x", max(0, clientdb.MaxBodyBytes-len(s)+min(max(rep, 0), 4)))
+		for _, in := range []string{s, long} {
+			body, note := cleanBody(in)
+			if !utf8.ValidString(body) || len(body) > clientdb.MaxBodyBytes {
+				t.Fatalf("cleanBody: %d bytes, valid %v", len(body), utf8.ValidString(body))
+			}
+			if len(in) > clientdb.MaxBodyBytes && (note != "truncated" || !strings.HasSuffix(body, "(truncated)")) {
+				t.Fatalf("a cut body is not marked: note %q", note)
+			}
+		}
+		_ = skeleton(s)
+		_ = looksLikeID(s)
+		_ = mixesScripts(s)
+	})
+}
