@@ -171,4 +171,22 @@ func TestStrangerFloodKeepsContactSync(t *testing.T) {
 	if size > 76800 {
 		t.Errorf("contacts config is %d bytes", size)
 	}
+
+	// The devices settle: they do not keep pushing a trimmed list at each
+	// other on every poll.
+	seqnos := func() (int64, int64) {
+		bob1.cfg.mu.Lock()
+		a := bob1.cfg.contacts.Seqno()
+		bob1.cfg.mu.Unlock()
+		bob2.cfg.mu.Lock()
+		b := bob2.cfg.contacts.Seqno()
+		bob2.cfg.mu.Unlock()
+		return a, b
+	}
+	settle(t, bob1, bob2)
+	a1, b1 := seqnos()
+	settle(t, bob1, bob2)
+	if a2, b2 := seqnos(); a2 != a1 || b2 != b1 {
+		t.Errorf("contacts config still changing after settling: seqno %d→%d and %d→%d", a1, a2, b1, b2)
+	}
 }
