@@ -381,3 +381,101 @@ func TestCompromisedPeerCannotForgeRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestHashCollisionDoesNotStallCatchUp is issue 8 point 6 as it happens
+// without any hostile node: namespace 0 with data "10"+X (a stranger's
+// unsigned store) and namespace 10 with data X (the owner's signed store)
+// have the same hash. One member took the first while the rest of the
+// swarm was down, and the rest took the second while it was down; then a
+// message M was stored. When the member is back, every peer's catch-up
+// answer holds the colliding record before M: the member must skip the one
+// and still get M (it used to fail the whole batch, every time, from every
+// peer, and never caught up again).
+func TestHashCollisionDoesNotStallCatchUp(t *testing.T) {
+	needNet(t)
+	owner := newAccount(t)
+	members, _ := swarmOf(t, owner.SessionID())
+	if len(members) < 3 {
+		t.Fatalf("swarm has %d members, want at least 3", len(members))
+	}
+	lone, rest := members[0], members[1:]
+	t.Cleanup(func() {
+		for _, m := range members {
+			if !m.Running() {
+				m.Start()
+			}
+		}
+		testNet.WaitReady(context.Background())
+	})
+	x := fmt.Appendf(nil, "collision %d", time.Now().UnixNano())
+	stranger := storeReq(owner.SessionID(), append([]byte("10"), x...))
+	held := storagerpc.MessageHash(owner.SessionID(), 0, stranger.Data)
+
+	for _, m := range rest {
+		if err := m.Kill(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if status, resp := rpc(t, lone, stranger); status != http.StatusOK {
+		t.Fatalf("stranger's store at the lone member: %d %s", status, resp)
+	}
+	if err := lone.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range rest {
+		if err := m.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range rest {
+		if err := m.WaitReady(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	own := storeReq(owner.SessionID(), x)
+	own.Namespace = 10
+	storagerpc.Sign(own, owner)
+	if status, resp := rpc(t, rest[0], own); status != http.StatusOK {
+		t.Fatalf("owner's store: %d %s", status, resp)
+	}
+	if storagerpc.MessageHash(owner.SessionID(), 10, x) != held {
+		t.Fatal("test premise: the two stores should share a hash")
+	}
+	after := []byte("stored after the collision")
+	if status, resp := rpc(t, rest[0], storeReq(owner.SessionID(), after)); status != http.StatusOK {
+		t.Fatalf("store after: %d %s", status, resp)
+	}
+	afterHash := storagerpc.MessageHash(owner.SessionID(), 0, after)
+
+	if err := lone.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := lone.WaitReady(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, ok := retrieveAll(t, lone, owner)[afterHash]; ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the member that holds the other copy never caught up with what was stored after it")
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	// Each member keeps the copy it took first, and only that one.
+	for _, m := range members {
+		_, in0 := retrieveAll(t, m, owner)[held]
+		_, in10 := retrieveNS(t, m, owner, 10)[held]
+		if want0 := m == lone; in0 != want0 || in10 == want0 {
+			t.Errorf("member %d holds namespace 0: %v, namespace 10: %v", m.Index, in0, in10)
+		}
+	}
+	logged, err := os.ReadFile(filepath.Join(lone.DataDir, "snode.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(logged, []byte("catch-up skipped records")) || !bytes.Contains(logged, []byte("conflict")) {
+		t.Error("the member did not log the conflicting record it skipped")
+	}
+}
