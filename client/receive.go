@@ -409,11 +409,13 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 			return Message{}, false, nil
 		}
 	}
+	// A sync copy is signed by this account: its time is as good as this
+	// account's own, and must stay the sent time, which is how the device
+	// that sent it recognises it (a copy stored late by a retry included).
 	body, _ := cleanBody(data.GetBody())
-	sentAt, unverified := c.messageTime(dm.SentAt, rm.Timestamp)
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: target, Sender: c.id.SessionID(), Direction: clientdb.Outgoing, Status: clientdb.StatusSent,
-		SentAt: sentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, TimeUnverified: unverified,
+		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash,
 	})
 	if err != nil || !inserted {
 		return Message{}, false, err

@@ -500,3 +500,21 @@ func FuzzCleanText(f *testing.F) {
 		_ = mixesScripts(s)
 	})
 }
+
+// A copy of a message this account sent, stored late (a retry hours
+// later), keeps its sent time: that is how the sending device knows it.
+func TestSyncCopyKeepsItsTime(t *testing.T) {
+	bob := offline(t, "Bob")
+	now := time.Now().Truncate(time.Millisecond)
+	sent := now.Add(-3 * time.Hour)
+	to := stranger(t).SessionID()
+	c := text("sent long ago", "Bob", sent)
+	c.DataMessage.SyncTarget = proto.String(to.String())
+	got, err := bob.processBatch(t.Context(), []storagerpc.RetrievedMessage{wire(t, bob.id, bob.id.SessionID(), c, sent, now)})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("sync copy: %d, %v", len(got), err)
+	}
+	if !got[0].SentAt.Equal(sent) || got[0].TimeUnverified || !got[0].Outgoing {
+		t.Errorf("sync copy re-dated: %+v", got[0])
+	}
+}
