@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -213,7 +214,19 @@ func byName(role, name string) chromedp.QueryOption {
 
 func (tb *tab) click(role, name string) {
 	tb.t.Helper()
-	tb.step("clicking "+role+" "+name, chromedp.Click(role+" "+name, byName(role, name), chromedp.NodeVisible))
+	// A live update can replace the element between finding and clicking
+	// it; then the click is tried again on the new one.
+	for try := 0; ; try++ {
+		ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+		err := chromedp.Do(ctx, chromedp.Click(role+" "+name, byName(role, name), chromedp.NodeVisible))
+		cancel()
+		if err == nil {
+			return
+		}
+		if try == 5 || !strings.Contains(err.Error(), "node") {
+			tb.t.Fatalf("%s: clicking %s %s: %v", tb.name, role, name, err)
+		}
+	}
 }
 
 func (tb *tab) typeInto(role, name, text string) {
@@ -355,6 +368,69 @@ func TestBrowserTwoPeople(t *testing.T) {
 	waitFor[bool](a, "Bob's answer on Alice's page", bubbleWith("Salut Alice"))
 	// And her list names Bob (his display name came with his messages).
 	waitFor[bool](a, "Bob's name in Alice's list", `[...document.querySelectorAll('.list .title')].some(e => e.textContent === 'Bob')`)
+	waitFor[bool](a, "Bob's name in the conversation's header", `document.querySelector('.conv-head .title')?.textContent === 'Bob'`)
+	// Alice is reading the conversation: it is marked read, and her list says so.
+	waitFor[bool](a, "the conversation marked read", `document.querySelector('.list .item .badge') === null`)
+	if *updateScreenshot {
+		p := a.screenshot("app")
+		if p != "" {
+			b, err := os.ReadFile(p)
+			if err == nil {
+				err = os.WriteFile(filepath.Join("..", "..", "docs", "app.png"), b, 0o644)
+			}
+			if err != nil {
+				t.Error(err)
+			}
+		}
+	}
+
+	// New messages never yank a reader who scrolled up: a chip appears.
+	bc := signedIn(t, bob)
+	aliceID := alice.account().SessionID()
+	for i := range 25 {
+		if code := callJSON(t, bc, http.MethodPost, bob.BaseURL()+"api/conversations/"+aliceID+"/messages", fmt.Sprintf(`{"body":"filler %d"}`, i), nil); code != http.StatusOK {
+			t.Fatalf("Bob's message %d through the API: %d", i, code)
+		}
+	}
+	waitFor[bool](a, "Bob's 25 messages", bubbleWith("filler 24"))
+	eval[bool](a, `(() => { document.querySelector('.messages').scrollTop = 0; return true })()`)
+	callJSON(t, bc, http.MethodPost, bob.BaseURL()+"api/conversations/"+aliceID+"/messages", `{"body":"while you read"}`, nil)
+	waitFor[bool](a, "the message that came while Alice read", bubbleWith("while you read"))
+	if top := eval[float64](a, `document.querySelector('.messages').scrollTop`); top != 0 {
+		t.Errorf("a new message moved the scroll position to %v while the reader was at the top", top)
+	}
+	waitFor[bool](a, "the new-messages chip", `!document.querySelector('.chip').hidden`)
+	a.click("button", "New messages ↓")
+	waitFor[bool](a, "the end of the conversation", `(() => { const m = document.querySelector('.messages'); return m.scrollHeight - m.scrollTop - m.clientHeight < 60 })()`)
+
+	// The keyboard reaches the controls, with a visible focus.
+	a.do(chromedp.Focus("button Your Session ID", byName("button", "Your Session ID")), chromedp.KeyEvent(kb.Tab))
+	if style := eval[string](a, `(() => { const e = document.activeElement; return e.getAttribute('aria-label') + ': ' + getComputedStyle(e).outlineStyle })()`); style != "Contacts: solid" {
+		t.Errorf("Tab from Your Session ID: the focus and its outline are %q, want %q", style, "Contacts: solid")
+	}
+
+	// Contacts: a nickname, then block and unblock.
+	a.click("button", "Contacts")
+	a.click("button", "Nickname for Bob")
+	a.typeInto("textbox", "Nickname", "Bobby")
+	a.click("button", "Save")
+	a.click("button", "Block Bobby")
+	a.click("button", "Block") // the confirmation
+	a.click("button", "Unblock Bobby")
+	a.waitName("button", "Block Bobby")
+	a.click("button", "Back")
+	waitFor[bool](a, "the nickname in the list", `[...document.querySelectorAll('.list .title')].some(e => e.textContent === 'Bobby')`)
+
+	// The dark theme follows the system.
+	b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+		})
+		return err
+	}))
+	if bg := eval[string](b, `getComputedStyle(document.body).backgroundColor`); bg != "rgb(17, 19, 21)" {
+		t.Errorf("dark system theme: body background %s", bg)
+	}
 
 	// A third app restores Alice's account and shows the conversation.
 	carol := startApp(t, "alice-2", Config{})
@@ -376,18 +452,12 @@ func TestBrowserTwoPeople(t *testing.T) {
 	c.do(chromedp.Click(chromedp.CSS(`.list .item`), chromedp.NodeVisible))
 	waitFor[bool](c, "Alice's message on the restored device", bubbleWith("Bonjour Bob"))
 	waitFor[bool](c, "Bob's answer on the restored device", bubbleWith("Salut Alice"))
-
-	if *updateScreenshot {
-		p := a.screenshot("app")
-		if p != "" {
-			b, err := os.ReadFile(p)
-			if err == nil {
-				err = os.WriteFile(filepath.Join("..", "..", "docs", "app.png"), b, 0o644)
-			}
-			if err != nil {
-				t.Error(err)
-			}
-		}
+	// Settings show the recovery password after a confirmation.
+	c.click("button", "Your Session ID")
+	c.click("button", "Show recovery password")
+	c.click("button", "Show")
+	if got := waitFor[string](c, "the recovery password in settings", `document.querySelector('.panel [aria-label="Recovery password"]')?.textContent || ''`); got != words {
+		t.Errorf("settings show the recovery password %q, want %q", got, words)
 	}
 
 	// The API refuses a request without the cookie, and a foreign Host.

@@ -46,6 +46,7 @@ const S = {
   limit: 100,
   network: null,
   online: true,
+  readMarked: {},       // session ID → id of the last incoming message marked read
 };
 
 const isNarrow = () => window.matchMedia('(max-width: 760px)').matches;
@@ -242,7 +243,13 @@ function refreshSoon(alsoConv) {
       S.state = await api('GET', 'state');
       await refreshLists();
       renderLeft();
-      if (conv && S.mainView === 'conversation') await reloadConversation(false);
+      if (S.mainView === 'conversation' && S.conv) {
+        // A name learnt since (their profile came with a message) or a
+        // change from another device reloads the open conversation.
+        const row = S.inbox.find((x) => x.session_id === S.openID) || S.requests.find((x) => x.session_id === S.openID);
+        if (conv || (row && row.name !== S.conv.name)) await reloadConversation(false);
+        markRead();
+      }
       if (S.mainView === 'settings') updateSettingsName();
     } catch { /* shown elsewhere */ }
   }, 120);
@@ -797,7 +804,10 @@ function markRead() {
     const c = S.conv;
     if (!c || S.mainView !== 'conversation' || document.visibilityState !== 'visible' || !atBottom()) return;
     const row = S.inbox.find((x) => x.session_id === c.session_id) || S.requests.find((x) => x.session_id === c.session_id);
-    if (!row || !(row.unread > 0 || row.marked_unread)) return;
+    const lastIn = c.messages.findLast((m) => !m.outgoing);
+    const unseen = lastIn && S.readMarked[c.session_id] !== lastIn.id;
+    if (!unseen && !(row && (row.unread > 0 || row.marked_unread))) return;
+    if (lastIn) S.readMarked[c.session_id] = lastIn.id;
     try {
       await api('POST', `conversations/${c.session_id}/read`, {});
       refreshSoon();
@@ -874,12 +884,12 @@ function renderSettings() {
         h('p', {class: 'words', 'aria-label': 'Recovery password', role: 'group'}, r.recovery_password),
         h('div', {class: 'row-actions'},
           h('button', {class: 'btn ghost small', onclick: () => copyText(r.recovery_password, 'Recovery password')}, 'Copy'),
-          h('button', {class: 'btn ghost small', onclick: () => replace(words, showWords)}, 'Hide')));
+          h('button', {class: 'btn ghost small', onclick: () => replace(words, h('div', {class: 'row-actions'}, showWords))}, 'Hide')));
     } catch (ex) {
       toast(ex.message, true);
     }
   }}, 'Show recovery password');
-  words.append(showWords);
+  words.append(h('div', {class: 'row-actions'}, showWords));
   const theme = h('select', {class: 'input', id: 'theme'},
     ['system', 'light', 'dark'].map((t) => h('option', {value: t}, {system: 'Follow the system', light: 'Light', dark: 'Dark'}[t])));
   theme.value = localStorage.getItem('theme') || 'system';
