@@ -23,7 +23,7 @@ func checkers() map[string]checker {
 		"upstream/encrypt.json":            checkEncryptUpstream,
 		"upstream/blinding.json":           checkBlindingUpstream,
 		"upstream/config.json":             checkConfigUpstream,
-		"upstream/attachments.json":        nil,
+		"upstream/attachments.json":        checkAttachmentsUpstream,
 		"upstream/onion.json":              checkOnionUpstream,
 		"upstream/swarm.json":              checkSwarmUpstream,
 		"derived/storage_rpc_derived.json": checkStorageRPCDerived,
