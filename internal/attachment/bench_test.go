@@ -98,4 +98,3 @@ func runRatio(b *testing.B, op, floor func(), unit string) {
 	b.ReportMetric(float64(o)/float64(fl), unit)
 	b.ReportMetric(float64(benchSize)/fl.Seconds()/1e6, "floor-MB/s")
 }
-
