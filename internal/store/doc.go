@@ -36,8 +36,17 @@
 // Every message has a sequence number (its insertion order, never reused).
 // [Store.ListSince] pages through everything stored after a sequence number
 // and [Store.LastSeq] bounds a catch-up; [Store.Replicate] stores what a
-// peer sent, keeping its hash, timestamp and expiry, with the same duplicate
-// rules as Store but without the per-owner quota.
+// peer sent, keeping its hash, timestamp and expiry. A peer's copy of a held
+// message changes nothing (not even a later expiry), and one whose hash is
+// held for another owner or namespace is dropped as [Conflict] while the
+// rest of the batch goes in.
+//
+// The store keeps the owner's signatures that catch-up passes on: with a
+// message, the signed store that authorised it ([Message.Proof]); with a
+// tombstone, the signed delete that made it ([Tombstone.Proof], once per
+// request). It treats them as opaque bytes: the node verifies them, and
+// [Store.ApplyTombstones] lets it check each tombstone against the message
+// it would delete before anything is deleted.
 //
 // Deletions travel as tombstones. Delete, DeleteAll and DeleteBefore record
 // one per deleted message, in the transaction that deletes it, lasting until
