@@ -27,6 +27,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/conversations/{id}/{action}", s.withAccount(s.conversationAction))
 	mux.HandleFunc("POST /api/messages/{mid}/retry", s.withAccount(s.retry))
 	mux.HandleFunc("POST /api/resolve", s.withAccount(s.resolve))
+	mux.HandleFunc("POST /api/requests/{action}", s.withAccount(s.requestsAll))
+	mux.HandleFunc("GET /api/settings", s.withAccount(s.getSettings))
+	mux.HandleFunc("POST /api/settings", s.withAccount(s.setSettings))
 	mux.HandleFunc("GET /api/contacts", s.withAccount(s.getContacts))
 	mux.HandleFunc("POST /api/contacts/{id}/nickname", s.withAccount(s.setNickname))
 	mux.HandleFunc("POST /api/profile", s.withAccount(s.setProfile))
@@ -262,6 +265,10 @@ type networkStatus struct {
 	Local  bool   `json:"local"`
 	EchoID string `json:"echo_id,omitempty"`
 	Socks5 bool   `json:"socks5"`
+	// Connection is the latest news from the receiving loop (nil: none yet).
+	Connection *connection `json:"connection"`
+	// Warnings are the latest things received that were repaired or left out.
+	Warnings []warning `json:"warnings"`
 }
 
 func (s *Server) networkStatus(c *client.Client) networkStatus {
@@ -269,7 +276,63 @@ func (s *Server) networkStatus(c *client.Client) networkStatus {
 	if s.net != nil {
 		st.Local, st.EchoID = true, s.net.echoID
 	}
+	s.statusMu.Lock()
+	st.Connection = s.conn
+	st.Warnings = append([]warning{}, s.warnings...)
+	s.statusMu.Unlock()
 	return st
+}
+
+// requestsAll is POST /api/requests/decline-all and /block-all: every
+// pending request at once.
+func (s *Server) requestsAll(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	var n int
+	var err error
+	switch r.PathValue("action") {
+	case "decline-all":
+		n, err = c.DeclineAllRequests(r.Context())
+	case "block-all":
+		n, err = c.BlockAllRequests(r.Context())
+	default:
+		writeError(w, http.StatusNotFound, "no such action")
+		return
+	}
+	if err != nil && n == 0 {
+		clientError(w, err)
+		return
+	}
+	s.hub.publish("changed", nil)
+	resp := map[string]any{"count": n}
+	if err != nil {
+		resp["warning"] = err.Error() // e.g. blocks that did not fit the synced list hold on this device
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// settings are the device's settings the app shows.
+type settings struct {
+	RefuseRequests bool `json:"refuse_requests"`
+}
+
+func (s *Server) getSettings(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	refuse, err := c.RefuseRequests(r.Context())
+	if err != nil {
+		clientError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, settings{RefuseRequests: refuse})
+}
+
+func (s *Server) setSettings(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	var req settings
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if err := c.SetRefuseRequests(r.Context(), req.RefuseRequests); err != nil {
+		clientError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, req)
 }
 
 func (s *Server) getNetwork(w http.ResponseWriter, r *http.Request, c *client.Client) {

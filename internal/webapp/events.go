@@ -97,8 +97,27 @@ func (h *hub) publish(name string, v any) {
 	}
 }
 
-// publishEvent turns a client event into a stream event.
-func (h *hub) publishEvent(ev client.Event) {
+// maxWarnings is how many of the client's latest warnings the network
+// status keeps.
+const maxWarnings = 20
+
+// warning is one thing the client repaired, left out or could not sync.
+type warning struct {
+	Time time.Time `json:"time"`
+	Text string    `json:"text"`
+}
+
+// connection is the client's latest news about reaching the network.
+type connection struct {
+	Connected bool   `json:"connected"`
+	Error     string `json:"error,omitempty"`
+	RetryInMS int64  `json:"retry_in_ms,omitempty"`
+}
+
+// publishEvent turns a client event into a stream event, and keeps the
+// warnings and the connection state for the network status.
+func (s *Server) publishEvent(ev client.Event) {
+	h := s.hub
 	switch e := ev.(type) {
 	case client.MessageReceived:
 		h.publish("message", e.Message)
@@ -106,6 +125,24 @@ func (h *hub) publishEvent(ev client.Event) {
 		h.publish("status", e.Message)
 	case client.RequestReceived:
 		h.publish("request", e.Conversation)
+	case client.ConnectionChanged:
+		cn := connection{Connected: e.Connected, RetryInMS: e.RetryIn.Milliseconds()}
+		if e.Err != nil {
+			cn.Error = e.Err.Error()
+		}
+		s.statusMu.Lock()
+		s.conn = &cn
+		s.statusMu.Unlock()
+		h.publish("connection", cn)
+	case client.Warning:
+		w := warning{Time: time.Now(), Text: e.Text}
+		s.statusMu.Lock()
+		s.warnings = append(s.warnings, w)
+		if len(s.warnings) > maxWarnings {
+			s.warnings = s.warnings[len(s.warnings)-maxWarnings:]
+		}
+		s.statusMu.Unlock()
+		h.publish("warning", w)
 	}
 }
 

@@ -119,6 +119,10 @@ type Server struct {
 	net   *localNet // the local test network, when in use
 	files fs.FS
 
+	statusMu sync.Mutex // guards conn, warnings
+	conn     *connection
+	warnings []warning
+
 	mu        sync.Mutex // guards c, runCancel, network
 	c         *client.Client
 	runCancel context.CancelFunc
@@ -325,7 +329,7 @@ func (s *Server) attach(c *client.Client) {
 	})
 	wg.Go(func() {
 		for ev := range events {
-			s.hub.publishEvent(ev)
+			s.publishEvent(ev)
 		}
 	})
 	wg.Go(func() { s.watch(ctx, c) })

@@ -325,6 +325,8 @@ function renderChats() {
       h('button', {class: 'icon-btn', 'data-key': 'new', 'aria-label': 'New message', title: 'New message', onclick: openNew}, icon('plus'))),
     S.state.network?.local ? h('p', {class: 'banner', 'data-testid': 'local-network'}, 'Local test network: messages stay on this computer.') : null,
     S.online ? null : h('p', {class: 'banner offline', role: 'status'}, 'Reconnecting to the app…'),
+    S.conn && !S.conn.connected ? h('p', {class: 'banner offline', role: 'status', title: S.conn.error || ''},
+      'Cannot reach the network. Retrying', S.conn.retry_in_ms ? ` in ${Math.ceil(S.conn.retry_in_ms / 1000)} s` : '', '…') : null,
     h('div', {class: 'scroll'}, requests, list, empty));
   if (!S.listMarked) {
     // The first frame with the list in it: what the benchmark measures.
@@ -357,8 +359,30 @@ function leftBack(title) {
 function renderRequests() {
   const list = h('ul', {class: 'list', 'aria-label': 'Message requests'});
   for (const c of S.requests) list.append(h('li', null, convRow(c, true)));
+  const n = S.requests.length;
+  const bulk = n > 1 ? h('div', {class: 'row-actions bulk'},
+    h('button', {class: 'btn small ghost', 'data-key': 'decline-all', onclick: () => requestsAll('decline-all',
+      `Decline all ${n} requests?`, 'Their messages are deleted. Nobody is told.', 'Decline all')}, 'Decline all'),
+    h('button', {class: 'btn small danger', 'data-key': 'block-all', onclick: () => requestsAll('block-all',
+      `Block all ${n} senders?`, 'Their requests are deleted and their later messages dropped, on all your devices.', 'Block all')}, 'Block all')) : null;
   replace(el.left, leftBack('Message requests'),
-    h('div', {class: 'scroll'}, S.requests.length ? list : h('p', {class: 'empty'}, 'No pending message requests.')));
+    h('div', {class: 'scroll'}, n ? list : h('p', {class: 'empty'}, 'No pending message requests.')), bulk);
+}
+
+async function requestsAll(action, title, text, ok) {
+  if (!await confirmDialog(title, text, ok, true)) return;
+  try {
+    const r = await api('POST', `requests/${action}`, {});
+    toast(`${r.count} ${action === 'block-all' ? 'blocked' : 'declined'}`);
+    if (r.warning) toast(r.warning, true);
+    if (S.conv?.request) closeConversation();
+    await refreshLists();
+    S.leftView = 'chats';
+    renderLeft();
+    focusFirst();
+  } catch (e) {
+    toast(e.message, true);
+  }
 }
 
 function renderContacts() {
@@ -716,6 +740,7 @@ function messageEl(m) {
   const out = m.outgoing;
   const meta = h('span', {class: 'meta'},
     h('time', {datetime: m.sent_at, title: fullTime(m.sent_at)}, msgTime(m.sent_at)),
+    m.time_unverified ? h('span', {title: 'The sender’s clock was far off: this is when the network stored it.'}, '· time unverified') : null,
     out ? h('span', {class: m.status === 'failed' ? 'failed' : '', 'data-status': m.status}, statusText(m)) : null,
     out && m.status === 'failed' && typeof m.id === 'number'
       ? h('button', {class: 'retry', 'aria-label': 'Retry sending', title: m.error || '', onclick: () => retry(m.id)}, 'Retry') : null);
@@ -908,12 +933,30 @@ function renderSettings() {
       h('section', {class: 'section'}, h('h3', null, 'Profile'), nameForm),
       h('section', {class: 'section'}, h('h3', null, 'Recovery password'),
         h('p', {class: 'muted small'}, 'The 13 words that restore your account on another device. Keep them secret.'), words),
+      h('section', {class: 'section'}, h('h3', null, 'Privacy'), refuseBox()),
       h('section', {class: 'section'}, h('h3', null, 'Appearance'),
         h('div', {class: 'field'}, h('label', {for: 'theme'}, 'Theme'), theme)),
       h('section', {class: 'section'}, h('h3', null, 'Network'), el.netBox),
       h('p', {class: 'muted small'}, `session-go ${S.state.version || ''}`)));
   el.main.querySelector('h2').focus();
   loadNetwork();
+}
+
+function refuseBox() {
+  const box = h('input', {type: 'checkbox', id: 'refuse', role: 'switch', disabled: true});
+  api('GET', 'settings').then((st) => { box.checked = st.refuse_requests; box.disabled = false; }).catch(() => {});
+  box.addEventListener('change', async () => {
+    try {
+      await api('POST', 'settings', {refuse_requests: box.checked});
+      toast(box.checked ? 'Message requests are refused' : 'Message requests are welcome');
+    } catch (e) {
+      box.checked = !box.checked;
+      toast(e.message, true);
+    }
+  });
+  return h('label', {class: 'check', for: 'refuse'}, box,
+    h('span', null, 'Refuse message requests', h('br'),
+      h('span', {class: 'muted small'}, 'Messages from people who are not your contacts are dropped unread. A setting of this device.')));
 }
 
 async function loadNetwork() {
@@ -937,7 +980,10 @@ function renderNetwork(st) {
       h('dt', null, 'Onion paths'), h('dd', null, String((st.paths || []).length)),
       h('dt', null, 'Proxy'), h('dd', null, st.socks5 ? 'SOCKS5' : 'none'),
       h('dt', null, 'Network file'), h('dd', {class: 'mono small'}, st.network_file || '—')),
-    (st.paths || []).length ? h('ol', {class: 'paths mono'}, st.paths.map((p) => h('li', null, p.map((n) => n.address).join(' → ')))) : null);
+    (st.paths || []).length ? h('ol', {class: 'paths mono'}, st.paths.map((p) => h('li', null, p.map((n) => n.address).join(' → ')))) : null,
+    st.connection && !st.connection.connected ? h('p', {class: 'error'}, 'Last error: ', st.connection.error || 'unknown') : null,
+    (st.warnings || []).length ? h('div', {class: 'section'}, h('h3', null, 'Warnings'),
+      h('ul', {class: 'small'}, st.warnings.slice().reverse().map((w) => h('li', null, `${msgTime(w.time)} `, w.text)))) : null);
 }
 
 // ---------- live updates ----------
@@ -977,6 +1023,15 @@ function connectEvents() {
   events.addEventListener('changed', () => refreshSoon(true));
   events.addEventListener('resync', () => refreshSoon(true));
   events.addEventListener('network', (e) => renderNetwork(JSON.parse(e.data)));
+  events.addEventListener('connection', (e) => {
+    S.conn = JSON.parse(e.data);
+    if (el.left?.isConnected) renderLeft();
+    if (el.netBox?.isConnected) loadNetwork();
+  });
+  events.addEventListener('warning', (e) => {
+    toast(JSON.parse(e.data).text, true);
+    if (el.netBox?.isConnected) loadNetwork();
+  });
   events.addEventListener('account', async () => {
     // Another tab finished onboarding: follow it. This tab's own
     // onboarding goes on (it still has to show the recovery password).
