@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+
+	"github.com/session-go/session-go/internal/blake2param"
 )
 
 // Sizes of the deterministic ("S") format.
@@ -87,12 +89,12 @@ func DeriveKey(seed []byte, d Domain, r io.Reader) (header [HeaderSize]byte, key
 	if err != nil {
 		return header, key, 0, err
 	}
-	h := newBlake2bP(HeaderSize+KeySize, seed[:32], nil, pers)
+	h := blake2param.New(HeaderSize+KeySize, seed[:32], nil, pers)
 	n, err = io.Copy(h, r)
 	if err != nil {
 		return header, key, n, err
 	}
-	sum := h.sum()
+	sum := h.Sum()
 	copy(header[:], sum[:HeaderSize])
 	copy(key[:], sum[HeaderSize:])
 	clear(sum)

@@ -1,17 +1,19 @@
-package attachment
+// Package blake2param is BLAKE2b (RFC 7693) with the whole parameter block:
+// key, salt and personalisation, as libsodium's
+// crypto_generichash_blake2b_init_salt_personal. golang.org/x/crypto/blake2b
+// does not expose salt or personalisation, and Session uses both: the
+// deterministic attachment key is a personalised hash, and the file
+// server's ids are a salted one. Sequential mode only (fanout and depth 1).
+package blake2param
 
 import (
 	"encoding/binary"
 	"math/bits"
 )
 
-// blake2bP is BLAKE2b with libsodium's salt and personalisation parameters
-// (crypto_generichash_blake2b_init_salt_personal). golang.org/x/crypto/blake2b
-// does not expose the parameter block, and libsession derives the
-// deterministic attachment key with a personalised hash, so this file carries
-// the few lines of BLAKE2b (RFC 7693) needed. Sequential mode only: fanout
-// and depth are 1.
-type blake2bP struct {
+// Hash is a BLAKE2b hash in progress. It is an io.Writer whose Write never
+// fails.
+type Hash struct {
 	h      [8]uint64
 	t      uint64 // bytes compressed so far (inputs here are far below 2^64)
 	buf    [128]byte
@@ -39,10 +41,15 @@ var blake2bSigma = [12][16]byte{
 	{14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
 }
 
-// newBlake2bP starts a hash of outLen (1..64) bytes keyed with key (0..64
-// bytes), with a 16-byte salt and personalisation (nil means zeros).
-func newBlake2bP(outLen int, key, salt, personal []byte) *blake2bP {
-	d := &blake2bP{outLen: outLen}
+// New starts a hash of outLen (1..64) bytes keyed with key (0..64 bytes),
+// with a salt and a personalisation of up to 16 bytes each (shorter ones,
+// nil included, are zero-filled, as libsodium's NULL is). Out-of-range
+// sizes panic: they are programming errors, never input.
+func New(outLen int, key, salt, personal []byte) *Hash {
+	if outLen < 1 || outLen > 64 || len(key) > 64 || len(salt) > 16 || len(personal) > 16 {
+		panic("blake2param: parameter out of range")
+	}
+	d := &Hash{outLen: outLen}
 	var p [64]byte
 	p[0] = byte(outLen)
 	p[1] = byte(len(key))
@@ -59,7 +66,8 @@ func newBlake2bP(outLen int, key, salt, personal []byte) *blake2bP {
 	return d
 }
 
-func (d *blake2bP) Write(p []byte) (int, error) {
+// Write adds p to the hash.
+func (d *Hash) Write(p []byte) (int, error) {
 	total := len(p)
 	for len(p) > 0 {
 		if d.n == 128 {
@@ -76,7 +84,8 @@ func (d *blake2bP) Write(p []byte) (int, error) {
 	return total, nil
 }
 
-func (d *blake2bP) sum() []byte {
+// Sum returns the digest. The Hash must not be used afterwards.
+func (d *Hash) Sum() []byte {
 	d.t += uint64(d.n)
 	clear(d.buf[d.n:])
 	d.compress(d.buf[:], true)
@@ -87,7 +96,7 @@ func (d *blake2bP) sum() []byte {
 	return out[:d.outLen]
 }
 
-func (d *blake2bP) compress(block []byte, last bool) {
+func (d *Hash) compress(block []byte, last bool) {
 	var m [16]uint64
 	for i := range m {
 		m[i] = binary.LittleEndian.Uint64(block[8*i:])
