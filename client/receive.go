@@ -373,9 +373,12 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	if !inserted {
 		return Message{}, false, nil
 	}
-	// A message dated before what the user has read would count as read
-	// and go unseen: the conversation is marked unread instead.
-	if cvErr == nil && !before.LastRead.IsZero() && !sentAt.After(before.LastRead) {
+	// A message from someone not approved, dated before what the user has
+	// read, would count as read and go unseen: the conversation is marked
+	// unread instead. (A contact's message can legitimately arrive after a
+	// read mark that covers it, read on another device; the config may
+	// bring the mark in the same poll, before the message.)
+	if !approved && cvErr == nil && !before.LastRead.IsZero() && !sentAt.After(before.LastRead) {
 		if err := c.db.SetMarkedUnread(ctx, dm.Sender, true); err != nil {
 			return Message{}, false, err
 		}
