@@ -460,6 +460,14 @@ func TestBrowserTwoPeople(t *testing.T) {
 		t.Errorf("settings show the recovery password %q, want %q", got, words)
 	}
 
+	// What the restored device sends shows up live on Alice's first device
+	// (as hers) and at Bob's.
+	c.do(chromedp.Click(chromedp.CSS(`.list .item`), chromedp.NodeVisible))
+	c.typeInto("textbox", "Message", "from my other device")
+	c.click("button", "Send")
+	waitFor[bool](a, "the other device's message on Alice's first device", `[...document.querySelectorAll('.msg.out [data-testid=message-body]')].some(e => e.textContent === 'from my other device')`)
+	waitFor[bool](b, "the other device's message at Bob's", bubbleWith("from my other device"))
+
 	// The API refuses a request without the cookie, and a foreign Host.
 	resp, err := http.Get(alice.BaseURL() + "api/state")
 	if err != nil {
