@@ -73,7 +73,7 @@ func FuzzSyncReply(f *testing.F) {
 
 // newFuzzNode returns a node, not serving, alone in its network (so in the
 // swarm of every account), with its database in a temporary directory.
-func newFuzzNode(f *testing.F) *Node {
+func newFuzzNode(f testing.TB) *Node {
 	dir := f.TempDir()
 	id, err := LoadOrCreateIdentity(dir)
 	if err != nil {
