@@ -32,7 +32,7 @@ func checkers() map[string]checker {
 		"oracle/blinding.json":             checkBlindingOracle,
 		"oracle/config.json":               checkConfigOracle,
 		"oracle/onion.json":                checkOnionOracle,
-		"oracle/groups.json":               nil,
+		"oracle/groups.json":               checkGroupsOracle,
 	}
 }
 
