@@ -45,6 +45,14 @@ func FuzzSyncReply(f *testing.F) {
 		`{"records":[{"seq":1,"owner":"` + owner + `","namespace":0,"hash":"aGFzaA","timestamp":1,"expiry":99999999999999,"data":"aGk="}],"next":1}`,
 		`{"tombstones":[{"seq":1,"owner":"` + owner + `","hash":"aGFzaA","expiry":99999999999999}],"tombstones_next":1,"records":[{"seq":1,"owner":"` + owner + `","namespace":0,"hash":"aGFzaA","timestamp":1,"expiry":99999999999999,"data":""}]}`,
 		`{"tombstones":[{"owner":"05","hash":"","expiry":-1}],"records":[{"owner":"` + owner + `","namespace":-1,"hash":"","data":null}]}`,
+		// Proofs: a signed delete shared by two tombstones, an index past
+		// the list, and a record in a signed namespace with a store proof.
+		`{"tombstones":[{"seq":1,"owner":"` + owner + `","hash":"aGFzaA","expiry":99999999999999,"proof":1},` +
+			`{"seq":2,"owner":"` + owner + `","hash":"aGFzaB","expiry":99999999999999,"proof":1},` +
+			`{"seq":3,"owner":"` + owner + `","hash":"aGFzaC","expiry":99999999999999,"proof":9}],` +
+			`"proofs":["eyJtZXRob2QiOiJkZWxldGUiLCJwYXJhbXMiOnsicHVia2V5IjoiMDUwMSIsIm1lc3NhZ2VzIjpbImFHRnphQSJdLCJzaWduYXR1cmUiOiJBQUFBIn19"],` +
+			`"records":[{"seq":1,"owner":"` + owner + `","namespace":2,"hash":"aGFzaA","timestamp":1,"expiry":99999999999999,"data":"aGk=",` +
+			`"proof":"eyJtZXRob2QiOiJzdG9yZSIsInBhcmFtcyI6eyJwdWJrZXkiOiIwNTAxIiwibmFtZXNwYWNlIjoyLCJ0aW1lc3RhbXAiOjEsInR0bCI6MTAwMCwiZGF0YSI6IiJ9fQ=="}]}`,
 	} {
 		f.Add([]byte(s))
 	}
