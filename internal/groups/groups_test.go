@@ -272,3 +272,28 @@ func TestMessageRejectsForgedSender(t *testing.T) {
 	}
 	_ = ed25519.PublicKeySize
 }
+
+func TestControlSignatures(t *testing.T) {
+	a, other := newGroup(t), newGroup(t)
+	m := newAccount(t)
+	inv := InviteSigned(m.SessionID(), 1700000000123)
+	if want := "INVITE" + m.SessionID().String() + "1700000000123"; string(inv) != want {
+		t.Fatalf("invite text %q", inv)
+	}
+	sig := a.Sign(inv)
+	if !VerifyAdmin(a.ID(), inv, sig) {
+		t.Fatal("admin signature refused")
+	}
+	if VerifyAdmin(other.ID(), inv, sig) || VerifyAdmin(a.ID(), InviteSigned(m.SessionID(), 1700000000124), sig) {
+		t.Fatal("signature accepted for another group or timestamp")
+	}
+	if got := string(MemberChangeSigned(MemberChangeRemoved, 5)); got != "MEMBER_CHANGE25" {
+		t.Fatalf("member change text %q", got)
+	}
+	if got := string(InfoChangeSigned(InfoChangeName, 7)); got != "INFO_CHANGE17" {
+		t.Fatalf("info change text %q", got)
+	}
+	if got := string(DeleteContentSigned(9, []keys.ID{m.SessionID()}, []string{"h1", "h2"})); got != "DELETE_CONTENT9"+m.SessionID().String()+"h1h2" {
+		t.Fatalf("delete content text %q", got)
+	}
+}
