@@ -280,6 +280,12 @@ function displayName(c) {
 // ---------- left pane ----------
 
 function renderLeft() {
+  // Re-render only when what the pane shows changed: replacing nodes for
+  // nothing would lose a screen reader's place (and a click in flight).
+  const sig = JSON.stringify([S.leftView, S.inbox, S.requests, S.leftView === 'contacts' ? S.contacts : 0,
+    S.online, S.conn, S.openID, S.mainView, S.state.account, S.state.network]);
+  if (sig === el.leftSig && el.left.firstChild) return;
+  el.leftSig = sig;
   keepFocus(el.left, () => {
     if (S.leftView === 'requests') return renderRequests();
     if (S.leftView === 'contacts') return renderContacts();
