@@ -252,12 +252,25 @@ func (c *Client) deliver(ctx context.Context, id int64) (Message, error) {
 	if err != nil {
 		return c.fail(ctx, m, err)
 	}
-	hash, err := c.store(ctx, to, 0, p.Data, MessageTTL)
-	if err != nil {
-		return c.fail(ctx, m, err)
-	}
+	// The recipient copy and the sync copy go to different swarms and do not
+	// depend on each other: store them concurrently so a send costs one
+	// round trip, not two. A sync copy stored for a message whose recipient
+	// copy then failed is harmless: the retry stores the same bytes, which
+	// the node deduplicates by hash.
+	syncErr := make(chan error, 1)
 	if len(p.Sync) > 0 {
-		if _, err := c.store(ctx, c.id.SessionID(), 0, p.Sync, MessageTTL); err != nil {
+		go func() {
+			_, err := c.store(ctx, c.id.SessionID(), 0, p.Sync, MessageTTL)
+			syncErr <- err
+		}()
+	}
+	hash, err := c.store(ctx, to, 0, p.Data, MessageTTL)
+	if len(p.Sync) > 0 {
+		serr := <-syncErr
+		if err != nil {
+			return c.fail(ctx, m, err)
+		}
+		if err := serr; err != nil {
 			// The recipient has it; only the copy for our other devices is
 			// missing. Queue the copy, retried by RetryPending, and report the
 			// message as sent.
@@ -266,6 +279,8 @@ func (c *Client) deliver(ctx context.Context, id int64) (Message, error) {
 				return c.fail(ctx, m, err)
 			}
 		}
+	} else if err != nil {
+		return c.fail(ctx, m, err)
 	}
 	if err := c.db.MarkSent(ctx, id, hash); err != nil {
 		return Message{}, err
