@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCommandHelpExitsZero(t *testing.T) {
@@ -90,5 +94,24 @@ func TestCLIPolish(t *testing.T) {
 	})
 	if code != 2 || !strings.Contains(errOut.String(), "32 KiB") || strings.Contains(errOut.String(), "3276") && !strings.Contains(errOut.String(), "32768 bytes") {
 		t.Errorf("a 40000-byte message on stdin: exit %d, %q; want exit 2 naming the 32 KiB limit", code, errOut.String())
+	}
+}
+
+// TestWatchSaysTheNetworkIsUnreachable: watch on a network that does not
+// answer says so in one line on stderr, however many retries fail, and
+// keeps trying until interrupted.
+func TestWatchSaysTheNetworkIsUnreachable(t *testing.T) {
+	u := newUser(t)
+	u.run(0, "", "init")
+	dead := filepath.Join(t.TempDir(), "dead.json")
+	os.WriteFile(dead, []byte(`{"seeds":[{"url":"https://127.0.0.1:1","pubkey_ed25519":"`+testNet.Nodes[0].Ed25519+`"}]}`), 0o600)
+	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Second) // long enough for a few retries
+	defer cancel()
+	var out, errOut strings.Builder
+	code := Run(ctx, []string{"--home", u.home, "--network", dead, "watch"}, Env{
+		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" },
+	})
+	if code != 0 || strings.Count(errOut.String(), "network unreachable") != 1 || strings.Count(errOut.String(), "\n") != 1 {
+		t.Fatalf("watch on a dead network: exit %d, stderr %q; want one line saying the network is unreachable", code, errOut.String())
 	}
 }
