@@ -427,6 +427,15 @@ func TestBrowserTwoPeople(t *testing.T) {
 		t.Errorf("Tab from Your Session ID: the focus and its outline are %q, want %q", style, "Contacts: solid")
 	}
 
+	// A draft survives a trip to another screen.
+	a.typeInto("textbox", "Message", "unsent draft")
+	a.click("button", "New message")
+	openFirstRow(a)
+	if got := waitFor[string](a, "the composer", `document.querySelector('[data-testid=composer]')?.value ?? ''`); got != "unsent draft" {
+		t.Errorf("the draft came back as %q", got)
+	}
+	eval[bool](a, `(() => { const t = document.querySelector('[data-testid=composer]'); t.value = ''; t.dispatchEvent(new Event('input')); return true })()`)
+
 	// Contacts: a nickname, then block and unblock.
 	a.click("button", "Contacts")
 	a.click("button", "Nickname for Bob")

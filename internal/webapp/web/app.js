@@ -47,6 +47,7 @@ const S = {
   network: null,
   online: true,
   readMarked: {},       // session ID → id of the last incoming message marked read
+  drafts: {},           // session ID → unsent text, kept when switching conversations
 };
 
 const isNarrow = () => window.matchMedia('(max-width: 760px)').matches;
@@ -588,12 +589,13 @@ async function reloadConversation(fresh, focusComposer) {
     return;
   }
   if (S.openID !== id || S.mainView !== 'conversation') return;
-  const keepScroll = !fresh && el.msgs ? {top: el.msgs.scrollTop, height: el.msgs.scrollHeight, atBottom: atBottom()} : null;
+  const prev = !fresh && S.conv?.session_id === id ? S.conv.messages : null;
+  const keepScroll = prev && el.msgs ? {top: el.msgs.scrollTop, atBottom: atBottom()} : null;
   S.conv = conv;
   if (fresh) el.conv = null;
-  renderConversation();
+  renderConversation(prev);
   if (keepScroll && !keepScroll.atBottom) {
-    el.msgs.scrollTop = keepScroll.top + (el.msgs.scrollHeight - keepScroll.height) * (keepScroll.older ? 1 : 0);
+    el.msgs.scrollTop = keepScroll.top;
   } else {
     scrollToBottom();
   }
@@ -601,43 +603,48 @@ async function reloadConversation(fresh, focusComposer) {
   markRead();
 }
 
-function renderConversation() {
+function renderConversation(prevMsgs) {
   const c = S.conv;
   const name = displayName(c);
-  el.msgs = h('ol', {class: 'messages', 'aria-label': `Messages with ${name}`, role: 'log', 'aria-live': 'polite', tabindex: '0'});
-  el.chip = h('button', {class: 'chip', hidden: true, onclick: () => { scrollToBottom(); el.composer?.focus(); }}, 'New messages ↓');
-  el.msgs.addEventListener('scroll', () => {
-    if (atBottom()) { el.chip.hidden = true; markRead(); }
-  });
-  if (c.more) {
-    el.msgs.append(h('li', {class: 'more'}, h('button', {class: 'btn small ghost', onclick: loadEarlier}, 'Load earlier messages')));
-  }
-  let lastDay = '';
-  for (const m of c.messages) {
-    const day = dayLabel(m.sent_at);
-    if (day !== lastDay) {
-      el.msgs.append(h('li', {class: 'day', 'aria-hidden': 'true'}, day));
-      lastDay = day;
-    }
-    el.msgs.append(messageEl(m));
-  }
-  el.lastDay = lastDay;
+  const p = el.conv;
   const isEcho = S.state.network?.echo_id === c.session_id;
-  const head = h('div', {class: 'pane-head conv-head'}, mainBack(),
+  const headKey = `${name}/${c.blocked}/${isEcho}`;
+  const same = p && p.id === c.session_id && p.head.isConnected && el.msgs?.isConnected && prevMsgs && !!p.more === !!c.more;
+  if (same) {
+    // An update of the open conversation: patch the list in place (changed
+    // statuses, new messages at the end) instead of rebuilding it, so the
+    // scroll position, the focus and a screen reader's place stay.
+    patchMessages(prevMsgs);
+  } else {
+    el.msgs = h('ol', {class: 'messages', 'aria-label': `Messages with ${name}`, role: 'log', 'aria-live': 'polite', tabindex: '0'});
+    el.chip = h('button', {class: 'chip', hidden: true, onclick: () => { scrollToBottom(); el.composer?.focus(); }}, 'New messages ↓');
+    el.msgs.addEventListener('scroll', () => {
+      if (atBottom()) { el.chip.hidden = true; markRead(); }
+    });
+    if (c.more) {
+      el.msgs.append(h('li', {class: 'more'}, h('button', {class: 'btn small ghost', onclick: loadEarlier}, 'Load earlier messages')));
+    }
+    el.lastDay = '';
+    for (const m of c.messages) addMessageEl(m);
+  }
+  const head = same && p.headKey === headKey ? p.head : h('div', {class: 'pane-head conv-head'}, mainBack(),
     avatar(c.name || (isEcho ? 'Echo' : ''), c.session_id),
     h('div', {class: 'who'}, h('span', {class: 'title'}, name),
       h('span', {class: 'sub mono', title: c.session_id}, c.blocked ? 'Blocked' : (isEcho ? 'Bot · answers every message' : c.session_id))),
     h('button', {class: 'icon-btn', 'aria-label': 'Conversation options', onclick: conversationMenu}, icon('more')));
   const kind = c.blocked ? 'blocked' : c.request ? 'request' : 'composer';
-  const body = h('div', {class: 'conv-body'}, el.msgs, el.chip);
-  const p = el.conv;
   if (p && p.id === c.session_id && p.head.isConnected) {
     // The same conversation, re-rendered for an update: keep the composer
     // (its draft, caret and focus) when it stays.
-    p.head.replaceWith(head);
-    p.body.replaceWith(body);
+    if (head !== p.head) p.head.replaceWith(head);
     p.head = head;
-    p.body = body;
+    p.headKey = headKey;
+    p.more = c.more;
+    if (!same) {
+      const body = h('div', {class: 'conv-body'}, el.msgs, el.chip);
+      p.body.replaceWith(body);
+      p.body = body;
+    }
     if (p.kind !== kind || kind !== 'composer' || p.bottomKey !== bottomKey(c)) {
       const b = bottomBar(c, name, kind);
       p.bottom.replaceWith(b);
@@ -647,7 +654,8 @@ function renderConversation() {
     }
   } else {
     const b = bottomBar(c, name, kind);
-    el.conv = {id: c.session_id, head, body, bottom: b, kind, bottomKey: bottomKey(c)};
+    const body = h('div', {class: 'conv-body'}, el.msgs, el.chip);
+    el.conv = {id: c.session_id, head, headKey, body, bottom: b, kind, bottomKey: bottomKey(c), more: c.more};
     replace(el.main, head, body, b);
   }
   if (kind !== 'composer') el.composer = null;
@@ -688,7 +696,10 @@ function composer() {
     counter.textContent = n > max ? `Too long: ${n} of ${max} bytes` : `${max - n} bytes left`;
     counter.classList.toggle('over', n > max);
   }
-  ta.addEventListener('input', update);
+  const draftFor = S.openID;
+  ta.value = S.drafts[draftFor] || '';
+  ta.addEventListener('input', () => { S.drafts[draftFor] = ta.value; update(); });
+  requestAnimationFrame(update);
   // Enter sends, Shift+Enter is a new line. The line break some input
   // paths insert after a cancelled Enter (a separate "char" event) is
   // swallowed too.
@@ -724,6 +735,7 @@ async function sendNow() {
   ta.value = '';
   el.composerUpdate();
   const id = S.openID;
+  delete S.drafts[id];
   const temp = {id: `tmp${++tmpID}`, outgoing: true, body, sent_at: new Date().toISOString(), status: 'sending'};
   appendMessage(temp, true);
   try {
@@ -755,6 +767,41 @@ function messageEl(m) {
     h('div', {class: 'bubble', 'data-testid': 'message-body'}, m.body), meta);
 }
 
+// addMessageEl appends a message's element, with a date line when the day
+// changes.
+function addMessageEl(m) {
+  const day = dayLabel(m.sent_at);
+  if (day !== el.lastDay) {
+    el.msgs.append(h('li', {class: 'day', 'aria-hidden': 'true'}, day));
+    el.lastDay = day;
+  }
+  el.msgs.append(messageEl(m));
+}
+
+function patchMessages(prevMsgs) {
+  const prev = new Map(prevMsgs.map((m) => [String(m.id), m]));
+  const next = new Map(S.conv.messages.map((m) => [String(m.id), m]));
+  const shown = new Set();
+  for (const li of [...el.msgs.querySelectorAll('li.msg')]) {
+    const id = li.dataset.mid;
+    if (id.startsWith('tmp')) continue; // still being sent: its answer replaces it
+    const m = next.get(id);
+    if (!m) { li.remove(); continue; }
+    shown.add(id);
+    const old = prev.get(id);
+    if (!old || old.status !== m.status || old.body !== m.body || old.error !== m.error) li.replaceWith(messageEl(m));
+  }
+  const follow = atBottom();
+  let incoming = false;
+  for (const m of S.conv.messages) {
+    if (shown.has(String(m.id))) continue;
+    addMessageEl(m);
+    incoming = incoming || !m.outgoing;
+  }
+  if (follow) scrollToBottom();
+  else if (incoming) el.chip.hidden = false;
+}
+
 function atBottom() {
   const m = el.msgs;
   return !m || m.scrollHeight - m.scrollTop - m.clientHeight < 60;
@@ -773,12 +820,7 @@ function appendMessage(m, mine) {
   if (!el.msgs || !el.msgs.isConnected) return;
   if (el.msgs.querySelector(`[data-mid="${CSS.escape(String(m.id))}"]`)) return;
   const follow = mine || atBottom();
-  const day = dayLabel(m.sent_at);
-  if (day !== el.lastDay) {
-    el.msgs.append(h('li', {class: 'day', 'aria-hidden': 'true'}, day));
-    el.lastDay = day;
-  }
-  el.msgs.append(messageEl(m));
+  addMessageEl(m);
   S.conv.messages.push(m);
   if (follow) scrollToBottom();
   else el.chip.hidden = false;
