@@ -8,10 +8,16 @@
 // In the devnet directory:
 //
 //	nodes.json     the directory every node reads (--network): all nodes, their keys and ports
-//	network.json   the seed file for clients: {"seeds": [{"url", "pubkey_ed25519"}, …]},
-//	               written once every node answers (so its presence means ready)
+//	network.json   the seed file for clients: {"seeds": [{"url", "pubkey_ed25519"}, …],
+//	               "file_server": {"url", "pubkey_x25519"}}, written once every node
+//	               answers (so its presence means ready)
 //	devnet.lock    held by the running harness (one devnet per directory)
 //	node-NN/       each node's data directory (identity key, database, log)
+//	fileserver/    the file server's folder (onion key, files, database, log)
+//
+// The file server is a `snode fileserver` process on 127.0.0.1. Service
+// nodes refuse to proxy onion requests to local addresses, so every node
+// is started with --onion-allow-local naming it (and nothing else).
 //
 // Each node's command line (Node.Args) is enough to restart it by hand.
 //
@@ -42,6 +48,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/session-go/session-go/internal/fileserver"
 	"github.com/session-go/session-go/internal/netview"
 	"github.com/session-go/session-go/internal/snode"
 )
@@ -63,6 +70,8 @@ type Config struct {
 	ExtraArgs []string
 	// Env is appended to every node's environment.
 	Env []string
+	// NoFileServer leaves the file server out.
+	NoFileServer bool
 }
 
 // Net is a running devnet.
@@ -75,6 +84,9 @@ type Net struct {
 	DirectoryFile string
 	// Nodes are the service-node processes, in directory order.
 	Nodes []*Node
+	// FileServer is the file server's process (Index -1; X25519 is its
+	// onion key), nil with Config.NoFileServer.
+	FileServer *Node
 
 	log  *slog.Logger
 	lock *dirLock
@@ -93,8 +105,9 @@ type Node struct {
 	// Args is its full command line, binary first.
 	Args []string
 
-	env []string
-	log *slog.Logger
+	env  []string
+	log  *slog.Logger
+	kind string // "" for a service node, "fileserver"
 
 	mu   sync.Mutex // guards cmd and done
 	cmd  *exec.Cmd
@@ -149,6 +162,33 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 	}
 	var entries []netview.Node
 	var seeds []netview.Seed
+	extra := cfg.ExtraArgs
+	var fsInfo *netview.FileServer
+	if !cfg.NoFileServer {
+		fsDir := filepath.Join(dir, "fileserver")
+		key, err := fileserver.LoadOrCreateKey(fsDir)
+		if err != nil {
+			return nil, err
+		}
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		pub := key.PublicKey()
+		f := &Node{
+			Index:   -1,
+			DataDir: fsDir,
+			Addr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+			X25519:  hex.EncodeToString(pub[:]),
+			env:     cfg.Env,
+			log:     log,
+			kind:    "fileserver",
+		}
+		f.Args = append(append(append([]string{cfg.Binary}, cfg.PrefixArgs...), "fileserver"), "--dir", fsDir, "--listen", f.Addr)
+		dn.FileServer = f
+		fsInfo = &netview.FileServer{URL: "http://" + f.Addr, X25519: f.X25519}
+		extra = append(append([]string{}, extra...), "--onion-allow-local", f.Addr)
+	}
 	for i := range cfg.Nodes {
 		dataDir := filepath.Join(dir, fmt.Sprintf("node-%02d", i))
 		id, err := snode.LoadOrCreateIdentity(dataDir)
@@ -170,7 +210,7 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 			log:     log,
 		}
 		n.Args = append(append(append([]string{cfg.Binary}, cfg.PrefixArgs...), "run"), "--data-dir", dataDir, "--listen", n.Addr, "--network", dn.DirectoryFile)
-		n.Args = append(n.Args, cfg.ExtraArgs...)
+		n.Args = append(n.Args, extra...)
 		dn.Nodes = append(dn.Nodes, n)
 		entries = append(entries, netview.Node{IP: "127.0.0.1", StoragePort: port, Ed25519: n.Ed25519, X25519: n.X25519})
 		seeds = append(seeds, netview.Seed{URL: n.URL(), Ed25519: n.Ed25519})
@@ -178,7 +218,7 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 	if err := writeJSON(dn.DirectoryFile, netview.DirectoryFile{Nodes: entries}); err != nil {
 		return nil, err
 	}
-	for _, n := range dn.Nodes {
+	for _, n := range dn.all() {
 		if err := n.Start(); err != nil {
 			dn.stopNodes()
 			return nil, err
@@ -188,7 +228,7 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 		dn.stopNodes()
 		return nil, err
 	}
-	if err := writeJSON(dn.NetworkFile, netview.SeedFile{Seeds: seeds}); err != nil {
+	if err := writeJSON(dn.NetworkFile, netview.SeedFile{Seeds: seeds, FileServer: fsInfo}); err != nil {
 		dn.stopNodes()
 		return nil, err
 	}
@@ -196,9 +236,18 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 	return dn, nil
 }
 
-// WaitReady returns once every running node answers a ping.
+// all returns every process of the devnet: the nodes and the file server.
+func (dn *Net) all() []*Node {
+	if dn.FileServer == nil {
+		return dn.Nodes
+	}
+	return append(append([]*Node{}, dn.Nodes...), dn.FileServer)
+}
+
+// WaitReady returns once every running node answers a ping and the file
+// server accepts connections.
 func (dn *Net) WaitReady(ctx context.Context) error {
-	for _, n := range dn.Nodes {
+	for _, n := range dn.all() {
 		if !n.Running() {
 			continue
 		}
@@ -218,7 +267,7 @@ func (dn *Net) Stop() {
 
 func (dn *Net) stopNodes() {
 	var wg sync.WaitGroup
-	for _, n := range dn.Nodes {
+	for _, n := range dn.all() {
 		wg.Go(func() { n.Stop(10 * time.Second) })
 	}
 	wg.Wait()
@@ -231,7 +280,7 @@ func (n *Node) Start() error {
 	if n.cmd != nil {
 		return fmt.Errorf("devnet: node %d is already running", n.Index)
 	}
-	logf, err := os.OpenFile(filepath.Join(n.DataDir, "snode.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logf, err := os.OpenFile(n.LogFile(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
@@ -271,6 +320,14 @@ func (n *Node) Start() error {
 	}()
 	n.log.Info("node started", "node", n.Index, "addr", n.Addr, "pid", cmd.Process.Pid)
 	return nil
+}
+
+// LogFile is where the process's output goes.
+func (n *Node) LogFile() string {
+	if n.kind == "fileserver" {
+		return filepath.Join(n.DataDir, "fileserver.log")
+	}
+	return filepath.Join(n.DataDir, "snode.log")
 }
 
 // Running reports whether the node's process is running.
@@ -318,19 +375,29 @@ func (n *Node) WaitReady(ctx context.Context) error {
 	defer client.CloseIdleConnections()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.URL()+"/ping_test/v1", nil)
-		if err != nil {
-			return err
-		}
-		resp, err := client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+		if n.kind == "fileserver" {
+			// It answers onion requests only: accepting a connection is
+			// its sign of life.
+			c, err := net.DialTimeout("tcp", n.Addr, time.Second)
+			if err == nil {
+				c.Close()
 				return nil
+			}
+		} else {
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.URL()+"/ping_test/v1", nil)
+			if err != nil {
+				return err
+			}
+			resp, err := client.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return nil
+				}
 			}
 		}
 		if !n.Running() {
-			return fmt.Errorf("devnet: node %d exited during start (see %s)", n.Index, filepath.Join(n.DataDir, "snode.log"))
+			return fmt.Errorf("devnet: node %d exited during start (see %s)", n.Index, n.LogFile())
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("devnet: node %d not ready after 60s", n.Index)

@@ -54,6 +54,17 @@ type Seed struct {
 // SeedFile is the on-disk seed list (devnet network.json).
 type SeedFile struct {
 	Seeds []Seed `json:"seeds"`
+	// FileServer is the network's file server, if it runs one.
+	FileServer *FileServer `json:"file_server,omitempty"`
+}
+
+// FileServer is where attachments are uploaded: an HTTP(S) server reached
+// only through onion requests, encrypted to its X25519 key.
+type FileServer struct {
+	// URL is its base URL, e.g. http://127.0.0.1:8080.
+	URL string `json:"url"`
+	// X25519 is its onion-request public key in hex.
+	X25519 string `json:"pubkey_x25519"`
 }
 
 // Directory is an immutable snapshot of the network.

@@ -52,6 +52,22 @@ func OpenFile(path string, client *http.Client) (Source, error) {
 	return nil, fmt.Errorf("%w: %s has neither \"nodes\" nor \"seeds\"", ErrBadDirectory, path)
 }
 
+// ReadFileServer returns the file server a network file names
+// ("file_server"), or nil when it names none.
+func ReadFileServer(path string) (*FileServer, error) {
+	b, err := readCapped(path)
+	if err != nil {
+		return nil, err
+	}
+	var f struct {
+		FileServer *FileServer `json:"file_server"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrBadDirectory, path, err)
+	}
+	return f.FileServer, nil
+}
+
 func readCapped(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {

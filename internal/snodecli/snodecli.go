@@ -23,6 +23,7 @@ import (
 
 	"github.com/session-go/session-go/internal/buildinfo"
 	"github.com/session-go/session-go/internal/devnet"
+	"github.com/session-go/session-go/internal/fileserver"
 	"github.com/session-go/session-go/internal/snode"
 )
 
@@ -35,6 +36,7 @@ const usage = `usage:
                [--account-max-messages N] [--account-max-bytes N] [--inbox-max-messages N] [--inbox-max-bytes N]
                [--inbox-sender-max-messages N] [--inbox-sender-max-bytes N]   (storage limits per account)
   snode devnet --nodes N --dir DIR [--log-level LEVEL] [--detach | --stop]
+  snode fileserver --dir DIR --listen ADDR [--max-file-size N] [--max-total-bytes N] [--log-level LEVEL]
   snode --version`
 
 // Run runs the snode command line args (without the program name). self is
@@ -52,6 +54,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, self []st
 		return runNode(ctx, args[1:], stderr)
 	case "devnet":
 		return runDevnet(ctx, args[1:], stdout, stderr, self)
+	case "fileserver":
+		return runFileServer(ctx, args[1:], stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -150,6 +154,41 @@ func runNode(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	cfg.Logger = newLogger(stderr, level, *format)
 	return snode.Run(ctx, cfg)
+}
+
+func runFileServer(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flagSet("fileserver", stderr)
+	var cfg fileserver.Config
+	var level slog.Level
+	fs.StringVar(&cfg.Dir, "dir", "", "folder of the files, their database and the onion key (created if needed)")
+	listen := fs.String("listen", "", "HTTP listen address, e.g. 127.0.0.1:8080 (requests are onion-encrypted end to end)")
+	fs.Int64Var(&cfg.MaxFileSize, "max-file-size", 0, "largest file in bytes (0: the default, Session's 10 MB plus padding)")
+	fs.Int64Var(&cfg.MaxTotalBytes, "max-total-bytes", 0, "disk space for all files together (0: the default, 20 GiB)")
+	fs.TextVar(&level, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
+	format := fs.String("log-format", "text", "log format: text or json")
+	watch := fs.Bool("watch-parent", false, "shut down when stdin closes (set by a devnet harness)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if cfg.Dir == "" || *listen == "" {
+		return UsageError{errors.New("fileserver needs --dir and --listen\n" + usage)}
+	}
+	if *watch {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			cancel()
+		}()
+	}
+	cfg.Logger = newLogger(stderr, level, *format)
+	key, err := fileserver.LoadOrCreateKey(cfg.Dir)
+	if err != nil {
+		return err
+	}
+	cfg.Key = key
+	return fileserver.Run(ctx, cfg, *listen, nil)
 }
 
 func runDevnet(ctx context.Context, args []string, stdout, stderr io.Writer, self []string) error {
