@@ -270,4 +270,3 @@ func (s *store) sweep(ctx context.Context, now float64) (int, error) {
 	}
 	return n, nil
 }
-
