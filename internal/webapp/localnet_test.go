@@ -1,13 +1,16 @@
 package webapp
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/session-go/session-go/client"
 	"github.com/session-go/session-go/internal/devnet/devnettest"
 )
 
@@ -81,6 +84,36 @@ func TestLocalNetworkAndEcho(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// With the network down a message is kept as failed (never dropped), and
+	// Retry sends it once the network is back.
+	for _, n := range first.net.dn.Nodes {
+		n.Stop(5 * time.Second)
+	}
+	var failed client.Message
+	callJSON(t, c, http.MethodPost, second.BaseURL()+"api/conversations/"+echo+"/messages", `{"body":"are you still there?"}`, &failed)
+	if failed.Status != "failed" || failed.Error == "" || failed.ID == 0 {
+		t.Fatalf("message sent with the network down: %+v, want failed with an error", failed)
+	}
+	for _, n := range first.net.dn.Nodes {
+		if err := n.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := first.net.dn.WaitReady(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var retried client.Message
+	deadline = time.Now().Add(90 * time.Second)
+	for retried.Status != "sent" {
+		if time.Now().After(deadline) {
+			t.Fatalf("retry after the network came back: %+v", retried)
+		}
+		callJSON(t, c, http.MethodPost, second.BaseURL()+"api/messages/"+strconv.FormatInt(failed.ID, 10)+"/retry", `{}`, &retried)
+		if retried.Status != "sent" {
+			time.Sleep(time.Second)
+		}
+	}
+
 	var ns networkStatus
 	callJSON(t, c, http.MethodGet, second.BaseURL()+"api/network", "", &ns)
 	if !ns.Local || !ns.Connected || ns.Nodes != 5 || len(ns.Paths) == 0 || !strings.HasSuffix(ns.NetworkFile, filepath.Join("session-devnet", "network.json")) {
