@@ -150,7 +150,7 @@ func (s *Server) publishEvent(ev client.Event) {
 // the tabs last saw. Changes merged from the account's other devices (a
 // block, a nickname, a conversation read elsewhere) arrive as config
 // messages, which the client's event stream does not report one by one.
-const watchInterval = 2 * time.Second
+const watchInterval = 3 * time.Second
 
 // watch publishes "changed" when the conversations, requests, contacts or
 // the display name change, and "network" when the network view does.

@@ -350,7 +350,7 @@ function convRow(c, isRequest) {
     'aria-current': S.openID === c.session_id && S.mainView === 'conversation' ? 'true' : 'false',
     onclick: () => openConversation(c.session_id),
   },
-  avatar(c.name, c.session_id),
+  avatar(c.name || (name !== shortID(c.session_id) ? name : ''), c.session_id),
   h('span', {class: 'body'},
     h('span', {class: 'top'}, h('span', {class: 'title'}, name), h('span', {class: 'time'}, listTime(c.last_activity))),
     h('span', {class: 'top'}, h('span', {class: 'preview'}, c.preview || (isRequest ? 'Wants to message you' : '')),
