@@ -278,17 +278,33 @@ func (c *seedCache) get(d *netview.Directory, build func() ([]byte, error)) ([]b
 	return b, nil
 }
 
+// storageServerVersion is the storage server version a node reports in the
+// seed answer: the Session storage server release whose protocol it speaks.
+var storageServerVersion = [3]int{2, 8, 0}
+
 // serviceNodeStates is the result object of get_n_service_nodes, with
 // Session's field names; swarm_id is always included.
+//
+// Every entry carries what Session's clients require of it: desktop rejects
+// the whole answer unless each entry has a numeric requested_unlock_height
+// (0: not leaving) and the result a numeric height; libsession reads
+// storage_server_version. storage_lmq_port (oxen-libquic's QUIC port) is
+// left out, because a node does not serve QUIC: libsession will therefore
+// not use our nodes (see docs/compatibility.md).
 func (n *Node) serviceNodeStates() any {
 	type state struct {
 		netview.Node
-		Swarm string `json:"swarm"`
+		Swarm                 string `json:"swarm"`
+		RequestedUnlockHeight int    `json:"requested_unlock_height"`
+		StorageServerVersion  [3]int `json:"storage_server_version"`
+		Active                bool   `json:"active"`
+		Funded                bool   `json:"funded"`
 	}
 	d := n.dir.Load()
-	var states []state
+	states := []state{}
 	for _, m := range d.Nodes() {
-		states = append(states, state{Node: m, Swarm: m.SwarmID.String()})
+		states = append(states, state{Node: m, Swarm: m.SwarmID.String(),
+			StorageServerVersion: storageServerVersion, Active: true, Funded: true})
 	}
 	return map[string]any{"service_node_states": states, "height": 0, "hardfork": hardfork[0]}
 }

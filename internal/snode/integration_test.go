@@ -220,7 +220,7 @@ func TestOnionStoreReachesEverySwarmMember(t *testing.T) {
 			for _, m := range members {
 				res, ok := resp.Swarm[m.Ed25519]
 				key, _ := hex.DecodeString(m.Ed25519)
-				if !ok || res.Failed || res.Hash != want || !ed25519.Verify(key, []byte(want), res.Signature) {
+				if !ok || bool(res.Failed) || res.Hash != want || !ed25519.Verify(key, []byte(want), res.Signature) {
 					t.Errorf("member %d: result %+v is not a signed acknowledgement", m.Index, res)
 				}
 				if got := retrieveAll(t, m, id); !bytes.Equal(got[want], data) {

@@ -159,7 +159,7 @@ func failureJSON(err error) json.RawMessage {
 	var e *storagerpc.Error
 	switch {
 	case errors.As(err, &e):
-		f.Code, f.Reason = e.Status, e.Reason
+		f.Code, f.Reason = storagerpc.StatusCode(e.Status), e.Reason
 	case errors.Is(err, context.DeadlineExceeded):
 		f.Timeout = true
 	default:
@@ -278,7 +278,7 @@ func (n *Node) runLocal(ctx context.Context, req storagerpc.Request) (any, error
 			n.metrics.stored.Add(1)
 			n.notify.wake(r.Pubkey, int16(r.Namespace))
 		}
-		out := storagerpc.StoreResult{Hash: hash, Signature: sign(storagerpc.StoreResultSignedMessage(hash)), Already: !res.New()}
+		out := storagerpc.StoreResult{Hash: hash, Signature: sign(storagerpc.StoreResultSignedMessage(hash)), Already: storagerpc.Flag(!res.New())}
 		if !res.Expiry.IsZero() {
 			out.Expiry = res.Expiry.UnixMilli()
 		} else {

@@ -23,16 +23,18 @@ type Meta struct {
 // recursive requests (store, delete*, expire*, (un)revoke_subaccount).
 type SwarmFailure struct {
 	// Failed (failed) is true when this member did not carry out the request.
-	Failed bool `json:"failed,omitempty"`
+	Failed Flag `json:"failed,omitempty"`
 	// Timeout (timeout): the member did not answer in time.
-	Timeout bool `json:"timeout,omitempty"`
+	Timeout Flag `json:"timeout,omitempty"`
 	// Code (code) and Reason (reason): the member's error status and text.
-	Code   int    `json:"code,omitempty"`
-	Reason string `json:"reason,omitempty"`
+	// A storage server that relays a peer's error writes the code as a
+	// string ("406"); see [StatusCode].
+	Code   StatusCode `json:"code,omitempty"`
+	Reason string     `json:"reason,omitempty"`
 	// BadPeerResponse (bad_peer_response): the member's answer was unreadable.
-	BadPeerResponse bool `json:"bad_peer_response,omitempty"`
+	BadPeerResponse Flag `json:"bad_peer_response,omitempty"`
 	// QueryFailure (query_failure): the member's database failed.
-	QueryFailure bool `json:"query_failure,omitempty"`
+	QueryFailure Flag `json:"query_failure,omitempty"`
 }
 
 // StoreResponse answers store. Swarm is keyed by member Ed25519 key (hex).
@@ -54,7 +56,8 @@ type StoreResult struct {
 	// Expiry (expiry) is the message's expiry, ms since the Unix epoch.
 	Expiry int64 `json:"expiry,omitempty"`
 	// Already (already) is true when the message was stored before.
-	Already bool `json:"already,omitempty"`
+	// Session's storage server writes it as 1 for a peer's answer.
+	Already Flag `json:"already,omitempty"`
 }
 
 // RetrieveResponse answers retrieve.
