@@ -27,7 +27,7 @@ func TestSeedAnswerStockClientsAccept(t *testing.T) {
 	var ans struct {
 		Result struct {
 			States []map[string]any `json:"service_node_states"`
-			Height *float64          `json:"height"`
+			Height *float64         `json:"height"`
 		} `json:"result"`
 	}
 	if err := json.Unmarshal(body, &ans); err != nil {
