@@ -53,6 +53,12 @@ func FuzzSyncReply(f *testing.F) {
 			`"proofs":["eyJtZXRob2QiOiJkZWxldGUiLCJwYXJhbXMiOnsicHVia2V5IjoiMDUwMSIsIm1lc3NhZ2VzIjpbImFHRnphQSJdLCJzaWduYXR1cmUiOiJBQUFBIn19"],` +
 			`"records":[{"seq":1,"owner":"` + owner + `","namespace":2,"hash":"aGFzaA","timestamp":1,"expiry":99999999999999,"data":"aGk=",` +
 			`"proof":"eyJtZXRob2QiOiJzdG9yZSIsInBhcmFtcyI6eyJwdWJrZXkiOiIwNTAxIiwibmFtZXNwYWNlIjoyLCJ0aW1lc3RhbXAiOjEsInR0bCI6MTAwMCwiZGF0YSI6IiJ9fQ=="}]}`,
+		// A revocation with a proof that is not a signed revoke.
+		`{"revocations":[{"seq":1,"owner":"03` + owner[2:] + `","token":"AwEAADDHDr9Zsn/shMHywShhK2Q0/bsJL0xaUMe8B+aqeyoy","revoked":true,"at":1,` +
+			`"proof":"eyJtZXRob2QiOiJyZXZva2Vfc3ViYWNjb3VudCIsInBhcmFtcyI6e319"}],"revocations_next":1}`,
+		// A revocation with a proof that is not a signed revoke.
+		`{"revocations":[{"seq":1,"owner":"03` + owner[2:] + `","token":"AwEAADDHDr9Zsn/shMHywShhK2Q0/bsJL0xaUMe8B+aqeyoy","revoked":true,"at":1,` +
+			`"proof":"eyJtZXRob2QiOiJyZXZva2Vfc3ViYWNjb3VudCIsInBhcmFtcyI6e319"}],"revocations_next":1}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -72,6 +78,9 @@ func FuzzSyncReply(f *testing.F) {
 		}
 		if err := n.applySyncRecords(ctx, rep.Records, &rej); err != nil {
 			t.Fatalf("records: %v", err)
+		}
+		if err := n.applySyncRevocations(ctx, rep.Revocations, &rej); err != nil {
+			t.Fatalf("revocations: %v", err)
 		}
 		if err := n.db.Check(ctx); err != nil {
 			t.Fatal(err)

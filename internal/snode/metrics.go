@@ -21,6 +21,9 @@ type metrics struct {
 
 	// Peer authentication and record checks (catch-up).
 	peerTLSRefused, syncRejected atomic.Int64
+
+	// Requests refused for a revoked subaccount token.
+	revokedRefused atomic.Int64
 }
 
 func newMetrics() *metrics { return &metrics{byMethod: map[string]int64{}} }
@@ -74,6 +77,7 @@ func (n *Node) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	gauge("snode_long_polls_held", "Long polls held open.", int64(n.polls.held()))
 	gauge("snode_onion_relays_in_flight", "Onion requests being relayed or proxied.", int64(n.relays.held()))
 	counter("snode_peer_tls_refused_total", "Connections or answers refused because the server did not prove the node identity the directory lists at its address.", m.peerTLSRefused.Load())
+	counter("snode_revoked_subaccount_refused_total", "Requests refused because their subaccount token was revoked.", m.revokedRefused.Load())
 	counter("snode_sync_rejected_total", "Records and tombstones from swarm peers skipped by catch-up (bad hash, bad or missing owner signature, conflict, quota).", m.syncRejected.Load())
 	if st, err := n.db.Stats(r.Context()); err == nil {
 		gauge("snode_stored_messages", "Messages currently stored.", st.Messages)

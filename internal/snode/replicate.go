@@ -47,7 +47,16 @@ const maxStoreProof = 2048
 // tombstones and their proofs (the last one may take them past
 // maxSyncProofs), plus envelope.
 const maxSyncReply = syncBatch*((store.MaxMessageSize+maxStoreProof)*4/3+512) + syncBatch*maxSyncTombstone +
-	(maxSyncProofs+store.MaxProofLength)*4/3 + 4096
+	(maxSyncProofs+store.MaxProofLength)*4/3 + 4096 +
+	syncRevocationBatch*(maxRevocationProof*4/3+512)
+
+// syncRevocationBatch is how many revocation decisions one sync answer
+// lists at most; each carries its signed request (a few KiB at most).
+const syncRevocationBatch = 200
+
+// maxRevocationProof bounds the signed request of one revocation: at most
+// storagerpc.MaxRevocations tokens of 72 hex characters and the envelope.
+const maxRevocationProof = 8 << 10
 
 type syncRequest struct {
 	After int64 `json:"after"`
@@ -55,6 +64,10 @@ type syncRequest struct {
 	// TombstonesAfter is the cursor over the peer's tombstones. A node
 	// that predates tombstones ignores it and sends none.
 	TombstonesAfter int64 `json:"tombstones_after"`
+	// RevocationsAfter is the cursor over the peer's subaccount
+	// revocation decisions (see revoke.go). A node that predates them
+	// ignores it and sends none.
+	RevocationsAfter int64 `json:"revocations_after"`
 }
 
 type syncRecord struct {
@@ -90,6 +103,12 @@ type syncReply struct {
 	// Proofs are the owner-signed deletes the tombstones refer to, each
 	// once.
 	Proofs [][]byte `json:"proofs,omitempty"`
+
+	// Revocations, RevocationsNext and RevocationsMore are the same for
+	// subaccount revocation decisions after RevocationsAfter.
+	Revocations     []syncRevocation `json:"revocations,omitempty"`
+	RevocationsNext int64            `json:"revocations_next"`
+	RevocationsMore bool             `json:"revocations_more"`
 }
 
 type syncTombstone struct {
@@ -116,7 +135,7 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req syncRequest
-	if err := json.Unmarshal(body, &req); err != nil || req.After < 0 || req.TombstonesAfter < 0 {
+	if err := json.Unmarshal(body, &req); err != nil || req.After < 0 || req.TombstonesAfter < 0 || req.RevocationsAfter < 0 {
 		writeText(w, http.StatusBadRequest, "invalid sync request")
 		return
 	}
@@ -129,6 +148,11 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	recs, err := n.db.ListSince(r.Context(), req.After, req.Limit)
+	if err != nil {
+		n.storeFailure(err).write(w)
+		return
+	}
+	revs, err := n.db.ListRevocationsSince(r.Context(), req.RevocationsAfter, syncRevocationBatch)
 	if err != nil {
 		n.storeFailure(err).write(w)
 		return
@@ -172,6 +196,18 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 			Timestamp: rec.Timestamp.UnixMilli(), Expiry: rec.Expiry.UnixMilli(), Data: rec.Data,
 			Sender: rec.Sender, Proof: rec.Proof,
 		})
+	}
+	out.RevocationsNext, out.RevocationsMore = req.RevocationsAfter, len(revs) == syncRevocationBatch
+	for _, rv := range revs {
+		out.RevocationsNext = rv.Seq
+		if id, _ := d.SwarmFor(rv.Owner); id != peer.SwarmID {
+			continue
+		}
+		if len(rv.Proof) > maxRevocationProof {
+			continue // not one this node accepted from a client; never sent
+		}
+		out.Revocations = append(out.Revocations, syncRevocation{Seq: rv.Seq, Owner: rv.Owner.String(),
+			Token: rv.Token[:], Revoked: rv.Revoked, At: rv.At.UnixMilli(), Proof: rv.Proof})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -219,9 +255,9 @@ func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	tombKey := peerEd + "/t"
-	after, tombsAfter := n.cursors.get(peerEd), n.cursors.get(tombKey)
-	body, _ := json.Marshal(syncRequest{After: after, Limit: syncBatch, TombstonesAfter: tombsAfter})
+	tombKey, revKey := peerEd+"/t", peerEd+"/r"
+	after, tombsAfter, revsAfter := n.cursors.get(peerEd), n.cursors.get(tombKey), n.cursors.get(revKey)
+	body, _ := json.Marshal(syncRequest{After: after, Limit: syncBatch, TombstonesAfter: tombsAfter, RevocationsAfter: revsAfter})
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	status, resp, err := n.peerPost(ctx, peer, pathSync, body, maxSyncReply)
@@ -248,6 +284,12 @@ func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
 	if rep.TombstonesNext > tombsAfter {
 		n.cursors.set(tombKey, rep.TombstonesNext)
 	}
+	if err := n.applySyncRevocations(ctx, rep.Revocations, &rej); err != nil {
+		return false, err
+	}
+	if rep.RevocationsNext > revsAfter {
+		n.cursors.set(revKey, rep.RevocationsNext)
+	}
 	if err := n.applySyncRecords(ctx, rep.Records, &rej); err != nil {
 		return false, err
 	}
@@ -255,7 +297,7 @@ func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
 	if rep.Next > after {
 		n.cursors.set(peerEd, rep.Next)
 	}
-	return rep.More || rep.TombstonesMore, nil
+	return rep.More || rep.TombstonesMore || rep.RevocationsMore, nil
 }
 
 // rejections counts what one sync answer held that this node refused,

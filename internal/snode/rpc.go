@@ -75,6 +75,9 @@ func (n *Node) runRPC(ctx context.Context, req storagerpc.Request, forwarded boo
 		if r := n.checkSwarm(a.Authentication().Pubkey); r != nil {
 			return *r
 		}
+		if r := n.checkRevoked(ctx, req, a.Authentication()); r != nil {
+			return *r
+		}
 	}
 	switch r := req.(type) {
 	case *storagerpc.GetSwarm:
@@ -98,8 +101,6 @@ func (n *Node) runRPC(ctx context.Context, req storagerpc.Request, forwarded boo
 		return jsonResult(http.StatusOK, out)
 	case *storagerpc.OxendRequest:
 		return n.oxendRequest(r)
-	case *storagerpc.RevokeSubaccount, *storagerpc.UnrevokeSubaccount:
-		return rpcResult{status: http.StatusBadRequest, body: []byte("subaccount revocation is not supported by this node yet")}
 	}
 	// Recursive methods: run here, push to the rest of the swarm, and report
 	// every member's result.
@@ -320,6 +321,10 @@ func (n *Node) runLocal(ctx context.Context, req storagerpc.Request) (any, error
 		return storagerpc.DeleteAllResult{Deleted: h, Signature: sign(storagerpc.DeletedSignedMessage(r.Pubkey, r.Before, h))}, nil
 	case *storagerpc.Expire:
 		return n.expire(ctx, r, sign, replay)
+	case *storagerpc.RevokeSubaccount:
+		return n.revoke(ctx, r.Pubkey, r.Tokens, true, r.Timestamp, req, sign)
+	case *storagerpc.UnrevokeSubaccount:
+		return n.revoke(ctx, r.Pubkey, r.Tokens, false, r.Timestamp, req, sign)
 	case *storagerpc.ExpireAll:
 		refs, err := skipIfReplay(replay, func() ([]store.Ref, error) {
 			return n.db.ExpireAll(ctx, r.Pubkey, scope(r.Namespace), time.UnixMilli(r.Expiry))

@@ -168,7 +168,7 @@ func Verify(req Request) error {
 			// needs delete permission too.
 			need |= SubaccountDelete
 		}
-		return verify(r, need, "store signature verification failed")
+		return verify(r, need, failureText(r))
 	case *Retrieve:
 		if r.Signature == nil {
 			if !r.Namespace.RetrieveNeedsAuth() {
@@ -176,16 +176,16 @@ func Verify(req Request) error {
 			}
 			return NewError(http.StatusUnauthorized, "retrieve: request signature required")
 		}
-		return verify(r, SubaccountRead, "retrieve signature verification failed")
+		return verify(r, SubaccountRead, failureText(r))
 	case *Delete:
 		// store.h says read, but the server demands delete permission.
-		return verify(r, SubaccountDelete, "delete_msgs signature verification failed")
+		return verify(r, SubaccountDelete, failureText(r))
 	case *DeleteAll:
-		return verify(r, SubaccountDelete, "delete_all signature verification failed")
+		return verify(r, SubaccountDelete, failureText(r))
 	case *DeleteBefore:
-		return verify(r, SubaccountDelete, "delete_before signature verification failed")
+		return verify(r, SubaccountDelete, failureText(r))
 	case *Expire:
-		if err := verify(r, SubaccountWrite, "expire: signature verification failed"); err != nil {
+		if err := verify(r, SubaccountWrite, failureText(r)); err != nil {
 			return err
 		}
 		if r.Shorten && r.Subaccount != nil && !r.Subaccount.Token.Allows(SubaccountDelete) {
@@ -194,15 +194,50 @@ func Verify(req Request) error {
 		}
 		return nil
 	case *ExpireAll:
-		return verify(r, SubaccountDelete, "expire_all signature verification failed")
+		return verify(r, SubaccountDelete, failureText(r))
 	case *GetExpiries:
-		return verify(r, SubaccountRead, "get_expiries signature verification failed")
+		return verify(r, SubaccountRead, failureText(r))
 	case *RevokeSubaccount:
-		return verifyOwner(r, "revoke_subaccount signature verification failed")
+		return verifyOwner(r, failureText(r))
 	case *UnrevokeSubaccount:
-		return verifyOwner(r, "unrevoke_subaccount signature verification failed")
+		return verifyOwner(r, failureText(r))
 	}
 	return nil
+}
+
+// failureText is the storage server's reason for a request whose signature
+// fails, per method.
+func failureText(req Request) string {
+	switch req.(type) {
+	case *Store:
+		return "store signature verification failed"
+	case *Retrieve:
+		return "retrieve signature verification failed"
+	case *Delete:
+		return "delete_msgs signature verification failed"
+	case *DeleteAll:
+		return "delete_all signature verification failed"
+	case *DeleteBefore:
+		return "delete_before signature verification failed"
+	case *Expire:
+		return "expire: signature verification failed"
+	case *ExpireAll:
+		return "expire_all signature verification failed"
+	case *GetExpiries:
+		return "get_expiries signature verification failed"
+	case *RevokeSubaccount:
+		return "revoke_subaccount signature verification failed"
+	case *UnrevokeSubaccount:
+		return "unrevoke_subaccount signature verification failed"
+	}
+	return req.Method() + " signature verification failed"
+}
+
+// RevokedError is the answer to a request made with a revoked subaccount:
+// exactly what a failed signature gets (401 and the method's text), so that
+// a revoked member learns nothing more than a forger.
+func RevokedError(req Request) error {
+	return NewError(http.StatusUnauthorized, failureText(req))
 }
 
 func verify(req Authenticated, need SubaccountFlags, failure string) error {

@@ -159,9 +159,11 @@ func writeQueries() []string {
 		qSweep, qDeleteEmptyOwners, qEvictInboxNearestExpiry,
 		qInsertTombstone, qTombstoned, qDeleteTombstone, qSweepTombstones,
 		qInsertDeletion, qSweepDeletions, qHeldOfPubkey,
+		qRevocationOf, qPutRevocation, qTrimRevocations,
 	}
 }
 
 func readQueries() []string {
-	return []string{qRetrieve, qListSince, qExpiryOf, qListTombstonesSince, qDeletionProof}
+	return []string{qRetrieve, qListSince, qExpiryOf, qListTombstonesSince, qDeletionProof,
+		qIsRevoked, qListRevocationsSince}
 }
