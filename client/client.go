@@ -137,6 +137,11 @@ type Client struct {
 
 	sendMu sync.Mutex // serialises deliveries of one message id at a time
 
+	// lastSent is the sent time of the last message Send dated, guarded
+	// by sentMu (see sentTime).
+	sentMu   sync.Mutex
+	lastSent time.Time
+
 	connMu  sync.Mutex // guards offline
 	offline bool       // Run reported the network lost and no poll has succeeded since
 

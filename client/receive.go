@@ -199,23 +199,72 @@ func (c *Client) connected() {
 
 // processBatch processes the messages of one retrieve of namespace 0 and
 // saves the config changes they made, once for the whole batch.
+//
+// The whole batch is one database transaction: one fsync per page instead
+// of two or three per message, and a page is saved (and its hashes marked
+// seen) entirely or not at all, in which case the cursor stays and the page
+// comes again. Events wait for the commit, so that nobody is told of a
+// message that is not saved yet, and no event handler runs while this
+// goroutine holds the database writer. The config lock is taken before
+// the transaction and held for the batch: elsewhere it is held while
+// writing (saveDumps), so taking it inside the transaction could deadlock.
 func (c *Client) processBatch(ctx context.Context, msgs []storagerpc.RetrievedMessage) ([]Message, error) {
 	var out []Message
-	var err error
-	for _, rm := range msgs {
-		m, ok, perr := c.process(ctx, rm)
-		if perr != nil {
-			err = perr
-			break
-		}
-		if ok {
-			out = append(out, m)
-		}
-	}
+	pg := &page{}
 	c.cfg.mu.Lock()
-	serr := c.saveDumps(ctx)
+	err := c.db.Batch(ctx, func(ctx context.Context) error {
+		ctx = context.WithValue(ctx, pageKey{}, pg)
+		for _, rm := range msgs {
+			m, ok, err := c.process(ctx, rm)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, m)
+			}
+		}
+		return c.saveDumps(ctx)
+	})
 	c.cfg.mu.Unlock()
-	return out, errors.Join(err, serr)
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range pg.events {
+		c.events.publish(ev)
+	}
+	return out, nil
+}
+
+// pageKey is the context key of the [page] being saved.
+type pageKey struct{}
+
+// page is what processBatch keeps while its transaction is open: the
+// events to publish once it commits. A context that carries a page also
+// holds the config lock.
+type page struct{ events []Event }
+
+// publishSaved publishes ev, or, while a page is being saved, once the page
+// is committed.
+func (c *Client) publishSaved(ctx context.Context, ev Event) {
+	if pg, ok := ctx.Value(pageKey{}).(*page); ok {
+		pg.events = append(pg.events, ev)
+		return
+	}
+	c.events.publish(ev)
+}
+
+// lockCfg takes the config lock unless ctx is saving a page, which holds
+// it already; unlockCfg undoes it.
+func (c *Client) lockCfg(ctx context.Context) {
+	if _, ok := ctx.Value(pageKey{}).(*page); !ok {
+		c.cfg.mu.Lock()
+	}
+}
+
+func (c *Client) unlockCfg(ctx context.Context) {
+	if _, ok := ctx.Value(pageKey{}).(*page); !ok {
+		c.cfg.mu.Unlock()
+	}
 }
 
 // process handles one retrieved message: dedupe by hash, decrypt, verify,
@@ -288,9 +337,9 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	if cvErr != nil && !errors.Is(cvErr, clientdb.ErrNotFound) {
 		return Message{}, false, cvErr
 	}
-	c.cfg.mu.Lock()
+	c.lockCfg(ctx)
 	listedCt, listed := c.cfg.contacts.Get(dm.Sender)
-	c.cfg.mu.Unlock()
+	c.unlockCfg(ctx)
 	approved := known && ct.Approved || listed && listedCt.Approved
 	// A stranger leaves a trace only with something to read: a typing
 	// indicator, a receipt or a request response from someone this account
@@ -324,7 +373,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	// acceptance. Only the config in memory changes here; the poll saves it
 	// once per batch and pushes it once at its end, so that N new requests
 	// cost O(N), not a rewrite of the whole list each.
-	c.cfg.mu.Lock()
+	c.lockCfg(ctx)
 	cur, listed := c.cfg.contacts.Get(dm.Sender)
 	if !listed || senderName != "" && cur.Name != senderName || approvedMe && !cur.ApprovedMe {
 		if !listed {
@@ -342,7 +391,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 		}
 		err = c.cfg.contacts.Set(cur)
 	}
-	c.cfg.mu.Unlock()
+	c.unlockCfg(ctx)
 	if err != nil {
 		return Message{}, false, err
 	}
@@ -391,9 +440,9 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	if cv, err := c.db.Conversation(ctx, dm.Sender); err == nil && cv.Request && (cvErr != nil || !before.Request) {
 		v := conversationFrom(cv)
 		v.NameNote = namer{}.note(cv.ID, cv.Name, "")
-		c.events.publish(RequestReceived{v})
+		c.publishSaved(ctx, RequestReceived{v})
 	}
-	c.events.publish(MessageReceived{out})
+	c.publishSaved(ctx, MessageReceived{out})
 	return out, true, nil
 }
 
@@ -428,7 +477,7 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 		return Message{}, false, err
 	}
 	out := messageFrom(m)
-	c.events.publish(MessageReceived{out})
+	c.publishSaved(ctx, MessageReceived{out})
 	return out, true, nil
 }
 

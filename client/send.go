@@ -117,7 +117,7 @@ func (c *Client) Send(ctx context.Context, to, text string) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	sentAt := net.Now().Truncate(time.Millisecond)
+	sentAt := c.sentTime(net.Now())
 	content := &signalpb.Content{DataMessage: &signalpb.DataMessage{
 		Body:    proto.String(text),
 		Profile: c.profile(),
@@ -149,6 +149,23 @@ func (c *Client) Send(ctx context.Context, to, text string) (Message, error) {
 		return Message{}, err
 	}
 	return c.deliver(ctx, id)
+}
+
+// sentTime dates a message sent now (network time): to the millisecond,
+// and after the last message this client dated. Network time is the local
+// clock plus the median of recent offset samples, which jitters by a few
+// milliseconds as samples come in (more so with the recipient and sync
+// stores in flight together); messages sent in a row must still be shown
+// in the order they were sent.
+func (c *Client) sentTime(now time.Time) time.Time {
+	t := now.Truncate(time.Millisecond)
+	c.sentMu.Lock()
+	defer c.sentMu.Unlock()
+	if !t.After(c.lastSent) {
+		t = c.lastSent.Add(time.Millisecond)
+	}
+	c.lastSent = t
+	return t
 }
 
 func (c *Client) profile() *signalpb.LokiProfile {

@@ -51,7 +51,7 @@ func (db *DB) SetDisplayName(ctx context.Context, displayName string) error {
 	if err := checkName("display name", displayName); err != nil {
 		return fmt.Errorf("clientdb: set display name: %w", err)
 	}
-	res, err := db.w.ExecContext(ctx, "UPDATE account SET display_name = ? WHERE id = 1", displayName)
+	res, err := db.wq(ctx).ExecContext(ctx, "UPDATE account SET display_name = ? WHERE id = 1", displayName)
 	if err == nil {
 		err = mustChange(res, ErrNoAccount)
 	}
@@ -65,7 +65,7 @@ func (db *DB) SetDisplayName(ctx context.Context, displayName string) error {
 func (db *DB) Account(ctx context.Context) (Account, error) {
 	var a Account
 	var created int64
-	err := db.r.QueryRowContext(ctx, "SELECT seed, display_name, created FROM account WHERE id = 1").
+	err := db.rq(ctx).QueryRowContext(ctx, "SELECT seed, display_name, created FROM account WHERE id = 1").
 		Scan(&a.Seed, &a.DisplayName, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNoAccount

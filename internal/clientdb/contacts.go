@@ -63,7 +63,7 @@ func (db *DB) UpsertContact(ctx context.Context, c Contact) error {
 
 // Contact returns the contact with the given ID, or ErrNotFound.
 func (db *DB) Contact(ctx context.Context, id keys.ID) (Contact, error) {
-	c, err := scanContact(db.r.QueryRowContext(ctx, "SELECT "+contactCols+" FROM contacts WHERE id = ?", id.String()))
+	c, err := scanContact(db.rq(ctx).QueryRowContext(ctx, "SELECT "+contactCols+" FROM contacts WHERE id = ?", id.String()))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -86,7 +86,7 @@ func (db *DB) Contacts(ctx context.Context, filter ContactFilter) ([]Contact, er
 	default:
 		return nil, fmt.Errorf("clientdb: contacts: %w: filter %d", ErrInvalidArgument, filter)
 	}
-	rows, err := db.r.QueryContext(ctx, "SELECT "+contactCols+" FROM contacts WHERE "+where+`
+	rows, err := db.rq(ctx).QueryContext(ctx, "SELECT "+contactCols+" FROM contacts WHERE "+where+`
 		ORDER BY CASE WHEN nickname <> '' THEN nickname ELSE name END COLLATE NOCASE, id`)
 	if err != nil {
 		return nil, fmt.Errorf("clientdb: contacts: %w", err)
@@ -173,7 +173,7 @@ func (db *DB) setContactField(ctx context.Context, op string, id keys.ID, col st
 // DeleteContact removes contact id; its conversation stays. Deleting an
 // unknown contact is not an error.
 func (db *DB) DeleteContact(ctx context.Context, id keys.ID) error {
-	if _, err := db.w.ExecContext(ctx, "DELETE FROM contacts WHERE id = ?", id.String()); err != nil {
+	if _, err := db.wq(ctx).ExecContext(ctx, "DELETE FROM contacts WHERE id = ?", id.String()); err != nil {
 		return fmt.Errorf("clientdb: delete contact %q: %w", id, err)
 	}
 	return nil

@@ -48,7 +48,7 @@ func scanConversation(sc interface{ Scan(...any) error }) (Conversation, error) 
 
 // Conversation returns the conversation with peer id, or ErrNotFound.
 func (db *DB) Conversation(ctx context.Context, id keys.ID) (Conversation, error) {
-	c, err := scanConversation(db.r.QueryRowContext(ctx, convSelect+" WHERE c.id = ?", id.String()))
+	c, err := scanConversation(db.rq(ctx).QueryRowContext(ctx, convSelect+" WHERE c.id = ?", id.String()))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -72,7 +72,7 @@ func (db *DB) Conversations(ctx context.Context, filter ConversationFilter) ([]C
 	default:
 		return nil, fmt.Errorf("clientdb: conversations: %w: filter %d", ErrInvalidArgument, filter)
 	}
-	rows, err := db.r.QueryContext(ctx, convSelect+" WHERE "+where+" ORDER BY c.last_activity DESC, c.id")
+	rows, err := db.rq(ctx).QueryContext(ctx, convSelect+" WHERE "+where+" ORDER BY c.last_activity DESC, c.id")
 	if err != nil {
 		return nil, fmt.Errorf("clientdb: conversations: %w", err)
 	}
@@ -95,7 +95,7 @@ func (db *DB) Conversations(ctx context.Context, filter ConversationFilter) ([]C
 // timestamp upTo, and clears its marked-unread flag. The read mark never
 // moves back: an older upTo leaves it where it is.
 func (db *DB) MarkRead(ctx context.Context, id keys.ID, upTo time.Time) error {
-	res, err := db.w.ExecContext(ctx,
+	res, err := db.wq(ctx).ExecContext(ctx,
 		"UPDATE conversations SET last_read = max(last_read, ?), marked_unread = 0 WHERE id = ?",
 		ms(upTo), id.String())
 	if err == nil {
@@ -110,7 +110,7 @@ func (db *DB) MarkRead(ctx context.Context, id keys.ID, upTo time.Time) error {
 // SetMarkedUnread sets or clears the flag by which the user marks
 // conversation id unread whatever its unread count.
 func (db *DB) SetMarkedUnread(ctx context.Context, id keys.ID, unread bool) error {
-	res, err := db.w.ExecContext(ctx, "UPDATE conversations SET marked_unread = ? WHERE id = ?",
+	res, err := db.wq(ctx).ExecContext(ctx, "UPDATE conversations SET marked_unread = ? WHERE id = ?",
 		boolInt(unread), id.String())
 	if err == nil {
 		err = mustChange(res, ErrNotFound)
@@ -124,7 +124,7 @@ func (db *DB) SetMarkedUnread(ctx context.Context, id keys.ID, unread bool) erro
 // DeleteConversation deletes conversation id with all its messages. The
 // contact, if any, stays.
 func (db *DB) DeleteConversation(ctx context.Context, id keys.ID) error {
-	res, err := db.w.ExecContext(ctx, "DELETE FROM conversations WHERE id = ?", id.String())
+	res, err := db.wq(ctx).ExecContext(ctx, "DELETE FROM conversations WHERE id = ?", id.String())
 	if err == nil {
 		err = mustChange(res, ErrNotFound)
 	}

@@ -187,9 +187,83 @@ func (db *DB) Close() error {
 	return errors.Join(append(errs, db.w.Close())...)
 }
 
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// batchKey is the context key under which [DB.Batch] keeps its transaction;
+// the key holds the DB, so that a batch of one database never leaks into
+// another.
+type batchKey struct{ db *DB }
+
+// batchTx returns the transaction of the batch ctx runs in, or nil.
+func (db *DB) batchTx(ctx context.Context) *sql.Tx {
+	tx, _ := ctx.Value(batchKey{db}).(*sql.Tx)
+	return tx
+}
+
+// wq is where a write goes: the batch's transaction, or the writer.
+func (db *DB) wq(ctx context.Context) querier {
+	if tx := db.batchTx(ctx); tx != nil {
+		return tx
+	}
+	return db.w
+}
+
+// rq is where a read goes: inside a batch, its transaction, so that the
+// batch reads what it wrote; otherwise the reader pool.
+func (db *DB) rq(ctx context.Context) querier {
+	if tx := db.batchTx(ctx); tx != nil {
+		return tx
+	}
+	return db.r
+}
+
+// Batch runs fn with a context under which every call on db shares one
+// IMMEDIATE transaction, committed once fn returns nil and rolled back if
+// it returns an error: a page of received messages then costs one fsync,
+// not two or three per message, and is saved entirely or not at all.
+// Calls under other contexts wait for the batch, as for any write, so fn
+// must not wait for another goroutine that writes to db. A Batch inside a
+// batch joins it.
+func (db *DB) Batch(ctx context.Context, fn func(ctx context.Context) error) error {
+	if db.batchTx(ctx) != nil {
+		return fn(ctx)
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("clientdb: batch: %w", err)
+	}
+	if err := fn(context.WithValue(ctx, batchKey{db}, tx)); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("clientdb: batch: %w", err)
+	}
+	return nil
+}
+
 // write runs fn in an IMMEDIATE transaction on the writer connection and
-// commits it.
+// commits it; inside a [DB.Batch] it runs fn in the batch's transaction.
 func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if tx := db.batchTx(ctx); tx != nil {
+		// A savepoint keeps this write all or nothing inside the batch,
+		// as its own transaction would have been.
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT write"); err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			tx.ExecContext(ctx, "ROLLBACK TO write")
+			tx.ExecContext(ctx, "RELEASE write")
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "RELEASE write")
+		return err
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err

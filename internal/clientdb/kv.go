@@ -16,7 +16,7 @@ func (db *DB) Cursor(ctx context.Context, ns string) (string, error) {
 		return "", fmt.Errorf("clientdb: cursor: %w", err)
 	}
 	var hash string
-	err := db.r.QueryRowContext(ctx, "SELECT hash FROM cursors WHERE namespace = ?", ns).Scan(&hash)
+	err := db.rq(ctx).QueryRowContext(ctx, "SELECT hash FROM cursors WHERE namespace = ?", ns).Scan(&hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -34,9 +34,9 @@ func (db *DB) SetCursor(ctx context.Context, ns, hash string) error {
 	}
 	var err error
 	if hash == "" {
-		_, err = db.w.ExecContext(ctx, "DELETE FROM cursors WHERE namespace = ?", ns)
+		_, err = db.wq(ctx).ExecContext(ctx, "DELETE FROM cursors WHERE namespace = ?", ns)
 	} else if err = checkHash(hash); err == nil {
-		_, err = db.w.ExecContext(ctx,
+		_, err = db.wq(ctx).ExecContext(ctx,
 			"INSERT INTO cursors (namespace, hash) VALUES (?, ?) ON CONFLICT (namespace) DO UPDATE SET hash = excluded.hash",
 			ns, hash)
 	}
@@ -111,7 +111,7 @@ func markSeen(ctx context.Context, tx *sql.Tx, hash string, expires time.Time) (
 // Seen reports whether hash was recorded by MarkSeen and not pruned.
 func (db *DB) Seen(ctx context.Context, hash string) (bool, error) {
 	var one int
-	err := db.r.QueryRowContext(ctx, "SELECT 1 FROM seen_hashes WHERE hash = ?", hash).Scan(&one)
+	err := db.rq(ctx).QueryRowContext(ctx, "SELECT 1 FROM seen_hashes WHERE hash = ?", hash).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -124,7 +124,7 @@ func (db *DB) Seen(ctx context.Context, hash string) (bool, error) {
 // PruneSeen forgets the seen hashes that expired before now and returns
 // how many.
 func (db *DB) PruneSeen(ctx context.Context, now time.Time) (int64, error) {
-	res, err := db.w.ExecContext(ctx, "DELETE FROM seen_hashes WHERE expires < ?", ms(now))
+	res, err := db.wq(ctx).ExecContext(ctx, "DELETE FROM seen_hashes WHERE expires < ?", ms(now))
 	if err != nil {
 		return 0, fmt.Errorf("clientdb: prune seen: %w", err)
 	}
@@ -141,7 +141,7 @@ func (db *DB) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("clientdb: get: %w", err)
 	}
 	var v []byte
-	err := db.r.QueryRowContext(ctx, "SELECT value FROM kv WHERE key = ?", key).Scan(&v)
+	err := db.rq(ctx).QueryRowContext(ctx, "SELECT value FROM kv WHERE key = ?", key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -166,7 +166,7 @@ func (db *DB) Put(ctx context.Context, key string, value []byte) error {
 	if value == nil {
 		value = []byte{} // NOT NULL: nil would bind as NULL
 	}
-	_, err := db.w.ExecContext(ctx,
+	_, err := db.wq(ctx).ExecContext(ctx,
 		"INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value)
 	if err != nil {
 		return fmt.Errorf("clientdb: put %q: %w", key, err)
@@ -176,7 +176,7 @@ func (db *DB) Put(ctx context.Context, key string, value []byte) error {
 
 // Delete removes key; removing a missing key is not an error.
 func (db *DB) Delete(ctx context.Context, key string) error {
-	if _, err := db.w.ExecContext(ctx, "DELETE FROM kv WHERE key = ?", key); err != nil {
+	if _, err := db.wq(ctx).ExecContext(ctx, "DELETE FROM kv WHERE key = ?", key); err != nil {
 		return fmt.Errorf("clientdb: delete %q: %w", key, err)
 	}
 	return nil

@@ -282,7 +282,7 @@ func (db *DB) setOutgoingStatus(ctx context.Context, id int64, to Status, update
 // failed), with their payloads, oldest first. After a restart, those still
 // sending were interrupted and are to be sent again.
 func (db *DB) PendingOutgoing(ctx context.Context) ([]Message, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+msgCols+", payload FROM messages WHERE status IN (?, ?) ORDER BY id",
+	rows, err := db.rq(ctx).QueryContext(ctx, "SELECT "+msgCols+", payload FROM messages WHERE status IN (?, ?) ORDER BY id",
 		StatusSending, StatusFailed)
 	if err != nil {
 		return nil, fmt.Errorf("clientdb: pending outgoing: %w", err)
@@ -307,7 +307,7 @@ func (db *DB) PendingOutgoing(ctx context.Context) ([]Message, error) {
 // Message returns message id with its payload, or ErrNotFound.
 func (db *DB) Message(ctx context.Context, id int64) (Message, error) {
 	var payload []byte
-	m, err := scanMessage(db.r.QueryRowContext(ctx, "SELECT "+msgCols+", payload FROM messages WHERE id = ?", id), &payload)
+	m, err := scanMessage(db.rq(ctx).QueryRowContext(ctx, "SELECT "+msgCols+", payload FROM messages WHERE id = ?", id), &payload)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -334,7 +334,7 @@ func (db *DB) Messages(ctx context.Context, conv keys.ID, limit int, before Mess
 	}
 	q += " ORDER BY sent_ts DESC, id DESC LIMIT ?"
 	args = append(args, limit)
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.rq(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("clientdb: messages of %q: %w", conv, err)
 	}
@@ -356,7 +356,7 @@ func (db *DB) Messages(ctx context.Context, conv keys.ID, limit int, before Mess
 
 // DeleteMessage deletes message id from this device.
 func (db *DB) DeleteMessage(ctx context.Context, id int64) error {
-	res, err := db.w.ExecContext(ctx, "DELETE FROM messages WHERE id = ?", id)
+	res, err := db.wq(ctx).ExecContext(ctx, "DELETE FROM messages WHERE id = ?", id)
 	if err == nil {
 		err = mustChange(res, ErrNotFound)
 	}
