@@ -67,6 +67,13 @@
 // [Options.FullSync] to fsync on every commit and survive those too, at the
 // cost of one fsync per write.
 //
+// Stores waiting for the writer are committed together, each in a savepoint
+// of one transaction (group commit), and each Store returns only after that
+// commit: the guarantee above is per acknowledged store, as before, and a
+// store that fails undoes only itself. The writer never checkpoints; a
+// connection of its own does, PASSIVE, shortly after commits, so that no
+// store waits for a checkpoint's fsyncs.
+//
 // # Limits
 //
 // Quotas are per namespace, and what strangers store never takes the owner's

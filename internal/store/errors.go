@@ -26,6 +26,8 @@ var (
 	// package, whose schema this version does not know. It is
 	// sqlmigrate.ErrSchemaTooNew, which does the check.
 	ErrSchemaTooNew = sqlmigrate.ErrSchemaTooNew
+	// ErrClosed reports a call on a closed Store.
+	ErrClosed = errors.New("store: closed")
 	// ErrCorrupt reports a failed integrity check.
 	ErrCorrupt = errors.New("store: database integrity check failed")
 )

@@ -147,6 +147,14 @@ const (
 		LIMIT ?`
 )
 
+// The savepoint of each store in a group commit (commit.go), prepared once
+// rather than compiled three times per store.
+const (
+	qSavepoint  = "SAVEPOINT store"
+	qRollbackTo = "ROLLBACK TO store"
+	qRelease    = "RELEASE store"
+)
+
 // writeQueries run on the writer connection, readQueries on the readers.
 // (Functions rather than variables: no package state anyone could change.)
 func writeQueries() []string {
@@ -160,6 +168,7 @@ func writeQueries() []string {
 		qInsertTombstone, qTombstoned, qDeleteTombstone, qSweepTombstones,
 		qInsertDeletion, qSweepDeletions, qHeldOfPubkey,
 		qRevocationOf, qPutRevocation, qTrimRevocations,
+		qSavepoint, qRollbackTo, qRelease,
 	}
 }
 

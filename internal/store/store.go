@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -81,6 +82,15 @@ type Store struct {
 	limits limits
 
 	evicted atomic.Int64 // Stats.Evicted
+
+	// Group commit and background checkpoints (commit.go).
+	queue            chan *storeReq // unbuffered: the stores waiting now
+	ckpt             *sql.DB        // one connection: WAL checkpoints
+	kick             chan struct{}
+	stop             chan struct{}
+	closeOnce        sync.Once
+	committerDone    chan struct{}
+	checkpointerDone chan struct{}
 }
 
 // limits are the quotas in force; <= 0 is none.
@@ -152,7 +162,9 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 		return nil
 	}
 
-	s.w, err = driver.Open(dsn, func(c *sqlite3.Conn) error { return setup(c, "") })
+	// The writer never checkpoints: the checkpointer's connection does,
+	// outside the stores' commits (commit.go).
+	s.w, err = driver.Open(dsn, func(c *sqlite3.Conn) error { return setup(c, " PRAGMA wal_autocheckpoint=0;") })
 	if err != nil {
 		return nil, fmt.Errorf("store: open %q: %w", path, err)
 	}
@@ -185,6 +197,20 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: open %q: %w", path, err)
 	}
+	s.ckpt, err = driver.Open(dsn, func(c *sqlite3.Conn) error { return setup(c, "") })
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: open %q: %w", path, err)
+	}
+	s.ckpt.SetMaxOpenConns(1)
+	s.ckpt.SetMaxIdleConns(1)
+	s.queue = make(chan *storeReq)
+	s.kick = make(chan struct{}, 1)
+	s.stop = make(chan struct{})
+	s.committerDone = make(chan struct{})
+	s.checkpointerDone = make(chan struct{})
+	go s.committer()
+	go s.checkpointer()
 	return s, nil
 }
 
@@ -234,6 +260,16 @@ func (s *Store) checkWAL(ctx context.Context) error {
 // checkpoints the WAL into the main file.
 func (s *Store) Close() error {
 	var errs []error
+	s.closeOnce.Do(func() {
+		if s.stop != nil {
+			close(s.stop)
+			<-s.committerDone
+			<-s.checkpointerDone
+		}
+		if s.ckpt != nil {
+			errs = append(errs, s.ckpt.Close())
+		}
+	})
 	if s.rq != nil {
 		errs = append(errs, s.rq.close())
 	}

@@ -39,17 +39,21 @@ func (s *Store) Store(ctx context.Context, m Message) (StoreResult, error) {
 	if err := m.validate(); err != nil {
 		return StoreResult{}, fmt.Errorf("store: store %q: %w", m.Hash, err)
 	}
-	var res StoreResult
-	err := s.writeMakingRoom(ctx, func(tx txn) error {
-		var err error
-		res, err = s.storeTx(tx, &m, s.now(), true)
-		return err
-	})
-	if err != nil {
-		return StoreResult{}, fmt.Errorf("store: store %q: %w", m.Hash, err)
+	// Stores queue for the committer, which commits those waiting
+	// together (commit.go) and answers each after the commit.
+	r := &storeReq{ctx: ctx, m: &m, done: make(chan struct{})}
+	select {
+	case s.queue <- r:
+	case <-ctx.Done():
+		return StoreResult{}, fmt.Errorf("store: store %q: %w", m.Hash, ctx.Err())
+	case <-s.stop:
+		return StoreResult{}, fmt.Errorf("store: store %q: %w", m.Hash, ErrClosed)
 	}
-	s.evicted.Add(int64(res.evicted))
-	return res, nil
+	<-r.done
+	if r.err != nil {
+		return StoreResult{}, fmt.Errorf("store: store %q: %w", m.Hash, dbError(r.err))
+	}
+	return r.res, nil
 }
 
 // Replicate stores messages received from another node of the swarm (a

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Concurrent stores share transactions; each must still succeed or fail on
+// its own: a store past its quota fails alone, and every store reported
+// stored is there.
+func TestGroupCommitFailsStoresIndividually(t *testing.T) {
+	ctx := t.Context()
+	c := newClock()
+	const quota = 10
+	s, _ := openTest(t, c, &Options{MaxOwnerMessages: quota})
+	capped, free := owner(1), owner(2)
+	var mu sync.Mutex
+	var ok, refused, freeOK int
+	var wg sync.WaitGroup
+	for i := range 60 {
+		wg.Go(func() {
+			o, ns := free, int16(0)
+			if i%2 == 0 {
+				o, ns = capped, 1 // a signed namespace: the quota applies
+			}
+			_, err := s.Store(ctx, newMsg(o, ns, fmt.Sprint("m", i), c.Now(), time.Hour))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case o == free && err == nil:
+				freeOK++
+			case o == capped && err == nil:
+				ok++
+			case o == capped && errors.Is(err, ErrQuotaExceeded):
+				refused++
+			default:
+				t.Errorf("store %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if ok != quota || refused != 30-quota || freeOK != 30 {
+		t.Fatalf("capped: %d stored, %d refused; free: %d stored (want %d, %d, 30)", ok, refused, freeOK, quota, 30-quota)
+	}
+	if got, _, _ := s.Retrieve(ctx, capped, 1, "", RetrieveLimits{}); len(got) != quota {
+		t.Errorf("capped owner holds %d messages, want %d", len(got), quota)
+	}
+	if got, _, _ := s.Retrieve(ctx, free, 0, "", RetrieveLimits{}); len(got) != 30 {
+		t.Errorf("free owner holds %d messages, want 30", len(got))
+	}
+}
+
+// A store acknowledged is committed: the file reopened holds it.
+func TestGroupCommitAcknowledgesAfterCommit(t *testing.T) {
+	ctx := t.Context()
+	c := newClock()
+	s, path := openTest(t, c, nil)
+	o := owner(3)
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			if _, err := s.Store(ctx, newMsg(o, 0, fmt.Sprint("m", i), c.Now(), time.Hour)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// A second Store on the same file, while the first is open, reads
+	// what the first's commits made durable.
+	s2 := openAt(t, path, c, nil)
+	if got, _, _ := s2.Retrieve(ctx, o, 0, "", RetrieveLimits{}); len(got) != 40 {
+		t.Fatalf("reopened: %d messages, want 40", len(got))
+	}
+	s.Close()
+	if _, err := s.Store(ctx, newMsg(o, 0, "late", c.Now(), time.Hour)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("store after Close: %v, want ErrClosed", err)
+	}
+}
+
+// The writer does not checkpoint; the background connection must, or the
+// WAL grows with every store.
+func TestBackgroundCheckpointBoundsTheWAL(t *testing.T) {
+	ctx := t.Context()
+	c := newClock()
+	s, path := openTest(t, c, nil)
+	body := string(make([]byte, 4000))
+	var first int64
+	for round := range 8 {
+		for i := range 250 {
+			if _, err := s.Store(ctx, newMsg(owner(byte(i%50)), 0, fmt.Sprint(body, round, i), c.Now(), time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(3 * checkpointEvery) // let the checkpointer run
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if round == 0 {
+			first = fi.Size()
+			continue
+		}
+		// Checkpointed between rounds, the WAL is reused from its start
+		// and stays at about one round's worth; without checkpoints it
+		// would grow by that much every round.
+		if fi.Size() > 2*first {
+			t.Fatalf("WAL is %d bytes after round %d, %d after the first: not checkpointed", fi.Size(), round+1, first)
+		}
+	}
+}
