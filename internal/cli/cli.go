@@ -173,5 +173,5 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Every messaging command takes --home DIR (env SESSION_HOME), --network FILE (env SESSION_NETWORK),\n--socks5 HOST:PORT (env SESSION_SOCKS5; e.g. Tor at 127.0.0.1:9050) and --json.")
+	fmt.Fprintln(w, "Every messaging command takes --home DIR (env SESSION_HOME), --network FILE (env SESSION_NETWORK),\n--socks5 HOST:PORT (env SESSION_SOCKS5; e.g. Tor at 127.0.0.1:9050) and --json.\n`session <command> --help` shows a command's usage and flags. Exit status: 0 ok, 1 failure, 2 bad input.")
 }
