@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"maps"
@@ -83,6 +84,11 @@ type Config struct {
 	compress  bool
 	wrap      bool
 	zstd      compressor
+	// Group configs (Info, Members) are signed with the group key: signer
+	// is set when this device holds it, groupPK always; messages whose
+	// signature does not verify are refused.
+	signer  func([]byte) []byte
+	groupPK ed25519.PublicKey
 }
 
 func newConfig(ns Namespace, id *keys.Identity, dump []byte) (*Config, error) {
@@ -159,6 +165,13 @@ func (c *Config) Value(path ...string) (any, bool) {
 	return v, true
 }
 
+// serialized returns the current message serialized (and signed, for a
+// group config whose key this device holds).
+func (c *Config) serialized() []byte {
+	c.msg.signer = c.signer
+	return c.msg.serialize()
+}
+
 func (c *Config) setState(s State) {
 	if c.state == StateClean && c.currHash != "" {
 		// The message that was current is superseded: delete it with the
@@ -175,6 +188,7 @@ func (c *Config) setState(s State) {
 func (c *Config) dirty() *message {
 	if c.state != StateDirty {
 		c.setState(StateDirty)
+		c.msg.signer = c.signer
 		c.msg = c.msg.increment()
 	} else {
 		c.needsDump = true
@@ -207,7 +221,7 @@ func (c *Config) Push() (*Pushed, error) {
 // encode serializes, compresses, pads, encrypts and wraps the current
 // message, as Push sends it.
 func (c *Config) encode() ([]byte, error) {
-	plain := c.msg.serialize()
+	plain := c.serialized()
 	if c.compress {
 		plain = c.zstd.compress(plain)
 	}
@@ -255,7 +269,9 @@ func (c *Config) ConfirmPushed(seqno int64, hash string) {
 // wrapped twice), decrypts with the first key that works, strips the padding
 // and decompresses.
 func (c *Config) open(data []byte) ([]byte, error) {
-	if inner, err := UnwrapLegacy(c.id, c.ns, data); err == nil {
+	if c.id == nil {
+		// Group configs are never wrapped.
+	} else if inner, err := UnwrapLegacy(c.id, c.ns, data); err == nil {
 		data = inner
 		if inner2, err := UnwrapLegacy(c.id, c.ns, inner); err == nil {
 			data = inner2
@@ -302,11 +318,14 @@ func (c *Config) Merge(msgs []Received) []string {
 	mine := oldSeqno != 0 || c.state == StateDirty
 	if mine {
 		hashes = append(hashes, c.currHash)
-		confs = append(confs, c.msg.serialize())
+		confs = append(confs, c.serialized())
 	}
 	for _, m := range msgs {
 		plain, err := c.open(m.Data)
 		if err != nil {
+			continue
+		}
+		if c.groupPK != nil && !verifySigned(plain, c.groupPK) {
 			continue
 		}
 		hashes = append(hashes, m.Hash)
@@ -500,7 +519,7 @@ func (c *Config) Dump() []byte {
 	}
 	return mustEncodeBT(Dict{
 		"!": int64(c.state),
-		"$": string(c.msg.serialize()),
+		"$": string(c.serialized()),
 		"(": c.currHash,
 		")": old,
 		"+": Dict{},

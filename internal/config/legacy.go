@@ -22,6 +22,10 @@ const (
 	NamespaceContacts          Namespace = 3
 	NamespaceConvoInfoVolatile Namespace = 4
 	NamespaceUserGroups        Namespace = 5
+	// NamespaceGroupInfo and NamespaceGroupMembers hold a group's Info and
+	// Members configs, in the group's own swarm.
+	NamespaceGroupInfo    Namespace = 13
+	NamespaceGroupMembers Namespace = 14
 )
 
 // Domain returns the encryption domain of the namespace's config type, or ""
@@ -36,6 +40,10 @@ func (n Namespace) Domain() string {
 		return "ConvoInfoVolatile"
 	case NamespaceUserGroups:
 		return "UserGroups"
+	case NamespaceGroupInfo:
+		return "groups::Info"
+	case NamespaceGroupMembers:
+		return "groups::Members"
 	}
 	return ""
 }

@@ -68,6 +68,11 @@ type message struct {
 	unmerged int
 	mutable  bool
 	orig     Dict
+	// sig is the signature ("~") a parsed message carried; signer, if set,
+	// signs the message whenever a mutable one is serialized (group configs
+	// are signed with the group key).
+	sig    []byte
+	signer func([]byte) []byte
 }
 
 // newMessage returns the empty seqno-0 message every config starts from.
@@ -115,9 +120,11 @@ func parseMessage(raw []byte, lag int) (*message, error) {
 			return nil, fmt.Errorf("%w: key %q sorts after the signature", ErrMalformed, k)
 		case k == keySeqno || k == keyData || k == keyLagged || k == keyDiff:
 		case k == keySig:
-			if s, ok := v.(string); !ok || len(s) != 64 {
+			s, ok := v.(string)
+			if !ok || len(s) != 64 {
 				return nil, fmt.Errorf("%w: signature is not 64 bytes", ErrMalformed)
 			}
+			m.sig = []byte(s)
 		default:
 			m.unknown[k] = v
 		}
@@ -230,7 +237,19 @@ func (m *message) serializeWith(diff Dict) []byte {
 	}
 	out[keyLagged] = lags
 	out[keyDiff] = diff
-	return mustEncodeBT(out)
+	b := mustEncodeBT(out)
+	sig := m.sig
+	if m.signer != nil && (m.mutable || sig == nil) {
+		sig = m.signer(b[:len(b)-1])
+	}
+	if len(sig) == 64 {
+		// "~" sorts after every other key: the signature covers the dict
+		// up to it.
+		b = append(b[:len(b)-1], "1:~64:"...)
+		b = append(b, sig...)
+		b = append(b, 'e')
+	}
+	return b
 }
 
 // serialize encodes the message. A mutable message first drops empty sets
@@ -278,6 +297,7 @@ func (m *message) increment() *message {
 
 func (m *message) incrementInPlace() {
 	m.orig = copyData(m.data)
+	m.sig = nil
 	for sh := range m.lagged {
 		if sh.seqno <= m.seqno-int64(m.lag) || sh.seqno >= m.seqno {
 			delete(m.lagged, sh)

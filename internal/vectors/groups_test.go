@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/blake2b"
 
@@ -191,15 +195,18 @@ type groupConfigEntry struct {
 }
 
 type groupConfigPush struct {
-	Domain          string `json:"domain"`
-	PushSeqno       int64  `json:"push_seqno"`
-	PushData        string `json:"push_data_hex"`
-	DecryptedPadded string `json:"decrypted_padded_hex"`
-	ZeroPadding     int    `json:"zero_padding_len"`
-	Compressed      bool   `json:"compressed"`
-	ConfigMessage   string `json:"config_message_hex"`
-	Signature       string `json:"signature"`
-	Hash            string `json:"config_message_blake2b_32"`
+	Domain          string          `json:"domain"`
+	Inputs          json.RawMessage `json:"inputs"`
+	Obsolete        []string        `json:"push_obsolete_hashes"`
+	ConfirmHash     string          `json:"confirm_pushed_hash"`
+	PushSeqno       int64           `json:"push_seqno"`
+	PushData        string          `json:"push_data_hex"`
+	DecryptedPadded string          `json:"decrypted_padded_hex"`
+	ZeroPadding     int             `json:"zero_padding_len"`
+	Compressed      bool            `json:"compressed"`
+	ConfigMessage   string          `json:"config_message_hex"`
+	Signature       string          `json:"signature"`
+	Hash            string          `json:"config_message_blake2b_32"`
 }
 
 type groupConfigReadbck struct {
@@ -618,6 +625,18 @@ func checkGroupConfigs(t *testing.T, c groupConfigEntry) bool {
 	}
 	ok := eqHex(t, w+".group_ed25519_pubkey", admin.PublicKey(), c.GroupPK)
 	pk := admin.PublicKey()
+	// The admin's configs, rebuilt from the stage inputs with compression
+	// off: each push must be byte for byte libsession's.
+	info, err := config.NewGroupInfo(pk, admin.SecretKey(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mems, err := config.NewGroupMembers(pk, admin.SecretKey(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info.SetCompression(false)
+	mems.SetCompression(false)
 	for _, st := range c.Stages {
 		sw := fmt.Sprintf("%s.stages[%d]", w, st.Stage)
 		key := keyList(t, sw+".encryption_key", []string{st.EncryptionKey})
@@ -625,6 +644,8 @@ func checkGroupConfigs(t *testing.T, c groupConfigEntry) bool {
 		if len(key) != 1 {
 			return false
 		}
+		ok = buildGroupConfigStage(t, sw, info, mems, st.InfoNoCompression, st.MembersNoCompression,
+			st.Info.Inputs, st.Members.Inputs, append([][32]byte{key[0]}, slices.DeleteFunc(slices.Clone(all), func(k [32]byte) bool { return k == key[0] })...)) && ok
 		pushes := []struct {
 			name string
 			p    groupConfigPush
@@ -693,6 +714,33 @@ func checkGroupConfigs(t *testing.T, c groupConfigEntry) bool {
 			t.Errorf("%s.info: got %+v, want %+v", rw, info, wantInfo)
 			ok = false
 		}
+		// The same through a member's config objects.
+		fi, _ := config.NewGroupInfo(pk, nil, rkeys, nil)
+		if acc := fi.Merge([]config.Received{{Hash: "h", Data: unhex(t, sw, st.Info.PushData)}}); len(acc) != 1 ||
+			fi.Name() != info.Name || fi.Description() != info.Description || fi.Created() != info.Created ||
+			int64(fi.ExpiryTimer().Seconds()) != info.ExpiryTimer || fi.CanPush() {
+			t.Errorf("%s: member Info object read %q %q %d %v (accepted %d)", rw, fi.Name(), fi.Description(), fi.Created(), fi.ExpiryTimer(), len(acc))
+			ok = false
+		}
+		fm, _ := config.NewGroupMembers(pk, nil, rkeys, nil)
+		fm.Merge([]config.Received{{Hash: "h", Data: unhex(t, sw, st.Members.PushData)}})
+		if got := fm.All(); len(got) != len(rb.Members) {
+			t.Errorf("%s: member Members object holds %d members, want %d", rw, len(got), len(rb.Members))
+			ok = false
+		} else {
+			for i, m := range got {
+				if m.ID.String() != rb.Members[i].SessionID || m.Name != rb.Members[i].Name || m.Admin != rb.Members[i].Admin ||
+					m.Invite != rb.Members[i].InviteStatus || m.Promotion != rb.Members[i].PromotionStatus {
+					t.Errorf("%s: member Members object [%d]: %+v", rw, i, m)
+					ok = false
+				}
+			}
+		}
+		stranger, _ := config.NewGroupInfo(pk, nil, nil, nil)
+		if acc := stranger.Merge([]config.Received{{Hash: "h", Data: unhex(t, sw, st.Info.PushData)}}); len(acc) != 0 {
+			t.Errorf("%s: a non-member merged the Info config", rw)
+			ok = false
+		}
 		memMsg, err := groups.OpenConfig(unhex(t, sw, st.Members.PushData), rkeys, groups.DomainMembers, pk)
 		if err != nil {
 			t.Errorf("%s: members: %v", rw, err)
@@ -717,6 +765,96 @@ func checkGroupConfigs(t *testing.T, c groupConfigEntry) bool {
 				ok = false
 			}
 		}
+	}
+	return ok
+}
+
+// buildGroupConfigStage applies one stage's inputs to the admin's Info and
+// Members, rekeys them (dirtying both) and checks the pushes.
+func buildGroupConfigStage(t *testing.T, sw string, info *config.GroupInfo, mems *config.GroupMembers,
+	wantInfo, wantMembers groupConfigPush, infoIn, membersIn json.RawMessage, groupKeys [][32]byte) bool {
+	var in struct {
+		Name        *string `json:"set_name"`
+		Description *string `json:"set_description"`
+		Created     *int64  `json:"set_created"`
+		ExpiryTimer *int64  `json:"set_expiry_timer"`
+	}
+	if err := json.Unmarshal(infoIn, &in); err != nil {
+		t.Errorf("%s.info.inputs: %v", sw, err)
+		return false
+	}
+	if in.Name != nil {
+		info.SetName(*in.Name)
+	}
+	if in.Description != nil {
+		info.SetDescription(*in.Description)
+	}
+	if in.Created != nil {
+		info.SetCreated(*in.Created)
+	}
+	if in.ExpiryTimer != nil {
+		info.SetExpiryTimer(time.Duration(*in.ExpiryTimer) * time.Second)
+	}
+	var ops []struct {
+		Op        string `json:"op"`
+		SessionID string `json:"session_id"`
+		Name      string `json:"name"`
+		Admin     bool   `json:"admin"`
+		Invite    string `json:"invite"`
+	}
+	if err := json.Unmarshal(membersIn, &ops); err != nil {
+		t.Errorf("%s.members.inputs: %v", sw, err)
+		return false
+	}
+	for _, op := range ops {
+		id, err := keys.ParseID(op.SessionID)
+		if err != nil {
+			t.Errorf("%s.members.inputs: %v", sw, err)
+			return false
+		}
+		switch op.Op {
+		case "erase":
+			if !mems.Erase(id) {
+				t.Errorf("%s: erase %s: not a member", sw, id)
+			}
+		case "set":
+			m := config.GroupMember{ID: id, Name: op.Name, Admin: op.Admin, Invite: config.GroupStatusNotSent}
+			switch {
+			case strings.Contains(op.Invite, "I=1"):
+				m.Invite = config.GroupStatusSent
+			case strings.Contains(op.Invite, "I omitted"):
+				m.Invite = 0
+			}
+			if err := mems.Set(m); err != nil {
+				t.Errorf("%s: set %s: %v", sw, id, err)
+				return false
+			}
+		}
+	}
+	ok := true
+	for _, p := range []struct {
+		name string
+		c    *config.Config
+		want groupConfigPush
+	}{{"info_compression_disabled", info.Config, wantInfo}, {"members_compression_disabled", mems.Config, wantMembers}} {
+		pw := sw + "." + p.name + " (built)"
+		p.c.SetKeys(groupKeys, true)
+		pushed, err := p.c.Push()
+		if err != nil {
+			t.Errorf("%s: push: %v", pw, err)
+			ok = false
+			continue
+		}
+		if pushed.Seqno != p.want.PushSeqno || !slices.Equal(pushed.Obsolete, p.want.Obsolete) && len(pushed.Obsolete)+len(p.want.Obsolete) > 0 {
+			t.Errorf("%s: seqno %d obsolete %q, want %d %q", pw, pushed.Seqno, pushed.Obsolete, p.want.PushSeqno, p.want.Obsolete)
+			ok = false
+		}
+		if padded, err := config.Decrypt(pushed.Data, groupKeys[0][:], p.want.Domain); err == nil {
+			msg, _ := config.DecodePlaintext(padded)
+			ok = eqHex(t, pw+".config_message_hex", msg, p.want.ConfigMessage) && ok
+		}
+		ok = eqHex(t, pw+".push_data_hex", pushed.Data, p.want.PushData) && ok
+		p.c.ConfirmPushed(pushed.Seqno, p.want.ConfirmHash)
 	}
 	return ok
 }
