@@ -111,7 +111,9 @@ func NewGroupInfo(groupPK ed25519.PublicKey, groupSK ed25519.PrivateKey, groupKe
 func (g *GroupInfo) Name() string { s, _ := g.getString("n"); return s }
 
 // SetName sets the group name, cut to [MaxGroupNameLength] bytes.
-func (g *GroupInfo) SetName(name string) { g.setNonemptyString(truncate(name, MaxGroupNameLength), "n") }
+func (g *GroupInfo) SetName(name string) {
+	g.setNonemptyString(truncate(name, MaxGroupNameLength), "n")
+}
 
 // Description returns the group description ("o").
 func (g *GroupInfo) Description() string { s, _ := g.getString("o"); return s }
