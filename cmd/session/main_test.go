@@ -386,3 +386,51 @@ func TestInitWaitsForAStartingDevnet(t *testing.T) {
 		t.Fatalf("the new home remembers %q, want the devnet's %q", got, want)
 	}
 }
+
+// TestNodeWatchesItsParent checks the mechanism that stops nodes where
+// there is no parent-death signal (and backs it up on Linux): a node
+// started with SNODE_WATCH_PARENT=1 shuts down when its stdin, whose only
+// writer is its harness, closes.
+func TestNodeWatchesItsParent(t *testing.T) {
+	bin := sessionBinary(t)
+	dir := t.TempDir()
+	env := userEnv(t, dir)
+	netDir := filepath.Join(dir, "net")
+	// A one-node devnet leaves a node directory and a nodes.json behind.
+	for _, args := range [][]string{{"devnet", "--detach", "--nodes", "1", "--dir", netDir}, {"devnet", "--stop", "--dir", netDir}} {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("session %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	addr := nodeAddrs(t, netDir)[0]
+	node := exec.Command(bin, "node", "run", "--data-dir", filepath.Join(netDir, "node-00"), "--listen", addr, "--network", filepath.Join(netDir, "nodes.json"))
+	node.Env = append(env, "SNODE_WATCH_PARENT=1")
+	stdin, err := node.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := node.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { node.Wait(); close(exited) }()
+	defer func() { node.Process.Kill(); <-exited }()
+	for deadline := time.Now().Add(time.Minute); !answers(addr); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the node never answered")
+		}
+	}
+	select {
+	case <-exited:
+		t.Fatal("the node exited while its stdin was open")
+	case <-time.After(time.Second):
+	}
+	stdin.Close() // as when the harness dies
+	select {
+	case <-exited:
+	case <-time.After(time.Minute):
+		t.Fatal("the node still runs a minute after its stdin closed")
+	}
+}
