@@ -149,6 +149,8 @@ type Client struct {
 	pushMu sync.Mutex // serialises config pushes
 
 	refuse atomic.Bool // refuse message requests (a setting, kept in the database)
+
+	downloadKick chan struct{} // wakes the attachment downloader
 }
 
 const (
@@ -336,7 +338,8 @@ func newClient(ctx context.Context, db *clientdb.DB, opts Options, acct clientdb
 		db.Close()
 		return nil, err
 	}
-	c := &Client{opts: opts, log: opts.Logger, db: db, id: id, name: acct.DisplayName, events: newBroker(), cfg: cfg}
+	c := &Client{opts: opts, log: opts.Logger, db: db, id: id, name: acct.DisplayName, events: newBroker(), cfg: cfg,
+		downloadKick: make(chan struct{}, 1)}
 	if refuse, err := c.RefuseRequests(ctx); err == nil {
 		c.refuse.Store(refuse)
 	}

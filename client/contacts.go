@@ -56,6 +56,9 @@ func (c *Client) Messages(ctx context.Context, who string, limit int) ([]Message
 	for i, m := range ms {
 		out[i] = messageFrom(m)
 	}
+	if err := c.withAttachments(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -232,6 +232,9 @@ func (c *Client) processBatch(ctx context.Context, msgs []storagerpc.RetrievedMe
 	for _, ev := range pg.events {
 		c.events.publish(ev)
 	}
+	if len(out) > 0 {
+		c.kickDownloads() // files that came with the page, now committed
+	}
 	return out, nil
 }
 
@@ -333,6 +336,8 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 		return Message{}, false, nil // blocked: nothing of theirs is kept
 	}
 	body := content.GetDataMessage().GetBody()
+	// A message with files and no text is a message too.
+	hasContent := body != "" || len(content.GetDataMessage().GetAttachments()) > 0
 	before, cvErr := c.db.Conversation(ctx, dm.Sender)
 	if cvErr != nil && !errors.Is(cvErr, clientdb.ErrNotFound) {
 		return Message{}, false, cvErr
@@ -345,7 +350,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	// indicator, a receipt or a request response from someone this account
 	// has no conversation with creates no contact and no request. With
 	// requests refused, nothing from anyone but an approved contact does.
-	if !known && cvErr != nil && body == "" || c.refuse.Load() && !approved {
+	if !known && cvErr != nil && !hasContent || c.refuse.Load() && !approved {
 		return Message{}, false, nil
 	}
 	rawName := content.GetDataMessage().GetProfile().GetDisplayName()
@@ -358,7 +363,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	}
 	// Writing to us, or accepting our request, means they approved us (the
 	// sender side of a conversation is implicitly approved, as in Session).
-	approvedMe := content.GetMessageRequestResponse().GetIsApproved() || body != ""
+	approvedMe := content.GetMessageRequestResponse().GetIsApproved() || hasContent
 	if senderName != "" && ct.Name != senderName {
 		if err := c.db.SetName(ctx, dm.Sender, senderName); err != nil {
 			return Message{}, false, err
@@ -395,7 +400,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	if err != nil {
 		return Message{}, false, err
 	}
-	if body == "" {
+	if !hasContent {
 		return Message{}, false, nil
 	}
 	key := contentKey(dm.Sender, content)
@@ -409,9 +414,20 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 		c.warn(fmt.Sprintf("a message from %s was %s", ShortID(dm.Sender.String()), note))
 	}
 	sentAt, unverified := c.messageTime(dm.SentAt, rm.Timestamp)
+	// Files from an approved contact are fetched at once; a stranger's
+	// wait until the user asks (fetching them would tell the stranger's
+	// file server when this account reads its requests).
+	state := clientdb.AttachmentRemote
+	if approved {
+		state = clientdb.AttachmentPending
+	}
+	files, dropped := incomingAttachments(content.GetDataMessage().GetAttachments(), state, c.now())
+	if dropped > 0 {
+		c.warn(fmt.Sprintf("%d attachment(s) of a message from %s could not be used (bad URL, key or size)", dropped, ShortID(dm.Sender.String())))
+	}
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: dm.Sender, Sender: dm.Sender, Direction: clientdb.Incoming, Status: clientdb.StatusReceived,
-		SentAt: sentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, TimeUnverified: unverified,
+		SentAt: sentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, TimeUnverified: unverified, Attachments: files,
 	})
 	if err != nil {
 		return Message{}, false, err
@@ -436,7 +452,13 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	if err != nil {
 		return Message{}, false, err
 	}
+	// Inside the poll's transaction: the files are described from what was
+	// just inserted (a read would not see it before the commit), and the
+	// downloader is woken once the batch is committed.
 	out := messageFrom(m)
+	for _, a := range files {
+		out.Attachments = append(out.Attachments, attachmentFrom(a))
+	}
 	if cv, err := c.db.Conversation(ctx, dm.Sender); err == nil && cv.Request && (cvErr != nil || !before.Request) {
 		v := conversationFrom(cv)
 		v.NameNote = namer{}.note(cv.ID, cv.Name, "")
@@ -449,7 +471,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 // processSyncCopy stores a message this account sent from another device.
 func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMessage, dm *protocol.Message) (Message, bool, error) {
 	data := dm.Content.GetDataMessage()
-	if data.GetBody() == "" {
+	if data.GetBody() == "" && len(data.GetAttachments()) == 0 {
 		return Message{}, false, nil
 	}
 	// A sync copy names its conversation; a message without one was sent
@@ -465,9 +487,11 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 	// account's own, and must stay the sent time, which is how the device
 	// that sent it recognises it (a copy stored late by a retry included).
 	body, _ := cleanBody(data.GetBody())
+	// This account's own files, sent from another device: fetched at once.
+	files, _ := incomingAttachments(data.GetAttachments(), clientdb.AttachmentPending, c.now())
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: target, Sender: c.id.SessionID(), Direction: clientdb.Outgoing, Status: clientdb.StatusSent,
-		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash,
+		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, Attachments: files,
 	})
 	if err != nil || !inserted {
 		return Message{}, false, err
@@ -477,6 +501,9 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 		return Message{}, false, err
 	}
 	out := messageFrom(m)
+	for _, a := range files {
+		out.Attachments = append(out.Attachments, attachmentFrom(a))
+	}
 	c.publishSaved(ctx, MessageReceived{out})
 	return out, true, nil
 }
@@ -502,6 +529,7 @@ func (c *Client) Run(ctx context.Context) error {
 		return err
 	}
 	go c.retryLoop(ctx)
+	go c.downloadLoop(ctx)
 	backoff := time.Second
 	for ctx.Err() == nil {
 		start := time.Now()

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,8 +29,12 @@ const MessageTTL = 14 * 24 * time.Hour
 // account's own swarm (for its other devices).
 type outgoingPayload struct {
 	To   string `json:"to"`
-	Data []byte `json:"data"`
+	Data []byte `json:"data,omitempty"`
 	Sync []byte `json:"sync,omitempty"`
+	// Content is the message before its files were uploaded (a marshalled
+	// signalpb.Content without attachment pointers); deliver uploads them,
+	// then encodes Data and Sync and drops Content.
+	Content []byte `json:"content,omitempty"`
 }
 
 // Resolve turns a Session ID, or a contact's nickname or display name, into a Session ID.
@@ -93,8 +99,23 @@ func (c *Client) resolve(ctx context.Context, who string) (keys.ID, error) {
 // as failed (the error wraps ErrSendFailed) and can be retried with Retry.
 // Replying to a message request accepts it.
 func (c *Client) Send(ctx context.Context, to, text string) (Message, error) {
-	if text == "" {
+	return c.SendFile(ctx, to, text)
+}
+
+// SendFile sends files (paths on this machine), with text as their caption
+// (which may be empty when there are files). A file over MaxFileSize is
+// refused before anything is stored or sent (ErrFileTooLarge). Each file is
+// encrypted into the home (Session's deterministic format) and the message
+// saved as sending before any network I/O; the files are then uploaded to
+// the network's file server and the message sent. A failed upload keeps
+// the message as failed, and Retry resumes it: files already uploaded are
+// not uploaded again.
+func (c *Client) SendFile(ctx context.Context, to, text string, paths ...string) (Message, error) {
+	if text == "" && len(paths) == 0 {
 		return Message{}, ErrEmptyMessage
+	}
+	if err := CheckFiles(paths); err != nil {
+		return Message{}, err
 	}
 	if len(text) > MaxMessageBytes {
 		return Message{}, fmt.Errorf("%w: %d bytes, the limit is 32 KiB (%d bytes)", ErrMessageTooLong, len(text), MaxMessageBytes)
@@ -118,13 +139,29 @@ func (c *Client) Send(ctx context.Context, to, text string) (Message, error) {
 		return Message{}, err
 	}
 	sentAt := c.sentTime(net.Now())
-	content := &signalpb.Content{DataMessage: &signalpb.DataMessage{
-		Body:    proto.String(text),
-		Profile: c.profile(),
-	}}
-	payload, err := c.encode(recipient, content, sentAt)
-	if err != nil {
-		return Message{}, err
+	content := &signalpb.Content{DataMessage: &signalpb.DataMessage{Profile: c.profile()}}
+	if text != "" {
+		content.DataMessage.Body = proto.String(text)
+	}
+	var files []clientdb.Attachment
+	for _, p := range paths {
+		a, err := c.prepareFile(p)
+		if err != nil {
+			c.removeBlobs(files)
+			return Message{}, err
+		}
+		files = append(files, a)
+	}
+	var payload outgoingPayload
+	if len(files) == 0 {
+		if payload, err = c.encode(recipient, content, sentAt); err != nil {
+			return Message{}, err
+		}
+	} else {
+		payload.To = recipient.String()
+		if payload.Content, err = proto.Marshal(content); err != nil {
+			return Message{}, err
+		}
 	}
 	pb, err := json.Marshal(payload)
 	if err != nil {
@@ -143,9 +180,10 @@ func (c *Client) Send(ctx context.Context, to, text string) (Message, error) {
 	}
 	id, err := c.db.InsertOutgoing(ctx, clientdb.Message{
 		Conversation: recipient, Sender: c.id.SessionID(), Direction: clientdb.Outgoing,
-		Status: clientdb.StatusSending, SentAt: sentAt, Body: text, Payload: pb,
+		Status: clientdb.StatusSending, SentAt: sentAt, Body: text, Payload: pb, Attachments: files,
 	})
 	if err != nil {
+		c.removeBlobs(files)
 		return Message{}, err
 	}
 	return c.deliver(ctx, id)
@@ -166,6 +204,15 @@ func (c *Client) sentTime(now time.Time) time.Time {
 	}
 	c.lastSent = t
 	return t
+}
+
+// removeBlobs deletes the encrypted copies of files that were not stored.
+func (c *Client) removeBlobs(files []clientdb.Attachment) {
+	for _, a := range files {
+		if a.Blob != "" {
+			os.Remove(filepath.Join(c.opts.Home, attachmentsDir, a.Blob))
+		}
+	}
 }
 
 func (c *Client) profile() *signalpb.LokiProfile {
@@ -269,6 +316,32 @@ func (c *Client) deliver(ctx context.Context, id int64) (Message, error) {
 	if err != nil {
 		return c.fail(ctx, m, err)
 	}
+	if len(p.Data) == 0 {
+		// Files first: upload what is not yet uploaded, then encode the
+		// message with their pointers and keep that for retries.
+		if len(p.Content) == 0 {
+			return c.fail(ctx, m, errors.New("message has no stored payload"))
+		}
+		as, err := c.uploadAttachments(ctx, id)
+		if err != nil {
+			return c.fail(ctx, m, err)
+		}
+		content := &signalpb.Content{}
+		if err := proto.Unmarshal(p.Content, content); err != nil || content.DataMessage == nil {
+			return c.fail(ctx, m, errors.New("message has a damaged stored payload"))
+		}
+		content.DataMessage.Attachments = pointers(as)
+		if p, err = c.encode(to, content, m.SentAt); err != nil {
+			return c.fail(ctx, m, err)
+		}
+		pb, err := json.Marshal(p)
+		if err != nil {
+			return c.fail(ctx, m, err)
+		}
+		if err := c.db.SetPayload(ctx, id, pb); err != nil {
+			return Message{}, err
+		}
+	}
 	// The recipient copy and the sync copy go to different swarms and do not
 	// depend on each other: store them concurrently so a send costs one
 	// round trip, not two. A sync copy stored for a message whose recipient
@@ -306,7 +379,7 @@ func (c *Client) deliver(ctx context.Context, id int64) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	out := messageFrom(m)
+	out := c.messageWithFiles(ctx, messageFrom(m))
 	c.events.publish(MessageStatusChanged{out})
 	return out, nil
 }
@@ -318,7 +391,7 @@ func (c *Client) fail(ctx context.Context, m clientdb.Message, cause error) (Mes
 	if fresh, err := c.db.Message(ctx, m.ID); err == nil {
 		m = fresh
 	}
-	out := messageFrom(m)
+	out := c.messageWithFiles(ctx, messageFrom(m))
 	c.events.publish(MessageStatusChanged{out})
 	return out, fmt.Errorf("%w: %v", ErrSendFailed, cause)
 }

@@ -30,6 +30,8 @@ type Message struct {
 	// the time the network stored the message (a far-future or back-dated
 	// message): SentAt is then the storage time.
 	TimeUnverified bool `json:"time_unverified,omitempty"`
+	// Attachments are the message's files (empty for plain text).
+	Attachments []Attachment `json:"attachments"`
 }
 
 func messageFrom(m clientdb.Message) Message {
@@ -37,6 +39,7 @@ func messageFrom(m clientdb.Message) Message {
 		ID: m.ID, Conversation: m.Conversation.String(), From: m.Sender.String(),
 		Outgoing: m.Direction == clientdb.Outgoing, Body: m.Body, SentAt: m.SentAt,
 		Status: m.Status.String(), Error: m.Error, Hash: m.Hash, TimeUnverified: m.TimeUnverified,
+		Attachments: []Attachment{},
 	}
 }
 

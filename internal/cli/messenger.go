@@ -160,7 +160,7 @@ func openClient(ctx context.Context, env *Env, g globals) (*client.Client, error
 func classify(err error) error {
 	for _, e := range []error{client.ErrUnknownContact, client.ErrAmbiguousContact, client.ErrInvalidRecipient,
 		client.ErrMessageTooLong, client.ErrEmptyMessage, client.ErrInvalidText, client.ErrNotRequest, client.ErrNotFailed, client.ErrNotFound, client.ErrAccountExists, client.ErrNoNetwork,
-		client.ErrInvalidSOCKS5} {
+		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer} {
 		if errors.Is(err, e) {
 			return usagef("%v", err)
 		}
@@ -175,7 +175,7 @@ func messengerCommands(g globals) []command {
 		{name: "restore", summary: "restore an account from its recovery password (read on stdin)", usage: "[--name NAME]", maxArgs: 0},
 		{name: "profile", summary: "show your display name, or change it with --name (on every device)", usage: "[--name NAME]", maxArgs: 0},
 		{name: "whoami", summary: "show your Session ID (--qr: as a QR code)", usage: "[--qr]", maxArgs: 0},
-		{name: "send", summary: "send a message to a Session ID or contact name (at most 32 KiB of UTF-8; text \"-\" reads it from stdin; text that starts with - goes after --)", usage: "<id|name> [--] <text…>", minArgs: 2, maxArgs: -1, body: cmdSend},
+		{name: "send", summary: "send a message to a Session ID or contact name (at most 32 KiB of UTF-8; text \"-\" reads it from stdin; text that starts with - goes after --); --file attaches a file (at most 10 MB each; repeat for several), the text is then optional", usage: "<id|name> [--file PATH]… [--] [text…]", minArgs: 1, maxArgs: -1},
 		{name: "receive", summary: "fetch new messages once and print them", usage: "", maxArgs: 0, body: cmdReceive},
 		{name: "watch", summary: "print messages and events as they arrive, until interrupted", usage: "", maxArgs: 0, body: cmdWatch},
 		{name: "inbox", summary: "list conversations", usage: "", maxArgs: 0, body: cmdInbox},
@@ -190,6 +190,7 @@ func messengerCommands(g globals) []command {
 		{name: "name", summary: "give a contact a nickname (\"\" removes it)", usage: "<id|name> <nickname>", minArgs: 2, maxArgs: 2, body: cmdName},
 		{name: "network", summary: "show the network this account uses; `network set FILE` remembers another (once it answers)", usage: "[set FILE]", maxArgs: 2, body: cmdNetwork},
 		{name: "retry", summary: "send failed messages again (all, or one by id)", usage: "[message-id]", maxArgs: 1, body: cmdRetry},
+		{name: "save", summary: "write a message's attachments into a folder (downloading them first if needed)", usage: "<message-id> --out DIR", minArgs: 1, maxArgs: 1},
 	} {
 		mc := mc
 		switch mc.name {
@@ -254,6 +255,20 @@ func messengerCommands(g globals) []command {
 					return one(ctx, env, g, c, args)
 				}
 				return usagef("usage: session %s %s", mc.name, mc.usage)
+			}
+		case "send":
+			var files []string
+			mc.flags = func(fs *flag.FlagSet) {
+				fs.Func("file", "attach the file at `PATH` (repeat for several)", func(v string) error { files = append(files, v); return nil })
+			}
+			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+				return cmdSend(ctx, env, g, c, args, files)
+			}
+		case "save":
+			var out string
+			mc.flags = func(fs *flag.FlagSet) { fs.StringVar(&out, "out", "", "folder to write the files into (created if needed)") }
+			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+				return cmdSave(ctx, env, g, c, args[0], out)
 			}
 		case "read":
 			limit := 50
@@ -424,7 +439,14 @@ func accountRecoveryPassword(ctx context.Context, env *Env, args []string) error
 	return nil
 }
 
-func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args, files []string) error {
+	if len(args) < 2 && len(files) == 0 {
+		return usagef("usage: session send <id|name> [--file PATH]… [--] [text…]")
+	}
+	// Every file is checked before anything is stored or sent.
+	if err := client.CheckFiles(files); err != nil {
+		return usagef("send: %v", err)
+	}
 	text := strings.Join(args[1:], " ")
 	if text == "-" {
 		b, err := io.ReadAll(io.LimitReader(env.Stdin, client.MaxMessageBytes+2))
@@ -437,7 +459,7 @@ func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args []
 			return usagef("send: %v: the message on stdin is over the limit of 32 KiB (%d bytes)", client.ErrMessageTooLong, client.MaxMessageBytes)
 		}
 	}
-	m, err := c.Send(ctx, args[0], text)
+	m, err := c.SendFile(ctx, args[0], text, files...)
 	if err != nil {
 		if errors.Is(err, client.ErrSendFailed) {
 			return fmt.Errorf("send: %v (message %d kept; `session retry %d` sends it again)", err, m.ID, m.ID)
@@ -500,11 +522,55 @@ func printMessage(w io.Writer, m client.Message, names map[string]string) {
 		when += " [time unverified]"
 	}
 	fmt.Fprintf(w, "%s %s%s: %s\n", when, who, status, termtext.Body(m.Body, "    "))
+	for _, a := range m.Attachments {
+		state := "downloaded"
+		switch {
+		case a.Error != "" && !a.Downloaded:
+			state = "not downloaded: " + termtext.Line(a.Error)
+		case !a.Downloaded:
+			state = "not downloaded yet (session save " + strconv.FormatInt(m.ID, 10) + " --out DIR fetches it)"
+		}
+		fmt.Fprintf(w, "    [file] %s (%s, %d bytes) %s\n", termtext.Line(orDash(a.FileName)), termtext.Line(a.ContentType), a.Size, state)
+	}
+}
+
+func cmdSave(ctx context.Context, env *Env, g globals, c *client.Client, idArg, out string) error {
+	id, err := strconv.ParseInt(idArg, 10, 64)
+	if err != nil {
+		return usagef("save: %q is not a message id", idArg)
+	}
+	if out == "" {
+		return usagef("usage: session save <message-id> --out DIR")
+	}
+	paths, err := c.SaveAttachments(ctx, id, out)
+	if g.json {
+		if paths == nil {
+			paths = []string{}
+		}
+		if jerr := writeJSON(env.Stdout, map[string]any{"message": id, "files": paths}); jerr != nil {
+			return jerr
+		}
+	} else {
+		for _, p := range paths {
+			fmt.Fprintln(env.Stdout, termtext.Line(p))
+		}
+	}
+	if err != nil {
+		return classify(fmt.Errorf("save: %w", err))
+	}
+	return nil
 }
 
 func cmdReceive(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
 	defer collectWarnings(ctx, env, c)()
 	ms, err := c.Receive(ctx)
+	// Files of approved contacts arrive with their messages.
+	if _, derr := c.DownloadPending(ctx, 32); derr != nil && err == nil {
+		fmt.Fprintf(env.Stderr, "receive: some attachments could not be downloaded yet (retried later): %v\n", derr)
+	}
+	if len(ms) > 0 {
+		ms = c.RefreshMessages(ctx, ms)
+	}
 	// What was saved is shown even when the poll failed: a failure must
 	// not hide the messages fetched with it. The exit status still says
 	// that something was not saved (it comes again with the next poll).

@@ -65,6 +65,9 @@ func (db *DB) InsertOutgoing(ctx context.Context, m Message) (int64, error) {
 	if err := checkNew(&m); err != nil {
 		return 0, fmt.Errorf("clientdb: insert outgoing: %w", err)
 	}
+	if err := checkAttachments(m.Attachments); err != nil {
+		return 0, fmt.Errorf("clientdb: insert outgoing: %w", err)
+	}
 	if len(m.Payload) == 0 {
 		return 0, fmt.Errorf("clientdb: insert outgoing: %w: no payload", ErrInvalidArgument)
 	}
@@ -96,8 +99,10 @@ func (db *DB) InsertOutgoing(ctx context.Context, m Message) (int64, error) {
 		if err != nil {
 			return err
 		}
-		id, err = res.LastInsertId()
-		return err
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return insertAttachments(ctx, tx, id, m.Attachments)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("clientdb: insert outgoing: %w", err)
@@ -142,6 +147,9 @@ func (db *DB) InsertIncoming(ctx context.Context, m Message) (int64, bool, error
 	if err := checkHash(m.Hash); err != nil {
 		return 0, false, fmt.Errorf("clientdb: insert incoming: %w", err)
 	}
+	if err := checkAttachments(m.Attachments); err != nil {
+		return 0, false, fmt.Errorf("clientdb: insert incoming: %w", err)
+	}
 	received := ms(m.ReceivedAt)
 	if received <= 0 {
 		received = ms(db.now())
@@ -181,9 +189,11 @@ func (db *DB) InsertIncoming(ctx context.Context, m Message) (int64, bool, error
 		if err != nil {
 			return err
 		}
-		id, err = res.LastInsertId()
-		inserted = err == nil
-		return err
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		inserted = true
+		return insertAttachments(ctx, tx, id, m.Attachments)
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("clientdb: insert incoming %q: %w", m.Hash, err)

@@ -126,6 +126,10 @@ type Message struct {
 	// TimeUnverified marks an incoming message whose sender's timestamp
 	// could not be trusted: SentAt is then the time the network stored it.
 	TimeUnverified bool
+	// Attachments are stored with the message by InsertOutgoing and
+	// InsertIncoming, in the same transaction; read them with
+	// DB.Attachments (Message and Messages leave them out).
+	Attachments []Attachment
 }
 
 // Pos returns the position of m, for paging with Messages.

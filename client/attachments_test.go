@@ -1,0 +1,212 @@
+package client
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// marker is written all through the test files, so that a scan of every
+// byte on disk can tell whether plaintext leaked there.
+const marker = "ATTACHMENT-PLAINTEXT-MARKER-7f3a"
+
+func testFile(t *testing.T, size int) (string, []byte) {
+	t.Helper()
+	data := make([]byte, size)
+	rand.Read(data)
+	for i := 0; i+len(marker) < size; i += 4096 {
+		copy(data[i:], marker)
+	}
+	p := filepath.Join(t.TempDir(), "holiday photo.bin")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p, data
+}
+
+// downloadedUntil runs downloads until message id's files are all on the
+// device, and returns them saved into a fresh folder.
+func savedFiles(t *testing.T, c *Client, id int64) [][]byte {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := c.DownloadPending(t.Context(), 8); err != nil {
+			t.Logf("download: %v", err)
+		}
+		ms := c.RefreshMessages(t.Context(), []Message{{ID: id}})
+		done := len(ms[0].Attachments) > 0
+		for _, a := range ms[0].Attachments {
+			done = done && a.Downloaded
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("message %d: files not downloaded after 60s: %+v", id, ms[0].Attachments)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	dir := t.TempDir()
+	paths, err := c.SaveAttachments(t.Context(), id, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, p := range paths {
+		if filepath.Dir(p) != dir {
+			t.Fatalf("saved outside the folder: %s", p)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func withFiles(ms []Message) *Message {
+	for i := range ms {
+		if len(ms[i].Attachments) > 0 {
+			return &ms[i]
+		}
+	}
+	return nil
+}
+
+// grepTree fails t if any file under dir holds needle.
+func grepTree(t *testing.T, dir, needle string) {
+	t.Helper()
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err == nil && bytes.Contains(b, []byte(needle)) {
+			t.Errorf("plaintext found in %s", p)
+		}
+		return nil
+	})
+}
+
+// Point 6 of the attachments issue, on a devnet with its file server: a
+// 5 MiB file reaches the recipient and the sender's second device byte for
+// byte; no plaintext on the file server's disk, in any node's database or
+// in the homes; a byte flipped on the server's disk is refused with a clear
+// error; a file over 10 MB is refused before anything is sent.
+func TestFileToContactAndOtherDevice(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob := account(t, "Alice"), account(t, "Bob")
+	words, err := alice.RecoveryPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice2 := device(t, words, "Alice")
+	// Bob writes first: Alice is his approved contact, so her files are
+	// fetched without asking.
+	if _, err := bob.Send(ctx, alice.SessionID(), "send me the photo"); err != nil {
+		t.Fatal(err)
+	}
+	receiveUntil(t, alice, "Bob's message", func(ms []Message) bool { return len(ms) >= 1 })
+
+	path, data := testFile(t, 5<<20)
+	m, err := alice.SendFile(ctx, bob.SessionID(), "here it is", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != "sent" || len(m.Attachments) != 1 || m.Attachments[0].Size != int64(len(data)) ||
+		m.Attachments[0].FileName != "holiday photo.bin" || !m.Attachments[0].Downloaded {
+		t.Fatalf("sent message: %+v", m)
+	}
+
+	got := receiveUntil(t, bob, "the file", func(ms []Message) bool { return withFiles(ms) != nil })
+	in := withFiles(got)
+	if in.Body != "here it is" || in.Attachments[0].FileName != "holiday photo.bin" || in.Attachments[0].Size != int64(len(data)) {
+		t.Fatalf("Bob's message: %+v", in)
+	}
+	files := savedFiles(t, bob, in.ID)
+	if len(files) != 1 || !bytes.Equal(files[0], data) {
+		t.Fatal("Bob's saved file differs from the one sent")
+	}
+
+	got = receiveUntil(t, alice2, "the sync copy", func(ms []Message) bool { return withFiles(ms) != nil })
+	synced := withFiles(got)
+	if !synced.Outgoing || synced.Conversation != bob.SessionID() {
+		t.Fatalf("sync copy: %+v", synced)
+	}
+	files = savedFiles(t, alice2, synced.ID)
+	if len(files) != 1 || !bytes.Equal(files[0], data) {
+		t.Fatal("the second device's saved file differs from the one sent")
+	}
+
+	// No plaintext anywhere but where the users saved it.
+	grepTree(t, testNet.FileServer.DataDir, marker)
+	for _, n := range testNet.Nodes {
+		grepTree(t, n.DataDir, marker)
+	}
+	for _, c := range []*Client{alice, alice2, bob} {
+		grepTree(t, c.opts.Home, marker)
+	}
+
+	// Tamper with the blob on the server's disk: Carol's download of it is
+	// refused, with an error that says so, and nothing is saved.
+	carol := account(t, "Carol")
+	if _, err := carol.Send(ctx, alice.SessionID(), "me too"); err != nil {
+		t.Fatal(err)
+	}
+	blobs, _ := os.ReadDir(filepath.Join(testNet.FileServer.DataDir, "files"))
+	for _, b := range blobs {
+		p := filepath.Join(testNet.FileServer.DataDir, "files", b.Name())
+		raw, _ := os.ReadFile(p)
+		if int64(len(raw)) > int64(len(data)) && len(raw) < len(data)+300_000 {
+			raw[len(raw)/3] ^= 0x01
+			os.WriteFile(p, raw, 0o600)
+		}
+	}
+	if _, err := alice.SendFile(ctx, carol.SessionID(), "", path); err != nil {
+		t.Fatal(err)
+	}
+	got = receiveUntil(t, carol, "the tampered file", func(ms []Message) bool { return withFiles(ms) != nil })
+	tm := withFiles(got)
+	if _, err := carol.DownloadPending(ctx, 8); !errors.Is(err, ErrAttachment) {
+		t.Fatalf("tampered download: %v, want ErrAttachment", err)
+	}
+	after := carol.RefreshMessages(ctx, []Message{*tm})[0].Attachments[0]
+	if after.Downloaded || !strings.Contains(after.Error, "authentication failed") {
+		t.Fatalf("tampered attachment: %+v", after)
+	}
+	out := t.TempDir()
+	if _, err := carol.SaveAttachments(ctx, tm.ID, out); !errors.Is(err, ErrAttachment) {
+		t.Fatalf("save of a tampered file: %v", err)
+	}
+	if left, _ := os.ReadDir(out); len(left) != 0 {
+		t.Fatalf("a tampered file left %d entries in the output folder", len(left))
+	}
+}
+
+func TestFileLimitRefusedBeforeSending(t *testing.T) {
+	needNet(t)
+	alice, bob := account(t, "Alice"), account(t, "Bob")
+	big := filepath.Join(t.TempDir(), "big.bin")
+	if err := os.WriteFile(big, make([]byte, 11<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := alice.SendFile(t.Context(), bob.SessionID(), "too big", big)
+	if !errors.Is(err, ErrFileTooLarge) || !strings.Contains(err.Error(), "10 MB") {
+		t.Fatalf("11 MiB file: %v", err)
+	}
+	ms, err := alice.Messages(t.Context(), bob.SessionID(), 10)
+	if err == nil && len(ms) != 0 {
+		t.Fatalf("a refused file left %d messages", len(ms))
+	}
+	if entries, _ := os.ReadDir(filepath.Join(alice.opts.Home, attachmentsDir)); len(entries) != 0 {
+		t.Fatalf("a refused file left %d blobs", len(entries))
+	}
+}
