@@ -1,4 +1,4 @@
--- 0003: files attached to messages. The blob is kept encrypted, as it was
+-- 0004: files attached to messages. The blob is kept encrypted, as it was
 -- uploaded or downloaded (Session's attachment formats), in the home's
 -- attachments/ folder; its key is here, in the encrypted database.
 CREATE TABLE attachments (
