@@ -266,7 +266,9 @@ func messengerCommands(g globals) []command {
 			}
 		case "save":
 			var out string
-			mc.flags = func(fs *flag.FlagSet) { fs.StringVar(&out, "out", "", "folder to write the files into (created if needed)") }
+			mc.flags = func(fs *flag.FlagSet) {
+				fs.StringVar(&out, "out", "", "folder to write the files into (created if needed)")
+			}
 			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
 				return cmdSave(ctx, env, g, c, args[0], out)
 			}
