@@ -56,8 +56,22 @@ func TestRestorePromptsOnATerminal(t *testing.T) {
 		}
 		return out
 	}
-	run("devnet", "--detach", "--nodes", "4", "--dir", netDir) // onion paths need 4
-	t.Cleanup(func() { run("devnet", "--stop", "--dir", netDir) })
+	// In the foreground, as a child that the kernel stops if this test
+	// process dies: a timed-out test leaves no devnet behind.
+	dn := exec.Command(bin, "devnet", "--nodes", "4", "--dir", netDir) // onion paths need 4
+	dn.Env = env
+	dn.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	dnOut, err := dn.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dn.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dn.Process.Signal(syscall.SIGTERM); _ = dn.Wait() })
+	if !waitLine(dnOut, "devnet ready", 2*time.Minute, t) {
+		t.Fatal("the devnet never said it was ready")
+	}
 	network := filepath.Join(netDir, "network.json")
 	var acct struct {
 		SessionID        string `json:"session_id"`
