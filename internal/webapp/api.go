@@ -154,8 +154,8 @@ type limits struct {
 
 func (s *Server) getState(w http.ResponseWriter, r *http.Request) {
 	st := state{Version: s.cfg.Version, Limits: limits{client.MaxMessageBytes, client.MaxDisplayNameBytes}}
-	if s.net != nil {
-		st.Network = networkInfo{Local: true, EchoID: s.net.echoID}
+	if ln := s.localNet(); ln != nil {
+		st.Network = networkInfo{Local: true, EchoID: ln.echoID}
 	}
 	if c := s.account(); c != nil {
 		st.Account = &accountInfo{c.SessionID(), c.DisplayName()}
@@ -273,8 +273,8 @@ type networkStatus struct {
 
 func (s *Server) networkStatus(c *client.Client) networkStatus {
 	st := networkStatus{NetworkStatus: c.NetworkStatus(), Socks5: s.cfg.SOCKS5 != ""}
-	if s.net != nil {
-		st.Local, st.EchoID = true, s.net.echoID
+	if ln := s.localNet(); ln != nil {
+		st.Local, st.EchoID = true, ln.echoID
 	}
 	s.statusMu.Lock()
 	st.Connection = s.conn
@@ -430,7 +430,7 @@ func (s *Server) conversation(ctx context.Context, c *client.Client, id string, 
 			}
 		}
 	}
-	if s.net != nil && id == s.net.echoID && v.Name == "" {
+	if ln := s.localNet(); ln != nil && id == ln.echoID && v.Name == "" {
 		v.Name = "Echo"
 	}
 	ms, err := c.Messages(ctx, id, limit+1)
@@ -538,9 +538,9 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request, c *client.Clien
 		writeError(w, http.StatusBadRequest, "Enter a Session ID or a contact's name")
 		return
 	}
-	if s.net != nil && strings.EqualFold(who, "echo") && s.net.echoID != "" {
+	if ln := s.localNet(); ln != nil && strings.EqualFold(who, "echo") && ln.echoID != "" {
 		if _, err := c.Resolve(r.Context(), who); err != nil {
-			writeJSON(w, http.StatusOK, map[string]string{"session_id": s.net.echoID})
+			writeJSON(w, http.StatusOK, map[string]string{"session_id": ln.echoID})
 			return
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,11 +58,14 @@ func startApp(t testing.TB, name string, cfg Config) *testApp {
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx) }()
 	a := &testApp{Server: s, name: name}
+	var once sync.Once
 	a.stop = func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("app %s: Serve: %v", name, err)
-		}
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("app %s: Serve: %v", name, err)
+			}
+		})
 	}
 	t.Cleanup(a.stop)
 	return a

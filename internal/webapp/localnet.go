@@ -36,7 +36,7 @@ type localNet struct {
 
 	dn     *devnet.Net // set when this app started the network
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // the Echo bot's Run (which closes the bot last)
 }
 
 func localNetworkFile(dir string) string { return filepath.Join(dir, "network.json") }
@@ -66,24 +66,29 @@ func startLocalNet(ctx context.Context, cfg Config, log *slog.Logger) (*localNet
 		return nil, errors.New("no service-node command to start the local test network with")
 	}
 	log.Info("starting the local test network", "dir", dir, "nodes", cfg.DevnetNodes)
-	dn, err := devnet.Start(ctx, devnet.Config{
+	devcfg := devnet.Config{
 		Nodes: cfg.DevnetNodes, Dir: dir, Binary: cfg.NodeCommand[0], PrefixArgs: cfg.NodeCommand[1:],
 		Logger: log.With("part", "devnet"), ExtraArgs: []string{"--log-level", "warn"},
-	})
-	if errors.Is(err, devnet.ErrInUse) {
-		// Another app (or `session devnet`) is starting it right now: wait
-		// until its nodes answer, then join.
-		deadline := time.Now().Add(2 * time.Minute)
-		for !seedsAnswer(ctx, ln.networkFile) {
-			if time.Now().After(deadline) || ctx.Err() != nil {
-				return nil, fmt.Errorf("the local test network in %s is in use but does not answer: %w", dir, err)
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(250 * time.Millisecond):
-			}
+	}
+	dn, err := devnet.Start(ctx, devcfg)
+	// Another app (or `session devnet`) holds the directory: it is starting
+	// the network (then join it once it answers) or stopping it (then start
+	// it once the lock is free).
+	deadline := time.Now().Add(2 * time.Minute)
+	for errors.Is(err, devnet.ErrInUse) {
+		if seedsAnswer(ctx, ln.networkFile) {
+			return ln.join(ctx, cfg, log)
 		}
-		return ln.join(ctx, cfg, log)
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("the local test network in %s is in use but does not answer: %w", dir, err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(250 * time.Millisecond):
+		}
+		if _, held := devnet.LockHolder(dir); !held {
+			dn, err = devnet.Start(ctx, devcfg)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("starting the local test network: %w", err)
@@ -147,8 +152,9 @@ func (ln *localNet) runEcho(cfg Config, log *slog.Logger) error {
 	if err := os.WriteFile(filepath.Join(ln.dir, echoFile), b, 0o644); err != nil {
 		log.Warn("Echo bot's ID not written", "err", err)
 	}
+	var answers sync.WaitGroup
 	bot.OnMessage(func(m client.Message) {
-		ln.wg.Go(func() {
+		answers.Go(func() {
 			if _, err := bot.Send(ctx, m.From, m.Body); err != nil && ctx.Err() == nil {
 				log.Warn("Echo could not answer", "err", err)
 			}
@@ -158,7 +164,7 @@ func (ln *localNet) runEcho(cfg Config, log *slog.Logger) error {
 		if err := bot.Run(ctx); err != nil {
 			log.Warn("Echo bot stopped", "err", err)
 		}
-		ln.wg.Wait()
+		answers.Wait() // the answers in flight end with ctx
 		bot.Close()
 	})
 	return nil

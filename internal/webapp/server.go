@@ -39,6 +39,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/session-go/session-go/client"
@@ -116,7 +117,7 @@ type Server struct {
 	port  string
 	http  *http.Server
 	hub   *hub
-	net   *localNet // the local test network, when in use
+	net   atomic.Pointer[localNet] // the local test network, when in use
 	files fs.FS
 
 	statusMu sync.Mutex // guards conn, warnings
@@ -233,11 +234,16 @@ func (s *Server) BaseURL() string {
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
+	superCtx, stopSuper := context.WithCancel(ctx)
+	superDone := make(chan struct{})
+	go func() { defer close(superDone); s.supervise(superCtx) }()
 	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
+	stopSuper()
+	<-superDone
 	s.hub.close()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -262,8 +268,8 @@ func (s *Server) shutdown() {
 	if c != nil {
 		c.Close()
 	}
-	if s.net != nil {
-		s.net.stop()
+	if ln := s.net.Swap(nil); ln != nil {
+		ln.stop()
 	}
 	s.ln.Close()
 }
@@ -296,7 +302,7 @@ func (s *Server) openAccount(ctx context.Context) error {
 			}
 			return err
 		}
-		s.net = ln
+		s.net.Store(ln)
 		network = ln.networkFile
 		if c != nil && c.NetworkStatus().NetworkFile == "" {
 			// An account that never had a network: reopen it on the local one.
@@ -335,6 +341,71 @@ func (s *Server) attach(c *client.Client) {
 	wg.Go(func() { s.watch(ctx, c) })
 	go func() { wg.Wait(); close(done) }()
 	s.hub.publish("account", nil)
+}
+
+// localNet returns the local test network in use, or nil.
+func (s *Server) localNet() *localNet { return s.net.Load() }
+
+// superviseInterval is how often an app that joined the local test network
+// checks that its nodes still answer.
+const superviseInterval = 3 * time.Second
+
+// supervise keeps the local test network alive for an app that joined it:
+// when the app that ran it stops (and its nodes with it), this app starts
+// the network again in the same directory and reopens the account on it,
+// so the people still chatting are not left without a network.
+func (s *Server) supervise(ctx context.Context) {
+	misses := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(superviseInterval):
+		}
+		ln := s.localNet()
+		if ln == nil || ln.dn != nil {
+			continue // no local network, or this app runs it
+		}
+		if seedsAnswer(ctx, ln.networkFile) {
+			misses = 0
+			continue
+		}
+		if misses++; misses < 2 {
+			continue
+		}
+		misses = 0
+		s.log.Info("the local test network stopped; starting it again")
+		next, err := startLocalNet(ctx, s.cfg, s.log)
+		if err != nil {
+			s.log.Warn("could not start the local test network again", "err", err)
+			continue
+		}
+		s.net.Store(next)
+		ln.stop()
+		s.reopen(ctx)
+		s.hub.publish("changed", nil)
+	}
+}
+
+// reopen closes the account's client and opens it again, so that it reads
+// the network file afresh (a restarted network has new ports).
+func (s *Server) reopen(ctx context.Context) {
+	s.mu.Lock()
+	c, cancel, done := s.c, s.runCancel, s.runDone
+	s.c, s.runCancel, s.runDone = nil, nil, nil
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	cancel()
+	<-done
+	c.Close()
+	nc, err := client.Open(ctx, s.clientOptions())
+	if err != nil {
+		s.log.Warn("could not reopen the account", "err", err)
+		return
+	}
+	s.attach(nc)
 }
 
 // account returns the open account, or nil before onboarding.
