@@ -22,6 +22,9 @@ type metrics struct {
 	// Peer authentication and record checks (catch-up).
 	peerTLSRefused, syncRejected atomic.Int64
 
+	// Records catch-up fetched whole after a summary showed them missing.
+	syncFetched atomic.Int64
+
 	// Requests refused for a revoked subaccount token.
 	revokedRefused atomic.Int64
 }
@@ -64,6 +67,7 @@ func (n *Node) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	counter("snode_messages_stored_total", "New messages stored through the RPC.", m.stored.Load())
 	counter("snode_messages_retrieved_total", "Messages returned by retrieve.", m.retrieved.Load())
 	counter("snode_messages_caught_up_total", "Messages pulled from swarm peers by catch-up.", m.caughtUp.Load())
+	counter("snode_sync_fetched_total", "Records catch-up fetched whole from swarm peers after their summary showed them missing here.", m.syncFetched.Load())
 	counter("snode_deletions_caught_up_total", "Messages deleted by catch-up on tombstones from swarm peers.", m.deletionsCaughtUp.Load())
 	counter("snode_misdirected_total", "Requests answered 421 (wrong swarm).", m.misdirected.Load())
 	counter("snode_rate_limited_total", "Requests answered 429.", m.rateLimited.Load())

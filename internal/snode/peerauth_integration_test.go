@@ -471,11 +471,7 @@ func TestHashCollisionDoesNotStallCatchUp(t *testing.T) {
 			t.Errorf("member %d holds namespace 0: %v, namespace 10: %v", m.Index, in0, in10)
 		}
 	}
-	logged, err := os.ReadFile(filepath.Join(lone.DataDir, "snode.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(logged, []byte("catch-up skipped records")) || !bytes.Contains(logged, []byte("conflict")) {
-		t.Error("the member did not log the conflicting record it skipped")
-	}
+	// Catch-up by summary never fetches the colliding record (the member
+	// holds its hash); a peer that sends it whole anyway is skipped with a
+	// log line, which TestCatchUpCursorPassesBadRecords checks.
 }

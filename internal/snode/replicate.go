@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/session-go/session-go/internal/keys"
+	"github.com/session-go/session-go/internal/netview"
 	"github.com/session-go/session-go/internal/storagerpc"
 	"github.com/session-go/session-go/internal/store"
+	"github.com/session-go/session-go/internal/swarm"
 )
 
 // Catch-up (anti-entropy): push-on-write reaches every swarm member that is
@@ -68,7 +70,18 @@ type syncRequest struct {
 	// revocation decisions (see revoke.go). A node that predates them
 	// ignores it and sends none.
 	RevocationsAfter int64 `json:"revocations_after"`
+	// Summary asks for the records without their data and proofs: the
+	// puller then fetches, by Hashes, only those it lacks. A node that
+	// predates summaries ignores it and sends whole records.
+	Summary bool `json:"summary,omitempty"`
+	// Hashes asks for these records, whole, and nothing else (at most
+	// syncBatch; cursors are ignored).
+	Hashes []string `json:"hashes,omitempty"`
 }
+
+// maxSyncRequest caps a sync request: syncBatch hashes, each of which JSON
+// might escape six-fold, and the envelope.
+const maxSyncRequest = syncBatch*(6*store.MaxHashLength+3) + 4096
 
 type syncRecord struct {
 	Seq       int64  `json:"seq"`
@@ -94,6 +107,9 @@ type syncReply struct {
 	Next int64 `json:"next"`
 	// More is true when the scan stopped at the limit.
 	More bool `json:"more"`
+	// Summary says that the records carry no data and no proofs (the
+	// request asked for a summary).
+	Summary bool `json:"summary,omitempty"`
 
 	// Tombstones, TombstonesNext and TombstonesMore are the same for the
 	// deletions after the request's TombstonesAfter.
@@ -124,7 +140,7 @@ type syncTombstone struct {
 // handleSync answers a swarm peer's catch-up request with the messages and
 // the tombstones after its cursors that belong to the peer's swarm.
 func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r, 4096)
+	body, err := readBody(r, maxSyncRequest)
 	if err != nil {
 		writeText(w, http.StatusRequestEntityTooLarge, "Request body too large")
 		return
@@ -135,19 +151,28 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req syncRequest
-	if err := json.Unmarshal(body, &req); err != nil || req.After < 0 || req.TombstonesAfter < 0 || req.RevocationsAfter < 0 {
+	if err := json.Unmarshal(body, &req); err != nil || req.After < 0 || req.TombstonesAfter < 0 || req.RevocationsAfter < 0 ||
+		len(req.Hashes) > syncBatch {
 		writeText(w, http.StatusBadRequest, "invalid sync request")
 		return
 	}
 	if req.Limit <= 0 || req.Limit > syncBatch {
 		req.Limit = syncBatch
 	}
+	if len(req.Hashes) > 0 {
+		n.answerSyncHashes(w, r, peer.SwarmID, req.Hashes)
+		return
+	}
 	tombs, err := n.db.ListTombstonesSince(r.Context(), req.TombstonesAfter, req.Limit)
 	if err != nil {
 		n.storeFailure(err).write(w)
 		return
 	}
-	recs, err := n.db.ListSince(r.Context(), req.After, req.Limit)
+	list := n.db.ListSince
+	if req.Summary {
+		list = n.db.ListSummarySince
+	}
+	recs, err := list(r.Context(), req.After, req.Limit)
 	if err != nil {
 		n.storeFailure(err).write(w)
 		return
@@ -159,7 +184,7 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 	}
 	d := n.dir.Load()
 	out := syncReply{
-		Records: []syncRecord{}, Next: req.After, More: len(recs) == req.Limit,
+		Records: []syncRecord{}, Next: req.After, More: len(recs) == req.Limit, Summary: req.Summary,
 		Tombstones: []syncTombstone{}, TombstonesNext: req.TombstonesAfter, TombstonesMore: len(tombs) == req.Limit,
 	}
 	proofIndex := map[*byte]int{} // tombstones of one request share their proof's bytes
@@ -212,6 +237,29 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// answerSyncHashes answers a request for records by hash with those of
+// them this node holds for accounts of the asking peer's swarm.
+func (n *Node) answerSyncHashes(w http.ResponseWriter, r *http.Request, swarmID swarm.ID, hashes []string) {
+	recs, err := n.db.RecordsByHash(r.Context(), hashes)
+	if err != nil {
+		n.storeFailure(err).write(w)
+		return
+	}
+	d := n.dir.Load()
+	out := syncReply{Records: []syncRecord{}, Tombstones: []syncTombstone{}}
+	for _, rec := range recs {
+		if id, _ := d.SwarmFor(rec.Owner); id != swarmID {
+			continue
+		}
+		out.Records = append(out.Records, syncRecord{
+			Seq: rec.Seq, Owner: rec.Owner.String(), Namespace: rec.Namespace, Hash: rec.Hash,
+			Timestamp: rec.Timestamp.UnixMilli(), Expiry: rec.Expiry.UnixMilli(), Data: rec.Data,
+			Sender: rec.Sender, Proof: rec.Proof,
+		})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 func (n *Node) catchUpLoop(ctx context.Context) {
 	t := time.NewTicker(n.cfg.CatchUpInterval)
 	defer t.Stop()
@@ -257,7 +305,7 @@ func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
 	}
 	tombKey, revKey := peerEd+"/t", peerEd+"/r"
 	after, tombsAfter, revsAfter := n.cursors.get(peerEd), n.cursors.get(tombKey), n.cursors.get(revKey)
-	body, _ := json.Marshal(syncRequest{After: after, Limit: syncBatch, TombstonesAfter: tombsAfter, RevocationsAfter: revsAfter})
+	body, _ := json.Marshal(syncRequest{After: after, Limit: syncBatch, TombstonesAfter: tombsAfter, RevocationsAfter: revsAfter, Summary: true})
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	status, resp, err := n.peerPost(ctx, peer, pathSync, body, maxSyncReply)
@@ -290,7 +338,15 @@ func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
 	if rep.RevocationsNext > revsAfter {
 		n.cursors.set(revKey, rep.RevocationsNext)
 	}
-	if err := n.applySyncRecords(ctx, rep.Records, &rej); err != nil {
+	records := rep.Records
+	if rep.Summary {
+		// Only hashes came: fetch the records this node lacks. They
+		// are checked below exactly as whole records are.
+		if records, err = n.fetchMissing(ctx, peer, rep.Records, &rej); err != nil {
+			return false, err
+		}
+	}
+	if err := n.applySyncRecords(ctx, records, &rej); err != nil {
 		return false, err
 	}
 	rej.report(n, peerEd)
@@ -298,6 +354,63 @@ func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
 		n.cursors.set(peerEd, rep.Next)
 	}
 	return rep.More || rep.TombstonesMore || rep.RevocationsMore, nil
+}
+
+// fetchMissing takes the summary records of a sync answer, keeps those of
+// accounts this node's swarm keeps that it neither holds nor buried, and
+// asks the peer for them whole. Only the records asked for are returned.
+// An error (the peer or this node's database failing) leaves the cursor
+// where it was, so that the same summary comes again.
+func (n *Node) fetchMissing(ctx context.Context, peer netview.Node, summary []syncRecord, rej *rejections) ([]syncRecord, error) {
+	mine, _, _ := n.mySwarm()
+	d := n.dir.Load()
+	var hashes []string
+	for _, r := range summary {
+		owner, err := keys.ParseID(r.Owner)
+		if err != nil || r.Hash == "" || len(r.Hash) > store.MaxHashLength || len(r.Data) > 0 || len(r.Proof) > 0 {
+			rej.add("record", r.Hash, errMalformed)
+			continue
+		}
+		if id, _ := d.SwarmFor(owner); id != mine {
+			rej.add("record", r.Hash, errNotMySwarm)
+			continue
+		}
+		hashes = append(hashes, r.Hash)
+	}
+	if len(hashes) > syncBatch {
+		hashes = hashes[:syncBatch] // a peer that ignored the limit
+	}
+	missing, err := n.db.Missing(ctx, hashes)
+	if err != nil || len(missing) == 0 {
+		return nil, err
+	}
+	body, _ := json.Marshal(syncRequest{Hashes: missing})
+	status, resp, err := n.peerPost(ctx, peer, pathSync, body, maxSyncReply)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, &httpStatusError{status}
+	}
+	var rep syncReply
+	if err := json.Unmarshal(resp, &rep); err != nil {
+		return nil, err
+	}
+	asked := make(map[string]bool, len(missing))
+	for _, h := range missing {
+		asked[h] = true
+	}
+	var out []syncRecord
+	for _, r := range rep.Records {
+		if !asked[r.Hash] {
+			rej.add("record", r.Hash, errNotAsked)
+			continue
+		}
+		delete(asked, r.Hash) // each once
+		out = append(out, r)
+	}
+	n.metrics.syncFetched.Add(int64(len(out)))
+	return out, nil
 }
 
 // rejections counts what one sync answer held that this node refused,
@@ -326,6 +439,7 @@ var (
 	errMalformed    = errors.New("malformed")
 	errNotMySwarm   = errors.New("account not kept by this node's swarm")
 	errHashMismatch = errors.New("hash does not match owner, namespace and data")
+	errNotAsked     = errors.New("not asked for")
 )
 
 // applySyncTombstones carries out the deletions a peer listed that the

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/session-go/session-go/internal/keys"
@@ -32,6 +31,10 @@ var extensions = []string{"long_poll"}
 // forwardTimeout bounds a push of a recursive request to one swarm peer
 // (Session: 5 s).
 const forwardTimeout = 5 * time.Second
+
+// storeQuorumWait is how long a store, once stored here, waits for a
+// majority of the swarm to acknowledge it before it is answered anyway.
+const storeQuorumWait = 100 * time.Millisecond
 
 func (n *Node) meta() storagerpc.Meta {
 	return storagerpc.Meta{T: n.now().UnixMilli(), HF: hardfork}
@@ -120,21 +123,62 @@ func (n *Node) runRPC(ctx context.Context, req storagerpc.Request, forwarded boo
 		results[n.edHex] = b
 		ok++
 	}
-	if _, peers, in := n.mySwarm(); in {
-		var mu sync.Mutex
-		var wg sync.WaitGroup
+	if _, peers, in := n.mySwarm(); in && len(peers) > 0 {
+		// The body is encoded once for every peer, and the pushes run
+		// concurrently. A store is answered once it is stored here and
+		// a majority of the swarm (this node included) has acknowledged
+		// it, or storeQuorumWait after that, whichever comes first: the
+		// slowest member no longer sets every store's latency. The
+		// pushes still running go on without the request (each within
+		// forwardTimeout), their results left out of the answer; a
+		// member they miss gets the message by catch-up. Other
+		// recursive methods (deletes, expiries) answer with every
+		// member's signed result, as Session's clients expect.
+		body, encErr := storagerpc.EncodeBody(req)
+		_, isStore := req.(*storagerpc.Store)
+		quorum := len(peers) + 1 // every member
+		fctx := ctx
+		if isStore && err == nil {
+			quorum = (len(peers)+1)/2 + 1
+			fctx = context.WithoutCancel(ctx)
+		}
+		type peerResult struct {
+			ed   string
+			res  json.RawMessage
+			good bool
+		}
+		done := make(chan peerResult, len(peers))
 		for _, p := range peers {
-			wg.Go(func() {
-				res, good := n.forward(ctx, p, req)
-				mu.Lock()
-				results[p.Ed25519] = res
-				if good {
+			go func() {
+				if encErr != nil {
+					done <- peerResult{p.Ed25519, failureJSON(encErr), false}
+					return
+				}
+				res, good := n.forward(fctx, p, body)
+				done <- peerResult{p.Ed25519, res, good}
+			}()
+		}
+		var deadline <-chan time.Time
+		if quorum <= len(peers) {
+			t := time.NewTimer(storeQuorumWait)
+			defer t.Stop()
+			deadline = t.C
+		}
+	collect:
+		for range peers {
+			if ok >= quorum {
+				break
+			}
+			select {
+			case r := <-done:
+				results[r.ed] = r.res
+				if r.good {
 					ok++
 				}
-				mu.Unlock()
-			})
+			case <-deadline:
+				break collect
+			}
 		}
-		wg.Wait()
 	}
 	if ok == 0 && err != nil {
 		return errorResult(err)
@@ -458,11 +502,7 @@ func (n *Node) runBatch(ctx context.Context, b *storagerpc.Batch) rpcResult {
 
 // forward pushes a recursive request to a swarm peer and returns the peer's
 // result object (or a failure object) and whether it succeeded.
-func (n *Node) forward(ctx context.Context, peer netview.Node, req storagerpc.Request) (json.RawMessage, bool) {
-	body, err := storagerpc.EncodeBody(req)
-	if err != nil {
-		return failureJSON(err), false
-	}
+func (n *Node) forward(ctx context.Context, peer netview.Node, body []byte) (json.RawMessage, bool) {
 	ctx, cancel := context.WithTimeout(ctx, forwardTimeout)
 	defer cancel()
 	var h http.Header
