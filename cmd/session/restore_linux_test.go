@@ -118,6 +118,20 @@ func TestRestorePromptsOnATerminal(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("restore on a terminal did not ask for the recovery password")
 	}
+	// A person types after the prompt, by when the terminal no longer
+	// echoes; wait for that too, as typing ahead would be echoed.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tio.Lflag&unix.ECHO == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the terminal still echoes a minute after the prompt")
+		}
+	}
 	echo := make(chan string, 1)
 	go func() {
 		b := make([]byte, 4096)
