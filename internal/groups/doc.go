@@ -6,7 +6,9 @@
 // Members configs, group message encryption (libsession's
 // Keys::encrypt_message / decrypt_message), storage-server subaccounts
 // (auth data, tokens, signatures and their verification) and the admin
-// signatures on group control messages.
+// signatures on group control messages, and the wire form of group
+// messages (the CLOSED_GROUP_MESSAGE Envelope inside encrypt_message) and
+// of invitations, with the checks a receiver runs before trusting them.
 //
 // The package is pure: it does no I/O and keeps no global state. Randomness
 // comes from an io.Reader the caller passes (crypto/rand.Reader in
