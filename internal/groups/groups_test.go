@@ -297,3 +297,28 @@ func TestControlSignatures(t *testing.T) {
 		t.Fatalf("delete content text %q", got)
 	}
 }
+
+func TestKeyRingDump(t *testing.T) {
+	a := newGroup(t)
+	adminID, m := newAccount(t), newAccount(t)
+	ar := ring(t, adminID, a, true)
+	all := []keys.ID{adminID.SessionID(), m.SessionID()}
+	msg, _ := ar.Rekey(all)
+	ar.Load("h0", msg, 10)
+	ar.Rekey(all) // pending
+	again := ring(t, adminID, a, true)
+	if err := again.LoadDump(ar.Dump()); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again.Dump(), ar.Dump()) || len(again.Keys()) != 2 || !bytes.Equal(again.PendingMessage(), ar.PendingMessage()) {
+		t.Fatal("dump does not round-trip")
+	}
+	if got := again.ActiveHashes(); len(got) != 1 || got[0] != "h0" {
+		t.Fatalf("active hashes %v", got)
+	}
+	for _, bad := range [][]byte{nil, []byte("de"), []byte("d1:Ale1:Lld1:gi0e1:k1:x1:ti0eeee")} {
+		if err := again.LoadDump(bad); err == nil {
+			t.Errorf("bad dump %q accepted", bad)
+		}
+	}
+}
