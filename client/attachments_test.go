@@ -30,12 +30,19 @@ func testFile(t *testing.T, size int) (string, []byte) {
 	return p, data
 }
 
-// downloadedUntil runs downloads until message id's files are all on the
+// savedFiles runs downloads until message id's files are all on the
 // device, and returns them saved into a fresh folder.
 func savedFiles(t *testing.T, c *Client, id int64) [][]byte {
 	t.Helper()
+	return saveFiles(t, c, id, true)
+}
+
+// saveFiles saves message id's files, first waiting for the automatic
+// downloads when wait is set (otherwise SaveAttachments fetches them).
+func saveFiles(t *testing.T, c *Client, id int64, wait bool) [][]byte {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	for {
+	for wait {
 		if _, err := c.DownloadPending(t.Context(), 8); err != nil {
 			t.Logf("download: %v", err)
 		}
@@ -208,5 +215,54 @@ func TestFileLimitRefusedBeforeSending(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Join(alice.opts.Home, attachmentsDir)); len(entries) != 0 {
 		t.Fatalf("a refused file left %d blobs", len(entries))
+	}
+}
+
+// A file server that is down fails the send, which is kept as failed with
+// its encrypted file; Retry, once the server is back, uploads and sends it.
+func TestFailedUploadIsKeptAndRetried(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob := account(t, "Alice"), account(t, "Bob")
+	path, data := testFile(t, 300_000)
+	fs := testNet.FileServer
+	if err := fs.Stop(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	restarted := false
+	restart := func() {
+		if restarted {
+			return
+		}
+		restarted = true
+		if err := fs.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if err := fs.WaitReady(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer restart()
+	m, err := alice.SendFile(ctx, bob.SessionID(), "when it's back", path)
+	if !errors.Is(err, ErrSendFailed) || m.Status != "failed" || m.ID == 0 || len(m.Attachments) != 1 {
+		t.Fatalf("send with the file server down: %+v, %v", m, err)
+	}
+	restart()
+	m, err = alice.Retry(ctx, m.ID)
+	if err != nil || m.Status != "sent" {
+		t.Fatalf("retry: %+v, %v", m, err)
+	}
+	got := receiveUntil(t, bob, "the retried file", func(ms []Message) bool { return withFiles(ms) != nil })
+	in := withFiles(got)
+	// Bob has not approved Alice: her file waits until he asks for it.
+	if in.Attachments[0].Downloaded {
+		t.Fatal("a stranger's file was downloaded without asking")
+	}
+	if n, _ := bob.DownloadPending(ctx, 8); n != 0 {
+		t.Fatalf("%d of a stranger's files downloaded without asking", n)
+	}
+	files := saveFiles(t, bob, in.ID, false)
+	if len(files) != 1 || !bytes.Equal(files[0], data) {
+		t.Fatal("the retried file arrived different")
 	}
 }

@@ -322,6 +322,16 @@ func (n *Node) Start() error {
 	return nil
 }
 
+// PID returns the process id of the running process, or 0.
+func (n *Node) PID() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cmd == nil || n.cmd.Process == nil {
+		return 0
+	}
+	return n.cmd.Process.Pid
+}
+
 // LogFile is where the process's output goes.
 func (n *Node) LogFile() string {
 	if n.kind == "fileserver" {

@@ -26,6 +26,10 @@ var shared = devnettest.Lazy{Nodes: 6}
 func TestMain(m *testing.M) { os.Exit(shared.Main(m)) }
 
 func devnetClient(t *testing.T, dn *devnet.Net) (*onionreq.Client, fileclient.Server) {
+	return devnetClientTB(t, dn)
+}
+
+func devnetClientTB(t testing.TB, dn *devnet.Net) (*onionreq.Client, fileclient.Server) {
 	t.Helper()
 	tr := onionreq.NewHTTPTransport(onionreq.HTTPConfig{})
 	t.Cleanup(tr.CloseIdleConnections)

@@ -28,7 +28,8 @@
 // A request body is capped at onion.MaxRequestSize and a file at
 // Config.MaxFileSize (413 beyond it); the total stored is capped at
 // Config.MaxTotalBytes (507 beyond it); at most Config.MaxInFlight requests
-// are handled at once (503 beyond). Downloads over xchacha20 layers are
-// encrypted while they are read from disk, so serving a file holds a few
-// chunks in memory, not the file.
+// are handled at once, and requests may hold at most Config.MaxBuffered
+// bytes in memory together (503 beyond either). Downloads over xchacha20
+// layers are encrypted while they are read from disk, so serving a file
+// holds a few chunks in memory, not the file.
 package fileserver

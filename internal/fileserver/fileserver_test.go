@@ -333,3 +333,19 @@ func FuzzServe(f *testing.F) {
 		}
 	})
 }
+
+// The memory budget refuses an upload that does not fit, while small
+// requests (downloads) still go through.
+func TestMemoryBudget(t *testing.T) {
+	ts := start(t, func(c *Config) { c.MaxBuffered = 1 << 20 })
+	if r := ts.do(t, onion.XChaCha20, uploadReq([]byte("small"), "")); r.Code != 200 {
+		t.Fatalf("small upload: %d", r.Code)
+	}
+	status, _, _ := ts.post(t, onion.XChaCha20, uploadReq(make([]byte, 600_000), ""))
+	if status != http.StatusServiceUnavailable {
+		t.Fatalf("upload over the budget: HTTP %d", status)
+	}
+	if r := ts.do(t, onion.XChaCha20, onion.V4Request{Method: "GET", Endpoint: "/file/" + FileID([]byte("small"))}); r.Code != 200 {
+		t.Fatalf("download: %d", r.Code)
+	}
+}

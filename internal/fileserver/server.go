@@ -33,10 +33,13 @@ const (
 	DefaultMaxTTL = 60 * 24 * time.Hour
 	// DefaultMaxTotalBytes caps the disk used by all files together.
 	DefaultMaxTotalBytes = 20 << 30
-	// DefaultMaxInFlight is how many requests are handled at once. Each
-	// upload holds its onion request (up to 10 MiB) in memory twice while
-	// it is decrypted, so this also bounds memory.
-	DefaultMaxInFlight = 4
+	// DefaultMaxInFlight is how many requests are handled at once.
+	DefaultMaxInFlight = 32
+	// DefaultMaxBuffered bounds the memory requests may hold: an upload
+	// holds its onion request (up to 10 MiB) twice while it is decrypted,
+	// and reserves that much before its body is read; a download reserves
+	// only its small request (its reply is streamed from disk).
+	DefaultMaxBuffered = 48 << 20
 	// minTTL is the shortest expiry granted, so that a file outlives the
 	// message that points to it being delivered.
 	minTTL = time.Minute
@@ -58,6 +61,10 @@ type Config struct {
 	DefaultTTL, MaxTTL time.Duration
 	// MaxInFlight caps concurrent requests; 0 means DefaultMaxInFlight.
 	MaxInFlight int
+	// MaxBuffered caps the request bytes held in memory at once (each
+	// request counts twice its body: ciphertext and plaintext); 0 means
+	// DefaultMaxBuffered.
+	MaxBuffered int64
 	// Logger receives operational events; nil discards them. It never
 	// sees file contents or keys.
 	Logger *slog.Logger
@@ -72,6 +79,9 @@ type Server struct {
 	log   *slog.Logger
 	slots chan struct{}
 	mu    sync.Mutex // orders writes: upload, extend, sweep
+
+	bufMu    sync.Mutex // guards buffered
+	buffered int64      // bytes reserved by requests in flight
 }
 
 // Open opens (or creates) the server's storage in cfg.Dir and reconciles
@@ -97,6 +107,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.MaxBuffered <= 0 {
+		cfg.MaxBuffered = DefaultMaxBuffered
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -166,6 +179,18 @@ func (s *Server) handleOnion(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Request body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
+	// Reserve memory for the body and its decryption before reading it; a
+	// body of unknown length reserves the most it may be.
+	size := r.ContentLength
+	if size < 0 {
+		size = onion.MaxRequestSize
+	}
+	release, ok := s.reserve(2 * size)
+	if !ok {
+		http.Error(w, "Too many requests in flight", http.StatusServiceUnavailable)
+		return
+	}
+	defer release()
 	body, err := io.ReadAll(io.LimitReader(r.Body, onion.MaxRequestSize+1))
 	if err != nil {
 		http.Error(w, "Bad request", http.StatusBadRequest)
@@ -194,6 +219,21 @@ func (s *Server) handleOnion(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.reply(w, layer, s.serve(r.Context(), req))
+}
+
+// reserve takes n bytes of the memory budget, or reports false.
+func (s *Server) reserve(n int64) (func(), bool) {
+	s.bufMu.Lock()
+	defer s.bufMu.Unlock()
+	if s.buffered+n > s.cfg.MaxBuffered {
+		return nil, false
+	}
+	s.buffered += n
+	return func() {
+		s.bufMu.Lock()
+		s.buffered -= n
+		s.bufMu.Unlock()
+	}, true
 }
 
 // pathOf drops the query of an endpoint.
