@@ -18,7 +18,7 @@ import (
 )
 
 // The figures of the issue "send→receive latency, p50 and p99 over 200
-// messages on a 12-node devnet, and the client's resident memory while idle
+// messages on a 14-node devnet (two swarms), and the client's resident memory while idle
 // with 100 conversations" come from these benchmarks, on this package's
 // devnet (TestMain). Each iteration is slow (seconds), so run them once:
 //

@@ -17,7 +17,7 @@ import (
 // testNet is a devnet of real snode processes shared by this package's tests.
 var testNet *devnet.Net
 
-func TestMain(m *testing.M) { os.Exit(devnettest.Main(m, 12, &testNet)) }
+func TestMain(m *testing.M) { os.Exit(devnettest.Main(m, 14, &testNet)) }
 
 func needNet(t *testing.T) {
 	t.Helper()

@@ -78,7 +78,7 @@ func commands() []command {
 		{name: "devnet", summary: "run a network of service nodes on 127.0.0.1 (--nodes N, --dir DIR) until interrupted; --detach: in the background, --stop: stop it", run: runDevnet,
 			help: func(w io.Writer) {
 				fmt.Fprintln(w, "usage: session devnet [--nodes N] [--dir DIR] [--detach | --stop] [--log-level LEVEL]\n\n"+
-					"Runs N service nodes (default 12) on 127.0.0.1 from DIR (default $TMPDIR/session-devnet) until\n"+
+					"Runs N service nodes (default 14, two swarms) on 127.0.0.1 from DIR (default $TMPDIR/session-devnet) until\n"+
 					"Ctrl-C, SIGTERM or SIGHUP. --detach runs it in the background and returns once every node\n"+
 					"answers; --stop stops the devnet running in DIR. One devnet per directory.")
 			}},

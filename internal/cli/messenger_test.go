@@ -18,7 +18,7 @@ import (
 // testNet is a devnet of real snode processes for the messaging commands.
 var testNet *devnet.Net
 
-func TestMain(m *testing.M) { os.Exit(devnettest.Main(m, 12, &testNet)) }
+func TestMain(m *testing.M) { os.Exit(devnettest.Main(m, 14, &testNet)) }
 
 // user runs CLI commands for one home.
 type user struct {

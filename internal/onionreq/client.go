@@ -205,39 +205,80 @@ func (c *Client) ensurePaths(ctx context.Context) error {
 			}
 			return fmt.Errorf("%w: need %d nodes", ErrPoolTooSmall, c.cfg.Hops+1)
 		}
-		var guard *netview.Node
+		// As many would-be guards as paths are missing, tested at once:
+		// a cold start costs one guard test's time, not one per path.
+		// Subnet diversity holds within the batch too, as far as the
+		// candidates allow.
+		missing := c.st.missingPaths()
+		var batch, later []netview.Node
+		nets := map[string]bool{}
 		for _, g := range c.st.guardCandidates() {
-			if !failed[g.Ed25519] {
-				guard = &g
+			if failed[g.Ed25519] {
+				continue
+			}
+			if len(batch) == missing {
 				break
 			}
+			sn, ok := subnetOf(g.IP, c.cfg.SubnetDiversity)
+			if ok && nets[sn] {
+				later = append(later, g)
+				continue
+			}
+			if ok {
+				nets[sn] = true
+			}
+			batch = append(batch, g)
+		}
+		for len(batch) < missing && len(later) > 0 {
+			batch, later = append(batch, later[0]), later[1:]
+		}
+		c.st.pendingGuards = map[string]bool{}
+		for _, g := range batch {
+			c.st.pendingGuards[g.Ed25519] = true
 		}
 		c.mu.Unlock()
-		if guard == nil {
+		if len(batch) == 0 {
 			break
 		}
-		if err := c.testGuard(ctx, *guard); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			failed[guard.Ed25519] = true
-			errs = append(errs, err)
+		testErrs := make([]error, len(batch))
+		var wg sync.WaitGroup
+		for i, g := range batch {
+			wg.Go(func() { testErrs[i] = c.testGuard(ctx, g) })
+		}
+		wg.Wait()
+		if ctx.Err() != nil {
 			c.mu.Lock()
-			c.st.strikeNode(guard.Ed25519)
+			c.st.pendingGuards = nil
 			c.mu.Unlock()
-			c.log.Debug("guard test failed", "node", guard.Ed25519, "err", err)
-			continue
+			return ctx.Err()
 		}
-		c.mu.Lock()
-		hops, err := c.st.pathHops(*guard, "")
-		if err == nil {
-			p := c.st.addPath(hops, c.now())
-			c.log.Debug("onion path built", "path", p.id, "guard", guard.Ed25519, "hops", len(hops))
-		}
-		c.mu.Unlock()
-		if err != nil {
-			failed[guard.Ed25519] = true
-			errs = append(errs, err)
+		for i, guard := range batch {
+			c.mu.Lock()
+			delete(c.st.pendingGuards, guard.Ed25519)
+			c.mu.Unlock()
+			if err := testErrs[i]; err != nil {
+				failed[guard.Ed25519] = true
+				errs = append(errs, err)
+				c.mu.Lock()
+				c.st.strikeNode(guard.Ed25519)
+				c.mu.Unlock()
+				c.log.Debug("guard test failed", "node", guard.Ed25519, "err", err)
+				continue
+			}
+			c.mu.Lock()
+			var err error
+			if c.st.missingPaths() > 0 {
+				var hops []netview.Node
+				if hops, err = c.st.pathHops(guard, ""); err == nil {
+					p := c.st.addPath(hops, c.now())
+					c.log.Debug("onion path built", "path", p.id, "guard", guard.Ed25519, "hops", len(hops))
+				}
+			}
+			c.mu.Unlock()
+			if err != nil {
+				failed[guard.Ed25519] = true
+				errs = append(errs, err)
+			}
 		}
 	}
 	c.mu.Lock()

@@ -30,6 +30,10 @@ type state struct {
 
 	paths  []*path
 	nextID uint64
+	// pendingGuards are the would-be guards being tested together: as
+	// good as guards already, so that one's path does not take another
+	// as a relay.
+	pendingGuards map[string]bool
 
 	swarms map[keys.ID]*swarmEntry
 
@@ -204,6 +208,9 @@ func (s *state) canBuild() bool { return len(s.pool) >= s.cfg.Hops+1 }
 // nodes in lower tiers, so that paths share as few nodes as the pool allows
 // and one dead node breaks as few paths as possible.
 func (s *state) use(ed string) int {
+	if s.pendingGuards[ed] {
+		return 2
+	}
 	tier := 0
 	for _, p := range s.paths {
 		if p.guard().Ed25519 == ed {

@@ -193,7 +193,7 @@ func runFileServer(ctx context.Context, args []string, stderr io.Writer) error {
 
 func runDevnet(ctx context.Context, args []string, stdout, stderr io.Writer, self []string) error {
 	fs := flagSet("devnet", stderr)
-	nodes := fs.Int("nodes", 12, "number of service nodes")
+	nodes := fs.Int("nodes", 14, "number of service nodes (14: two swarms of 7)")
 	dir := fs.String("dir", "", "devnet directory (created if needed)")
 	var level slog.Level
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "log level of the harness")
