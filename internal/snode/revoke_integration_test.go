@@ -154,3 +154,82 @@ func TestRevokedSubaccountRefusedEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestSubaccountFlagRules checks network-protocol.md §1.8 on a real swarm
+// for a group's members: read-only may retrieve and get_expiries but not
+// store; write may store and extend but not shorten (400) nor delete;
+// write+delete may do all of it.
+func TestSubaccountFlagRules(t *testing.T) {
+	needNet(t)
+	seed := make([]byte, 32)
+	rand.Read(seed)
+	admin, err := groups.NewAdmin(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gid := admin.ID()
+	members, _ := swarmOf(t, gid)
+	node := members[0]
+	grant := func(write, del bool) (*keys.Identity, []byte) {
+		m := newAccount(t)
+		auth, err := admin.MakeSubaccount(m.SessionID(), write, del)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, auth
+	}
+	reader, readAuth := grant(false, false)
+	writer, writeAuth := grant(true, false)
+	deleter, delAuth := grant(true, true)
+
+	store := func(m *keys.Identity, auth []byte, text string) (int, string) {
+		st := &storagerpc.Store{Namespace: groups.NamespaceMessages, Timestamp: time.Now().UnixMilli(),
+			TTL: time.Hour.Milliseconds(), Data: []byte(text)}
+		st.SigTimestamp = st.Timestamp
+		withSubaccount(t, st, gid, m, auth)
+		status, _ := rpc(t, node, st)
+		return status, storagerpc.MessageHash(gid, groups.NamespaceMessages, []byte(text))
+	}
+	if status, _ := store(reader, readAuth, "from the reader"); status != http.StatusUnauthorized {
+		t.Fatalf("read-only store: %d, want 401", status)
+	}
+	status, h := store(writer, writeAuth, "from the writer")
+	if status != http.StatusOK {
+		t.Fatalf("writer store: %d", status)
+	}
+	ge := &storagerpc.GetExpiries{Messages: []string{h}, Timestamp: time.Now().UnixMilli()}
+	withSubaccount(t, ge, gid, reader, readAuth)
+	if status, resp := rpc(t, node, ge); status != http.StatusOK {
+		t.Fatalf("read-only get_expiries: %d %s", status, resp)
+	}
+	expire := func(m *keys.Identity, auth []byte, shorten bool, at time.Time) int {
+		e := &storagerpc.Expire{Messages: []string{h}, Expiry: []int64{at.UnixMilli()}, Shorten: shorten}
+		withSubaccount(t, e, gid, m, auth)
+		status, _ := rpc(t, node, e)
+		return status
+	}
+	if s := expire(writer, writeAuth, false, time.Now().Add(2*time.Hour)); s != http.StatusOK {
+		t.Fatalf("writer extends: %d", s)
+	}
+	if s := expire(writer, writeAuth, true, time.Now().Add(time.Minute)); s != http.StatusBadRequest {
+		t.Fatalf("writer shortens: %d, want 400", s)
+	}
+	if s := expire(reader, readAuth, false, time.Now().Add(3*time.Hour)); s != http.StatusUnauthorized {
+		t.Fatalf("reader extends: %d, want 401", s)
+	}
+	if s := expire(deleter, delAuth, true, time.Now().Add(time.Minute)); s != http.StatusOK {
+		t.Fatalf("deleter shortens: %d", s)
+	}
+	del := func(m *keys.Identity, auth []byte) int {
+		d := &storagerpc.Delete{Messages: []string{h}}
+		withSubaccount(t, d, gid, m, auth)
+		status, _ := rpc(t, node, d)
+		return status
+	}
+	if s := del(writer, writeAuth); s != http.StatusUnauthorized {
+		t.Fatalf("writer deletes: %d, want 401", s)
+	}
+	if s := del(deleter, delAuth); s != http.StatusOK {
+		t.Fatalf("deleter deletes: %d", s)
+	}
+}
