@@ -610,3 +610,33 @@ func (c *Client) RefreshMessages(ctx context.Context, ms []Message) []Message {
 	}
 	return out
 }
+
+// OpenAttachment returns file index (0-based) of message id, decrypted and
+// checked, downloading it first if it is not on this device yet (the user
+// asked for it: a message request's file included).
+func (c *Client) OpenAttachment(ctx context.Context, id int64, index int) (Attachment, []byte, error) {
+	all, err := c.db.Attachments(ctx, id)
+	if err != nil {
+		return Attachment{}, nil, err
+	}
+	as := all[id]
+	if index < 0 || index >= len(as) {
+		return Attachment{}, nil, fmt.Errorf("file %d of message %d: %w", index+1, id, ErrNotFound)
+	}
+	a := as[index]
+	if a.State != clientdb.AttachmentStored && a.State != clientdb.AttachmentUpload {
+		a.Attempts = 0
+		if a, err = c.download(ctx, a); err != nil {
+			return attachmentFrom(a), nil, fmt.Errorf("file %d of message %d: %w", index+1, id, err)
+		}
+	}
+	blob, err := c.readBlob(a.Blob)
+	if err != nil {
+		return attachmentFrom(a), nil, err
+	}
+	pt, err := decryptBlob(a, blob)
+	if err != nil {
+		return attachmentFrom(a), nil, fmt.Errorf("file %d of message %d: %w", index+1, id, err)
+	}
+	return attachmentFrom(a), pt, nil
+}

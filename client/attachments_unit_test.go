@@ -1,0 +1,86 @@
+package client
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/session-go/session-go/internal/attachment"
+	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/gen/signalpb"
+)
+
+var testURL = "http://127.0.0.1:9/file/abc#p=" + strings.Repeat("ab", 32)
+
+// Pointers as Session's clients send them, in both formats, become rows
+// that decrypt; bad ones are dropped, never stored.
+func TestIncomingPointers(t *testing.T) {
+	plain := []byte("a legacy attachment from an older Session client")
+	lblob, lkey, ldigest, err := attachment.EncryptLegacy(rand.Reader, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dblob, dkey, _ := attachment.Encrypt(bytes.Repeat([]byte{1}, 32), attachment.DomainAttachment, plain, false)
+	ps := []*signalpb.AttachmentPointer{
+		{DeprecatedId: proto.Uint64(0), ContentType: proto.String("image/png; charset=x"), Key: lkey, Digest: ldigest,
+			Size: proto.Uint32(uint32(len(plain))), FileName: proto.String("../../etc/passwd\x1b[31m"), Url: proto.String(testURL)},
+		{DeprecatedId: proto.Uint64(0), ContentType: proto.String("text/plain"), Key: dkey[:],
+			Size: proto.Uint32(uint32(len(plain))), Url: proto.String(testURL)},
+		{Key: lkey, Url: proto.String(testURL)},                                         // legacy without digest
+		{Key: dkey[:], Url: proto.String("http://host/file/abc")},                       // no server key
+		{Key: []byte("short"), Url: proto.String(testURL)},                              // bad key
+		{Key: dkey[:], Url: proto.String(testURL), Size: proto.Uint32(MaxFileSize + 1)}, // too large
+	}
+	rows, dropped := incomingAttachments(ps, clientdb.AttachmentPending, time.Now())
+	if len(rows) != 2 || dropped != 4 {
+		t.Fatalf("%d rows, %d dropped; want 2 and 4", len(rows), dropped)
+	}
+	if rows[0].FileName != ".._.._etc_passwd[31m" || rows[0].ContentType != "image/png" {
+		t.Errorf("cleaned row: %q %q", rows[0].FileName, rows[0].ContentType)
+	}
+	for i, blob := range [][]byte{lblob, dblob} {
+		pt, err := decryptBlob(rows[i], blob)
+		if err != nil || !bytes.Equal(pt, plain) {
+			t.Fatalf("row %d: %v", i, err)
+		}
+		bad := bytes.Clone(blob)
+		bad[len(bad)/2] ^= 1
+		if _, err := decryptBlob(rows[i], bad); !errors.Is(err, ErrAttachment) || !errors.Is(err, attachment.ErrAuth) {
+			t.Fatalf("row %d tampered: %v", i, err)
+		}
+	}
+	// A size that disagrees with the plaintext is refused.
+	r := rows[1]
+	r.Size++
+	if _, err := decryptBlob(r, dblob); !errors.Is(err, ErrAttachment) {
+		t.Fatalf("wrong size: %v", err)
+	}
+	// At most MaxAttachments are kept.
+	many := make([]*signalpb.AttachmentPointer, clientdb.MaxAttachments+3)
+	for i := range many {
+		many[i] = ps[1]
+	}
+	if rows, dropped := incomingAttachments(many, clientdb.AttachmentPending, time.Now()); len(rows) != clientdb.MaxAttachments || dropped != 3 {
+		t.Fatalf("%d rows, %d dropped", len(rows), dropped)
+	}
+}
+
+func TestCleanFileName(t *testing.T) {
+	for in, want := range map[string]string{
+		"photo.jpg":              "photo.jpg",
+		"a/b\\c":                 "a_b_c",
+		"..":                     "",
+		"x\u202egnp.exe":         "xgnp.exe",
+		"bad\xffutf8":            "bad_utf8",
+		strings.Repeat("é", 200): strings.Repeat("é", 127),
+	} {
+		if got := cleanFileName(in); got != want {
+			t.Errorf("cleanFileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
