@@ -338,7 +338,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	body := content.GetDataMessage().GetBody()
 	// A message with files and no text is a message too.
 	hasContent := body != "" || len(content.GetDataMessage().GetAttachments()) > 0
-	before, cvErr := c.db.Conversation(ctx, dm.Sender)
+	before, cvErr := c.db.ConversationState(ctx, dm.Sender)
 	if cvErr != nil && !errors.Is(cvErr, clientdb.ErrNotFound) {
 		return Message{}, false, cvErr
 	}
@@ -459,7 +459,13 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	for _, a := range files {
 		out.Attachments = append(out.Attachments, attachmentFrom(a))
 	}
-	if cv, err := c.db.Conversation(ctx, dm.Sender); err == nil && cv.Request && (cvErr != nil || !before.Request) {
+	// The full conversation (with its unread count, whose cost grows with
+	// the backlog) only for the event of a new request.
+	if st, err := c.db.ConversationState(ctx, dm.Sender); err == nil && st.Request && (cvErr != nil || !before.Request) {
+		cv, err := c.db.Conversation(ctx, dm.Sender)
+		if err != nil {
+			return Message{}, false, err
+		}
 		v := conversationFrom(cv)
 		v.NameNote = namer{}.note(cv.ID, cv.Name, "")
 		c.publishSaved(ctx, RequestReceived{v})

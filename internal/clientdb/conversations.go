@@ -46,6 +46,29 @@ func scanConversation(sc interface{ Scan(...any) error }) (Conversation, error) 
 	return c, nil
 }
 
+// ConversationState returns the conversation with peer id as the
+// conversations table holds it (ID, Request, LastRead, MarkedUnread,
+// LastActivity, Created), without what the inbox derives from its messages
+// (Unread, Name, the last message), or ErrNotFound. Its cost does not grow
+// with the conversation, which Conversation's unread count does: receiving
+// uses this for every message.
+func (db *DB) ConversationState(ctx context.Context, id keys.ID) (Conversation, error) {
+	var c Conversation
+	var lastRead, lastActivity, created int64
+	err := db.rq(ctx).QueryRowContext(ctx,
+		"SELECT request, last_read, marked_unread, last_activity, created FROM conversations WHERE id = ?", id.String()).
+		Scan(&c.Request, &lastRead, &c.MarkedUnread, &lastActivity, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return Conversation{}, fmt.Errorf("clientdb: conversation %q: %w", id, err)
+	}
+	c.ID = id
+	c.LastRead, c.LastActivity, c.Created = fromMS(lastRead), fromMS(lastActivity), fromMS(created)
+	return c, nil
+}
+
 // Conversation returns the conversation with peer id, or ErrNotFound.
 func (db *DB) Conversation(ctx context.Context, id keys.ID) (Conversation, error) {
 	c, err := scanConversation(db.rq(ctx).QueryRowContext(ctx, convSelect+" WHERE c.id = ?", id.String()))
