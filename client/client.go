@@ -71,6 +71,10 @@ var (
 	ErrSendFailed = errors.New("message could not be sent (kept as failed; retry later)")
 	// ErrNotFound means a message or conversation does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrNotQuotable: the message to reply to was never delivered.
+	ErrNotQuotable = errors.New("cannot reply to a message that was not sent")
+	// ErrInvalidSearch: the search text is empty or too long.
+	ErrInvalidSearch = errors.New("invalid search")
 	// ErrNotSynced means a change was saved on this device but could not be
 	// sent to the network (so the account's other devices, or the contact
 	// it concerns, do not know yet). The next successful receive sends it.

@@ -428,6 +428,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: dm.Sender, Sender: dm.Sender, Direction: clientdb.Incoming, Status: clientdb.StatusReceived,
 		SentAt: sentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, TimeUnverified: unverified, Attachments: files,
+		Quote: quoteOf(content.GetDataMessage()),
 	})
 	if err != nil {
 		return Message{}, false, err
@@ -497,7 +498,7 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 	files, _ := incomingAttachments(data.GetAttachments(), clientdb.AttachmentPending, c.now())
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: target, Sender: c.id.SessionID(), Direction: clientdb.Outgoing, Status: clientdb.StatusSent,
-		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, Attachments: files,
+		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, Attachments: files, Quote: quoteOf(data),
 	})
 	if err != nil || !inserted {
 		return Message{}, false, err

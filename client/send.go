@@ -111,6 +111,12 @@ func (c *Client) Send(ctx context.Context, to, text string) (Message, error) {
 // the message as failed, and Retry resumes it: files already uploaded are
 // not uploaded again.
 func (c *Client) SendFile(ctx context.Context, to, text string, paths ...string) (Message, error) {
+	return c.send(ctx, to, text, clientdb.Quote{}, paths...)
+}
+
+// send sends text and files to to, quoting quote unless it is the zero
+// Quote.
+func (c *Client) send(ctx context.Context, to, text string, quote clientdb.Quote, paths ...string) (Message, error) {
 	if text == "" && len(paths) == 0 {
 		return Message{}, ErrEmptyMessage
 	}
@@ -142,6 +148,12 @@ func (c *Client) SendFile(ctx context.Context, to, text string, paths ...string)
 	content := &signalpb.Content{DataMessage: &signalpb.DataMessage{Profile: c.profile()}}
 	if text != "" {
 		content.DataMessage.Body = proto.String(text)
+	}
+	if !quote.SentAt.IsZero() {
+		content.DataMessage.Quote = &signalpb.DataMessage_Quote{
+			Id:     proto.Uint64(uint64(quote.SentAt.UnixMilli())),
+			Author: proto.String(quote.Author.String()),
+		}
 	}
 	var files []clientdb.Attachment
 	for _, p := range paths {
@@ -180,7 +192,7 @@ func (c *Client) SendFile(ctx context.Context, to, text string, paths ...string)
 	}
 	id, err := c.db.InsertOutgoing(ctx, clientdb.Message{
 		Conversation: recipient, Sender: c.id.SessionID(), Direction: clientdb.Outgoing,
-		Status: clientdb.StatusSending, SentAt: sentAt, Body: text, Payload: pb, Attachments: files,
+		Status: clientdb.StatusSending, SentAt: sentAt, Body: text, Payload: pb, Attachments: files, Quote: quote,
 	})
 	if err != nil {
 		c.removeBlobs(files)

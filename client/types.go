@@ -32,15 +32,36 @@ type Message struct {
 	TimeUnverified bool `json:"time_unverified,omitempty"`
 	// Attachments are the message's files (empty for plain text).
 	Attachments []Attachment `json:"attachments"`
+	// Quote is the message this one replies to, or nil.
+	Quote *Quote `json:"quote"`
+}
+
+// Quote is the message a reply quotes. Session's DataMessage.quote names it
+// by its author and sent timestamp; its text is the original's, as this
+// device has it.
+type Quote struct {
+	// ID is the quoted message's local id, or 0 when this device does not
+	// have it (sent before this device was linked, or deleted).
+	ID int64 `json:"id"`
+	// From is the quoted message's author.
+	From string `json:"from"`
+	// Body is the quoted text, "" when ID is 0.
+	Body string `json:"body"`
+	// SentAt is the quoted message's sent timestamp, Session's id for it.
+	SentAt time.Time `json:"sent_at"`
 }
 
 func messageFrom(m clientdb.Message) Message {
-	return Message{
+	out := Message{
 		ID: m.ID, Conversation: m.Conversation.String(), From: m.Sender.String(),
 		Outgoing: m.Direction == clientdb.Outgoing, Body: m.Body, SentAt: m.SentAt,
 		Status: m.Status.String(), Error: m.Error, Hash: m.Hash, TimeUnverified: m.TimeUnverified,
 		Attachments: []Attachment{},
 	}
+	if !m.Quote.SentAt.IsZero() {
+		out.Quote = &Quote{ID: m.Quote.ID, From: m.Quote.Author.String(), Body: m.Quote.Body, SentAt: m.Quote.SentAt}
+	}
+	return out
 }
 
 // Conversation is a one-to-one conversation.

@@ -160,7 +160,7 @@ func openClient(ctx context.Context, env *Env, g globals) (*client.Client, error
 func classify(err error) error {
 	for _, e := range []error{client.ErrUnknownContact, client.ErrAmbiguousContact, client.ErrInvalidRecipient,
 		client.ErrMessageTooLong, client.ErrEmptyMessage, client.ErrInvalidText, client.ErrNotRequest, client.ErrNotFailed, client.ErrNotFound, client.ErrAccountExists, client.ErrNoNetwork,
-		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer} {
+		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer, client.ErrNotQuotable, client.ErrInvalidSearch} {
 		if errors.Is(err, e) {
 			return usagef("%v", err)
 		}
@@ -175,7 +175,8 @@ func messengerCommands(g globals) []command {
 		{name: "restore", summary: "restore an account from its recovery password (read on stdin)", usage: "[--name NAME]", maxArgs: 0},
 		{name: "profile", summary: "show your display name, or change it with --name (on every device)", usage: "[--name NAME]", maxArgs: 0},
 		{name: "whoami", summary: "show your Session ID (--qr: as a QR code)", usage: "[--qr]", maxArgs: 0},
-		{name: "send", summary: "send a message to a Session ID or contact name (at most 32 KiB of UTF-8; text \"-\" reads it from stdin; text that starts with - goes after --); --file attaches a file (at most 10 MB each; repeat for several), the text is then optional", usage: "<id|name> [--file PATH]… [--] [text…]", minArgs: 1, maxArgs: -1},
+		{name: "send", summary: "send a message to a Session ID or contact name (at most 32 KiB of UTF-8; text \"-\" reads it from stdin; text that starts with - goes after --); --file attaches a file (at most 10 MB each; repeat for several), the text is then optional; --reply-to ID quotes message ID of that conversation", usage: "<id|name> [--file PATH]… [--reply-to ID] [--] [text…]", minArgs: 1, maxArgs: -1},
+		{name: "search", summary: "find messages holding every word of the text (word starts, case and accents ignored), newest first, in every conversation or --in one", usage: "<text…> [--in <id|name>] [--limit N]", minArgs: 1, maxArgs: -1},
 		{name: "receive", summary: "fetch new messages once and print them", usage: "", maxArgs: 0, body: cmdReceive},
 		{name: "watch", summary: "print messages and events as they arrive, until interrupted", usage: "", maxArgs: 0, body: cmdWatch},
 		{name: "inbox", summary: "list conversations", usage: "", maxArgs: 0, body: cmdInbox},
@@ -258,11 +259,13 @@ func messengerCommands(g globals) []command {
 			}
 		case "send":
 			var files []string
+			var replyTo int64
 			mc.flags = func(fs *flag.FlagSet) {
 				fs.Func("file", "attach the file at `PATH` (repeat for several)", func(v string) error { files = append(files, v); return nil })
+				fs.Int64Var(&replyTo, "reply-to", 0, "id of the message this one replies to (quoted, as in Session)")
 			}
 			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
-				return cmdSend(ctx, env, g, c, args, files)
+				return cmdSend(ctx, env, g, c, args, files, replyTo)
 			}
 		case "save":
 			var out string
@@ -271,6 +274,16 @@ func messengerCommands(g globals) []command {
 			}
 			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
 				return cmdSave(ctx, env, g, c, args[0], out)
+			}
+		case "search":
+			var in string
+			limit := 50
+			mc.flags = func(fs *flag.FlagSet) {
+				fs.StringVar(&in, "in", "", "search only the conversation with this Session ID or contact")
+				fs.IntVar(&limit, "limit", 50, fmt.Sprintf("how many results at most (1 to %d)", client.MaxSearchResults))
+			}
+			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+				return cmdSearch(ctx, env, g, c, strings.Join(args, " "), in, limit)
 			}
 		case "read":
 			limit := 50
@@ -441,7 +454,7 @@ func accountRecoveryPassword(ctx context.Context, env *Env, args []string) error
 	return nil
 }
 
-func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args, files []string) error {
+func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args, files []string, replyTo int64) error {
 	if len(args) < 2 && len(files) == 0 {
 		return usagef("usage: session send <id|name> [--file PATH]… [--] [text…]")
 	}
@@ -461,7 +474,13 @@ func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args, f
 			return usagef("send: %v: the message on stdin is over the limit of 32 KiB (%d bytes)", client.ErrMessageTooLong, client.MaxMessageBytes)
 		}
 	}
-	m, err := c.SendFile(ctx, args[0], text, files...)
+	var m client.Message
+	var err error
+	if replyTo != 0 {
+		m, err = sendReply(ctx, c, args[0], replyTo, text, files)
+	} else {
+		m, err = c.SendFile(ctx, args[0], text, files...)
+	}
 	if err != nil {
 		if errors.Is(err, client.ErrSendFailed) {
 			return fmt.Errorf("send: %v (message %d kept; `session retry %d` sends it again)", err, m.ID, m.ID)
@@ -472,6 +491,41 @@ func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args, f
 		return writeJSON(env.Stdout, m)
 	}
 	fmt.Fprintf(env.Stdout, "sent (message %d)\n", m.ID)
+	return nil
+}
+
+// sendReply sends text quoting message replyTo, which must belong to the
+// conversation with who: a reply never goes to someone the user did not
+// name.
+func sendReply(ctx context.Context, c *client.Client, who string, replyTo int64, text string, files []string) (client.Message, error) {
+	id, err := c.Resolve(ctx, who)
+	if err != nil {
+		return client.Message{}, err
+	}
+	orig, err := c.Message(ctx, replyTo)
+	if err != nil {
+		return client.Message{}, err
+	}
+	if orig.Conversation != id {
+		return client.Message{}, usagef("send: message %d is not in the conversation with %s", replyTo, termtext.Line(who))
+	}
+	return c.Reply(ctx, replyTo, text, files...)
+}
+
+func cmdSearch(ctx context.Context, env *Env, g globals, c *client.Client, text, in string, limit int) error {
+	if limit <= 0 || limit > client.MaxSearchResults {
+		return usagef("search: --limit must be between 1 and %d", client.MaxSearchResults)
+	}
+	ms, err := c.Search(ctx, text, in, limit)
+	if err != nil {
+		return classify(fmt.Errorf("search: %w", err))
+	}
+	if err := printMessages(env, g, c, ms); err != nil {
+		return err
+	}
+	if len(ms) == 0 && !g.json {
+		fmt.Fprintln(env.Stdout, "no message found")
+	}
 	return nil
 }
 
@@ -523,7 +577,14 @@ func printMessage(w io.Writer, m client.Message, names map[string]string) {
 	if m.TimeUnverified {
 		when += " [time unverified]"
 	}
-	fmt.Fprintf(w, "%s %s%s: %s\n", when, who, status, termtext.Body(m.Body, "    "))
+	if q := m.Quote; q != nil {
+		quoted := "a message not on this device"
+		if q.ID != 0 {
+			quoted = fmt.Sprintf("message %d: %s", q.ID, termtext.Line(preview(q.Body, 60)))
+		}
+		fmt.Fprintf(w, "  ↪ replying to %s, %s\n", name(q.From), quoted)
+	}
+	fmt.Fprintf(w, "%s [%d] %s%s: %s\n", when, m.ID, who, status, termtext.Body(m.Body, "    "))
 	for _, a := range m.Attachments {
 		state := "downloaded"
 		switch {
@@ -561,6 +622,16 @@ func cmdSave(ctx context.Context, env *Env, g globals, c *client.Client, idArg, 
 		return classify(fmt.Errorf("save: %w", err))
 	}
 	return nil
+}
+
+// preview is the first n characters of s, on one line, with "…" if cut.
+func preview(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
 }
 
 func cmdReceive(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
+	"github.com/ncruces/go-sqlite3/ext/fts5"
 	_ "github.com/ncruces/go-sqlite3/vfs/adiantum" // registers the "adiantum" VFS
 )
 
@@ -84,6 +85,11 @@ func Open(ctx context.Context, path string, key []byte) (*DB, error) {
 		}
 		if err := c.BusyTimeout(busyTimeout); err != nil {
 			return err
+		}
+		// FTS5 (message search) is an extension of this SQLite build,
+		// registered per connection; without it the schema cannot load.
+		if err := fts5.Register(c); err != nil {
+			return fmt.Errorf("registering FTS5: %w", err)
 		}
 		// synchronous=FULL: a message is persisted as sending before it goes
 		// out, and that must hold across a power loss too, or a message the

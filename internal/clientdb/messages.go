@@ -12,13 +12,25 @@ import (
 	"github.com/session-go/session-go/internal/keys"
 )
 
-const msgCols = "id, conversation, direction, status, sender, sent_ts, received_ts, body, coalesce(hash, ''), attempts, error, time_unverified"
+// msgCols are the columns scanMessage reads, qualified so that they can be
+// selected beside the search index. The quoted message is looked up by its
+// (conversation, sender, sent_ts) key.
+const msgCols = "messages.id, messages.conversation, messages.direction, messages.status, messages.sender," +
+	" messages.sent_ts, messages.received_ts, messages.body, coalesce(messages.hash, ''), messages.attempts," +
+	" messages.error, messages.time_unverified, messages.quote_ts, coalesce(messages.quote_author, '')," +
+	" coalesce(q.id, 0), coalesce(q.body, '')"
+
+// msgFrom is the FROM clause msgCols go with.
+const msgFrom = " FROM messages LEFT JOIN messages q ON messages.quote_ts != 0" +
+	" AND q.conversation = messages.conversation AND q.sender = messages.quote_author AND q.sent_ts = messages.quote_ts"
 
 func scanMessage(sc interface{ Scan(...any) error }, payload *[]byte) (Message, error) {
 	var m Message
 	var conv, sender string
-	var sent, received int64
-	dest := []any{&m.ID, &conv, &m.Direction, &m.Status, &sender, &sent, &received, &m.Body, &m.Hash, &m.Attempts, &m.Error, &m.TimeUnverified}
+	var sent, received, quoteTS int64
+	var quoteAuthor string
+	dest := []any{&m.ID, &conv, &m.Direction, &m.Status, &sender, &sent, &received, &m.Body, &m.Hash, &m.Attempts, &m.Error, &m.TimeUnverified,
+		&quoteTS, &quoteAuthor, &m.Quote.ID, &m.Quote.Body}
 	if payload != nil {
 		dest = append(dest, payload)
 	}
@@ -33,6 +45,14 @@ func scanMessage(sc interface{ Scan(...any) error }, payload *[]byte) (Message, 
 		return Message{}, err
 	}
 	m.SentAt, m.ReceivedAt = fromMS(sent), fromMS(received)
+	if quoteTS != 0 {
+		m.Quote.SentAt = fromMS(quoteTS)
+		if m.Quote.Author, err = parseID(quoteAuthor); err != nil {
+			return Message{}, err
+		}
+	} else {
+		m.Quote = Quote{}
+	}
 	return m, nil
 }
 
@@ -48,7 +68,23 @@ func checkNew(m *Message) error {
 	if err := checkTime("sent timestamp", m.SentAt); err != nil {
 		return err
 	}
+	if !m.Quote.SentAt.IsZero() || !m.Quote.Author.IsZero() {
+		if err := checkTime("quoted message's timestamp", m.Quote.SentAt); err != nil {
+			return err
+		}
+		if err := checkID("quoted author", m.Quote.Author, keys.PrefixStandard); err != nil {
+			return err
+		}
+	}
 	return checkBody(m.Body)
+}
+
+// quoteArgs are the quote_ts and quote_author values of m.
+func quoteArgs(m *Message) (int64, any) {
+	if m.Quote.SentAt.IsZero() {
+		return 0, nil
+	}
+	return ms(m.Quote.SentAt), m.Quote.Author.String()
 }
 
 // InsertOutgoing stores a message this device is about to send, as
@@ -80,6 +116,7 @@ func (db *DB) InsertOutgoing(ctx context.Context, m Message) (int64, error) {
 		received = ms(db.now())
 	}
 	sent := ms(m.SentAt)
+	qts, qauthor := quoteArgs(&m)
 	var id int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		dup, err := sameMessage(ctx, tx, &m)
@@ -93,9 +130,9 @@ func (db *DB) InsertOutgoing(ctx context.Context, m Message) (int64, error) {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `
-			INSERT INTO messages (conversation, direction, status, sender, sent_ts, received_ts, body, payload)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.Conversation.String(), Outgoing, StatusSending, m.Sender.String(), sent, received, m.Body, m.Payload)
+			INSERT INTO messages (conversation, direction, status, sender, sent_ts, received_ts, body, payload, quote_ts, quote_author)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.Conversation.String(), Outgoing, StatusSending, m.Sender.String(), sent, received, m.Body, m.Payload, qts, qauthor)
 		if err != nil {
 			return err
 		}
@@ -155,6 +192,7 @@ func (db *DB) InsertIncoming(ctx context.Context, m Message) (int64, bool, error
 		received = ms(db.now())
 	}
 	sent := ms(m.SentAt)
+	qts, qauthor := quoteArgs(&m)
 	status := StatusReceived
 	if m.Direction == Outgoing {
 		status = StatusSent
@@ -183,9 +221,9 @@ func (db *DB) InsertIncoming(ctx context.Context, m Message) (int64, bool, error
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `
-			INSERT INTO messages (conversation, direction, status, sender, sent_ts, received_ts, body, hash, time_unverified)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.Conversation.String(), m.Direction, status, m.Sender.String(), sent, received, m.Body, m.Hash, boolInt(m.TimeUnverified))
+			INSERT INTO messages (conversation, direction, status, sender, sent_ts, received_ts, body, hash, time_unverified, quote_ts, quote_author)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.Conversation.String(), m.Direction, status, m.Sender.String(), sent, received, m.Body, m.Hash, boolInt(m.TimeUnverified), qts, qauthor)
 		if err != nil {
 			return err
 		}
@@ -292,7 +330,7 @@ func (db *DB) setOutgoingStatus(ctx context.Context, id int64, to Status, update
 // failed), with their payloads, oldest first. After a restart, those still
 // sending were interrupted and are to be sent again.
 func (db *DB) PendingOutgoing(ctx context.Context) ([]Message, error) {
-	rows, err := db.rq(ctx).QueryContext(ctx, "SELECT "+msgCols+", payload FROM messages WHERE status IN (?, ?) ORDER BY id",
+	rows, err := db.rq(ctx).QueryContext(ctx, "SELECT "+msgCols+", messages.payload"+msgFrom+" WHERE messages.status IN (?, ?) ORDER BY messages.id",
 		StatusSending, StatusFailed)
 	if err != nil {
 		return nil, fmt.Errorf("clientdb: pending outgoing: %w", err)
@@ -317,7 +355,7 @@ func (db *DB) PendingOutgoing(ctx context.Context) ([]Message, error) {
 // Message returns message id with its payload, or ErrNotFound.
 func (db *DB) Message(ctx context.Context, id int64) (Message, error) {
 	var payload []byte
-	m, err := scanMessage(db.rq(ctx).QueryRowContext(ctx, "SELECT "+msgCols+", payload FROM messages WHERE id = ?", id), &payload)
+	m, err := scanMessage(db.rq(ctx).QueryRowContext(ctx, "SELECT "+msgCols+", messages.payload"+msgFrom+" WHERE messages.id = ?", id), &payload)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -336,13 +374,13 @@ func (db *DB) Messages(ctx context.Context, conv keys.ID, limit int, before Mess
 	if limit <= 0 {
 		return nil, fmt.Errorf("clientdb: messages of %q: %w: limit %d", conv, ErrInvalidArgument, limit)
 	}
-	q := "SELECT " + msgCols + " FROM messages WHERE conversation = ?"
+	q := "SELECT " + msgCols + msgFrom + " WHERE messages.conversation = ?"
 	args := []any{conv.String()}
 	if before != (MessagePos{}) {
-		q += " AND (sent_ts, id) < (?, ?)"
+		q += " AND (messages.sent_ts, messages.id) < (?, ?)"
 		args = append(args, ms(before.SentAt), before.ID)
 	}
-	q += " ORDER BY sent_ts DESC, id DESC LIMIT ?"
+	q += " ORDER BY messages.sent_ts DESC, messages.id DESC LIMIT ?"
 	args = append(args, limit)
 	rows, err := db.rq(ctx).QueryContext(ctx, q, args...)
 	if err != nil {

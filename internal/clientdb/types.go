@@ -130,6 +130,21 @@ type Message struct {
 	// InsertIncoming, in the same transaction; read them with
 	// DB.Attachments (Message and Messages leave them out).
 	Attachments []Attachment
+	// Quote is the message this one replies to; the zero Quote if none.
+	Quote Quote
+}
+
+// Quote is the message a reply quotes, named as Session's DataMessage.quote
+// names it: by its sent timestamp and author.
+type Quote struct {
+	// SentAt and Author name the quoted message; both zero: not a reply.
+	SentAt time.Time
+	Author keys.ID
+	// ID and Body are the quoted message's local id and text, read back
+	// from the original when this device has it (0 and "" otherwise, and
+	// ignored on insert).
+	ID   int64
+	Body string
 }
 
 // Pos returns the position of m, for paging with Messages.

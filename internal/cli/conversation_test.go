@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// readMessage is a message as `read --json` and `search --json` give it
+// (the JSON contract of the conversation features).
+type readMessage struct {
+	ID           int64            `json:"id"`
+	From         string           `json:"from"`
+	Body         string           `json:"body"`
+	Conversation string           `json:"conversation"`
+	Quote        *json.RawMessage `json:"quote"`
+}
+
+type readQuote struct {
+	ID   int64  `json:"id"`
+	From string `json:"from"`
+	Body string `json:"body"`
+}
+
+func TestReplyAndSearchThroughTheCLI(t *testing.T) {
+	alice, bob := newUser(t), newUser(t)
+	alice.run(0, "", "init", "--name", "Alice")
+	bob.run(0, "", "init", "--name", "Bob")
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	alice.json(&who, "whoami")
+	aliceID := who.SessionID
+	bob.json(&who, "whoami")
+	bobID := who.SessionID
+
+	alice.run(0, "", "send", bobID, "Bonjour Bob, café à midi ?")
+	got := bob.receiveAll(1)
+	orig := got[0].ID
+	bob.run(0, "", "accept", aliceID)
+	var sent jsonMessage
+	bob.json(&sent, "send", "Alice", "--reply-to", itoa(orig), "oui, à midi")
+	alice.receiveAll(1)
+
+	var conv []readMessage
+	alice.json(&conv, "read", "Bob")
+	raw := alice.run(0, "", "read", "Bob", "--json")
+	if strings.Count(raw, `"quote": null`)+strings.Count(raw, `"quote":null`) != 1 {
+		t.Fatalf("read --json lacks \"quote\": null for the message that is no reply:\n%s", raw)
+	}
+	if len(conv) != 2 || conv[0].Quote != nil || conv[1].Quote == nil {
+		t.Fatalf("read --json: %+v", conv)
+	}
+	var q readQuote
+	if err := json.Unmarshal(*conv[1].Quote, &q); err != nil || q.ID != conv[0].ID || q.From != aliceID || q.Body != "Bonjour Bob, café à midi ?" {
+		t.Fatalf("quote at Alice: %s (%v), want message %d", *conv[1].Quote, err, conv[0].ID)
+	}
+	out := alice.run(0, "", "read", "Bob")
+	if !strings.Contains(out, "↪ replying to") || !strings.Contains(out, "Bonjour Bob") {
+		t.Errorf("read shows no quote:\n%s", out)
+	}
+
+	// A reply goes only to the conversation of the quoted message.
+	bob.run(2, "", "send", bobID, "--reply-to", itoa(orig), "to myself")
+	bob.run(2, "", "send", "Alice", "--reply-to", "999999", "nothing")
+
+	var found []readMessage
+	alice.json(&found, "search", "cafe", "midi")
+	if len(found) != 1 || found[0].Body != "Bonjour Bob, café à midi ?" || found[0].Conversation != bobID {
+		t.Fatalf("search --json: %+v", found)
+	}
+	alice.json(&found, "search", "midi", "--in", "Bob")
+	if len(found) != 2 || found[0].Body != "oui, à midi" {
+		t.Fatalf("search --in Bob: %+v", found)
+	}
+	alice.json(&found, "search", "absent")
+	if found == nil || len(found) != 0 {
+		t.Fatalf("search for nothing: %+v, want []", found)
+	}
+	if out := alice.run(0, "", "search", "bonjour"); !strings.Contains(out, "Bonjour Bob") {
+		t.Errorf("search output:\n%s", out)
+	}
+	alice.run(2, "", "search", "x", "--limit", "0")
+}
+
+func itoa(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
