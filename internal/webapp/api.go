@@ -301,7 +301,7 @@ func (s *Server) requestsAll(w http.ResponseWriter, r *http.Request, c *client.C
 		clientError(w, err)
 		return
 	}
-	s.hub.publish("changed", nil)
+	s.changed()
 	resp := map[string]any{"count": n}
 	if err != nil {
 		resp["warning"] = err.Error() // e.g. blocks that did not fit the synced list hold on this device
@@ -340,19 +340,12 @@ func (s *Server) getNetwork(w http.ResponseWriter, r *http.Request, c *client.Cl
 }
 
 func (s *Server) getConversations(w http.ResponseWriter, r *http.Request, c *client.Client) {
-	// The two lists are read at once (the database serves concurrent
-	// readers): this call is on the path to the first render.
-	var reqs []client.Conversation
-	var rerr error
-	done := make(chan struct{})
-	go func() { reqs, rerr = c.Requests(r.Context()); close(done) }()
-	inbox, err := c.Inbox(r.Context())
-	<-done
-	if err = errors.Join(err, rerr); err != nil {
+	l, err := s.loadLists(r.Context(), c)
+	if err != nil {
 		clientError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"inbox": nonNil(inbox), "requests": nonNil(reqs)})
+	writeJSON(w, http.StatusOK, map[string]any{"inbox": l.Inbox, "requests": l.Requests})
 }
 
 func nonNil[T any](s []T) []T {
@@ -520,7 +513,7 @@ func (s *Server) conversationAction(w http.ResponseWriter, r *http.Request, c *c
 		clientError(w, err)
 		return
 	}
-	s.hub.publish("changed", nil)
+	s.changed()
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
@@ -561,12 +554,12 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request, c *client.Clien
 }
 
 func (s *Server) getContacts(w http.ResponseWriter, r *http.Request, c *client.Client) {
-	cts, err := c.Contacts(r.Context())
+	l, err := s.loadLists(r.Context(), c)
 	if err != nil {
 		clientError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, nonNil(cts))
+	writeJSON(w, http.StatusOK, l.Contacts)
 }
 
 func (s *Server) setNickname(w http.ResponseWriter, r *http.Request, c *client.Client) {
@@ -592,7 +585,7 @@ func (s *Server) setNickname(w http.ResponseWriter, r *http.Request, c *client.C
 		clientError(w, err)
 		return
 	}
-	s.hub.publish("changed", nil)
+	s.changed()
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
@@ -612,7 +605,7 @@ func (s *Server) setProfile(w http.ResponseWriter, r *http.Request, c *client.Cl
 		clientError(w, err)
 		return
 	}
-	s.hub.publish("changed", nil)
+	s.changed()
 	writeJSON(w, http.StatusOK, accountInfo{c.SessionID(), c.DisplayName()})
 }
 

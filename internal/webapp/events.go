@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -114,10 +115,75 @@ type connection struct {
 	RetryInMS int64  `json:"retry_in_ms,omitempty"`
 }
 
+// lists is what the conversation list, the requests and the contacts show,
+// kept between changes so that loading a page is served from memory.
+type lists struct {
+	c        *client.Client
+	gen      uint64
+	Inbox    []client.Conversation
+	Requests []client.Conversation
+	Contacts []client.Contact
+}
+
+// readLists reads the three lists from the account's database, at once.
+func readLists(ctx context.Context, c *client.Client) (*lists, error) {
+	l := &lists{c: c}
+	var errI, errR, errC error
+	var wg sync.WaitGroup
+	wg.Go(func() { l.Inbox, errI = c.Inbox(ctx) })
+	wg.Go(func() { l.Requests, errR = c.Requests(ctx) })
+	l.Contacts, errC = c.Contacts(ctx)
+	wg.Wait()
+	if err := errors.Join(errI, errR, errC); err != nil {
+		return nil, err
+	}
+	l.Inbox, l.Requests, l.Contacts = nonNil(l.Inbox), nonNil(l.Requests), nonNil(l.Contacts)
+	return l, nil
+}
+
+// loadLists returns the lists, from memory when nothing changed since they
+// were read. A change during a read leaves that read stale, since the
+// generation is taken before it.
+func (s *Server) loadLists(ctx context.Context, c *client.Client) (*lists, error) {
+	gen := s.gen.Load()
+	s.listsMu.Lock()
+	l := s.lists
+	s.listsMu.Unlock()
+	if l != nil && l.c == c && l.gen == gen {
+		return l, nil
+	}
+	return s.refreshLists(ctx, c, gen)
+}
+
+func (s *Server) refreshLists(ctx context.Context, c *client.Client, gen uint64) (*lists, error) {
+	l, err := readLists(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	l.gen = gen
+	s.listsMu.Lock()
+	if s.lists == nil || s.lists.c != c || s.lists.gen <= gen {
+		s.lists = l
+	}
+	s.listsMu.Unlock()
+	return l, nil
+}
+
+// changed notes that what the lists show changed (an action, an event) and
+// tells the tabs.
+func (s *Server) changed() {
+	s.gen.Add(1)
+	s.hub.publish("changed", nil)
+}
+
 // publishEvent turns a client event into a stream event, and keeps the
 // warnings and the connection state for the network status.
 func (s *Server) publishEvent(ev client.Event) {
 	h := s.hub
+	switch ev.(type) {
+	case client.MessageReceived, client.MessageStatusChanged, client.RequestReceived:
+		s.gen.Add(1) // before the tabs hear of it and ask for the lists
+	}
 	switch e := ev.(type) {
 	case client.MessageReceived:
 		h.publish("message", e.Message)
@@ -167,11 +233,16 @@ func (s *Server) watch(ctx context.Context, c *client.Client) {
 		if s.hub.listeners() == 0 {
 			continue
 		}
-		if sum, err := stateSum(ctx, c); err == nil && sum != lastState {
-			if lastState != ([32]byte{}) {
-				s.hub.publish("changed", nil)
+		// Changes merged from other devices come without an event: the
+		// lists are read again (which also refreshes the copy in memory)
+		// and compared.
+		if l, err := s.refreshLists(ctx, c, s.gen.Load()); err == nil {
+			if sum := stateSum(l, c); sum != lastState {
+				if lastState != ([32]byte{}) {
+					s.hub.publish("changed", nil)
+				}
+				lastState = sum
 			}
-			lastState = sum
 		}
 		st := s.networkStatus(c)
 		b, _ := json.Marshal(st)
@@ -183,24 +254,9 @@ func (s *Server) watch(ctx context.Context, c *client.Client) {
 }
 
 // stateSum hashes what the lists show.
-func stateSum(ctx context.Context, c *client.Client) ([32]byte, error) {
-	inbox, err := c.Inbox(ctx)
-	if err != nil {
-		return [32]byte{}, err
-	}
-	reqs, err := c.Requests(ctx)
-	if err != nil {
-		return [32]byte{}, err
-	}
-	cts, err := c.Contacts(ctx)
-	if err != nil {
-		return [32]byte{}, err
-	}
-	b, err := json.Marshal([]any{inbox, reqs, cts, c.DisplayName()})
-	if err != nil {
-		return [32]byte{}, err
-	}
-	return sha256.Sum256(b), nil
+func stateSum(l *lists, c *client.Client) [32]byte {
+	b, _ := json.Marshal([]any{l.Inbox, l.Requests, l.Contacts, c.DisplayName()})
+	return sha256.Sum256(b)
 }
 
 // heartbeat keeps idle streams (and the proxies some users put in front)

@@ -120,6 +120,10 @@ type Server struct {
 	net   atomic.Pointer[localNet] // the local test network, when in use
 	files fs.FS
 
+	gen     atomic.Uint64 // counts changes of what the lists show
+	listsMu sync.Mutex    // guards lists
+	lists   *lists        // the lists as of generation lists.gen
+
 	statusMu sync.Mutex // guards conn, warnings
 	conn     *connection
 	warnings []warning
@@ -166,8 +170,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.http = &http.Server{
 		Handler:           s.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		// A whole request, body included, within 30 s; no write timeout,
+		// which would cut the event streams.
+		ReadTimeout:    30 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+		IdleTimeout:    2 * time.Minute,
+		ErrorLog:       slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	return s, nil
 }
@@ -339,6 +347,9 @@ func (s *Server) attach(c *client.Client) {
 		}
 	})
 	wg.Go(func() { s.watch(ctx, c) })
+	// The lists are read now, so that the first page load is served from
+	// memory.
+	wg.Go(func() { s.loadLists(ctx, c) })
 	go func() { wg.Wait(); close(done) }()
 	s.hub.publish("account", nil)
 }
@@ -383,7 +394,7 @@ func (s *Server) supervise(ctx context.Context) {
 		s.net.Store(next)
 		ln.stop()
 		s.reopen(ctx)
-		s.hub.publish("changed", nil)
+		s.changed()
 	}
 }
 
