@@ -26,6 +26,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/conversations/{id}/messages", s.withAccount(s.send))
 	mux.HandleFunc("POST /api/conversations/{id}/{action}", s.withAccount(s.conversationAction))
 	mux.HandleFunc("POST /api/messages/{mid}/retry", s.withAccount(s.retry))
+	mux.HandleFunc("GET /api/messages/{mid}/attachments/{n}", s.withAccount(s.getAttachment))
+	mux.HandleFunc("POST /api/conversations/{id}/files", s.withAccount(s.sendFile))
 	mux.HandleFunc("POST /api/resolve", s.withAccount(s.resolve))
 	mux.HandleFunc("POST /api/requests/{action}", s.withAccount(s.requestsAll))
 	mux.HandleFunc("GET /api/settings", s.withAccount(s.getSettings))

@@ -457,7 +457,11 @@ func (s *Server) handler() http.Handler {
 				writeError(w, http.StatusUnauthorized, "not signed in: open the link printed by `session app`")
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+			limit := int64(maxBody)
+			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/files") {
+				limit = maxUploadBody // a file, in base64
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			apiH.ServeHTTP(w, r)
 			return
 		}

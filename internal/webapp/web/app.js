@@ -720,7 +720,36 @@ function composer() {
   ta.addEventListener('keyup', () => { swallowBreak = false; });
   el.composer = ta;
   el.composerUpdate = update;
-  return h('div', null, counter, h('div', {class: 'composer'}, ta, send));
+  const picker = h('input', {type: 'file', hidden: true, 'data-testid': 'attach-input',
+    onchange: () => { const f = picker.files[0]; picker.value = ''; if (f) sendFile(f); }});
+  const attach = h('button', {class: 'attach', 'aria-label': 'Attach a file', title: 'Attach a file (at most 10 MB)',
+    onclick: () => picker.click()}, '📎');
+  return h('div', null, counter, h('div', {class: 'composer'}, attach, picker, ta, send));
+}
+
+// sendFile sends one file, with the composer's text as its caption.
+async function sendFile(file) {
+  if (file.size > 10_000_000) { toast(`${file.name} is over Session's 10 MB limit.`, true); return; }
+  const ta = el.composer;
+  const body = ta ? ta.value : '';
+  const id = S.openID;
+  const buf = new Uint8Array(await file.arrayBuffer());
+  let bin = '';
+  for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+  if (ta) { ta.value = ''; el.composerUpdate(); }
+  delete S.drafts[id];
+  const temp = {id: `tmp${++tmpID}`, outgoing: true, body, sent_at: new Date().toISOString(), status: 'sending',
+    attachments: [{file_name: file.name, content_type: file.type, size: file.size, downloaded: true}]};
+  appendMessage(temp, true);
+  try {
+    const m = await api('POST', `conversations/${id}/files`, {name: file.name, data: btoa(bin), body});
+    replaceMessage(temp.id, m);
+    if (m.status === 'failed') toast('File not sent. Press Retry to try again.', true);
+  } catch (e) {
+    replaceMessage(temp.id, {...temp, status: 'failed', error: e.message});
+    toast(e.message, true);
+  }
+  refreshSoon();
 }
 
 let tmpID = 0;
@@ -764,7 +793,26 @@ function messageEl(m) {
       ? h('button', {class: 'retry', 'aria-label': 'Retry sending', title: m.error || '', onclick: () => retry(m.id)}, 'Retry') : null);
   return h('li', {class: `msg ${out ? 'out' : 'in'} ${m.status === 'failed' ? 'failed' : ''}`, 'data-mid': String(m.id)},
     h('span', {class: 'visually-hidden'}, out ? 'You: ' : `${displayName(S.conv)}: `),
-    h('div', {class: 'bubble', 'data-testid': 'message-body'}, m.body), meta);
+    h('div', {class: 'bubble', 'data-testid': 'message-body'}, m.body,
+      (m.attachments || []).map((a, i) => attachmentEl(m, a, i))), meta);
+}
+
+// attachmentEl shows one file of a message: a picture inline (at its
+// aspect ratio) once it is on this device, otherwise a link that fetches
+// it — a message request's files are fetched only when clicked.
+const INLINE_IMAGES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+function attachmentEl(m, a, i) {
+  if (typeof m.id !== 'number') return h('div', {class: 'att-file'}, a.file_name || 'file');
+  const url = `/api/messages/${m.id}/attachments/${i}`;
+  const name = a.file_name || 'file';
+  if (a.downloaded && INLINE_IMAGES.includes(a.content_type)) {
+    return h('a', {href: url, target: '_blank', rel: 'noopener', class: 'att-img-link'},
+      h('img', {src: url, alt: name, class: 'att-img', loading: 'lazy', 'data-testid': 'attachment-image',
+        width: a.width || null, height: a.height || null}));
+  }
+  const size = a.size >= 1e6 ? `${(a.size / 1e6).toFixed(1)} MB` : `${Math.ceil(a.size / 1e3)} kB`;
+  const note = a.error && !a.downloaded ? ' — not available' : a.downloaded ? '' : ' — click to download';
+  return h('a', {href: url, download: name, class: 'att-file', 'data-testid': 'attachment-file'}, `📎 ${name} (${size})${note}`);
 }
 
 // addMessageEl appends a message's element, with a date line when the day
@@ -789,7 +837,8 @@ function patchMessages(prevMsgs) {
     if (!m) { li.remove(); continue; }
     shown.add(id);
     const old = prev.get(id);
-    if (!old || old.status !== m.status || old.body !== m.body || old.error !== m.error) li.replaceWith(messageEl(m));
+    if (!old || old.status !== m.status || old.body !== m.body || old.error !== m.error ||
+      JSON.stringify(old.attachments) !== JSON.stringify(m.attachments)) li.replaceWith(messageEl(m));
   }
   const follow = atBottom();
   let incoming = false;

@@ -1,0 +1,75 @@
+package webapp
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/session-go/session-go/internal/devnet/devnettest"
+)
+
+// A picture sent by one person shows decoded in the other's page, at its
+// size; a file that is not a picture is served as a download only.
+func TestBrowserPictureShowsDecoded(t *testing.T) {
+	devnettest.Need(t, testNet)
+	browser := newBrowser(t)
+	alice := startApp(t, "alice", Config{})
+	bob := startApp(t, "bob", Config{})
+	a := newTab(t, browser, "alice", 1280, 800)
+	b := newTab(t, browser, "bob", 1280, 800)
+	onboard(a, alice.URL(), "Alice")
+	onboard(b, bob.URL(), "Bob")
+	ac, bc := signedIn(t, alice), signedIn(t, bob)
+	aliceID, bobID := alice.account().SessionID(), bob.account().SessionID()
+
+	// Bob writes first: Alice is his contact, and her files come at once.
+	if code := callJSON(t, bc, http.MethodPost, bob.BaseURL()+"api/conversations/"+aliceID+"/messages", `{"body":"send me a picture"}`, nil); code != http.StatusOK {
+		t.Fatalf("Bob's message: %d", code)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 40, 20))
+	for x := range 40 {
+		for y := range 20 {
+			img.Set(x, y, color.RGBA{R: 200, A: 255})
+		}
+	}
+	var pic bytes.Buffer
+	png.Encode(&pic, img)
+	send := func(name string, data []byte, body string) {
+		t.Helper()
+		req, _ := json.Marshal(map[string]string{"name": name, "data": base64.StdEncoding.EncodeToString(data), "body": body})
+		var m struct {
+			Status string `json:"status"`
+		}
+		if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/conversations/"+bobID+"/files", string(req), &m); code != http.StatusOK || m.Status != "sent" {
+			t.Fatalf("sending %s: %d %+v", name, code, m)
+		}
+	}
+	send("red.png", pic.Bytes(), "a picture")
+	send("page.html", []byte("<script>alert(1)</script>"), "")
+
+	openFirstRow(b)
+	waitFor[bool](b, "the picture, decoded", `(() => { const i = document.querySelector('img.att-img');
+		return !!i && i.complete && i.naturalWidth === 40 && i.naturalHeight === 20 })()`)
+	waitFor[bool](b, "the HTML file as a download link", `[...document.querySelectorAll('a.att-file')].some(e => e.textContent.includes('page.html') && e.hasAttribute('download'))`)
+
+	// The HTML file is served as bytes to save, never as a page.
+	href := eval[string](b, `[...document.querySelectorAll('a.att-file')].find(e => e.textContent.includes('page.html')).getAttribute('href')`)
+	resp, err := bc.Get(strings.TrimSuffix(bob.BaseURL(), "/") + href)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/octet-stream" ||
+		!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") ||
+		!strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") || string(body) != "<script>alert(1)</script>" {
+		t.Fatalf("the HTML attachment: %d %v %q", resp.StatusCode, resp.Header, body)
+	}
+}
