@@ -335,6 +335,9 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	if known && ct.Blocked {
 		return Message{}, false, nil // blocked: nothing of theirs is kept
 	}
+	if inv := content.GetDataMessage().GetGroupUpdateMessage().GetInviteMessage(); inv != nil {
+		return Message{}, false, c.handleGroupInvite(ctx, dm, inv) // see groups.go
+	}
 	body := content.GetDataMessage().GetBody()
 	// A message with files and no text is a message too.
 	hasContent := body != "" || len(content.GetDataMessage().GetAttachments()) > 0

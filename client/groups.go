@@ -1,0 +1,597 @@
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/config"
+	"github.com/session-go/session-go/internal/gen/signalpb"
+	"github.com/session-go/session-go/internal/groups"
+	"github.com/session-go/session-go/internal/keys"
+	"github.com/session-go/session-go/internal/protocol"
+	"github.com/session-go/session-go/internal/storagerpc"
+)
+
+// Groups (Session's groups v2, 03… IDs): a first slice. An admin creates a
+// group, whose key message and signed Info and Members configs go to the
+// group's own swarm, and invites members 1:1; an invitation from an
+// approved contact is joined at once, one from anyone else waits as a
+// request. Members read and write the group's swarm through their
+// subaccounts. Removing a member rotates the key and revokes the member's
+// token. Group messages are read from the swarm on demand and not yet kept
+// in the local database, and the group list does not travel to the other
+// devices yet (UserGroups).
+
+// ErrUnknownGroup reports a group this account is not in.
+var ErrUnknownGroup = errors.New("unknown group")
+
+// ErrNotGroupAdmin reports an admin operation by a member.
+var ErrNotGroupAdmin = errors.New("only a group admin can do that")
+
+// Group is a group this account is in (or is invited to).
+type Group struct {
+	// ID is the group ID (03…).
+	ID string `json:"group_id"`
+	// Name is the group name as last read.
+	Name string `json:"name"`
+	// Admin says this account holds the group key.
+	Admin bool `json:"admin"`
+	// Invited says the invitation came from someone not approved and
+	// waits for [Client.AcceptGroup].
+	Invited bool `json:"invited,omitempty"`
+	// InvitedBy is who sent the invitation.
+	InvitedBy string `json:"invited_by,omitempty"`
+}
+
+// GroupMember is one member as the group's Members config lists them.
+type GroupMember struct {
+	SessionID string `json:"session_id"`
+	Name      string `json:"name"`
+	Admin     bool   `json:"admin"`
+	// Status is libsession's consolidated status, e.g. "invite_sent".
+	Status string `json:"status"`
+}
+
+// GroupMessage is one message of a group.
+type GroupMessage struct {
+	From   string    `json:"from"`
+	Body   string    `json:"body"`
+	SentAt time.Time `json:"sent_at"`
+	Hash   string    `json:"hash"`
+}
+
+// groupState is what this device keeps of a group (KV "group/<id>").
+type groupState struct {
+	Group
+	Seed    []byte `json:"seed,omitempty"` // admins: the group seed
+	Auth    []byte `json:"auth,omitempty"` // members: subaccount auth data
+	Keys    []byte `json:"keys,omitempty"` // key ring dump
+	Info    []byte `json:"info,omitempty"`
+	Members []byte `json:"members,omitempty"`
+}
+
+// groupSession is a loaded group.
+type groupSession struct {
+	st      groupState
+	id      keys.ID
+	admin   *groups.Admin
+	ring    *groups.KeyRing
+	info    *config.GroupInfo
+	members *config.GroupMembers
+}
+
+const kvGroups = "groups"
+
+func groupKey(id string) string { return "group/" + id }
+
+func (c *Client) groupIDs(ctx context.Context) ([]string, error) {
+	b, err := c.db.Get(ctx, kvGroups)
+	if errors.Is(err, clientdb.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if err := json.Unmarshal(b, &ids); err != nil {
+		return nil, fmt.Errorf("client: group list: %w", err)
+	}
+	return ids, nil
+}
+
+func (c *Client) saveGroup(ctx context.Context, g *groupSession) error {
+	g.st.Keys = g.ring.Dump()
+	g.st.Info = g.info.Dump()
+	g.st.Members = g.members.Dump()
+	b, err := json.Marshal(g.st)
+	if err != nil {
+		return err
+	}
+	if err := c.db.Put(ctx, groupKey(g.st.ID), b); err != nil {
+		return err
+	}
+	ids, err := c.groupIDs(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(ids, g.st.ID) {
+		ids = append(ids, g.st.ID)
+		b, _ := json.Marshal(ids)
+		return c.db.Put(ctx, kvGroups, b)
+	}
+	return nil
+}
+
+func (c *Client) openGroup(st groupState) (*groupSession, error) {
+	id, err := keys.ParseID(st.ID)
+	if err != nil || id.Prefix != keys.PrefixGroup {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownGroup, st.ID)
+	}
+	g := &groupSession{st: st, id: id}
+	var sk []byte
+	if st.Seed != nil {
+		if g.admin, err = groups.NewAdmin(st.Seed); err != nil {
+			return nil, err
+		}
+		sk = g.admin.SecretKey()
+	}
+	if g.ring, err = groups.NewKeyRing(c.id.Ed25519PrivateKey(), id.Key[:], g.admin); err != nil {
+		return nil, err
+	}
+	if st.Keys != nil {
+		if err := g.ring.LoadDump(st.Keys); err != nil {
+			return nil, err
+		}
+	}
+	var infoDump, memDump []byte
+	if len(st.Info) > 0 {
+		infoDump = st.Info
+	}
+	if len(st.Members) > 0 {
+		memDump = st.Members
+	}
+	if g.info, err = config.NewGroupInfo(id.Key[:], sk, g.ring.Keys(), infoDump); err != nil {
+		return nil, err
+	}
+	if g.members, err = config.NewGroupMembers(id.Key[:], sk, g.ring.Keys(), memDump); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// loadGroup finds a group by ID or name.
+func (c *Client) loadGroup(ctx context.Context, which string) (*groupSession, error) {
+	ids, err := c.groupIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		b, err := c.db.Get(ctx, groupKey(id))
+		if err != nil {
+			return nil, err
+		}
+		var st groupState
+		if err := json.Unmarshal(b, &st); err != nil {
+			return nil, fmt.Errorf("client: group %s: %w", ShortID(id), err)
+		}
+		if st.ID == which || st.Name == which {
+			return c.openGroup(st)
+		}
+	}
+	return nil, fmt.Errorf("%w: %q", ErrUnknownGroup, which)
+}
+
+// Groups lists the groups this account is in or invited to.
+func (c *Client) Groups(ctx context.Context) ([]Group, error) {
+	ids, err := c.groupIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Group{}
+	for _, id := range ids {
+		b, err := c.db.Get(ctx, groupKey(id))
+		if err != nil {
+			return nil, err
+		}
+		var st groupState
+		if json.Unmarshal(b, &st) == nil {
+			out = append(out, st.Group)
+		}
+	}
+	return out, nil
+}
+
+// signGroup signs a storage request for the group: with the group key as
+// an admin, through the subaccount as a member.
+func (c *Client) signGroup(g *groupSession, req storagerpc.Authenticated) error {
+	if g.admin != nil {
+		storagerpc.SignAs(req, keys.PrefixGroup, g.admin.SecretKey())
+		return nil
+	}
+	sa, err := groups.SignSubaccount(c.id.Ed25519PrivateKey(), g.st.Auth, req.SignedMessage())
+	if err != nil {
+		return err
+	}
+	a := req.Authentication()
+	a.Pubkey = g.id
+	a.Subaccount = &storagerpc.Subaccount{Token: storagerpc.SubaccountToken(sa.Token), Signature: sa.TokenSig}
+	a.Signature = sa.Signature
+	return nil
+}
+
+func (c *Client) groupStore(ctx context.Context, g *groupSession, ns storagerpc.Namespace, data []byte, ttl time.Duration) (string, error) {
+	net, err := c.network()
+	if err != nil {
+		return "", err
+	}
+	status, body, err := net.SwarmRPC(ctx, g.id, func(now time.Time) (string, any, error) {
+		req := &storagerpc.Store{Namespace: ns, Timestamp: now.UnixMilli(), TTL: ttl.Milliseconds(), Data: data}
+		req.SigTimestamp = req.Timestamp
+		return storagerpc.MethodStore, req, c.signGroup(g, req)
+	})
+	if err != nil {
+		return "", err
+	}
+	return storeReply(status, body, storagerpc.MessageHash(g.id, ns, data))
+}
+
+func (c *Client) groupRetrieve(ctx context.Context, g *groupSession, ns storagerpc.Namespace) ([]storagerpc.RetrievedMessage, error) {
+	net, err := c.network()
+	if err != nil {
+		return nil, err
+	}
+	var out []storagerpc.RetrievedMessage
+	last := ""
+	for range 100 {
+		status, body, err := net.SwarmRPC(ctx, g.id, func(now time.Time) (string, any, error) {
+			req := &storagerpc.Retrieve{Namespace: ns, LastHash: last, Timestamp: now.UnixMilli()}
+			return storagerpc.MethodRetrieve, req, c.signGroup(g, req)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if status != http.StatusOK {
+			return nil, fmt.Errorf("group retrieve: node answered %d: %.200q", status, body)
+		}
+		var resp storagerpc.RetrieveResponse
+		if err := json.Unmarshal(body, &resp); err != nil {
+			return nil, fmt.Errorf("group retrieve: bad reply: %w", err)
+		}
+		out = append(out, resp.Messages...)
+		if !resp.More || len(resp.Messages) == 0 {
+			break
+		}
+		last = resp.Messages[len(resp.Messages)-1].Hash
+	}
+	return out, nil
+}
+
+// syncGroup loads the group's key messages and configs from its swarm.
+func (c *Client) syncGroup(ctx context.Context, g *groupSession) error {
+	km, err := c.groupRetrieve(ctx, g, groups.NamespaceKeys)
+	if err != nil {
+		return err
+	}
+	for _, m := range km {
+		if _, err := g.ring.Load(m.Hash, m.Data, m.Timestamp); err != nil {
+			c.log.Warn("ignored a group key message", "group", ShortID(g.st.ID), "err", err)
+		}
+	}
+	g.info.SetKeys(g.ring.Keys(), false)
+	g.members.SetKeys(g.ring.Keys(), false)
+	for _, x := range []struct {
+		ns  storagerpc.Namespace
+		cfg *config.Config
+	}{{groups.NamespaceInfo, g.info.Config}, {groups.NamespaceMembers, g.members.Config}} {
+		msgs, err := c.groupRetrieve(ctx, g, x.ns)
+		if err != nil {
+			return err
+		}
+		var rs []config.Received
+		for _, m := range msgs {
+			rs = append(rs, config.Received{Hash: m.Hash, Data: m.Data})
+		}
+		x.cfg.Merge(rs)
+	}
+	if n := g.info.Name(); n != "" {
+		g.st.Name = n
+	}
+	return c.saveGroup(ctx, g)
+}
+
+// pushGroup stores a new key message (if any) and the dirty configs.
+func (c *Client) pushGroup(ctx context.Context, g *groupSession, keyMsg []byte) error {
+	if keyMsg != nil {
+		h, err := c.groupStore(ctx, g, groups.NamespaceKeys, keyMsg, ConfigTTL)
+		if err != nil {
+			return err
+		}
+		if _, err := g.ring.Load(h, keyMsg, c.now().UnixMilli()); err != nil {
+			return err
+		}
+	}
+	for _, x := range []struct {
+		ns  storagerpc.Namespace
+		cfg *config.Config
+	}{{groups.NamespaceInfo, g.info.Config}, {groups.NamespaceMembers, g.members.Config}} {
+		x.cfg.SetKeys(g.ring.Keys(), keyMsg != nil)
+		if !x.cfg.NeedsPush() {
+			continue
+		}
+		p, err := x.cfg.Push()
+		if err != nil {
+			return err
+		}
+		h, err := c.groupStore(ctx, g, x.ns, p.Data, ConfigTTL)
+		if err != nil {
+			return err
+		}
+		x.cfg.ConfirmPushed(p.Seqno, h)
+	}
+	return c.saveGroup(ctx, g)
+}
+
+// CreateGroup creates a group named name with this account as admin and
+// invites members (IDs or contact names). It returns the group ID; an
+// invitation that could not be sent is reported as an error wrapping
+// [ErrSendFailed] after the group was created.
+func (c *Client) CreateGroup(ctx context.Context, name string, members ...string) (string, error) {
+	if name == "" || len(name) > config.MaxGroupNameLength {
+		return "", fmt.Errorf("%w: a group name is 1 to %d bytes", ErrInvalidRecipient, config.MaxGroupNameLength)
+	}
+	ids := []keys.ID{c.id.SessionID()}
+	for _, m := range members {
+		id, err := c.resolve(ctx, m)
+		if err != nil {
+			return "", err
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > groups.MaxMembers {
+		return "", fmt.Errorf("%w: %d members, Session's limit is %d", ErrInvalidRecipient, len(ids), groups.MaxMembers)
+	}
+	seed := make([]byte, 32)
+	if _, err := rand.Read(seed); err != nil {
+		return "", err
+	}
+	admin, _ := groups.NewAdmin(seed)
+	g, err := c.openGroup(groupState{Group: Group{ID: admin.ID().String(), Name: name, Admin: true}, Seed: seed})
+	if err != nil {
+		return "", err
+	}
+	g.info.SetName(name)
+	g.info.SetCreated(c.now().Unix())
+	myName := c.DisplayName()
+	for i, id := range ids {
+		m := config.GroupMember{ID: id, Invite: config.GroupStatusSent}
+		if i == 0 {
+			m = config.GroupMember{ID: id, Name: myName, Admin: true}
+		}
+		if err := g.members.Set(m); err != nil {
+			return "", err
+		}
+	}
+	msg, err := g.ring.Rekey(ids)
+	if err != nil {
+		return "", err
+	}
+	if err := c.pushGroup(ctx, g, msg); err != nil {
+		return "", err
+	}
+	var failed []error
+	for _, id := range ids[1:] {
+		if err := c.sendGroupInvite(ctx, g, id); err != nil {
+			failed = append(failed, fmt.Errorf("inviting %s: %w", ShortID(id.String()), err))
+		}
+	}
+	if len(failed) > 0 {
+		return g.st.ID, fmt.Errorf("%w: %w", ErrSendFailed, errors.Join(failed...))
+	}
+	return g.st.ID, nil
+}
+
+func (c *Client) sendGroupInvite(ctx context.Context, g *groupSession, to keys.ID) error {
+	sentAt := c.sentTime(c.now())
+	content, err := groups.NewGroupInvite(g.admin, to, g.info.Name(), sentAt)
+	if err != nil {
+		return err
+	}
+	content.SigTimestamp = proto.Uint64(uint64(sentAt.UnixMilli()))
+	data, err := protocol.EncodeMessage(c.id, to, content, sentAt)
+	if err != nil {
+		return err
+	}
+	_, err = c.store(ctx, to, storagerpc.NamespaceDefault, data, MessageTTL)
+	return err
+}
+
+// handleGroupInvite takes an invitation received 1:1: checked against the
+// group's signature, joined at once from an approved contact, kept as a
+// request from anyone else.
+func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, inv *signalpb.GroupUpdateInviteMessage) error {
+	gid, auth, err := groups.CheckGroupInvite(inv, c.id, dm.SentAt.UnixMilli())
+	if err != nil {
+		c.warn(fmt.Sprintf("ignored a group invitation from %s: %v", ShortID(dm.Sender.String()), err))
+		return nil
+	}
+	if g, err := c.loadGroup(ctx, gid.String()); err == nil && g.st.Auth != nil {
+		return nil // already in it
+	}
+	ct, err := c.db.Contact(ctx, dm.Sender)
+	approved := err == nil && ct.Approved
+	c.lockCfg(ctx)
+	if lc, ok := c.cfg.contacts.Get(dm.Sender); ok && lc.Approved {
+		approved = true
+	}
+	c.unlockCfg(ctx)
+	name, _ := cleanName(inv.GetName())
+	g, err := c.openGroup(groupState{Group: Group{ID: gid.String(), Name: name, Invited: !approved,
+		InvitedBy: dm.Sender.String()}, Auth: auth})
+	if err != nil {
+		return err
+	}
+	return c.saveGroup(ctx, g)
+}
+
+// AcceptGroup joins a group whose invitation came from someone not
+// approved.
+func (c *Client) AcceptGroup(ctx context.Context, group string) error {
+	g, err := c.loadGroup(ctx, group)
+	if err != nil {
+		return err
+	}
+	g.st.Invited = false
+	return c.saveGroup(ctx, g)
+}
+
+func (c *Client) joinedGroup(ctx context.Context, group string) (*groupSession, error) {
+	g, err := c.loadGroup(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	if g.st.Invited {
+		return nil, fmt.Errorf("%w: %q is an invitation (accept it first)", ErrUnknownGroup, group)
+	}
+	return g, nil
+}
+
+// SendGroup sends text to a group (by ID or name).
+func (c *Client) SendGroup(ctx context.Context, group, text string) (GroupMessage, error) {
+	g, err := c.joinedGroup(ctx, group)
+	if err != nil {
+		return GroupMessage{}, err
+	}
+	if err := c.syncGroup(ctx, g); err != nil { // write with the newest key
+		return GroupMessage{}, fmt.Errorf("%w: %w", ErrSendFailed, err)
+	}
+	key, ok := g.ring.EncryptionKey()
+	if !ok {
+		return GroupMessage{}, fmt.Errorf("%w: no group key received yet", ErrSendFailed)
+	}
+	sentAt := c.sentTime(c.now())
+	content := &signalpb.Content{DataMessage: &signalpb.DataMessage{Body: proto.String(text),
+		Profile: c.profile()},
+		SigTimestamp: proto.Uint64(uint64(sentAt.UnixMilli()))}
+	data, err := groups.EncodeGroupMessage(rand.Reader, key, c.id, g.id, content, sentAt)
+	if err != nil {
+		return GroupMessage{}, err
+	}
+	h, err := c.groupStore(ctx, g, groups.NamespaceMessages, data, MessageTTL)
+	if err != nil {
+		return GroupMessage{}, fmt.Errorf("%w: %w", ErrSendFailed, err)
+	}
+	return GroupMessage{From: c.SessionID(), Body: text, SentAt: sentAt, Hash: h}, nil
+}
+
+// GroupMessages reads a group's messages from its swarm, oldest first.
+// Messages that do not decrypt with the keys this account holds (written
+// before it joined, or after it was removed) are left out.
+func (c *Client) GroupMessages(ctx context.Context, group string) ([]GroupMessage, error) {
+	g, err := c.joinedGroup(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.syncGroup(ctx, g); err != nil {
+		return nil, err
+	}
+	msgs, err := c.groupRetrieve(ctx, g, groups.NamespaceMessages)
+	if err != nil {
+		return nil, err
+	}
+	out := []GroupMessage{}
+	for _, m := range msgs {
+		gm, err := groups.DecodeGroupMessage(g.ring.Keys(), g.id, m.Data)
+		if err != nil {
+			continue
+		}
+		body, _ := cleanBody(gm.Content.GetDataMessage().GetBody())
+		if body == "" {
+			continue
+		}
+		out = append(out, GroupMessage{From: gm.Sender.String(), Body: body, SentAt: gm.SentAt, Hash: m.Hash})
+	}
+	slices.SortStableFunc(out, func(a, b GroupMessage) int { return a.SentAt.Compare(b.SentAt) })
+	return out, nil
+}
+
+// GroupMembers lists a group's members as its Members config says.
+func (c *Client) GroupMembers(ctx context.Context, group string) ([]GroupMember, error) {
+	g, err := c.joinedGroup(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.syncGroup(ctx, g); err != nil {
+		return nil, err
+	}
+	out := []GroupMember{}
+	for _, m := range g.members.All() {
+		st := groups.Member{Admin: m.Admin, InviteStatus: m.Invite, PromotionStatus: m.Promotion, RemovedStatus: m.Removed}
+		out = append(out, GroupMember{SessionID: m.ID.String(), Name: m.Name, Admin: m.Admin, Status: st.StatusName()})
+	}
+	return out, nil
+}
+
+// RemoveGroupMember removes a member (admins only): the group key is
+// rotated without them and their subaccount revoked, so they can read
+// nothing written after.
+func (c *Client) RemoveGroupMember(ctx context.Context, group, member string) error {
+	g, err := c.joinedGroup(ctx, group)
+	if err != nil {
+		return err
+	}
+	if g.admin == nil {
+		return ErrNotGroupAdmin
+	}
+	id, err := c.resolve(ctx, member)
+	if err != nil {
+		return err
+	}
+	if err := c.syncGroup(ctx, g); err != nil {
+		return err
+	}
+	if !g.members.Erase(id) {
+		return fmt.Errorf("%w: %s is not a member", ErrUnknownContact, ShortID(id.String()))
+	}
+	var rest []keys.ID
+	for _, m := range g.members.All() {
+		rest = append(rest, m.ID)
+	}
+	msg, err := g.ring.Rekey(rest)
+	if err != nil {
+		return err
+	}
+	if err := c.pushGroup(ctx, g, msg); err != nil {
+		return err
+	}
+	tok, err := g.admin.SubaccountToken(id, true, false)
+	if err != nil {
+		return err
+	}
+	net, err := c.network()
+	if err != nil {
+		return err
+	}
+	status, body, err := net.SwarmRPC(ctx, g.id, func(now time.Time) (string, any, error) {
+		req := &storagerpc.RevokeSubaccount{Tokens: []storagerpc.SubaccountToken{storagerpc.SubaccountToken(tok)}, Timestamp: now.UnixMilli()}
+		storagerpc.SignAs(req, keys.PrefixGroup, g.admin.SecretKey())
+		return storagerpc.MethodRevokeSubaccount, req, nil
+	})
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("revoke: node answered %d: %.200q", status, body)
+	}
+	return nil
+}

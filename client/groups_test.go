@@ -1,0 +1,91 @@
+package client
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// groupBodies returns who wrote what, as "from: body".
+func groupBodies(ms []GroupMessage) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.From[:8]+": "+m.Body)
+	}
+	return out
+}
+
+// TestGroupOnDevnet: three accounts build a group, everyone reads
+// everyone; after the admin removes a member, the others still read each
+// other, and the removed member can read nothing written after (its
+// retrieve is refused, and its keys do not open the new messages).
+func TestGroupOnDevnet(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob, carol := account(t, "Alice"), account(t, "Bob"), account(t, "Carol")
+	// Bob and Carol approve Alice (her invitation then joins at once).
+	for _, c := range []*Client{bob, carol} {
+		if _, err := c.Send(ctx, alice.SessionID(), "hi Alice"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gid, err := alice.CreateGroup(ctx, "Team", bob.SessionID(), carol.SessionID())
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	for who, c := range map[string]*Client{"bob": bob, "carol": carol} {
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			c.Receive(ctx)
+			gs, _ := c.Groups(ctx)
+			if len(gs) == 1 && gs[0].ID == gid && !gs[0].Invited && gs[0].Name == "Team" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not join: %+v", who, gs)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	for _, c := range []*Client{alice, bob, carol} {
+		if _, err := c.SendGroup(ctx, "Team", "hello from "+c.DisplayName()); err != nil {
+			t.Fatalf("%s sends: %v", c.DisplayName(), err)
+		}
+	}
+	want := []string{alice.SessionID()[:8] + ": hello from Alice", bob.SessionID()[:8] + ": hello from Bob", carol.SessionID()[:8] + ": hello from Carol"}
+	for _, c := range []*Client{alice, bob, carol} {
+		ms, err := c.GroupMessages(ctx, gid)
+		if err != nil || !slices.Equal(groupBodies(ms), want) {
+			t.Fatalf("%s reads %q, %v", c.DisplayName(), groupBodies(ms), err)
+		}
+	}
+	mem, err := bob.GroupMembers(ctx, gid)
+	if err != nil || len(mem) != 3 {
+		t.Fatalf("members: %+v %v", mem, err)
+	}
+
+	if err := bob.RemoveGroupMember(ctx, gid, carol.SessionID()); err == nil {
+		t.Fatal("a member removed someone")
+	}
+	if err := alice.RemoveGroupMember(ctx, gid, carol.SessionID()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.SendGroup(ctx, gid, "after Carol left"); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := alice.GroupMessages(ctx, gid)
+	if err != nil || !slices.Contains(groupBodies(ms), bob.SessionID()[:8]+": after Carol left") {
+		t.Fatalf("alice after the removal: %q %v", groupBodies(ms), err)
+	}
+	if ms, err := carol.GroupMessages(ctx, gid); err == nil {
+		for _, m := range ms {
+			if m.Body == "after Carol left" {
+				t.Fatal("the removed member read a message written after the removal")
+			}
+		}
+		t.Fatalf("the removed member's retrieve was not refused (read %d messages)", len(ms))
+	}
+	if mem, _ := alice.GroupMembers(ctx, gid); len(mem) != 2 {
+		t.Fatalf("members after the removal: %+v", mem)
+	}
+}
