@@ -59,6 +59,19 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 		return !!i && i.complete && i.naturalWidth === 40 && i.naturalHeight === 20 })()`)
 	waitFor[bool](b, "the HTML file as a download link", `[...document.querySelectorAll('a.att-file')].some(e => e.textContent.includes('page.html') && e.hasAttribute('download'))`)
 
+	// A link is clickable, opens in a new tab without access to the page,
+	// and only after its full address is shown.
+	const link = "https://example.com/a?b=c"
+	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/conversations/"+bobID+"/messages", `{"body":"see `+link+`."}`, nil); code != http.StatusOK {
+		t.Fatalf("Alice's link: %d", code)
+	}
+	waitFor[bool](b, "the link", `(() => { const a = document.querySelector('a.link');
+		return !!a && a.getAttribute('href') === '`+link+`' && a.target === '_blank' && a.rel.includes('noopener') })()`)
+	eval[bool](b, `(() => { document.querySelector('a.link').click(); return true })()`)
+	waitFor[bool](b, "the full address before opening", `(() => { const d = document.querySelector('dialog[open]');
+		return !!d && d.textContent.includes('`+link+`') })()`)
+	b.click("button", "Cancel")
+
 	// The HTML file is served as bytes to save, never as a page.
 	href := eval[string](b, `[...document.querySelectorAll('a.att-file')].find(e => e.textContent.includes('page.html')).getAttribute('href')`)
 	resp, err := bc.Get(strings.TrimSuffix(bob.BaseURL(), "/") + href)

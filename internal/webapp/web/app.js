@@ -793,8 +793,33 @@ function messageEl(m) {
       ? h('button', {class: 'retry', 'aria-label': 'Retry sending', title: m.error || '', onclick: () => retry(m.id)}, 'Retry') : null);
   return h('li', {class: `msg ${out ? 'out' : 'in'} ${m.status === 'failed' ? 'failed' : ''}`, 'data-mid': String(m.id)},
     h('span', {class: 'visually-hidden'}, out ? 'You: ' : `${displayName(S.conv)}: `),
-    h('div', {class: 'bubble', 'data-testid': 'message-body'}, m.body,
+    h('div', {class: 'bubble', 'data-testid': 'message-body'}, linkify(m.body),
       (m.attachments || []).map((a, i) => attachmentEl(m, a, i))), meta);
+}
+
+// linkify returns the text as text nodes, with http(s) links as anchors
+// that open in a new tab without access to this page (noopener), and only
+// after the full address was shown and confirmed: a link's text can look
+// like one site and lead to another.
+const URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
+function linkify(text) {
+  const out = [];
+  let last = 0;
+  for (const match of (text || '').matchAll(URL_RE)) {
+    let url = match[0].replace(/[.,;:!?)\]]+$/, '');
+    if (match.index > last) out.push(text.slice(last, match.index));
+    out.push(h('a', {href: url, target: '_blank', rel: 'noopener noreferrer', class: 'link',
+      onclick: (e) => { e.preventDefault(); openLink(url); }}, url));
+    last = match.index + url.length;
+  }
+  if (last < (text || '').length) out.push(text.slice(last));
+  return out;
+}
+
+async function openLink(url) {
+  if (await confirmDialog('Open this link?', url, 'Open', false)) {
+    window.open(url, '_blank', 'noopener,noreferrer');
+  }
 }
 
 // attachmentEl shows one file of a message: a picture inline (at its
