@@ -368,6 +368,7 @@ func newClient(ctx context.Context, db *clientdb.DB, opts Options, acct clientdb
 func (c *Client) Close() error {
 	c.netMu.Lock()
 	if c.net != nil {
+		c.saveNetworkCache()
 		c.net.Close()
 		c.tr.CloseIdleConnections()
 	}
@@ -507,8 +508,38 @@ func (c *Client) network() (*onionreq.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Last run's paths and swarms: a cold start then tests no guards and
+	// looks up no swarm it knows (see onionreq.Client.LoadCache for what
+	// is checked). A cache that cannot be read is only a slower start.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if b, err := c.db.Get(ctx, kvNetworkCache); err == nil {
+		if err := n.LoadCache(b); err != nil {
+			c.log.Debug("network cache not used", "err", err)
+		}
+	}
 	c.net, c.tr = n, tr
 	return n, nil
+}
+
+// kvNetworkCache holds the onion client's cache between runs.
+const kvNetworkCache = "network_cache"
+
+// saveNetworkCache keeps the onion client's paths and swarms for the next
+// run. Call with netMu held.
+func (c *Client) saveNetworkCache() {
+	if c.net == nil {
+		return
+	}
+	b, err := c.net.SaveCache()
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.db.Put(ctx, kvNetworkCache, b); err != nil {
+		c.log.Debug("network cache not saved", "err", err)
+	}
 }
 
 // socks5Dialer returns a dialer that connects through the SOCKS5 proxy at

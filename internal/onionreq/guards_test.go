@@ -12,8 +12,8 @@ import (
 // are in flight at once, holding each a while so that overlaps show.
 type countingTransport struct {
 	Transport
-	mu             sync.Mutex
-	inFlight, peak int
+	mu                    sync.Mutex
+	inFlight, peak, total int
 }
 
 func (c *countingTransport) Post(ctx context.Context, url string, body []byte, limit int64) (int, []byte, error) {
@@ -22,6 +22,7 @@ func (c *countingTransport) Post(ctx context.Context, url string, body []byte, l
 	}
 	c.mu.Lock()
 	c.inFlight++
+	c.total++
 	c.peak = max(c.peak, c.inFlight)
 	c.mu.Unlock()
 	defer func() {

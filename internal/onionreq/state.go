@@ -101,11 +101,16 @@ func (s *state) setPool(nodes []netview.Node, now time.Time) {
 	slices.Sort(s.swarmIDs)
 	s.strikes = map[string]int{}
 	s.loadedAt, s.loadedCount = now, len(s.pool)
-	s.paths = slices.DeleteFunc(s.paths, func(p *path) bool {
-		return slices.ContainsFunc(p.hops, func(n netview.Node) bool { _, ok := s.pool[n.Ed25519]; return !ok })
-	})
+	// A node is kept only as the directory lists it now: a path or a
+	// swarm member (from before, or from a cache) at another address or
+	// key is dropped.
+	gone := func(n netview.Node) bool {
+		d, ok := s.pool[n.Ed25519]
+		return !ok || d.IP != n.IP || d.StoragePort != n.StoragePort || d.X25519 != n.X25519
+	}
+	s.paths = slices.DeleteFunc(s.paths, func(p *path) bool { return slices.ContainsFunc(p.hops, gone) })
 	for acct, e := range s.swarms {
-		e.nodes = slices.DeleteFunc(e.nodes, func(n netview.Node) bool { _, ok := s.pool[n.Ed25519]; return !ok })
+		e.nodes = slices.DeleteFunc(e.nodes, gone)
 		if len(e.nodes) == 0 {
 			delete(s.swarms, acct)
 		}
