@@ -2,8 +2,6 @@ package snode
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"sync"
 	"time"
 
@@ -145,7 +143,7 @@ func (n *Node) longPoll(ctx context.Context, req storagerpc.Request, wait time.D
 		}()
 	}
 	res := n.runRPC(ctx, req, false)
-	if res.status != http.StatusOK || !emptyRetrieve(res.body) {
+	if !res.empty {
 		return res
 	}
 	t := time.NewTimer(wait)
@@ -158,30 +156,4 @@ func (n *Node) longPoll(ctx context.Context, req storagerpc.Request, wait time.D
 		return res
 	}
 	return n.runRPC(ctx, req, false)
-}
-
-// emptyRetrieve reports whether a retrieve reply, or every retrieve in a
-// batch reply, holds no messages.
-func emptyRetrieve(body []byte) bool {
-	var one struct {
-		Messages []json.RawMessage `json:"messages"`
-		Results  []struct {
-			Code int `json:"code"`
-			Body struct {
-				Messages []json.RawMessage `json:"messages"`
-			} `json:"body"`
-		} `json:"results"`
-	}
-	if json.Unmarshal(body, &one) != nil {
-		return false
-	}
-	if len(one.Messages) > 0 {
-		return false
-	}
-	for _, r := range one.Results {
-		if r.Code != http.StatusOK || len(r.Body.Messages) > 0 {
-			return false
-		}
-	}
-	return true
 }

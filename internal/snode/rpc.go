@@ -45,6 +45,10 @@ func (n *Node) meta() storagerpc.Meta {
 type rpcResult struct {
 	status int
 	body   []byte // JSON when status is 2xx; text otherwise (or a 421's JSON swarm)
+	// empty marks a retrieve that found nothing, or a batch of retrieves
+	// that all did: a long poll then waits, knowing it without parsing
+	// the reply again.
+	empty bool
 }
 
 func errorResult(err error) rpcResult {
@@ -477,15 +481,19 @@ func (n *Node) retrieve(ctx context.Context, r *storagerpc.Retrieve) rpcResult {
 		})
 	}
 	n.metrics.retrieved.Add(int64(len(out.Messages)))
-	return jsonResult(http.StatusOK, out)
+	res := jsonResult(http.StatusOK, out)
+	res.empty = res.status == http.StatusOK && len(out.Messages) == 0
+	return res
 }
 
 // runBatch runs a batch (all subrequests) or a sequence (stopping after the
 // first failure). Subrequests are checked one by one; the reply is always 200.
 func (n *Node) runBatch(ctx context.Context, b *storagerpc.Batch) rpcResult {
 	out := storagerpc.BatchResponse{Results: []storagerpc.SubResult{}}
+	empty := true
 	for _, sub := range b.Requests {
 		r := n.runRPC(ctx, sub, false)
+		empty = empty && r.empty
 		body := r.body
 		if r.status < 200 || r.status > 299 {
 			if r.status != http.StatusMisdirectedRequest {
@@ -497,7 +505,9 @@ func (n *Node) runBatch(ctx context.Context, b *storagerpc.Batch) rpcResult {
 			break
 		}
 	}
-	return jsonResult(http.StatusOK, out)
+	res := jsonResult(http.StatusOK, out)
+	res.empty = res.status == http.StatusOK && empty && len(b.Requests) > 0
+	return res
 }
 
 // forward pushes a recursive request to a swarm peer and returns the peer's
