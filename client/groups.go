@@ -595,3 +595,84 @@ func (c *Client) RemoveGroupMember(ctx context.Context, group, member string) er
 	}
 	return nil
 }
+
+// IsGroup reports whether which (an ID or name) is a group of this
+// account.
+func (c *Client) IsGroup(ctx context.Context, which string) bool {
+	_, err := c.loadGroup(ctx, which)
+	return err == nil
+}
+
+// RenameGroup renames a group (admins only), for every member.
+func (c *Client) RenameGroup(ctx context.Context, group, name string) error {
+	if name == "" || len(name) > config.MaxGroupNameLength {
+		return fmt.Errorf("%w: a group name is 1 to %d bytes", ErrInvalidRecipient, config.MaxGroupNameLength)
+	}
+	g, err := c.joinedGroup(ctx, group)
+	if err != nil {
+		return err
+	}
+	if g.admin == nil {
+		return ErrNotGroupAdmin
+	}
+	if err := c.syncGroup(ctx, g); err != nil {
+		return err
+	}
+	g.info.SetName(name)
+	g.st.Name = name
+	return c.pushGroup(ctx, g, nil)
+}
+
+// AddGroupMembers adds members (admins only): the key is rotated to
+// include them and each gets an invitation.
+func (c *Client) AddGroupMembers(ctx context.Context, group string, members ...string) error {
+	g, err := c.joinedGroup(ctx, group)
+	if err != nil {
+		return err
+	}
+	if g.admin == nil {
+		return ErrNotGroupAdmin
+	}
+	var add []keys.ID
+	for _, m := range members {
+		id, err := c.resolve(ctx, m)
+		if err != nil {
+			return err
+		}
+		add = append(add, id)
+	}
+	if err := c.syncGroup(ctx, g); err != nil {
+		return err
+	}
+	for _, id := range add {
+		if _, ok := g.members.Get(id); !ok {
+			if err := g.members.Set(config.GroupMember{ID: id, Invite: config.GroupStatusSent}); err != nil {
+				return err
+			}
+		}
+	}
+	var all []keys.ID
+	for _, m := range g.members.All() {
+		all = append(all, m.ID)
+	}
+	if len(all) > groups.MaxMembers {
+		return fmt.Errorf("%w: %d members, Session's limit is %d", ErrInvalidRecipient, len(all), groups.MaxMembers)
+	}
+	msg, err := g.ring.Rekey(all)
+	if err != nil {
+		return err
+	}
+	if err := c.pushGroup(ctx, g, msg); err != nil {
+		return err
+	}
+	var failed []error
+	for _, id := range add {
+		if err := c.sendGroupInvite(ctx, g, id); err != nil {
+			failed = append(failed, fmt.Errorf("inviting %s: %w", ShortID(id.String()), err))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%w: %w", ErrSendFailed, errors.Join(failed...))
+	}
+	return nil
+}

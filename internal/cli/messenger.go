@@ -294,7 +294,7 @@ func messengerCommands(g globals) []command {
 		}
 		cmds = append(cmds, command{name: mc.name, summary: mc.summary, run: mc.run(g), help: mc.help})
 	}
-	return cmds
+	return append(cmds, groupCommand(g))
 }
 
 // chooseNetwork picks the network a new account (init, restore) is made
@@ -473,6 +473,9 @@ func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args, f
 			// What was read is cut at the cap: do not name its size.
 			return usagef("send: %v: the message on stdin is over the limit of 32 KiB (%d bytes)", client.ErrMessageTooLong, client.MaxMessageBytes)
 		}
+	}
+	if len(files) == 0 && replyTo == 0 && c.IsGroup(ctx, args[0]) {
+		return sendToGroup(ctx, env, g, c, args[0], text) // see group.go
 	}
 	var m client.Message
 	var err error
@@ -770,6 +773,9 @@ func cmdRequests(ctx context.Context, env *Env, g globals, c *client.Client, _ [
 func cmdRead(ctx context.Context, env *Env, g globals, c *client.Client, who string, limit int) error {
 	if limit <= 0 || limit > 10000 {
 		return usagef("read: --limit must be between 1 and 10000")
+	}
+	if c.IsGroup(ctx, who) {
+		return readGroup(ctx, env, g, c, who, limit) // see group.go
 	}
 	ms, err := c.Messages(ctx, who, limit)
 	if err != nil {

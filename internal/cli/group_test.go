@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestGroupThroughTheCLI: create a group, members join (invitation from a
+// contact), everyone sends and reads with the group's name or ID, the
+// admin renames it and removes a member, who can then read nothing.
+func TestGroupThroughTheCLI(t *testing.T) {
+	alice, bob, carol := newUser(t), newUser(t), newUser(t)
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	ids := map[*user]string{}
+	for u, name := range map[*user]string{alice: "Alice", bob: "Bob", carol: "Carol"} {
+		u.run(0, "", "init", "--name", name)
+		u.json(&who, "whoami")
+		ids[u] = who.SessionID
+	}
+	// Bob and Carol write to Alice first: her invitation joins at once.
+	bob.run(0, "", "send", ids[alice], "hi")
+	carol.run(0, "", "send", ids[alice], "hi")
+
+	var created struct {
+		GroupID string `json:"group_id"`
+	}
+	alice.json(&created, "group", "create", "Team", ids[bob], ids[carol])
+	if !strings.HasPrefix(created.GroupID, "03") || len(created.GroupID) != 66 {
+		t.Fatalf("group create --json: %+v", created)
+	}
+	for _, u := range []*user{bob, carol} {
+		joined := false
+		for range 100 {
+			u.run(0, "", "receive")
+			if strings.Contains(u.run(0, "", "group", "list"), created.GroupID) {
+				joined = true
+				break
+			}
+		}
+		if !joined {
+			t.Fatal("a member never got the invitation")
+		}
+	}
+	alice.run(0, "", "send", "Team", "hello from Alice")
+	bob.run(0, "", "send", created.GroupID, "hello from Bob")
+	var msgs []struct {
+		From string `json:"from"`
+		Body string `json:"body"`
+	}
+	carol.json(&msgs, "read", created.GroupID)
+	var got []string
+	for _, m := range msgs {
+		got = append(got, m.From+" "+m.Body)
+	}
+	if !slices.Equal(got, []string{ids[alice] + " hello from Alice", ids[bob] + " hello from Bob"}) {
+		t.Fatalf("carol reads %q", got)
+	}
+	var members []struct {
+		SessionID string `json:"session_id"`
+		Name      string `json:"name"`
+		Admin     bool   `json:"admin"`
+		Status    string `json:"status"`
+	}
+	bob.json(&members, "group", "members", created.GroupID)
+	if len(members) != 3 {
+		t.Fatalf("members: %+v", members)
+	}
+	admins := 0
+	for _, m := range members {
+		if m.Admin {
+			admins++
+			if m.SessionID != ids[alice] || m.Name != "Alice" {
+				t.Fatalf("admin entry %+v", m)
+			}
+		}
+	}
+	if admins != 1 {
+		t.Fatalf("%d admins", admins)
+	}
+	bob.run(2, "", "group", "remove", created.GroupID, ids[carol]) // not an admin
+	alice.run(0, "", "group", "rename", "Team", "Team 2")
+	alice.run(0, "", "group", "remove", "Team 2", ids[carol])
+	bob.run(0, "", "send", created.GroupID, "after Carol left")
+	bob.json(&msgs, "read", created.GroupID)
+	if len(msgs) != 3 || msgs[2].Body != "after Carol left" {
+		t.Fatalf("bob reads %+v", msgs)
+	}
+	carol.run(1, "", "read", created.GroupID) // her retrieve is refused
+	if out := bob.run(0, "", "group", "list"); !strings.Contains(out, "Team 2") {
+		t.Fatalf("rename not seen by a member: %q", out)
+	}
+	alice.run(2, "", "group", "frobnicate")
+}
