@@ -84,3 +84,22 @@ func TestCleanFileName(t *testing.T) {
 		}
 	}
 }
+
+// Link previews are off by default, cannot be turned on without a proxy,
+// and are refused while off.
+func TestLinkPreviewsOffWithoutProxy(t *testing.T) {
+	c, _, err := Create(t.Context(), Options{Home: t.TempDir(), Network: "/nonexistent/network.json"}, "Ann")
+	if err != nil {
+		t.Skipf("no offline account: %v", err)
+	}
+	defer c.Close()
+	if on, err := c.LinkPreviews(t.Context()); on || err != nil {
+		t.Fatalf("default: %v %v", on, err)
+	}
+	if _, err := c.LinkPreview(t.Context(), "https://example.com/"); !errors.Is(err, ErrPreviewsOff) {
+		t.Fatalf("while off: %v", err)
+	}
+	if err := c.SetLinkPreviews(t.Context(), true); !errors.Is(err, ErrPreviewsNeedProxy) {
+		t.Fatalf("on without a proxy: %v", err)
+	}
+}

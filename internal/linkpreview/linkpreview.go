@@ -1,0 +1,280 @@
+// Package linkpreview fetches the title and description of a web page for
+// a link preview, without revealing the user's address: every connection
+// goes through the dialer it is given (a SOCKS5 proxy such as Tor), and
+// there is no direct fallback. Session's desktop app fetches previews from
+// the user's own machine; this package refuses to.
+//
+// Every fetch is bounded: https only on port 443, no private, loopback or
+// local names or addresses (checked again on every redirect, at most 3),
+// HTML only, at most Config.MaxBytes read, one deadline for the whole
+// fetch. No cookies, no referrer, no scripts: the page is only tokenized.
+package linkpreview
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+
+	"github.com/session-go/session-go/internal/publicnet"
+)
+
+// Defaults of Config.
+const (
+	DefaultMaxBytes = 256 << 10
+	DefaultTimeout  = 10 * time.Second
+	maxRedirects    = 3
+	maxTitle        = 200
+	maxDescription  = 400
+	maxURL          = 2048
+)
+
+// Errors.
+var (
+	// ErrNoProxy means no dialer was given: previews are never fetched
+	// from the user's own address.
+	ErrNoProxy = errors.New("linkpreview: link previews need a proxy (SOCKS5, such as Tor); none is set")
+	// ErrRefused means the URL is not one this package fetches.
+	ErrRefused = errors.New("linkpreview: refused")
+	// ErrNotHTML means the page is not HTML (or not a 200).
+	ErrNotHTML = errors.New("linkpreview: not an HTML page")
+)
+
+// Config configures Fetch.
+type Config struct {
+	// Dial opens every connection (required): a SOCKS5 dialer that lets
+	// the proxy resolve names.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// MaxBytes caps the page read; 0 means DefaultMaxBytes.
+	MaxBytes int64
+	// Timeout bounds the whole fetch; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// RootCAs verifies the server (nil: the system's roots).
+	RootCAs *x509.CertPool
+	// AllowLocal lists host:port targets allowed although local (tests).
+	AllowLocal []string
+}
+
+// Preview is what a link preview shows.
+type Preview struct {
+	URL         string `json:"url"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	SiteName    string `json:"site_name,omitempty"`
+}
+
+// Check reports whether raw is a URL Fetch may fetch, and why not.
+func Check(raw string, allowLocal []string) (*url.URL, error) {
+	if len(raw) > maxURL {
+		return nil, fmt.Errorf("%w: URL of %d bytes", ErrRefused, len(raw))
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%w: %q is not a URL", ErrRefused, clip(raw))
+	}
+	if slices.Contains(allowLocal, u.Host) {
+		return u, nil
+	}
+	if u.Scheme != "https" {
+		return nil, fmt.Errorf("%w: only https links are previewed", ErrRefused)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%w: URL with a user name", ErrRefused)
+	}
+	if p := u.Port(); p != "" && p != "443" {
+		return nil, fmt.Errorf("%w: port %s", ErrRefused, p)
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if a, err := netip.ParseAddr(host); err == nil {
+		if !publicnet.IsPublic(a) {
+			return nil, fmt.Errorf("%w: %s is not a public address", ErrRefused, host)
+		}
+		return u, nil
+	}
+	if !strings.Contains(host, ".") || host == "localhost" {
+		return nil, fmt.Errorf("%w: %q is a local name", ErrRefused, host)
+	}
+	for _, suffix := range []string{".localhost", ".local", ".internal", ".lan", ".home.arpa", ".intranet", ".corp"} {
+		if strings.HasSuffix(host, suffix) {
+			return nil, fmt.Errorf("%w: %q is a local name", ErrRefused, host)
+		}
+	}
+	return u, nil
+}
+
+// Fetch fetches raw's page through cfg.Dial and returns its preview.
+func Fetch(ctx context.Context, cfg Config, raw string) (Preview, error) {
+	if cfg.Dial == nil {
+		return Preview{}, ErrNoProxy
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	u, err := Check(raw, cfg.AllowLocal)
+	if err != nil {
+		return Preview{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	tr := &http.Transport{
+		Proxy:                  nil, // cfg.Dial is the only way out
+		DialContext:            cfg.Dial,
+		TLSClientConfig:        &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout:    cfg.Timeout,
+		ResponseHeaderTimeout:  cfg.Timeout,
+		MaxResponseHeaderBytes: 32 << 10,
+		DisableKeepAlives:      true,
+		DisableCompression:     true, // no decompression bombs
+	}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{
+		Transport: tr,
+		CheckRedirect: func(r *http.Request, via []*http.Request) error {
+			if len(via) >= maxRedirects {
+				return fmt.Errorf("%w: more than %d redirects", ErrRefused, maxRedirects)
+			}
+			_, err := Check(r.URL.String(), cfg.AllowLocal)
+			return err
+		},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return Preview{}, fmt.Errorf("%w: %v", ErrRefused, err)
+	}
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("User-Agent", "Mozilla/5.0 (link preview)")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return Preview{}, fmt.Errorf("linkpreview: %w", err)
+	}
+	defer resp.Body.Close()
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if resp.StatusCode != http.StatusOK || (mt != "text/html" && mt != "application/xhtml+xml") {
+		return Preview{}, fmt.Errorf("%w: status %d, type %q", ErrNotHTML, resp.StatusCode, clip(mt))
+	}
+	p, err := Parse(io.LimitReader(resp.Body, cfg.MaxBytes))
+	if err != nil {
+		return Preview{}, err
+	}
+	p.URL = resp.Request.URL.String()
+	return p, nil
+}
+
+// Parse reads a page's title, description and site name (Open Graph
+// tags first, then <title> and <meta name=description>) from HTML. It only
+// tokenizes: nothing in the page is run or followed.
+func Parse(r io.Reader) (Preview, error) {
+	z := html.NewTokenizer(r)
+	z.SetMaxBuf(64 << 10)
+	var p Preview
+	var title, desc string
+	inTitle := false
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			if p.Title == "" {
+				p.Title = title
+			}
+			if p.Description == "" {
+				p.Description = desc
+			}
+			p.Title, p.Description, p.SiteName = clean(p.Title, maxTitle), clean(p.Description, maxDescription), clean(p.SiteName, maxTitle)
+			if p.Title == "" && p.Description == "" {
+				return p, fmt.Errorf("%w: no title", ErrNotHTML)
+			}
+			return p, nil
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			switch string(name) {
+			case "title":
+				inTitle = tt == html.StartTagToken
+			case "meta":
+				var prop, content string
+				for hasAttr {
+					var k, v []byte
+					k, v, hasAttr = z.TagAttr()
+					switch strings.ToLower(string(k)) {
+					case "property", "name":
+						prop = strings.ToLower(string(v))
+					case "content":
+						content = string(v)
+					}
+				}
+				switch prop {
+				case "og:title":
+					p.Title = content
+				case "og:description":
+					p.Description = content
+				case "og:site_name":
+					p.SiteName = content
+				case "description":
+					desc = content
+				}
+			case "body":
+				// Everything a preview needs is in <head>.
+				if p.Title == "" {
+					p.Title = title
+				}
+				if p.Description == "" {
+					p.Description = desc
+				}
+				p.Title, p.Description, p.SiteName = clean(p.Title, maxTitle), clean(p.Description, maxDescription), clean(p.SiteName, maxTitle)
+				if p.Title == "" && p.Description == "" {
+					return p, fmt.Errorf("%w: no title", ErrNotHTML)
+				}
+				return p, nil
+			}
+		case html.TextToken:
+			if inTitle && len(title) < 4*maxTitle {
+				title += string(z.Text())
+			}
+		case html.EndTagToken:
+			if name, _ := z.TagName(); string(name) == "title" {
+				inTitle = false
+			}
+		}
+	}
+}
+
+// clean makes page text safe to show: valid UTF-8, no control or
+// direction-override characters, white space collapsed, at most max bytes.
+func clean(s string, max int) string {
+	s = strings.ToValidUTF8(s, "")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	for len(s) > max {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return s
+}
+
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
