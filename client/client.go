@@ -73,6 +73,10 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrNotQuotable: the message to reply to was never delivered.
 	ErrNotQuotable = errors.New("cannot reply to a message that was not sent")
+	// ErrNotSupported: the operation does not apply here (yet).
+	ErrNotSupported = errors.New("not supported")
+	// ErrInvalidDuration: a duration out of range.
+	ErrInvalidDuration = errors.New("invalid duration")
 	// ErrInvalidSearch: the search text is empty or too long.
 	ErrInvalidSearch = errors.New("invalid search")
 	// ErrNotSynced means a change was saved on this device but could not be

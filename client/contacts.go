@@ -31,6 +31,7 @@ func (c *Client) conversations(ctx context.Context, f clientdb.ConversationFilte
 	}
 	nm := c.namer(ctx)
 	out := make([]Conversation, 0, len(cvs))
+	prio := map[string]int64{}
 	for _, cv := range cvs {
 		if cv.Blocked || cv.Priority < 0 {
 			continue
@@ -38,7 +39,9 @@ func (c *Client) conversations(ctx context.Context, f clientdb.ConversationFilte
 		v := conversationFrom(cv)
 		v.NameNote = nm.note(cv.ID, cv.Name, nm.nick[cv.ID])
 		out = append(out, v)
+		prio[v.SessionID] = cv.Priority
 	}
+	c.withSettings(ctx, out, prio)
 	return out, nil
 }
 

@@ -180,9 +180,18 @@ func (c *Client) send(ctx context.Context, to, text string, quote clientdb.Quote
 		return Message{}, err
 	}
 	if recipient != c.id.SessionID() {
-		// Writing to someone approves them, on every device.
+		// Writing to someone approves them, and shows their conversation
+		// again if it was hidden, on every device.
+		if cur, err := c.db.Contact(ctx, recipient); err == nil && cur.Priority < 0 {
+			if err := c.db.SetPriority(ctx, recipient, priorityNormal); err != nil {
+				return Message{}, err
+			}
+		}
 		if err := c.contactEdit(ctx, recipient, func(ct *config.Contact) {
 			ct.Approved = true
+			if ct.Priority < 0 {
+				ct.Priority = priorityNormal
+			}
 			if cur, err := c.db.Contact(ctx, recipient); err == nil && ct.Name == "" {
 				ct.Name = cur.Name
 			}

@@ -84,6 +84,12 @@ type Conversation struct {
 	// like a Session ID, equals another contact's name, has hidden
 	// characters, mixes alphabets), or is empty.
 	NameNote string `json:"name_note,omitempty"`
+	// Pinned conversations come first in the inbox.
+	Pinned bool `json:"pinned"`
+	// Muted is set while notifications are silenced, until MutedUntil
+	// (the zero time: until unmuted).
+	Muted      bool      `json:"muted"`
+	MutedUntil time.Time `json:"muted_until,omitzero"`
 }
 
 func conversationFrom(cv clientdb.Conversation) Conversation {

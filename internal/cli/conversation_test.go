@@ -87,3 +87,49 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+func TestPinMuteHideThroughTheCLI(t *testing.T) {
+	alice, bob, carol := newUser(t), newUser(t), newUser(t)
+	alice.run(0, "", "init", "--name", "Alice")
+	bob.run(0, "", "init", "--name", "Bob")
+	carol.run(0, "", "init", "--name", "Carol")
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	bob.json(&who, "whoami")
+	bobID := who.SessionID
+	carol.json(&who, "whoami")
+	carolID := who.SessionID
+	alice.run(0, "", "send", bobID, "hi Bob")
+	alice.run(0, "", "send", carolID, "hi Carol")
+
+	type row struct {
+		SessionID string `json:"session_id"`
+		Pinned    bool   `json:"pinned"`
+		Muted     bool   `json:"muted"`
+	}
+	var inbox []row
+	alice.run(0, "", "pin", bobID)
+	alice.run(0, "", "mute", carolID, "--for", "2h")
+	alice.json(&inbox, "inbox")
+	if len(inbox) != 2 || inbox[0] != (row{bobID, true, false}) || inbox[1] != (row{carolID, false, true}) {
+		t.Fatalf("inbox after pin and mute: %+v", inbox)
+	}
+	if out := alice.run(0, "", "inbox"); !strings.Contains(out, "[pinned]") || !strings.Contains(out, "[muted]") {
+		t.Errorf("inbox shows no marks:\n%s", out)
+	}
+	alice.run(0, "", "hide", carolID)
+	alice.json(&inbox, "inbox")
+	if len(inbox) != 1 || inbox[0].SessionID != bobID {
+		t.Fatalf("inbox after hide: %+v", inbox)
+	}
+	alice.run(0, "", "unhide", carolID)
+	alice.run(0, "", "unmute", carolID)
+	alice.run(0, "", "unpin", bobID)
+	alice.json(&inbox, "inbox")
+	if len(inbox) != 2 || inbox[0] != (row{carolID, false, false}) || inbox[1] != (row{bobID, false, false}) {
+		t.Fatalf("inbox after unhide, unmute, unpin: %+v", inbox)
+	}
+	alice.run(2, "", "mute", carolID, "--for", "-1h")
+	alice.run(2, "", "pin", "nobody")
+}

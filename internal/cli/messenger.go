@@ -160,7 +160,7 @@ func openClient(ctx context.Context, env *Env, g globals) (*client.Client, error
 func classify(err error) error {
 	for _, e := range []error{client.ErrUnknownContact, client.ErrAmbiguousContact, client.ErrInvalidRecipient,
 		client.ErrMessageTooLong, client.ErrEmptyMessage, client.ErrInvalidText, client.ErrNotRequest, client.ErrNotFailed, client.ErrNotFound, client.ErrAccountExists, client.ErrNoNetwork,
-		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer, client.ErrNotQuotable, client.ErrInvalidSearch} {
+		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer, client.ErrNotQuotable, client.ErrInvalidSearch, client.ErrNotSupported, client.ErrInvalidDuration} {
 		if errors.Is(err, e) {
 			return usagef("%v", err)
 		}
@@ -182,6 +182,12 @@ func messengerCommands(g globals) []command {
 		{name: "inbox", summary: "list conversations", usage: "", maxArgs: 0, body: cmdInbox},
 		{name: "read", summary: "show a conversation and mark it read", usage: "<id|name> [--limit N]", minArgs: 1, maxArgs: 1},
 		{name: "unread", summary: "mark a conversation unread (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("marked unread", (*client.Client).MarkUnread)},
+		{name: "pin", summary: "pin a conversation to the top of the inbox (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("pinned", func(c *client.Client, ctx context.Context, who string) error { return c.Pin(ctx, who, true) })},
+		{name: "unpin", summary: "unpin a conversation (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("unpinned", func(c *client.Client, ctx context.Context, who string) error { return c.Pin(ctx, who, false) })},
+		{name: "mute", summary: "silence a conversation's notifications, for a while (--for 8h) or until unmuted (on every device)", usage: "<id|name> [--for DURATION]", minArgs: 1, maxArgs: 1},
+		{name: "unmute", summary: "let a conversation's notifications through again (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("unmuted", (*client.Client).Unmute)},
+		{name: "hide", summary: "hide a conversation from the inbox until a message is sent to it or it is unhidden (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("hidden", (*client.Client).Hide)},
+		{name: "unhide", summary: "show a hidden conversation again (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("shown", (*client.Client).Unhide)},
 		{name: "requests", summary: "list message requests (--refuse on: refuse them from strangers)", usage: "[--refuse on|off]", maxArgs: 0},
 		{name: "accept", summary: "accept a message request", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("accepted", (*client.Client).Accept)},
 		{name: "decline", summary: "delete a message request (--all: every one)", usage: "<id|name> | --all", maxArgs: 1},
@@ -274,6 +280,20 @@ func messengerCommands(g globals) []command {
 			}
 			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
 				return cmdSave(ctx, env, g, c, args[0], out)
+			}
+		case "mute":
+			var d time.Duration
+			mc.flags = func(fs *flag.FlagSet) {
+				fs.DurationVar(&d, "for", 0, "how long, e.g. 1h or 8h (default: until unmuted)")
+			}
+			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+				if d < 0 {
+					return usagef("mute: --for must be positive")
+				}
+				if d == 0 {
+					d = client.Forever
+				}
+				return contactAction("muted", func(c *client.Client, ctx context.Context, who string) error { return c.Mute(ctx, who, d) })(ctx, env, g, c, args)
 			}
 		case "search":
 			var in string
@@ -749,7 +769,14 @@ func printConversations(env *Env, g globals, cvs []client.Conversation, empty st
 		if name == "" {
 			name = "-"
 		}
-		fmt.Fprintf(env.Stdout, "%s  %-20s  %3d unread  %s\n", cv.SessionID, shownName(name, cv.NameNote), cv.Unread, termtext.Line(cv.Preview))
+		marks := ""
+		if cv.Pinned {
+			marks += "[pinned] "
+		}
+		if cv.Muted {
+			marks += "[muted] "
+		}
+		fmt.Fprintf(env.Stdout, "%s  %-20s  %3d unread  %s%s\n", cv.SessionID, shownName(name, cv.NameNote), cv.Unread, marks, termtext.Line(cv.Preview))
 	}
 	return nil
 }
