@@ -36,6 +36,7 @@ const usage = `usage:
                [--account-max-messages N] [--account-max-bytes N] [--inbox-max-messages N] [--inbox-max-bytes N]
                [--inbox-sender-max-messages N] [--inbox-sender-max-bytes N]   (storage limits per account)
   snode devnet --nodes N --dir DIR [--log-level LEVEL] [--detach | --stop]
+  snode directory run|join|leave|status …   (membership authority; snode directory help)
   snode fileserver --dir DIR --listen ADDR [--max-file-size N] [--max-total-bytes N] [--log-level LEVEL]
   snode --version`
 
@@ -56,6 +57,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, self []st
 		return runDevnet(ctx, args[1:], stdout, stderr, self)
 	case "fileserver":
 		return runFileServer(ctx, args[1:], stderr)
+	case "directory":
+		return runDirectory(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -1,0 +1,5 @@
+package directory
+
+import "github.com/hashicorp/raft"
+
+func raftAddrOf(s string) raft.ServerAddress { return raft.ServerAddress(s) }
