@@ -88,6 +88,22 @@ func clientError(w http.ResponseWriter, err error) {
 	}
 }
 
+// notSynced answers a change that was saved on this device but could not
+// reach the account's other devices yet (the client pushes it with its
+// next poll): a success, with the reason as a warning. It reports whether
+// err was such an error (or nil) and the answer was written.
+func notSynced(w http.ResponseWriter, err error, ok any) bool {
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, ok)
+	case errors.Is(err, client.ErrNotSynced):
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "warning": "Saved on this device. Your other devices get it when the network answers."})
+	default:
+		return false
+	}
+	return true
+}
+
 // withAccount runs h with the open account, or answers 409 before onboarding.
 func (s *Server) withAccount(h func(http.ResponseWriter, *http.Request, *client.Client)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -506,17 +522,17 @@ func (s *Server) conversationAction(w http.ResponseWriter, r *http.Request, c *c
 		writeError(w, http.StatusNotFound, "no such action")
 		return
 	}
-	if err := f(r.Context(), id); err != nil {
-		if r.PathValue("action") == "read" && errors.Is(err, client.ErrNotFound) {
-			// Nothing to read yet (a new conversation): not an error.
-			writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
-			return
-		}
-		clientError(w, err)
-		return
+	err := f(r.Context(), id)
+	if r.PathValue("action") == "read" && errors.Is(err, client.ErrNotFound) {
+		// Nothing to read yet (a new conversation): not an error.
+		err = nil
 	}
-	s.changed()
-	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	if err == nil || errors.Is(err, client.ErrNotSynced) {
+		s.changed()
+	}
+	if !notSynced(w, err, map[string]bool{"ok": true}) {
+		clientError(w, err)
+	}
 }
 
 // resolve is POST /api/resolve: a Session ID or a contact's name, as typed
@@ -583,12 +599,13 @@ func (s *Server) setNickname(w http.ResponseWriter, r *http.Request, c *client.C
 			return
 		}
 	}
-	if err := c.SetNickname(r.Context(), id, nick); err != nil {
-		clientError(w, err)
-		return
+	err := c.SetNickname(r.Context(), id, nick)
+	if err == nil || errors.Is(err, client.ErrNotSynced) {
+		s.changed()
 	}
-	s.changed()
-	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	if !notSynced(w, err, map[string]bool{"ok": true}) {
+		clientError(w, err)
+	}
 }
 
 func (s *Server) setProfile(w http.ResponseWriter, r *http.Request, c *client.Client) {
@@ -603,12 +620,17 @@ func (s *Server) setProfile(w http.ResponseWriter, r *http.Request, c *client.Cl
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if err := c.SetDisplayName(r.Context(), name); err != nil {
+	err = c.SetDisplayName(r.Context(), name)
+	if err != nil && !errors.Is(err, client.ErrNotSynced) {
 		clientError(w, err)
 		return
 	}
 	s.changed()
-	writeJSON(w, http.StatusOK, accountInfo{c.SessionID(), c.DisplayName()})
+	resp := map[string]string{"session_id": c.SessionID(), "display_name": c.DisplayName()}
+	if err != nil {
+		resp["warning"] = "Saved on this device. Your other devices get it when the network answers."
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // recoveryPassword is POST /api/recovery-password: the page asks for a

@@ -29,6 +29,7 @@ async function api(method, path, body) {
   }
   const data = await r.json().catch(() => ({}));
   if (!r.ok) throw new ApiError(data.error || r.statusText, r.status);
+  if (data && typeof data.warning === 'string') toast(data.warning);
   return data;
 }
 
@@ -381,7 +382,6 @@ async function requestsAll(action, title, text, ok) {
   try {
     const r = await api('POST', `requests/${action}`, {});
     toast(`${r.count} ${action === 'block-all' ? 'blocked' : 'declined'}`);
-    if (r.warning) toast(r.warning, true);
     if (S.conv?.request) closeConversation();
     await refreshLists();
     S.leftView = 'chats';
