@@ -676,3 +676,107 @@ func (c *Client) AddGroupMembers(ctx context.Context, group string, members ...s
 	}
 	return nil
 }
+
+// PromoteGroupMember makes a member an admin (admins only): the Members
+// config marks them, and they are sent the group's secret seed 1:1.
+func (c *Client) PromoteGroupMember(ctx context.Context, group, member string) error {
+	g, err := c.joinedGroup(ctx, group)
+	if err != nil {
+		return err
+	}
+	if g.admin == nil {
+		return ErrNotGroupAdmin
+	}
+	id, err := c.resolve(ctx, member)
+	if err != nil {
+		return err
+	}
+	if err := c.syncGroup(ctx, g); err != nil {
+		return err
+	}
+	m, ok := g.members.Get(id)
+	if !ok {
+		return fmt.Errorf("%w: %s is not a member", ErrUnknownContact, ShortID(id.String()))
+	}
+	m.Admin, m.Promotion, m.Invite = true, config.GroupStatusSent, 0
+	if err := g.members.Set(m); err != nil {
+		return err
+	}
+	if err := c.pushGroup(ctx, g, nil); err != nil {
+		return err
+	}
+	sentAt := c.sentTime(c.now())
+	content := &signalpb.Content{DataMessage: &signalpb.DataMessage{GroupUpdateMessage: &signalpb.GroupUpdateMessage{
+		PromoteMessage: &signalpb.GroupUpdatePromoteMessage{GroupIdentitySeed: g.st.Seed, Name: proto.String(g.info.Name())}}},
+		SigTimestamp: proto.Uint64(uint64(sentAt.UnixMilli()))}
+	data, err := protocol.EncodeMessage(c.id, id, content, sentAt)
+	if err != nil {
+		return err
+	}
+	if _, err := c.store(ctx, id, storagerpc.NamespaceDefault, data, MessageTTL); err != nil {
+		return fmt.Errorf("%w: %w", ErrSendFailed, err)
+	}
+	return nil
+}
+
+// handleGroupPromote takes a promotion received 1:1: the seed itself
+// proves it (only admins hold it), and must be the seed of a group this
+// account is in.
+func (c *Client) handleGroupPromote(ctx context.Context, dm *protocol.Message, pr *signalpb.GroupUpdatePromoteMessage) error {
+	admin, err := groups.NewAdmin(pr.GetGroupIdentitySeed())
+	if err != nil {
+		c.warn(fmt.Sprintf("ignored a malformed group promotion from %s", ShortID(dm.Sender.String())))
+		return nil
+	}
+	g, err := c.loadGroup(ctx, admin.ID().String())
+	if err != nil {
+		c.warn(fmt.Sprintf("ignored a promotion from %s to a group this account is not in", ShortID(dm.Sender.String())))
+		return nil
+	}
+	if g.admin != nil {
+		return nil
+	}
+	g.st.Seed = slices.Clone(pr.GetGroupIdentitySeed()[:32])
+	g.st.Admin, g.st.Invited = true, false
+	g2, err := c.openGroup(g.st)
+	if err != nil {
+		return err
+	}
+	return c.saveGroup(ctx, g2)
+}
+
+// LeaveGroup leaves a group: the other members are told (a member-left
+// message in the group) and this device forgets the group.
+func (c *Client) LeaveGroup(ctx context.Context, group string) error {
+	g, err := c.loadGroup(ctx, group)
+	if err != nil {
+		return err
+	}
+	if !g.st.Invited {
+		if err := c.syncGroup(ctx, g); err == nil {
+			if key, ok := g.ring.EncryptionKey(); ok {
+				sentAt := c.sentTime(c.now())
+				content := &signalpb.Content{DataMessage: &signalpb.DataMessage{GroupUpdateMessage: &signalpb.GroupUpdateMessage{
+					MemberLeftMessage: &signalpb.GroupUpdateMemberLeftMessage{}}},
+					SigTimestamp: proto.Uint64(uint64(sentAt.UnixMilli()))}
+				data, err := groups.EncodeGroupMessage(rand.Reader, key, c.id, g.id, content, sentAt)
+				if err == nil {
+					_, err = c.groupStore(ctx, g, groups.NamespaceMessages, data, MessageTTL)
+				}
+				if err != nil {
+					return fmt.Errorf("%w: telling the group: %w", ErrSendFailed, err)
+				}
+			}
+		}
+	}
+	ids, err := c.groupIDs(ctx)
+	if err != nil {
+		return err
+	}
+	ids = slices.DeleteFunc(ids, func(s string) bool { return s == g.st.ID })
+	b, _ := json.Marshal(ids)
+	if err := c.db.Put(ctx, kvGroups, b); err != nil {
+		return err
+	}
+	return c.db.Delete(ctx, groupKey(g.st.ID))
+}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -87,5 +88,37 @@ func TestGroupOnDevnet(t *testing.T) {
 	}
 	if mem, _ := alice.GroupMembers(ctx, gid); len(mem) != 2 {
 		t.Fatalf("members after the removal: %+v", mem)
+	}
+
+	// Alice promotes Bob, who can then administer; Carol leaves.
+	if err := alice.PromoteGroupMember(ctx, gid, bob.SessionID()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		bob.Receive(ctx)
+		if gs, _ := bob.Groups(ctx); len(gs) == 1 && gs[0].Admin {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("bob was never promoted")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err := bob.RenameGroup(ctx, gid, "Team B"); err != nil {
+		t.Fatalf("promoted bob renames: %v", err)
+	}
+	if gs, _ := alice.Groups(ctx); len(gs) != 1 {
+		t.Fatalf("alice's groups: %+v", gs)
+	}
+	alice.GroupMessages(ctx, gid) // syncs the name
+	if gs, _ := alice.Groups(ctx); gs[0].Name != "Team B" {
+		t.Fatalf("alice sees the name %q", gs[0].Name)
+	}
+	if err := carol.LeaveGroup(ctx, gid); err != nil && !errors.Is(err, ErrSendFailed) {
+		t.Fatal(err)
+	}
+	if gs, _ := carol.Groups(ctx); len(gs) != 0 {
+		t.Fatalf("carol still lists %+v", gs)
 	}
 }

@@ -338,6 +338,9 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	if inv := content.GetDataMessage().GetGroupUpdateMessage().GetInviteMessage(); inv != nil {
 		return Message{}, false, c.handleGroupInvite(ctx, dm, inv) // see groups.go
 	}
+	if pr := content.GetDataMessage().GetGroupUpdateMessage().GetPromoteMessage(); pr != nil {
+		return Message{}, false, c.handleGroupPromote(ctx, dm, pr) // see groups.go
+	}
 	body := content.GetDataMessage().GetBody()
 	// A message with files and no text is a message too.
 	hasContent := body != "" || len(content.GetDataMessage().GetAttachments()) > 0

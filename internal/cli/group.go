@@ -14,8 +14,8 @@ func groupCommand(g globals) command {
 	mc := messengerCommand{
 		name: "group",
 		summary: "groups: create NAME MEMBER… | add GROUP MEMBER… | remove GROUP MEMBER… | rename GROUP NAME | " +
-			"members GROUP | list | accept GROUP (send and read take a group ID or name too)",
-		usage:   "create|add|remove|rename|members|list|accept …",
+			"promote GROUP MEMBER | leave GROUP | members GROUP | list | accept GROUP (send and read take a group ID or name too)",
+		usage:   "create|add|remove|rename|promote|leave|members|list|accept …",
 		minArgs: 1, maxArgs: -1,
 		body: cmdGroup,
 	}
@@ -63,6 +63,16 @@ func cmdGroup(ctx context.Context, env *Env, g globals, c *client.Client, args [
 				break
 			}
 		}
+	case "promote":
+		if err := need(2, "GROUP MEMBER"); err != nil {
+			return err
+		}
+		err = c.PromoteGroupMember(ctx, rest[0], rest[1])
+	case "leave":
+		if err := need(1, "GROUP"); err != nil {
+			return err
+		}
+		err = c.LeaveGroup(ctx, rest[0])
 	case "rename":
 		if err := need(2, "GROUP NAME"); err != nil {
 			return err
@@ -109,7 +119,7 @@ func cmdGroup(ctx context.Context, env *Env, g globals, c *client.Client, args [
 		}
 		return nil
 	default:
-		return usagef("group: unknown subcommand %q (create, add, remove, rename, members, list, accept)", sub)
+		return usagef("group: unknown subcommand %q (create, add, remove, rename, promote, leave, members, list, accept)", sub)
 	}
 	if err != nil {
 		return groupError(err)
