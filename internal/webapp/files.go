@@ -20,7 +20,8 @@ const maxUploadBody = (client.MaxFileSize+2)/3*4 + 64<<10
 // inlineTypes are the image types the app shows in the page. Anything else
 // is served as a download, so that a file a stranger named "x.html" with
 // type text/html can never run in the app's origin.
-var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
+var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true,
+	"video/mp4": true, "video/webm": true}
 
 // getAttachment is GET /api/messages/{mid}/attachments/{n}: the file,
 // decrypted and checked (downloaded first if needed: the user asked).

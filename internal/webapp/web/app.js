@@ -724,7 +724,17 @@ function composer() {
     onchange: () => { const f = picker.files[0]; picker.value = ''; if (f) sendFile(f); }});
   const attach = h('button', {class: 'attach', 'aria-label': 'Attach a file', title: 'Attach a file (at most 10 MB)',
     onclick: () => picker.click()}, '📎');
-  return h('div', null, counter, h('div', {class: 'composer'}, attach, picker, ta, send));
+  const box = h('div', {class: 'composer'}, attach, picker, ta, send);
+  // Drag and drop a file onto the composer to send it.
+  box.addEventListener('dragover', (e) => { e.preventDefault(); box.classList.add('drop'); });
+  box.addEventListener('dragleave', () => box.classList.remove('drop'));
+  box.addEventListener('drop', (e) => {
+    e.preventDefault();
+    box.classList.remove('drop');
+    const f = e.dataTransfer?.files?.[0];
+    if (f) sendFile(f);
+  });
+  return h('div', null, counter, box);
 }
 
 // sendFile sends one file, with the composer's text as its caption.
@@ -826,10 +836,15 @@ async function openLink(url) {
 // aspect ratio) once it is on this device, otherwise a link that fetches
 // it — a message request's files are fetched only when clicked.
 const INLINE_IMAGES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+const INLINE_VIDEOS = ['video/mp4', 'video/webm'];
 function attachmentEl(m, a, i) {
   if (typeof m.id !== 'number') return h('div', {class: 'att-file'}, a.file_name || 'file');
   const url = `/api/messages/${m.id}/attachments/${i}`;
   const name = a.file_name || 'file';
+  if (a.downloaded && INLINE_VIDEOS.includes(a.content_type)) {
+    return h('video', {src: url, controls: true, preload: 'metadata', class: 'att-img', 'data-testid': 'attachment-video',
+      width: a.width || null, height: a.height || null});
+  }
   if (a.downloaded && INLINE_IMAGES.includes(a.content_type)) {
     return h('a', {href: url, target: '_blank', rel: 'noopener', class: 'att-img-link'},
       h('img', {src: url, alt: name, class: 'att-img', loading: 'lazy', 'data-testid': 'attachment-image',
