@@ -106,7 +106,6 @@ func (s *Store) commitGroup(group []*storeReq) {
 	for _, r := range live {
 		close(r.done)
 	}
-	s.kickCheckpoint()
 }
 
 // storeSavepoint runs storeTx for m inside a savepoint of tx, undoing
@@ -169,9 +168,11 @@ func (s *Store) checkpointer() {
 			return
 		case <-s.kick:
 		}
+		upTo := s.commits.Load()
 		if _, err := s.ckpt.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
 			s.log.Warn("WAL checkpoint failed", "err", err)
 		}
+		s.checkpointed.Store(upTo)
 		t.Reset(checkpointEvery)
 		select {
 		case <-s.stop:

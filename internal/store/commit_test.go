@@ -95,7 +95,7 @@ func TestBackgroundCheckpointBoundsTheWAL(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		time.Sleep(3 * checkpointEvery) // let the checkpointer run
+		waitCheckpoint(t, s)
 		fi, err := os.Stat(path + "-wal")
 		if err != nil {
 			t.Fatal(err)
@@ -110,5 +110,52 @@ func TestBackgroundCheckpointBoundsTheWAL(t *testing.T) {
 		if fi.Size() > 2*first {
 			t.Fatalf("WAL is %d bytes after round %d, %d after the first: not checkpointed", fi.Size(), round+1, first)
 		}
+	}
+}
+
+// Copies from peers (catch-up) grow the WAL as stores do; they must wake
+// the checkpointer too.
+func TestBackgroundCheckpointAfterReplicate(t *testing.T) {
+	ctx := t.Context()
+	c := newClock()
+	s, path := openTest(t, c, nil)
+	body := string(make([]byte, 4000))
+	var first int64
+	for round := range 6 {
+		var batch []Message
+		for i := range 250 {
+			batch = append(batch, newMsg(owner(byte(i%50)), 0, fmt.Sprint(body, round, i), c.Now(), time.Hour))
+		}
+		for i := 0; i < len(batch); i += 25 {
+			if _, err := s.Replicate(ctx, batch[i:i+25]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitCheckpoint(t, s)
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if round == 0 {
+			first = fi.Size()
+			continue
+		}
+		if fi.Size() > 2*first {
+			t.Fatalf("WAL is %d bytes after round %d, %d after the first: not checkpointed", fi.Size(), round+1, first)
+		}
+	}
+}
+
+// waitCheckpoint waits until a checkpoint has started after the last
+// commit and ended, however loaded the machine.
+func waitCheckpoint(t *testing.T, s *Store) {
+	t.Helper()
+	n := s.commits.Load()
+	deadline := time.Now().Add(60 * time.Second)
+	for s.checkpointed.Load() < n {
+		if time.Now().After(deadline) {
+			t.Fatal("the checkpointer did not run")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

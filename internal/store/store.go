@@ -91,6 +91,9 @@ type Store struct {
 	closeOnce        sync.Once
 	committerDone    chan struct{}
 	checkpointerDone chan struct{}
+	// commits counts write transactions, checkpointed how many of them
+	// the last checkpoint started after (for tests).
+	commits, checkpointed atomic.Int64
 }
 
 // limits are the quotas in force; <= 0 is none.
@@ -294,7 +297,13 @@ func (s *Store) write(ctx context.Context, fn func(w txn) error) error {
 		tx.Rollback()
 		return dbError(err)
 	}
-	return dbError(tx.Commit())
+	err = tx.Commit()
+	s.commits.Add(1)
+	// Every commit grows the WAL, and the writer never checkpoints it
+	// (commit.go): stores, copies from peers, deletions and sweeps alike
+	// wake the checkpointer.
+	s.kickCheckpoint()
+	return dbError(err)
 }
 
 // dbError turns SQLite's "database or disk is full" into ErrFull; anything
