@@ -352,6 +352,9 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	listedCt, listed := c.cfg.contacts.Get(dm.Sender)
 	c.unlockCfg(ctx)
 	approved := known && ct.Approved || listed && listedCt.Approved
+	if done, err := c.handleKinds(ctx, dm, known || listed || cvErr == nil, approved); done || err != nil {
+		return Message{}, false, err
+	}
 	// A stranger leaves a trace only with something to read: a typing
 	// indicator, a receipt or a request response from someone this account
 	// has no conversation with creates no contact and no request. With
@@ -418,6 +421,9 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	body, note := cleanBody(body)
 	if note != "" {
 		c.warn(fmt.Sprintf("a message from %s was %s", ShortID(dm.Sender.String()), note))
+	}
+	if gone, err := c.unsent(ctx, dm.Sender, dm.Sender, dm.SentAt); err != nil || gone {
+		return Message{}, false, err // deleted for everyone before it came
 	}
 	sentAt, unverified := c.messageTime(dm.SentAt, rm.Timestamp)
 	// Files from an approved contact are fetched at once; a stranger's

@@ -8,6 +8,8 @@ import (
 	"math"
 	"time"
 
+	"filippo.io/edwards25519"
+
 	"github.com/session-go/session-go/internal/gen/signalpb"
 	"github.com/session-go/session-go/internal/keys"
 	"google.golang.org/protobuf/proto"
@@ -67,7 +69,37 @@ func encodeMessage(random io.Reader, sender *keys.Identity, recipient keys.ID, c
 	if err != nil {
 		return nil, err
 	}
-	return WrapEnvelope(ct, uint64(ms))
+	// The decoy is not part of what a deterministic random source (tests,
+	// vectors) reproduces: it is drawn from the system's.
+	decoy, err := DecoyProSig(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return wrapEnvelope(ct, uint64(ms), decoy)
+}
+
+// DecoyProSig returns what current libsession puts in Envelope.proSig when
+// the sender has no Session Pro: 64 bytes shaped as an Ed25519 signature
+// (R = [r]B for a random scalar r, then a random scalar s), so that an
+// observer cannot tell Pro senders from others. Session's clients send
+// proSig always; receivers check it only against a Pro proof in the
+// Content (Content.proMessage), which a decoy comes without.
+func DecoyProSig(random io.Reader) ([]byte, error) {
+	var buf [128]byte
+	if _, err := io.ReadFull(random, buf[:]); err != nil {
+		return nil, fmt.Errorf("protocol: decoy proSig: %w", err)
+	}
+	defer clear(buf[:])
+	r, err := edwards25519.NewScalar().SetUniformBytes(buf[:64])
+	if err != nil {
+		return nil, err
+	}
+	sc, err := edwards25519.NewScalar().SetUniformBytes(buf[64:])
+	if err != nil {
+		return nil, err
+	}
+	R := new(edwards25519.Point).ScalarBaseMult(r)
+	return append(R.Bytes(), sc.Bytes()...), nil
 }
 
 // WrapEnvelope wraps an encrypted 1:1 message in an Envelope{type
@@ -76,10 +108,15 @@ func encodeMessage(random io.Reader, sender *keys.Identity, recipient keys.ID, c
 // clients store and expect. timestampMs is the sent time in milliseconds. The
 // config system's legacy wrapping uses the same layers with timestamp 1.
 func WrapEnvelope(ciphertext []byte, timestampMs uint64) ([]byte, error) {
+	return wrapEnvelope(ciphertext, timestampMs, nil)
+}
+
+func wrapEnvelope(ciphertext []byte, timestampMs uint64, proSig []byte) ([]byte, error) {
 	env, err := proto.Marshal(&signalpb.Envelope{
 		Type:      signalpb.Envelope_SESSION_MESSAGE.Enum(),
 		Timestamp: proto.Uint64(timestampMs),
 		Content:   ciphertext,
+		ProSig:    proSig,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("protocol: encoding Envelope: %w", err)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/edwards25519"
+
 	"github.com/session-go/session-go/internal/gen/signalpb"
 	"github.com/session-go/session-go/internal/keys"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -298,4 +300,37 @@ func readVector(t *testing.T, name string) []byte {
 		t.Skipf("vector file not available: %v", err)
 	}
 	return raw
+}
+
+// TestDecoyProSig checks that every 1:1 message carries a proSig as
+// current libsession's does when the sender has no Pro: 64 bytes whose
+// first half is a valid curve point, like an Ed25519 signature, different
+// each time; and that a message with one decodes.
+func TestDecoyProSig(t *testing.T) {
+	alice, bob := testIdentity(t, 1), testIdentity(t, 2)
+	seen := map[string]bool{}
+	for range 3 {
+		data, err := EncodeMessage(alice, bob.SessionID(), textContent("pro"), time.UnixMilli(1234))
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := UnwrapEnvelope(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig := env.GetProSig()
+		if len(sig) != 64 || seen[string(sig)] {
+			t.Fatalf("proSig %x: want 64 fresh bytes", sig)
+		}
+		seen[string(sig)] = true
+		if _, err := new(edwards25519.Point).SetBytes(sig[:32]); err != nil {
+			t.Errorf("proSig R is not a point: %v", err)
+		}
+		if _, err := edwards25519.NewScalar().SetCanonicalBytes(sig[32:]); err != nil {
+			t.Errorf("proSig s is not a canonical scalar: %v", err)
+		}
+		if _, err := DecodeMessage(bob, data); err != nil {
+			t.Errorf("a message with a proSig does not decode: %v", err)
+		}
+	}
 }

@@ -1,0 +1,226 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/gen/signalpb"
+	"github.com/session-go/session-go/internal/groups"
+	"github.com/session-go/session-go/internal/keys"
+	"github.com/session-go/session-go/internal/protocol"
+)
+
+// This file receives what Session's apps send besides text: deletions for
+// everyone (UnsendRequest), reactions, read receipts, typing indicators,
+// disappearing-message timer updates (flags 2) and group invitations. Each
+// is stored (or, for typing, published) so that the features that show
+// them can be built on it; none is dropped.
+
+// maxReceiptTimestamps bounds the messages one read receipt can mark.
+const maxReceiptTimestamps = 1000
+
+// TypingChanged reports that the peer of a conversation started or stopped
+// typing. Nothing is stored: an indicator lasts seconds.
+type TypingChanged struct {
+	Conversation string
+	Typing       bool
+}
+
+// ReactionChanged reports a reaction added to or removed from a message.
+type ReactionChanged struct {
+	Conversation string
+	// Author and SentAt name the message reacted to.
+	Author  string
+	SentAt  time.Time
+	Reactor string
+	Emoji   string
+	Removed bool
+}
+
+// MessageUnsent reports that the author of a message deleted it for
+// everyone; it is gone from the database.
+type MessageUnsent struct {
+	Conversation string
+	Author       string
+	SentAt       time.Time
+}
+
+// MessagesReadByPeer reports that the peer read messages this account sent.
+type MessagesReadByPeer struct {
+	Conversation string
+	SentAt       []time.Time
+	ReadAt       time.Time
+}
+
+// DisappearingChanged reports a conversation's new disappearing-messages
+// setting.
+type DisappearingChanged struct {
+	Conversation string
+	// Mode is "off", "after-read" or "after-send".
+	Mode  string
+	Timer time.Duration
+}
+
+// GroupInviteReceived reports an invitation to a group, kept as a request.
+type GroupInviteReceived struct {
+	Group   string
+	Inviter string
+	Name    string
+}
+
+func (TypingChanged) isEvent()       {}
+func (ReactionChanged) isEvent()     {}
+func (MessageUnsent) isEvent()       {}
+func (MessagesReadByPeer) isEvent()  {}
+func (DisappearingChanged) isEvent() {}
+func (GroupInviteReceived) isEvent() {}
+
+func modeName(m clientdb.DisappearingMode) string {
+	switch m {
+	case clientdb.DisappearingAfterRead:
+		return "after-read"
+	case clientdb.DisappearingAfterSend:
+		return "after-send"
+	}
+	return "off"
+}
+
+// handleKinds handles the kinds of message above, from a sender other than
+// this account. inConversation says whether this account has a
+// conversation (or contact) with the sender; approved whether the sender
+// is an approved contact. It reports whether the message was one of these
+// kinds (then it is done with); an error means it was not saved.
+func (c *Client) handleKinds(ctx context.Context, dm *protocol.Message, inConversation, approved bool) (bool, error) {
+	content := dm.Content
+	data := content.GetDataMessage()
+	sender := dm.Sender
+	switch {
+	case content.GetUnsendRequest() != nil:
+		u := content.GetUnsendRequest()
+		// Only the author can delete a message for everyone, and only
+		// in the conversation with them.
+		author, err := keys.ParseSessionID(u.GetAuthor())
+		if err != nil || author != sender || u.GetTimestamp() == 0 || u.GetTimestamp() > 1<<62 || !inConversation {
+			return true, nil
+		}
+		ref := clientdb.MessageRef{Conversation: sender, Author: sender, SentAt: time.UnixMilli(int64(u.GetTimestamp()))}
+		if _, err := c.db.Unsend(ctx, ref); err != nil {
+			return true, err
+		}
+		c.events.publish(MessageUnsent{Conversation: sender.String(), Author: sender.String(), SentAt: ref.SentAt})
+		return true, nil
+
+	case data.GetReaction() != nil && data.GetBody() == "":
+		r := data.GetReaction()
+		author, err := keys.ParseSessionID(r.GetAuthor())
+		// A reaction is to a message of this conversation: the sender's or
+		// this account's.
+		if err != nil || author != sender && author != c.id.SessionID() || r.GetId() == 0 || r.GetId() > 1<<62 || !inConversation {
+			return true, nil
+		}
+		emoji, _ := cleanName(r.GetEmoji())
+		ref := clientdb.MessageRef{Conversation: sender, Author: author, SentAt: time.UnixMilli(int64(r.GetId()))}
+		remove := r.GetAction() == signalpb.DataMessage_Reaction_REMOVE
+		err = c.db.SetReaction(ctx, clientdb.Reaction{Message: ref, Reactor: sender, Emoji: emoji, At: dm.SentAt}, !remove)
+		if errors.Is(err, clientdb.ErrLimit) || errors.Is(err, clientdb.ErrInvalidArgument) {
+			c.warn(fmt.Sprintf("ignored a reaction from %s: %v", ShortID(sender.String()), err))
+			return true, nil
+		}
+		if err != nil {
+			return true, err
+		}
+		c.events.publish(ReactionChanged{Conversation: sender.String(), Author: author.String(), SentAt: ref.SentAt,
+			Reactor: sender.String(), Emoji: emoji, Removed: remove})
+		return true, nil
+
+	case content.GetReceiptMessage() != nil:
+		rm := content.GetReceiptMessage()
+		if rm.GetType() != signalpb.ReceiptMessage_READ || !inConversation {
+			return true, nil
+		}
+		var ts []time.Time
+		for _, t := range rm.GetTimestamp() {
+			if t > 0 && t <= 1<<62 && len(ts) < maxReceiptTimestamps {
+				ts = append(ts, time.UnixMilli(int64(t)))
+			}
+		}
+		if len(ts) == 0 {
+			return true, nil
+		}
+		n, err := c.db.MarkReadByPeer(ctx, sender, ts, dm.SentAt)
+		if err != nil {
+			return true, err
+		}
+		if n > 0 {
+			c.events.publish(MessagesReadByPeer{Conversation: sender.String(), SentAt: ts, ReadAt: dm.SentAt})
+		}
+		return true, nil
+
+	case content.GetTypingMessage() != nil:
+		if inConversation {
+			c.events.publish(TypingChanged{Conversation: sender.String(),
+				Typing: content.GetTypingMessage().GetAction() == signalpb.TypingMessage_STARTED})
+		}
+		return true, nil
+
+	case data.GetFlags()&uint32(signalpb.DataMessage_EXPIRATION_TIMER_UPDATE) != 0 && data.GetBody() == "":
+		if !inConversation {
+			return true, nil
+		}
+		d := clientdb.Disappearing{Mode: clientdb.DisappearingMode(content.GetExpirationType()),
+			Timer: time.Duration(content.GetExpirationTimer()) * time.Second, Updated: dm.SentAt}
+		if d.Timer == 0 {
+			d.Mode = clientdb.DisappearingOff // Session: a zero timer turns it off
+		}
+		if d.Mode == clientdb.DisappearingOff {
+			d.Timer = 0
+		}
+		changed, err := c.db.SetDisappearing(ctx, sender, d)
+		if errors.Is(err, clientdb.ErrInvalidArgument) {
+			return true, nil
+		}
+		if err != nil {
+			return true, err
+		}
+		if changed {
+			c.events.publish(DisappearingChanged{Conversation: sender.String(), Mode: modeName(d.Mode), Timer: d.Timer})
+		}
+		return true, nil
+
+	case data.GetGroupUpdateMessage().GetInviteMessage() != nil:
+		if c.refuse.Load() && !approved {
+			return true, nil
+		}
+		inv := data.GetGroupUpdateMessage().GetInviteMessage()
+		group, err := keys.ParseID(inv.GetGroupSessionId())
+		// The group's admin signs the invitation for this account at the
+		// message's time; anything else is not an invitation.
+		if err != nil || group.Prefix != keys.PrefixGroup ||
+			!groups.VerifyAdmin(group, groups.InviteSigned(c.id.SessionID(), dm.SentAt.UnixMilli()), inv.GetAdminSignature()) {
+			c.warn(fmt.Sprintf("ignored a group invitation from %s that its group did not sign", ShortID(sender.String())))
+			return true, nil
+		}
+		name, _ := cleanName(inv.GetName())
+		err = c.db.AddGroupInvite(ctx, clientdb.GroupInvite{Group: group, Inviter: sender, Name: name,
+			MemberAuthData: inv.GetMemberAuthData(), AdminSignature: inv.GetAdminSignature(), SentAt: dm.SentAt, ReceivedAt: c.now()})
+		if errors.Is(err, clientdb.ErrLimit) || errors.Is(err, clientdb.ErrInvalidArgument) {
+			c.warn(fmt.Sprintf("ignored a group invitation from %s: %v", ShortID(sender.String()), err))
+			return true, nil
+		}
+		if err != nil {
+			return true, err
+		}
+		c.events.publish(GroupInviteReceived{Group: group.String(), Inviter: sender.String(), Name: name})
+		return true, nil
+	}
+	return false, nil
+}
+
+// unsent reports whether the author deleted the message for everyone
+// before it arrived here.
+func (c *Client) unsent(ctx context.Context, conv, author keys.ID, sentAt time.Time) (bool, error) {
+	return c.db.Unsent(ctx, clientdb.MessageRef{Conversation: conv, Author: author, SentAt: sentAt})
+}
