@@ -1,4 +1,4 @@
--- 0003: what Session's apps send besides text, kept so that the features
+-- 0004: what Session's apps send besides text, kept so that the features
 -- that show them can be built on it. Messages are named as Session's
 -- protocol names them: by conversation, author and sent timestamp.
 
