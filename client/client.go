@@ -356,6 +356,7 @@ func newClient(ctx context.Context, db *clientdb.DB, opts Options, acct clientdb
 		// one learns its name from the swarm on its first poll.)
 		cfg.mu.Lock()
 		err = cfg.profile.SetName(acct.DisplayName)
+		cfg.profile.SetProfileUpdated(time.Now())
 		if err == nil {
 			err = c.saveDumps(ctx)
 		}
@@ -396,7 +397,13 @@ func (c *Client) SetDisplayName(ctx context.Context, name string) error {
 		return err
 	}
 	c.name = name
-	return c.editConfig(ctx, func(cs *configs) error { return cs.profile.SetName(name) })
+	return c.editConfig(ctx, func(cs *configs) error {
+		if err := cs.profile.SetName(name); err != nil {
+			return err
+		}
+		cs.profile.SetProfileUpdated(c.now())
+		return nil
+	})
 }
 
 // RecoveryPassword returns the account's 13-word recovery password. It is

@@ -110,7 +110,7 @@ func (c *Client) handleKinds(ctx context.Context, dm *protocol.Message, inConver
 		if _, err := c.db.Unsend(ctx, ref); err != nil {
 			return true, err
 		}
-		c.events.publish(MessageUnsent{Conversation: sender.String(), Author: sender.String(), SentAt: ref.SentAt})
+		c.publishSaved(ctx, MessageUnsent{Conversation: sender.String(), Author: sender.String(), SentAt: ref.SentAt})
 		return true, nil
 
 	case data.GetReaction() != nil && data.GetBody() == "":
@@ -126,13 +126,13 @@ func (c *Client) handleKinds(ctx context.Context, dm *protocol.Message, inConver
 		remove := r.GetAction() == signalpb.DataMessage_Reaction_REMOVE
 		err = c.db.SetReaction(ctx, clientdb.Reaction{Message: ref, Reactor: sender, Emoji: emoji, At: dm.SentAt}, !remove)
 		if errors.Is(err, clientdb.ErrLimit) || errors.Is(err, clientdb.ErrInvalidArgument) {
-			c.warn(fmt.Sprintf("ignored a reaction from %s: %v", ShortID(sender.String()), err))
+			c.warnSaved(ctx, fmt.Sprintf("ignored a reaction from %s: %v", ShortID(sender.String()), err))
 			return true, nil
 		}
 		if err != nil {
 			return true, err
 		}
-		c.events.publish(ReactionChanged{Conversation: sender.String(), Author: author.String(), SentAt: ref.SentAt,
+		c.publishSaved(ctx, ReactionChanged{Conversation: sender.String(), Author: author.String(), SentAt: ref.SentAt,
 			Reactor: sender.String(), Emoji: emoji, Removed: remove})
 		return true, nil
 
@@ -155,13 +155,13 @@ func (c *Client) handleKinds(ctx context.Context, dm *protocol.Message, inConver
 			return true, err
 		}
 		if n > 0 {
-			c.events.publish(MessagesReadByPeer{Conversation: sender.String(), SentAt: ts, ReadAt: dm.SentAt})
+			c.publishSaved(ctx, MessagesReadByPeer{Conversation: sender.String(), SentAt: ts, ReadAt: dm.SentAt})
 		}
 		return true, nil
 
 	case content.GetTypingMessage() != nil:
 		if inConversation {
-			c.events.publish(TypingChanged{Conversation: sender.String(),
+			c.publishSaved(ctx, TypingChanged{Conversation: sender.String(),
 				Typing: content.GetTypingMessage().GetAction() == signalpb.TypingMessage_STARTED})
 		}
 		return true, nil
@@ -186,7 +186,7 @@ func (c *Client) handleKinds(ctx context.Context, dm *protocol.Message, inConver
 			return true, err
 		}
 		if changed {
-			c.events.publish(DisappearingChanged{Conversation: sender.String(), Mode: modeName(d.Mode), Timer: d.Timer})
+			c.publishSaved(ctx, DisappearingChanged{Conversation: sender.String(), Mode: modeName(d.Mode), Timer: d.Timer})
 		}
 		return true, nil
 
@@ -200,20 +200,20 @@ func (c *Client) handleKinds(ctx context.Context, dm *protocol.Message, inConver
 		// message's time; anything else is not an invitation.
 		if err != nil || group.Prefix != keys.PrefixGroup ||
 			!groups.VerifyAdmin(group, groups.InviteSigned(c.id.SessionID(), dm.SentAt.UnixMilli()), inv.GetAdminSignature()) {
-			c.warn(fmt.Sprintf("ignored a group invitation from %s that its group did not sign", ShortID(sender.String())))
+			c.warnSaved(ctx, fmt.Sprintf("ignored a group invitation from %s that its group did not sign", ShortID(sender.String())))
 			return true, nil
 		}
 		name, _ := cleanName(inv.GetName())
 		err = c.db.AddGroupInvite(ctx, clientdb.GroupInvite{Group: group, Inviter: sender, Name: name,
 			MemberAuthData: inv.GetMemberAuthData(), AdminSignature: inv.GetAdminSignature(), SentAt: dm.SentAt, ReceivedAt: c.now()})
 		if errors.Is(err, clientdb.ErrLimit) || errors.Is(err, clientdb.ErrInvalidArgument) {
-			c.warn(fmt.Sprintf("ignored a group invitation from %s: %v", ShortID(sender.String()), err))
+			c.warnSaved(ctx, fmt.Sprintf("ignored a group invitation from %s: %v", ShortID(sender.String()), err))
 			return true, nil
 		}
 		if err != nil {
 			return true, err
 		}
-		c.events.publish(GroupInviteReceived{Group: group.String(), Inviter: sender.String(), Name: name})
+		c.publishSaved(ctx, GroupInviteReceived{Group: group.String(), Inviter: sender.String(), Name: name})
 		return true, nil
 	}
 	return false, nil
@@ -223,4 +223,11 @@ func (c *Client) handleKinds(ctx context.Context, dm *protocol.Message, inConver
 // before it arrived here.
 func (c *Client) unsent(ctx context.Context, conv, author keys.ID, sentAt time.Time) (bool, error) {
 	return c.db.Unsent(ctx, clientdb.MessageRef{Conversation: conv, Author: author, SentAt: sentAt})
+}
+
+// warnSaved is warn for the receive path: the warning is published once
+// the page being saved is committed.
+func (c *Client) warnSaved(ctx context.Context, text string) {
+	c.log.Warn(text)
+	c.publishSaved(ctx, Warning{Text: text})
 }

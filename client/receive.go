@@ -109,6 +109,9 @@ func (c *Client) pollInto(ctx context.Context, wait time.Duration, fetched *int)
 				storagerpc.Sign(r, c.id)
 				b.Requests = append(b.Requests, r)
 			}
+			if bump := c.configBump(now); bump != nil {
+				b.Requests = append(b.Requests, bump) // answered after the retrieves
+			}
 			return storagerpc.MethodBatch, withLongPoll{b, wait.Milliseconds()}, nil
 		})
 		if err != nil {
@@ -119,8 +122,14 @@ func (c *Client) pollInto(ctx context.Context, wait time.Duration, fetched *int)
 		}
 		c.connected()
 		var batch storagerpc.BatchResponse
-		if err := json.Unmarshal(body, &batch); err != nil || len(batch.Results) != len(polledNamespaces) {
+		if err := json.Unmarshal(body, &batch); err != nil || len(batch.Results) < len(polledNamespaces) || len(batch.Results) > len(polledNamespaces)+1 {
 			return out, errors.Join(append(errs, fmt.Errorf("retrieve: bad batch reply (%d results)", len(batch.Results)))...)
+		}
+		if len(batch.Results) > len(polledNamespaces) {
+			if res := batch.Results[len(polledNamespaces)]; res.Code != 200 {
+				// The next poll tries again; the messages live 30 days.
+				c.log.Debug("extending the config messages failed", "code", res.Code)
+			}
 		}
 		more, failed := false, false
 		for i, ns := range polledNamespaces {

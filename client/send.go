@@ -240,7 +240,16 @@ func (c *Client) profile() *signalpb.LokiProfile {
 	if c.name == "" {
 		return nil
 	}
-	return &signalpb.LokiProfile{DisplayName: proto.String(c.name)}
+	p := &signalpb.LokiProfile{DisplayName: proto.String(c.name)}
+	// Session's clients apply a profile only when it is newer than the one
+	// they hold: without the time, a name change would not reach them.
+	c.cfg.mu.Lock()
+	updated := c.cfg.profile.ProfileUpdated()
+	c.cfg.mu.Unlock()
+	if !updated.IsZero() {
+		p.LastProfileUpdateSeconds = proto.Uint64(uint64(updated.Unix()))
+	}
+	return p
 }
 
 // encode encrypts content for recipient and, unless the recipient is this

@@ -34,6 +34,7 @@ type configObject interface {
 	ConfirmPushed(seqno int64, hash string)
 	Merge(msgs []config.Received) []string
 	Dump() []byte
+	CurrentHashes() []string
 }
 
 // configs holds the account's config objects. They are not safe for
@@ -191,6 +192,25 @@ func (c *Client) pushConfigs(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// configBump is the expire request that extends the current config
+// messages to ConfigTTL from now, sent with every poll as Session's clients
+// do: account state lives in the swarm as long as the account is used,
+// not 30 days from its last change. It is nil when no hash is known yet.
+func (c *Client) configBump(now time.Time) *storagerpc.Expire {
+	var hashes []string
+	c.cfg.mu.Lock()
+	for _, o := range c.cfg.all() {
+		hashes = append(hashes, o.CurrentHashes()...)
+	}
+	c.cfg.mu.Unlock()
+	if len(hashes) == 0 {
+		return nil
+	}
+	r := &storagerpc.Expire{Messages: hashes, Expiry: []int64{now.Add(ConfigTTL).UnixMilli()}}
+	storagerpc.Sign(r, c.id)
+	return r
 }
 
 // deleteOwn deletes messages from the account's swarm.

@@ -101,7 +101,7 @@ func (db *DB) SetReaction(ctx context.Context, r Reaction, add bool) error {
 
 // Reactions returns the reactions on a message, oldest first.
 func (db *DB) Reactions(ctx context.Context, m MessageRef) ([]Reaction, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT reactor, emoji, reacted FROM reactions WHERE conversation = ? AND author = ? AND sent_ts = ? ORDER BY reacted, reactor, emoji`,
+	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT reactor, emoji, reacted FROM reactions WHERE conversation = ? AND author = ? AND sent_ts = ? ORDER BY reacted, reactor, emoji`,
 		m.Conversation.String(), m.Author.String(), ms(m.SentAt))
 	if err != nil {
 		return nil, fmt.Errorf("clientdb: reactions: %w", err)
@@ -156,7 +156,7 @@ func (db *DB) MarkReadByPeer(ctx context.Context, conv keys.ID, sentAts []time.T
 // sent at sentAt, and false when no receipt came.
 func (db *DB) ReadByPeer(ctx context.Context, conv keys.ID, sentAt time.Time) (time.Time, bool, error) {
 	var at int64
-	err := db.r.QueryRowContext(ctx, `SELECT read_at FROM read_receipts WHERE conversation = ? AND sent_ts = ?`, conv.String(), ms(sentAt)).Scan(&at)
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT read_at FROM read_receipts WHERE conversation = ? AND sent_ts = ?`, conv.String(), ms(sentAt)).Scan(&at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, false, nil
 	}
@@ -205,7 +205,7 @@ func (db *DB) Unsend(ctx context.Context, m MessageRef) (bool, error) {
 // Unsent reports whether the author of m deleted it for everyone.
 func (db *DB) Unsent(ctx context.Context, m MessageRef) (bool, error) {
 	var one int
-	err := db.r.QueryRowContext(ctx, `SELECT 1 FROM unsent WHERE conversation = ? AND author = ? AND sent_ts = ?`,
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT 1 FROM unsent WHERE conversation = ? AND author = ? AND sent_ts = ?`,
 		m.Conversation.String(), m.Author.String(), ms(m.SentAt)).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
@@ -253,7 +253,7 @@ func (db *DB) SetDisappearing(ctx context.Context, conv keys.ID, d Disappearing)
 	if err := checkTime("update time", d.Updated); err != nil {
 		return false, fmt.Errorf("clientdb: disappearing: %w", err)
 	}
-	res, err := db.w.ExecContext(ctx, `INSERT INTO disappearing (conversation, mode, seconds, updated) VALUES (?, ?, ?, ?)
+	res, err := db.wq(ctx).ExecContext(ctx, `INSERT INTO disappearing (conversation, mode, seconds, updated) VALUES (?, ?, ?, ?)
 		ON CONFLICT DO UPDATE SET mode = excluded.mode, seconds = excluded.seconds, updated = excluded.updated
 		WHERE excluded.updated > disappearing.updated`, conv.String(), int(d.Mode), secs, ms(d.Updated))
 	if err != nil {
@@ -268,7 +268,7 @@ func (db *DB) SetDisappearing(ctx context.Context, conv keys.ID, d Disappearing)
 func (db *DB) DisappearingSetting(ctx context.Context, conv keys.ID) (Disappearing, error) {
 	var mode int
 	var secs, updated int64
-	err := db.r.QueryRowContext(ctx, `SELECT mode, seconds, updated FROM disappearing WHERE conversation = ?`, conv.String()).Scan(&mode, &secs, &updated)
+	err := db.rq(ctx).QueryRowContext(ctx, `SELECT mode, seconds, updated FROM disappearing WHERE conversation = ?`, conv.String()).Scan(&mode, &secs, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Disappearing{}, nil
 	}
@@ -337,7 +337,7 @@ func (db *DB) AddGroupInvite(ctx context.Context, g GroupInvite) error {
 
 // GroupInvites returns the pending group invitations, newest first.
 func (db *DB) GroupInvites(ctx context.Context) ([]GroupInvite, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT group_id, inviter, name, member_auth, admin_signature, sent_ts, received FROM group_invites ORDER BY sent_ts DESC`)
+	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT group_id, inviter, name, member_auth, admin_signature, sent_ts, received FROM group_invites ORDER BY sent_ts DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("clientdb: group invites: %w", err)
 	}

@@ -51,7 +51,24 @@ const (
 	profileNTSPrio   = "+"
 	profileNTSExpiry = "e"
 	profileBlindedMR = "M"
+	profileUpdated   = "t"
 )
+
+// ProfileUpdated returns when the display name or picture last changed
+// (libsession's profile_updated, whole seconds), or the zero time when it
+// was never recorded. Session's clients apply a profile from a message or
+// a config only when it is newer than the one they hold.
+func (u *UserProfile) ProfileUpdated() time.Time {
+	if t, _ := u.getInt(profileUpdated); t > 0 {
+		return time.Unix(t, 0)
+	}
+	return time.Time{}
+}
+
+// SetProfileUpdated records when the profile changed, in whole seconds.
+func (u *UserProfile) SetProfileUpdated(t time.Time) {
+	u.setPositiveInt(t.Unix(), profileUpdated)
+}
 
 // Name returns the display name, or "" when none is set.
 func (u *UserProfile) Name() string {
