@@ -1,9 +1,14 @@
 package client
 
 import (
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/session-go/session-go/internal/storagerpc"
 )
 
 // recordedStoreHash is the message hash in testdata/storage-server.
@@ -53,5 +58,85 @@ func TestStoreReplyOtherHash(t *testing.T) {
 	}
 	if _, err := storeReply(200, []byte(`not json`), recordedStoreHash); err == nil {
 		t.Error("a reply that is not JSON was accepted")
+	}
+}
+
+// TestConfigExpiryBumpedOnPoll (issue 14 point 3): every poll extends the
+// account's current config messages to 30 days, as Session's clients do,
+// so that account state outlives 30 days without a change. The expiry is
+// first shortened to an hour, then one poll must bring it back.
+func TestConfigExpiryBumpedOnPoll(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	c := account(t, "Ann")
+	if _, err := c.Receive(ctx); err != nil { // pushes the new account's profile
+		t.Fatal(err)
+	}
+	c.cfg.mu.Lock()
+	hashes := c.cfg.profile.CurrentHashes()
+	c.cfg.mu.Unlock()
+	if len(hashes) != 1 {
+		t.Fatalf("profile config hashes %q after the first poll", hashes)
+	}
+	net, err := c.network()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rpc := func(build func(now time.Time) storagerpc.Authenticated) []byte {
+		t.Helper()
+		status, body, err := net.SwarmRPC(ctx, c.id.SessionID(), func(now time.Time) (string, any, error) {
+			r := build(now)
+			storagerpc.Sign(r, c.id)
+			return r.(storagerpc.Request).Method(), r, nil
+		})
+		if err != nil || status != 200 {
+			t.Fatalf("%d %s %v", status, body, err)
+		}
+		return body
+	}
+	expiry := func() time.Time {
+		t.Helper()
+		var r storagerpc.GetExpiriesResponse
+		body := rpc(func(now time.Time) storagerpc.Authenticated {
+			return &storagerpc.GetExpiries{Messages: hashes, Timestamp: now.UnixMilli()}
+		})
+		if err := json.Unmarshal(body, &r); err != nil || r.Expiries[hashes[0]] == 0 {
+			t.Fatalf("get_expiries: %s (%v)", body, err)
+		}
+		return time.UnixMilli(r.Expiries[hashes[0]])
+	}
+	rpc(func(now time.Time) storagerpc.Authenticated {
+		return &storagerpc.Expire{Messages: hashes, Expiry: []int64{now.Add(time.Hour).UnixMilli()}, Shorten: true}
+	})
+	if e := expiry(); time.Until(e) > 2*time.Hour {
+		t.Fatalf("the expiry was not shortened: %v", e)
+	}
+	if _, err := c.Receive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if e := expiry(); time.Until(e) < ConfigTTL-time.Hour {
+		t.Errorf("after a poll the profile config expires in %v, want about %v", time.Until(e).Round(time.Minute), ConfigTTL)
+	}
+}
+
+// TestProfileCarriesUpdateTime (issue 14 point 3): a name change records
+// the profile-updated time in the synced profile (t) and every outgoing
+// profile carries it (lastProfileUpdateSeconds), or Session's clients,
+// which apply only newer profiles, would keep the old name.
+func TestProfileCarriesUpdateTime(t *testing.T) {
+	c := offline(t, "Ann")
+	before := time.Now().Add(-time.Second)
+	if err := c.SetDisplayName(t.Context(), "Annie"); err != nil && !errors.Is(err, ErrNotSynced) {
+		t.Fatal(err)
+	}
+	c.cfg.mu.Lock()
+	updated := c.cfg.profile.ProfileUpdated()
+	c.cfg.mu.Unlock()
+	if updated.Before(before.Truncate(time.Second)) || updated.After(time.Now()) {
+		t.Fatalf("profile updated at %v, want now", updated)
+	}
+	p := c.profile()
+	if p.GetDisplayName() != "Annie" || p.GetLastProfileUpdateSeconds() != uint64(updated.Unix()) {
+		t.Errorf("outgoing profile %v, want Annie updated at %d", p, updated.Unix())
 	}
 }

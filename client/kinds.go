@@ -8,15 +8,14 @@ import (
 
 	"github.com/session-go/session-go/internal/clientdb"
 	"github.com/session-go/session-go/internal/gen/signalpb"
-	"github.com/session-go/session-go/internal/groups"
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/protocol"
 )
 
 // This file receives what Session's apps send besides text: deletions for
 // everyone (UnsendRequest), reactions, read receipts, typing indicators,
-// disappearing-message timer updates (flags 2) and group invitations. Each
-// is stored (or, for typing, published) so that the features that show
+// and disappearing-message timer updates (flags 2). (Group invitations are
+// in groups.go, attachments in attachments.go.) Each is stored (or, for typing, published) so that the features that show
 // them can be built on it; none is dropped.
 
 // maxReceiptTimestamps bounds the messages one read receipt can mark.
@@ -64,19 +63,11 @@ type DisappearingChanged struct {
 	Timer time.Duration
 }
 
-// GroupInviteReceived reports an invitation to a group, kept as a request.
-type GroupInviteReceived struct {
-	Group   string
-	Inviter string
-	Name    string
-}
-
 func (TypingChanged) isEvent()       {}
 func (ReactionChanged) isEvent()     {}
 func (MessageUnsent) isEvent()       {}
 func (MessagesReadByPeer) isEvent()  {}
 func (DisappearingChanged) isEvent() {}
-func (GroupInviteReceived) isEvent() {}
 
 func modeName(m clientdb.DisappearingMode) string {
 	switch m {
@@ -90,10 +81,10 @@ func modeName(m clientdb.DisappearingMode) string {
 
 // handleKinds handles the kinds of message above, from a sender other than
 // this account. inConversation says whether this account has a
-// conversation (or contact) with the sender; approved whether the sender
-// is an approved contact. It reports whether the message was one of these
+// conversation (or contact) with the sender: from anyone else these kinds
+// leave no trace. It reports whether the message was one of these
 // kinds (then it is done with); an error means it was not saved.
-func (c *Client) handleKinds(ctx context.Context, dm *protocol.Message, inConversation, approved bool) (bool, error) {
+func (c *Client) handleKinds(ctx context.Context, dm *protocol.Message, inConversation bool) (bool, error) {
 	content := dm.Content
 	data := content.GetDataMessage()
 	sender := dm.Sender
@@ -190,31 +181,6 @@ func (c *Client) handleKinds(ctx context.Context, dm *protocol.Message, inConver
 		}
 		return true, nil
 
-	case data.GetGroupUpdateMessage().GetInviteMessage() != nil:
-		if c.refuse.Load() && !approved {
-			return true, nil
-		}
-		inv := data.GetGroupUpdateMessage().GetInviteMessage()
-		group, err := keys.ParseID(inv.GetGroupSessionId())
-		// The group's admin signs the invitation for this account at the
-		// message's time; anything else is not an invitation.
-		if err != nil || group.Prefix != keys.PrefixGroup ||
-			!groups.VerifyAdmin(group, groups.InviteSigned(c.id.SessionID(), dm.SentAt.UnixMilli()), inv.GetAdminSignature()) {
-			c.warnSaved(ctx, fmt.Sprintf("ignored a group invitation from %s that its group did not sign", ShortID(sender.String())))
-			return true, nil
-		}
-		name, _ := cleanName(inv.GetName())
-		err = c.db.AddGroupInvite(ctx, clientdb.GroupInvite{Group: group, Inviter: sender, Name: name,
-			MemberAuthData: inv.GetMemberAuthData(), AdminSignature: inv.GetAdminSignature(), SentAt: dm.SentAt, ReceivedAt: c.now()})
-		if errors.Is(err, clientdb.ErrLimit) || errors.Is(err, clientdb.ErrInvalidArgument) {
-			c.warnSaved(ctx, fmt.Sprintf("ignored a group invitation from %s: %v", ShortID(sender.String()), err))
-			return true, nil
-		}
-		if err != nil {
-			return true, err
-		}
-		c.publishSaved(ctx, GroupInviteReceived{Group: group.String(), Inviter: sender.String(), Name: name})
-		return true, nil
 	}
 	return false, nil
 }
@@ -230,4 +196,38 @@ func (c *Client) unsent(ctx context.Context, conv, author keys.ID, sentAt time.T
 func (c *Client) warnSaved(ctx context.Context, text string) {
 	c.log.Warn(text)
 	c.publishSaved(ctx, Warning{Text: text})
+}
+
+// unhide shows a hidden conversation again (Session: priority < 0 hides
+// it; a new message in it, or a send to it, brings it back at priority 0,
+// on this device and, through the contacts config, on the others). Inside
+// a receive page the config lock is held already and the poll pushes the
+// change at its end; otherwise the change is pushed now, and a failed push
+// is retried by the next poll.
+func (c *Client) unhide(ctx context.Context, id keys.ID) error {
+	ct, err := c.db.Contact(ctx, id)
+	if errors.Is(err, clientdb.ErrNotFound) || err == nil && ct.Priority >= 0 {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.db.SetPriority(ctx, id, 0); err != nil {
+		return err
+	}
+	edit := func(cs *configs) error {
+		cur, ok := cs.contacts.Get(id)
+		if !ok || cur.Priority >= 0 {
+			return nil
+		}
+		cur.Priority = 0
+		return cs.contacts.Set(cur)
+	}
+	if _, inPage := ctx.Value(pageKey{}).(*page); inPage {
+		return edit(c.cfg)
+	}
+	if err := c.editConfig(ctx, edit); err != nil && !errors.Is(err, ErrNotSynced) {
+		return err
+	}
+	return nil
 }

@@ -1,15 +1,13 @@
 package client
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/session-go/session-go/internal/clientdb"
-	"github.com/session-go/session-go/internal/groups"
+	"github.com/session-go/session-go/internal/config"
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/protocol"
 	"github.com/session-go/session-go/internal/storagerpc"
@@ -192,27 +190,42 @@ func TestReceiveReactionReceiptTypingTimer(t *testing.T) {
 	}
 }
 
-func TestReceiveGroupInviteKeptAsRequest(t *testing.T) {
-	bob, carol := offline(t, "Bob"), stranger(t)
-	to := bob.id.SessionID()
-	gpub, gpriv, _ := ed25519.GenerateKey(rand.Reader)
-	group := keys.ID{Prefix: keys.PrefixGroup}
-	copy(group.Key[:], gpub)
-	at := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
-	invite := func(sig []byte, at time.Time) storagerpc.RetrievedMessage {
-		inv := pb{}.str(1, group.String()).str(2, "Book club").bytes(3, make([]byte, 100)).bytes(4, sig)
-		// dataMessage 1 {groupUpdateMessage 120 {inviteMessage 1 {...}}, profile 101}
-		return sessionWire(t, carol, to, sessionContent(pb{}.bytes(1, pb{}.bytes(120, pb{}.bytes(1, inv)).bytes(101, pb{}.str(1, "Carol"))), at), at)
+// TestHiddenConversationComesBack (issue 14 point 3): a hidden
+// conversation (priority < 0) is shown again when a message arrives in it
+// or when this account writes to it, here and in the synced contacts.
+func TestHiddenConversationComesBack(t *testing.T) {
+	bob, alice, carol := offline(t, "Bob"), stranger(t), stranger(t)
+	t0 := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	for i, who := range []*keys.Identity{alice, carol} {
+		at := t0.Add(time.Duration(i) * time.Second)
+		receiveAll(t, bob, sessionWire(t, who, bob.id.SessionID(), sessionText("hi", "X", at), at))
+		if err := bob.contactEditWith(t.Context(), bob.editConfigLocal, who.SessionID(), func(ct *config.Contact) { ct.Priority = -1 }); err != nil {
+			t.Fatal(err)
+		}
+		if err := bob.db.SetPriority(t.Context(), who.SessionID(), -1); err != nil {
+			t.Fatal(err)
+		}
 	}
-	// Signed for another time: not an invitation.
-	receiveAll(t, bob, invite(ed25519.Sign(gpriv, groups.InviteSigned(to, at.UnixMilli()+1)), at))
-	if gs, _ := bob.db.GroupInvites(t.Context()); len(gs) != 0 {
-		t.Fatalf("an invitation the group did not sign was kept: %+v", gs)
+	priority := func(id keys.ID) (int64, int64) {
+		ct, err := bob.db.Contact(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob.cfg.mu.Lock()
+		cc, _ := bob.cfg.contacts.Get(id)
+		bob.cfg.mu.Unlock()
+		return ct.Priority, cc.Priority
 	}
-	at2 := at.Add(time.Second)
-	receiveAll(t, bob, invite(ed25519.Sign(gpriv, groups.InviteSigned(to, at2.UnixMilli())), at2))
-	gs, _ := bob.db.GroupInvites(t.Context())
-	if len(gs) != 1 || gs[0].Group != group || gs[0].Inviter != carol.SessionID() || gs[0].Name != "Book club" {
-		t.Fatalf("invites %+v", gs)
+	at := t0.Add(5 * time.Second)
+	receiveAll(t, bob, sessionWire(t, alice, bob.id.SessionID(), sessionText("again", "Alice", at), at))
+	if db, cfg := priority(alice.SessionID()); db != 0 || cfg != 0 {
+		t.Errorf("after a new message: priority %d here, %d in the config; want 0", db, cfg)
+	}
+	if db, _ := priority(carol.SessionID()); db != -1 {
+		t.Errorf("a conversation with no new message was shown again (%d)", db)
+	}
+	bob.Send(t.Context(), carol.SessionID().String(), "back") // no network here: only the unhiding counts
+	if db, cfg := priority(carol.SessionID()); db != 0 || cfg != 0 {
+		t.Errorf("after a send: priority %d here, %d in the config; want 0", db, cfg)
 	}
 }

@@ -361,7 +361,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	listedCt, listed := c.cfg.contacts.Get(dm.Sender)
 	c.unlockCfg(ctx)
 	approved := known && ct.Approved || listed && listedCt.Approved
-	if done, err := c.handleKinds(ctx, dm, known || listed || cvErr == nil, approved); done || err != nil {
+	if done, err := c.handleKinds(ctx, dm, known || listed || cvErr == nil); done || err != nil {
 		return Message{}, false, err
 	}
 	// A stranger leaves a trace only with something to read: a typing
@@ -459,6 +459,9 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	}
 	if !inserted {
 		return Message{}, false, nil
+	}
+	if err := c.unhide(ctx, dm.Sender); err != nil {
+		return Message{}, false, err
 	}
 	// A message from someone not approved, dated before what the user has
 	// read, would count as read and go unseen: the conversation is marked

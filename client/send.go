@@ -133,6 +133,9 @@ func (c *Client) send(ctx context.Context, to, text string, quote clientdb.Quote
 	if err != nil {
 		return Message{}, err
 	}
+	if err := c.unhide(ctx, recipient); err != nil {
+		return Message{}, err
+	}
 	if cv, err := c.db.Conversation(ctx, recipient); err == nil && cv.Request {
 		// Accepted here even when the network is down: the message itself
 		// is then kept as failed and retried, and tells them anyway.

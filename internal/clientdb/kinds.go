@@ -11,8 +11,8 @@ import (
 	"github.com/session-go/session-go/internal/keys"
 )
 
-// ErrLimit reports a per-sender cap reached (reactions on one message,
-// pending group invitations): the new entry is not stored.
+// ErrLimit reports a per-sender cap reached (reactions on one message): the
+// new entry is not stored.
 var ErrLimit = errors.New("clientdb: limit reached")
 
 // Caps on what one sender can make this database keep.
@@ -26,12 +26,6 @@ const (
 	// MaxUnsentPerAuthor bounds the remembered deletions of one author in
 	// one conversation; the oldest are forgotten first.
 	MaxUnsentPerAuthor = 10000
-	// MaxInvitesPerInviter and MaxInvites bound pending group invitations.
-	MaxInvitesPerInviter = 10
-	MaxInvites           = 500
-	// MaxGroupBlobBytes bounds an invitation's member auth data and admin
-	// signature (100 and 64 bytes in Session's groups).
-	MaxGroupBlobBytes = 1024
 )
 
 // MessageRef names a message as Session's protocol does: its conversation,
@@ -276,88 +270,4 @@ func (db *DB) DisappearingSetting(ctx context.Context, conv keys.ID) (Disappeari
 		return Disappearing{}, fmt.Errorf("clientdb: disappearing: %w", err)
 	}
 	return Disappearing{Mode: DisappearingMode(mode), Timer: time.Duration(secs) * time.Second, Updated: fromMS(updated)}, nil
-}
-
-// GroupInvite is an invitation to a group, kept as a request.
-type GroupInvite struct {
-	Group          keys.ID // 03-prefixed
-	Inviter        keys.ID
-	Name           string
-	MemberAuthData []byte
-	AdminSignature []byte
-	SentAt         time.Time
-	ReceivedAt     time.Time
-}
-
-// AddGroupInvite keeps an invitation; a newer one for the same group
-// replaces an older. It fails with ErrLimit when the inviter, or everyone,
-// has too many pending.
-func (db *DB) AddGroupInvite(ctx context.Context, g GroupInvite) error {
-	if err := checkID("group", g.Group, keys.PrefixGroup); err != nil {
-		return fmt.Errorf("clientdb: group invite: %w", err)
-	}
-	if err := checkID("inviter", g.Inviter, keys.PrefixStandard); err != nil {
-		return fmt.Errorf("clientdb: group invite: %w", err)
-	}
-	if err := checkTime("sent time", g.SentAt); err != nil {
-		return fmt.Errorf("clientdb: group invite: %w", err)
-	}
-	if len(g.Name) > MaxNameBytes || !utf8.ValidString(g.Name) || len(g.MemberAuthData) > MaxGroupBlobBytes || len(g.AdminSignature) > MaxGroupBlobBytes {
-		return fmt.Errorf("clientdb: group invite: %w: name or keys too long, or name not UTF-8", ErrInvalidArgument)
-	}
-	received := ms(g.ReceivedAt)
-	if received <= 0 {
-		received = ms(db.now())
-	}
-	// nil would be stored as NULL.
-	g.MemberAuthData = append([]byte{}, g.MemberAuthData...)
-	g.AdminSignature = append([]byte{}, g.AdminSignature...)
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		var mine, all int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE inviter = ?), count(*) FROM group_invites WHERE group_id != ?`,
-			g.Inviter.String(), g.Group.String()).Scan(&mine, &all); err != nil {
-			return err
-		}
-		if mine >= MaxInvitesPerInviter || all >= MaxInvites {
-			return fmt.Errorf("%w: %d pending invitations from this inviter, %d in all", ErrLimit, mine, all)
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO group_invites (group_id, inviter, name, member_auth, admin_signature, sent_ts, received)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT DO UPDATE SET inviter = excluded.inviter, name = excluded.name, member_auth = excluded.member_auth,
-				admin_signature = excluded.admin_signature, sent_ts = excluded.sent_ts, received = excluded.received
-			WHERE excluded.sent_ts > group_invites.sent_ts`,
-			g.Group.String(), g.Inviter.String(), g.Name, g.MemberAuthData, g.AdminSignature, ms(g.SentAt), received)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("clientdb: group invite: %w", err)
-	}
-	return nil
-}
-
-// GroupInvites returns the pending group invitations, newest first.
-func (db *DB) GroupInvites(ctx context.Context) ([]GroupInvite, error) {
-	rows, err := db.rq(ctx).QueryContext(ctx, `SELECT group_id, inviter, name, member_auth, admin_signature, sent_ts, received FROM group_invites ORDER BY sent_ts DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("clientdb: group invites: %w", err)
-	}
-	defer rows.Close()
-	var out []GroupInvite
-	for rows.Next() {
-		var g GroupInvite
-		var group, inviter string
-		var sent, received int64
-		if err := rows.Scan(&group, &inviter, &g.Name, &g.MemberAuthData, &g.AdminSignature, &sent, &received); err != nil {
-			return nil, fmt.Errorf("clientdb: group invites: %w", err)
-		}
-		if g.Group, err = parseID(group); err != nil {
-			return nil, err
-		}
-		if g.Inviter, err = parseID(inviter); err != nil {
-			return nil, err
-		}
-		g.SentAt, g.ReceivedAt = fromMS(sent), fromMS(received)
-		out = append(out, g)
-	}
-	return out, rows.Err()
 }

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/session-go/session-go/internal/keys"
 )
 
 func TestUnsendDeletesAndRemembers(t *testing.T) {
@@ -104,37 +102,5 @@ func TestDisappearingLatestWins(t *testing.T) {
 	}
 	if _, err := db.SetDisappearing(ctx, peer, Disappearing{Mode: 7, Updated: at(9)}); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("mode 7: %v", err)
-	}
-}
-
-func TestGroupInvitesCapped(t *testing.T) {
-	db, _ := openTest(t)
-	ctx := context.Background()
-	group := func(n int) keys.ID {
-		id := keys.ID{Prefix: keys.PrefixGroup}
-		id.Key[0], id.Key[1] = byte(n), byte(n>>8)
-		return id
-	}
-	for i := range MaxInvitesPerInviter {
-		if err := db.AddGroupInvite(ctx, GroupInvite{Group: group(i), Inviter: sid(1), Name: "g", SentAt: at(i)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.AddGroupInvite(ctx, GroupInvite{Group: group(999), Inviter: sid(1), Name: "g", SentAt: at(1)}); !errors.Is(err, ErrLimit) {
-		t.Errorf("invite over the cap: %v", err)
-	}
-	// A renewed invitation to a group already listed is not a new one.
-	if err := db.AddGroupInvite(ctx, GroupInvite{Group: group(0), Inviter: sid(1), Name: "renamed", SentAt: at(50)}); err != nil {
-		t.Error(err)
-	}
-	if err := db.AddGroupInvite(ctx, GroupInvite{Group: group(1000), Inviter: sid(2), Name: "other", SentAt: at(1)}); err != nil {
-		t.Errorf("another inviter is held back: %v", err)
-	}
-	gs, _ := db.GroupInvites(ctx)
-	if len(gs) != MaxInvitesPerInviter+1 || gs[0].Name != "renamed" {
-		t.Errorf("%d invites, first %+v", len(gs), gs[0])
-	}
-	if err := db.AddGroupInvite(ctx, GroupInvite{Group: sid(5), Inviter: sid(1), SentAt: at(1)}); !errors.Is(err, ErrInvalidArgument) {
-		t.Errorf("an 05 ID as a group: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
--- 0004: what Session's apps send besides text, kept so that the features
+-- 0006: what Session's apps send besides text, kept so that the features
 -- that show them can be built on it. Messages are named as Session's
 -- protocol names them: by conversation, author and sent timestamp.
 
@@ -41,17 +41,3 @@ CREATE TABLE disappearing (
     seconds      INTEGER NOT NULL,
     updated      INTEGER NOT NULL
 ) STRICT;
-
--- group_invites: invitations to groups (03 IDs), kept as requests until
--- the user accepts or declines them.
-CREATE TABLE group_invites (
-    group_id        TEXT    PRIMARY KEY CHECK (length(group_id) = 66),
-    inviter         TEXT    NOT NULL CHECK (length(inviter) = 66),
-    name            TEXT    NOT NULL,
-    member_auth     BLOB    NOT NULL,
-    admin_signature BLOB    NOT NULL,
-    sent_ts         INTEGER NOT NULL,
-    received        INTEGER NOT NULL
-) STRICT;
-
-CREATE INDEX group_invites_inviter ON group_invites(inviter);
