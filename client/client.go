@@ -324,7 +324,11 @@ func newClient(ctx context.Context, db *clientdb.DB, opts Options, acct clientdb
 		opts.PollWait = 20 * time.Second
 	}
 	if opts.Network != "" {
-		abs, err := filepath.Abs(opts.Network)
+		// A preset (mainnet) is a name, not a file.
+		abs, err := opts.Network, error(nil)
+		if !netview.IsPreset(abs) {
+			abs, err = filepath.Abs(opts.Network)
+		}
 		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("network file: %w", err)

@@ -45,10 +45,13 @@ type DirectoryFile struct {
 }
 
 // Seed is one seed node a client (or a node) bootstraps from. Answers from
-// the seed must be signed by Ed25519.
+// a seed with an Ed25519 key must be signed by it (our own seeds); a seed
+// with none must have a Certificate (PEM), and is then asked only over TLS
+// with that certificate pinned, its answers unsigned (Session's seeds).
 type Seed struct {
-	URL     string `json:"url"`
-	Ed25519 string `json:"pubkey_ed25519"`
+	URL         string `json:"url"`
+	Ed25519     string `json:"pubkey_ed25519,omitempty"`
+	Certificate string `json:"certificate,omitempty"`
 }
 
 // SeedFile is the on-disk seed list (devnet network.json).
@@ -79,6 +82,18 @@ type Directory struct {
 // NewDirectory validates nodes, assigns them to swarms by Session's rules and
 // returns the snapshot.
 func NewDirectory(nodes []Node) (*Directory, error) {
+	return newDirectory(nodes, false)
+}
+
+// NewDirectoryWithSwarms is NewDirectory for a list that names each node's
+// swarm (a real network's get_n_service_nodes answer, where oxend assigns
+// swarms with history that one list does not carry): the listed swarm_ids
+// are kept instead of being recomputed. Every node must name a swarm.
+func NewDirectoryWithSwarms(nodes []Node) (*Directory, error) {
+	return newDirectory(nodes, true)
+}
+
+func newDirectory(nodes []Node, listed bool) (*Directory, error) {
 	if len(nodes) == 0 {
 		return nil, fmt.Errorf("%w: no nodes", ErrBadDirectory)
 	}
@@ -101,6 +116,19 @@ func NewDirectory(nodes []Node) (*Directory, error) {
 		}
 		d.byEd[n.Ed25519] = i
 		d.byAddr[n.Addr()] = append(d.byAddr[n.Addr()], i)
+	}
+	if listed {
+		for i, n := range d.nodes {
+			if n.SwarmID == swarm.InvalidID {
+				return nil, fmt.Errorf("%w: node %s is in no swarm", ErrBadDirectory, n.Ed25519)
+			}
+			if d.swarms[n.SwarmID] == nil {
+				d.ids = append(d.ids, n.SwarmID)
+			}
+			d.swarms[n.SwarmID] = append(d.swarms[n.SwarmID], i)
+		}
+		slices.Sort(d.ids)
+		return d, nil
 	}
 	active := make([]swarm.NodeKey, len(d.nodes))
 	for i, n := range d.nodes {

@@ -14,10 +14,13 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/crypto/blake2b"
+
+	"github.com/session-go/session-go/internal/swarm"
 )
 
 // Source produces directory snapshots.
@@ -30,8 +33,12 @@ type Source interface {
 const maxFileSize = 16 << 20
 
 // OpenFile returns the Source a network file describes: a file with "nodes"
-// is a static directory, a file with "seeds" names seed nodes to ask.
+// is a static directory, a file with "seeds" names seed nodes to ask. The
+// name [PresetMainnet] stands for Session's public seeds.
 func OpenFile(path string, client *http.Client) (Source, error) {
+	if path == PresetMainnet {
+		return NewSeedSource(MainnetSeeds(), client)
+	}
 	b, err := readCapped(path)
 	if err != nil {
 		return nil, err
@@ -183,9 +190,9 @@ func VerifySeedAnswer(h http.Header, key ed25519.PublicKey, now time.Time, body 
 
 // SeedSource asks seed nodes for the network with Session's get_n_service_nodes.
 type SeedSource struct {
-	seeds  []Seed
-	keys   []ed25519.PublicKey
-	client *http.Client
+	seeds   []Seed
+	keys    []ed25519.PublicKey // nil for a pinned-certificate seed
+	clients []*http.Client      // per seed: pinned seeds have their own
 
 	// Now is the clock that answers' signing times are checked against;
 	// nil means time.Now.
@@ -194,11 +201,23 @@ type SeedSource struct {
 
 // NewSeedSource checks the seed list and returns a Source asking those seeds.
 func NewSeedSource(seeds []Seed, client *http.Client) (*SeedSource, error) {
-	s := &SeedSource{seeds: seeds, client: client}
+	s := &SeedSource{seeds: seeds}
 	for _, sd := range seeds {
+		c := client
+		if sd.Certificate != "" {
+			var err error
+			if c, err = pinnedClient(client, sd); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrBadDirectory, err)
+			}
+		}
+		s.clients = append(s.clients, c)
+		if sd.Ed25519 == "" && sd.Certificate != "" {
+			s.keys = append(s.keys, nil) // trusted through the pinned TLS certificate
+			continue
+		}
 		k, err := hex.DecodeString(sd.Ed25519)
 		if err != nil || len(k) != ed25519.PublicKeySize {
-			return nil, fmt.Errorf("%w: seed %q: pubkey_ed25519 %q is not 64 hex characters", ErrBadDirectory, sd.URL, sd.Ed25519)
+			return nil, fmt.Errorf("%w: seed %q: pubkey_ed25519 %q is not 64 hex characters (and no pinned certificate)", ErrBadDirectory, sd.URL, sd.Ed25519)
 		}
 		s.keys = append(s.keys, k)
 	}
@@ -240,7 +259,7 @@ func (s *SeedSource) Load(ctx context.Context) (*Directory, error) {
 			errs = append(errs, ctx.Err())
 			break
 		}
-		d, err := s.ask(ctx, sd, s.keys[i])
+		d, err := s.ask(ctx, sd, s.keys[i], s.clients[i])
 		if err == nil {
 			return d, nil
 		}
@@ -249,7 +268,7 @@ func (s *SeedSource) Load(ctx context.Context) (*Directory, error) {
 	return nil, fmt.Errorf("netview: no seed answered: %w", errors.Join(errs...))
 }
 
-func (s *SeedSource) ask(ctx context.Context, sd Seed, key ed25519.PublicKey) (*Directory, error) {
+func (s *SeedSource) ask(ctx context.Context, sd Seed, key ed25519.PublicKey, client *http.Client) (*Directory, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sd.URL+"/json_rpc", bytes.NewReader([]byte(GetNServiceNodesRequest)))
@@ -257,7 +276,7 @@ func (s *SeedSource) ask(ctx context.Context, sd Seed, key ed25519.PublicKey) (*
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -276,8 +295,12 @@ func (s *SeedSource) ask(ctx context.Context, sd Seed, key ed25519.PublicKey) (*
 	if s.Now != nil {
 		now = s.Now
 	}
-	if err := VerifySeedAnswer(resp.Header, key, now(), body); err != nil {
-		return nil, err
+	// A seed without a key was reached over its pinned certificate: the
+	// TLS connection authenticates the answer.
+	if key != nil {
+		if err := VerifySeedAnswer(resp.Header, key, now(), body); err != nil {
+			return nil, err
+		}
 	}
 	return ParseServiceNodes(body)
 }
@@ -289,11 +312,52 @@ type ServiceNodesResult struct {
 	} `json:"result"`
 }
 
+// maxServiceNodes caps the entries of one answer; Session's network has
+// about two thousand nodes.
+const maxServiceNodes = 100000
+
 // ParseServiceNodes parses a get_n_service_nodes answer into a directory.
+// An entry that cannot be used (unreadable, a bad key, no address: oxend
+// lists nodes that have not sent a proof yet with 0.0.0.0 and port 0, and
+// Session's clients skip them) is skipped, not fatal; a repeated key keeps
+// its first entry. When every entry names its swarm (swarm_id), as a real
+// network's answer does, those swarms are kept; otherwise they are
+// computed from the list.
 func ParseServiceNodes(body []byte) (*Directory, error) {
-	var r ServiceNodesResult
+	var r struct {
+		Result struct {
+			States []json.RawMessage `json:"service_node_states"`
+		} `json:"result"`
+	}
 	if err := json.Unmarshal(body, &r); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadDirectory, err)
 	}
-	return NewDirectory(r.Result.ServiceNodeStates)
+	if n := len(r.Result.States); n > maxServiceNodes {
+		return nil, fmt.Errorf("%w: %d nodes listed, the limit is %d", ErrBadDirectory, n, maxServiceNodes)
+	}
+	var nodes []Node
+	seen := map[string]bool{}
+	listed := true
+	for _, raw := range r.Result.States {
+		var n Node
+		var probe struct {
+			SwarmID json.RawMessage `json:"swarm_id"`
+		}
+		if json.Unmarshal(raw, &n) != nil || json.Unmarshal(raw, &probe) != nil {
+			continue
+		}
+		n.Ed25519, n.X25519 = strings.ToLower(n.Ed25519), strings.ToLower(n.X25519)
+		if checkNode(n) != nil || n.IP == "0.0.0.0" || seen[n.Ed25519] {
+			continue
+		}
+		seen[n.Ed25519] = true
+		if probe.SwarmID == nil || n.SwarmID == swarm.InvalidID {
+			listed = false
+		}
+		nodes = append(nodes, n)
+	}
+	if listed {
+		return NewDirectoryWithSwarms(nodes)
+	}
+	return NewDirectory(nodes)
 }
