@@ -439,7 +439,10 @@ func (c *Client) RememberedNetwork(ctx context.Context) string {
 // SetNetwork checks that the network in file answers (see CheckNetwork),
 // then makes the home remember it and this client use it.
 func (c *Client) SetNetwork(ctx context.Context, file string) error {
-	abs, err := filepath.Abs(file)
+	abs, err := file, error(nil)
+	if !netview.IsPreset(file) { // a preset (mainnet) is a name, not a file
+		abs, err = filepath.Abs(file)
+	}
 	if err != nil {
 		return fmt.Errorf("network file: %w", err)
 	}
