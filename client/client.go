@@ -73,6 +73,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrNotQuotable: the message to reply to was never delivered.
 	ErrNotQuotable = errors.New("cannot reply to a message that was not sent")
+	// ErrNotAuthor: only a message's author can delete it for everyone.
+	ErrNotAuthor = errors.New("not the author")
 	// ErrNotSupported: the operation does not apply here (yet).
 	ErrNotSupported = errors.New("not supported")
 	// ErrInvalidDuration: a duration out of range.

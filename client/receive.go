@@ -501,6 +501,9 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 
 // processSyncCopy stores a message this account sent from another device.
 func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMessage, dm *protocol.Message) (Message, bool, error) {
+	if u := dm.Content.GetUnsendRequest(); u != nil {
+		return Message{}, false, c.unsendOwn(ctx, u)
+	}
 	data := dm.Content.GetDataMessage()
 	if data.GetBody() == "" && len(data.GetAttachments()) == 0 {
 		return Message{}, false, nil

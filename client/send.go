@@ -408,6 +408,13 @@ func (c *Client) deliver(ctx context.Context, id int64) (Message, error) {
 	if err := c.db.MarkSent(ctx, id, hash); err != nil {
 		return Message{}, err
 	}
+	if len(p.Sync) > 0 {
+		// The sync copy's hash, which deleting for everyone deletes from
+		// this account's swarm.
+		if err := c.db.SetOwnHash(ctx, id, storagerpc.MessageHash(c.id.SessionID(), 0, p.Sync)); err != nil {
+			return Message{}, err
+		}
+	}
 	m, err = c.db.Message(ctx, id)
 	if err != nil {
 		return Message{}, err

@@ -34,6 +34,9 @@ type Message struct {
 	Attachments []Attachment `json:"attachments"`
 	// Quote is the message this one replies to, or nil.
 	Quote *Quote `json:"quote"`
+	// Deleted is set when the author deleted the message for everyone:
+	// Body is then empty (shown as "This message was deleted").
+	Deleted bool `json:"deleted"`
 }
 
 // Quote is the message a reply quotes. Session's DataMessage.quote names it
@@ -56,7 +59,7 @@ func messageFrom(m clientdb.Message) Message {
 		ID: m.ID, Conversation: m.Conversation.String(), From: m.Sender.String(),
 		Outgoing: m.Direction == clientdb.Outgoing, Body: m.Body, SentAt: m.SentAt,
 		Status: m.Status.String(), Error: m.Error, Hash: m.Hash, TimeUnverified: m.TimeUnverified,
-		Attachments: []Attachment{},
+		Attachments: []Attachment{}, Deleted: m.Deleted,
 	}
 	if !m.Quote.SentAt.IsZero() {
 		out.Quote = &Quote{ID: m.Quote.ID, From: m.Quote.Author.String(), Body: m.Quote.Body, SentAt: m.Quote.SentAt}

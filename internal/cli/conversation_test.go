@@ -133,3 +133,38 @@ func TestPinMuteHideThroughTheCLI(t *testing.T) {
 	alice.run(2, "", "mute", carolID, "--for", "-1h")
 	alice.run(2, "", "pin", "nobody")
 }
+
+func TestDeleteThroughTheCLI(t *testing.T) {
+	alice, bob := newUser(t), newUser(t)
+	alice.run(0, "", "init", "--name", "Alice")
+	bob.run(0, "", "init", "--name", "Bob")
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	bob.json(&who, "whoami")
+	bobID := who.SessionID
+	var sent, keep jsonMessage
+	alice.json(&sent, "send", bobID, "sent by mistake")
+	alice.json(&keep, "send", bobID, "keep this")
+	alice.run(0, "", "delete", itoa(sent.ID), "--everyone")
+	type deletedMessage struct {
+		ID      int64  `json:"id"`
+		Body    string `json:"body"`
+		Deleted bool   `json:"deleted"`
+	}
+	var conv []deletedMessage
+	alice.json(&conv, "read", bobID)
+	if len(conv) != 2 || !conv[0].Deleted || conv[0].Body != "" || conv[1].Deleted || conv[1].Body != "keep this" {
+		t.Fatalf("read --json after delete: %+v", conv)
+	}
+	if out := alice.run(0, "", "read", bobID); !strings.Contains(out, "This message was deleted") {
+		t.Errorf("read shows no deleted message:\n%s", out)
+	}
+	alice.run(0, "", "delete", itoa(keep.ID))
+	alice.json(&conv, "read", bobID)
+	if len(conv) != 1 || conv[0].ID != sent.ID {
+		t.Fatalf("read --json after delete for me: %+v", conv)
+	}
+	alice.run(2, "", "delete", "999999")
+	alice.run(2, "", "delete", "x")
+}

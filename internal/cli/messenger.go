@@ -160,7 +160,7 @@ func openClient(ctx context.Context, env *Env, g globals) (*client.Client, error
 func classify(err error) error {
 	for _, e := range []error{client.ErrUnknownContact, client.ErrAmbiguousContact, client.ErrInvalidRecipient,
 		client.ErrMessageTooLong, client.ErrEmptyMessage, client.ErrInvalidText, client.ErrNotRequest, client.ErrNotFailed, client.ErrNotFound, client.ErrAccountExists, client.ErrNoNetwork,
-		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer, client.ErrNotQuotable, client.ErrInvalidSearch, client.ErrNotSupported, client.ErrInvalidDuration} {
+		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer, client.ErrNotQuotable, client.ErrInvalidSearch, client.ErrNotSupported, client.ErrInvalidDuration, client.ErrNotAuthor} {
 		if errors.Is(err, e) {
 			return usagef("%v", err)
 		}
@@ -182,6 +182,7 @@ func messengerCommands(g globals) []command {
 		{name: "inbox", summary: "list conversations", usage: "", maxArgs: 0, body: cmdInbox},
 		{name: "read", summary: "show a conversation and mark it read", usage: "<id|name> [--limit N]", minArgs: 1, maxArgs: 1},
 		{name: "unread", summary: "mark a conversation unread (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("marked unread", (*client.Client).MarkUnread)},
+		{name: "delete", summary: "delete a message from this device, or --everyone: your message for everyone (Session's unsend, also on your other devices)", usage: "<message-id> [--everyone]", minArgs: 1, maxArgs: 1},
 		{name: "pin", summary: "pin a conversation to the top of the inbox (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("pinned", func(c *client.Client, ctx context.Context, who string) error { return c.Pin(ctx, who, true) })},
 		{name: "unpin", summary: "unpin a conversation (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("unpinned", func(c *client.Client, ctx context.Context, who string) error { return c.Pin(ctx, who, false) })},
 		{name: "mute", summary: "silence a conversation's notifications, for a while (--for 8h) or until unmuted (on every device)", usage: "<id|name> [--for DURATION]", minArgs: 1, maxArgs: 1},
@@ -280,6 +281,14 @@ func messengerCommands(g globals) []command {
 			}
 			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
 				return cmdSave(ctx, env, g, c, args[0], out)
+			}
+		case "delete":
+			var everyone bool
+			mc.flags = func(fs *flag.FlagSet) {
+				fs.BoolVar(&everyone, "everyone", false, "delete your message for everyone, not only here")
+			}
+			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+				return cmdDelete(ctx, env, g, c, args[0], everyone)
 			}
 		case "mute":
 			var d time.Duration
@@ -535,6 +544,25 @@ func sendReply(ctx context.Context, c *client.Client, who string, replyTo int64,
 	return c.Reply(ctx, replyTo, text, files...)
 }
 
+func cmdDelete(ctx context.Context, env *Env, g globals, c *client.Client, idArg string, everyone bool) error {
+	id, err := strconv.ParseInt(idArg, 10, 64)
+	if err != nil || id <= 0 {
+		return usagef("delete: %q is not a message id", idArg)
+	}
+	if err := c.Delete(ctx, id, everyone); err != nil {
+		return classify(fmt.Errorf("delete: %w", err))
+	}
+	done := "deleted here"
+	if everyone {
+		done = "deleted for everyone"
+	}
+	if g.json {
+		return writeJSON(env.Stdout, map[string]any{"id": id, "result": done})
+	}
+	fmt.Fprintf(env.Stdout, "message %d %s\n", id, done)
+	return nil
+}
+
 func cmdSearch(ctx context.Context, env *Env, g globals, c *client.Client, text, in string, limit int) error {
 	if limit <= 0 || limit > client.MaxSearchResults {
 		return usagef("search: --limit must be between 1 and %d", client.MaxSearchResults)
@@ -607,7 +635,11 @@ func printMessage(w io.Writer, m client.Message, names map[string]string) {
 		}
 		fmt.Fprintf(w, "  ↪ replying to %s, %s\n", name(q.From), quoted)
 	}
-	fmt.Fprintf(w, "%s [%d] %s%s: %s\n", when, m.ID, who, status, termtext.Body(m.Body, "    "))
+	body := termtext.Body(m.Body, "    ")
+	if m.Deleted {
+		body = "(This message was deleted)"
+	}
+	fmt.Fprintf(w, "%s [%d] %s%s: %s\n", when, m.ID, who, status, body)
 	for _, a := range m.Attachments {
 		state := "downloaded"
 		switch {

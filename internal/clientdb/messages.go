@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/session-go/session-go/internal/keys"
@@ -18,7 +19,7 @@ import (
 const msgCols = "messages.id, messages.conversation, messages.direction, messages.status, messages.sender," +
 	" messages.sent_ts, messages.received_ts, messages.body, coalesce(messages.hash, ''), messages.attempts," +
 	" messages.error, messages.time_unverified, messages.quote_ts, coalesce(messages.quote_author, '')," +
-	" coalesce(q.id, 0), coalesce(q.body, '')"
+	" coalesce(q.id, 0), coalesce(q.body, ''), messages.deleted, coalesce(messages.own_hash, '')"
 
 // msgFrom is the FROM clause msgCols go with.
 const msgFrom = " FROM messages LEFT JOIN messages q ON messages.quote_ts != 0" +
@@ -30,7 +31,7 @@ func scanMessage(sc interface{ Scan(...any) error }, payload *[]byte) (Message, 
 	var sent, received, quoteTS int64
 	var quoteAuthor string
 	dest := []any{&m.ID, &conv, &m.Direction, &m.Status, &sender, &sent, &received, &m.Body, &m.Hash, &m.Attempts, &m.Error, &m.TimeUnverified,
-		&quoteTS, &quoteAuthor, &m.Quote.ID, &m.Quote.Body}
+		&quoteTS, &quoteAuthor, &m.Quote.ID, &m.Quote.Body, &m.Deleted, &m.OwnHash}
 	if payload != nil {
 		dest = append(dest, payload)
 	}
@@ -423,4 +424,63 @@ func cut(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// MarkDeleted empties message id and marks it deleted (deleted for
+// everyone: the conversation shows where it was). Its body, payload and
+// attachment rows go (the caller removes the attachments' files, read with
+// Attachments first), and with the body its words leave the search index.
+// Deleting a deleted message does nothing.
+func (db *DB) MarkDeleted(ctx context.Context, id int64) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE messages SET body = '', payload = NULL, deleted = 1 WHERE id = ?", id)
+		if err != nil {
+			return err
+		}
+		if err := mustChange(res, ErrNotFound); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM attachments WHERE message = ?", id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("clientdb: mark deleted %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetOwnHash records the hash of message id's copy in this account's own
+// swarm (the sync copy of a message sent from this device).
+func (db *DB) SetOwnHash(ctx context.Context, id int64, hash string) error {
+	if err := checkHash(hash); err != nil {
+		return fmt.Errorf("clientdb: own hash of %d: %w", id, err)
+	}
+	res, err := db.wq(ctx).ExecContext(ctx, "UPDATE messages SET own_hash = ? WHERE id = ?", hash, id)
+	if err == nil {
+		err = mustChange(res, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("clientdb: own hash of %d: %w", id, err)
+	}
+	return nil
+}
+
+// MessagesAt returns the ids of the messages sender sent at sentAt, in any
+// conversation (a sender's timestamps are unique per conversation, and in
+// practice across them).
+func (db *DB) MessagesAt(ctx context.Context, sender keys.ID, sentAt time.Time) ([]int64, error) {
+	rows, err := db.rq(ctx).QueryContext(ctx, "SELECT id FROM messages WHERE sender = ? AND sent_ts = ?", sender.String(), ms(sentAt))
+	if err != nil {
+		return nil, fmt.Errorf("clientdb: messages at %v: %w", sentAt, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("clientdb: messages at %v: %w", sentAt, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

@@ -132,6 +132,12 @@ type Message struct {
 	Attachments []Attachment
 	// Quote is the message this one replies to; the zero Quote if none.
 	Quote Quote
+	// Deleted marks a message deleted for everyone: its body is empty.
+	// Set by MarkDeleted; ignored on insert.
+	Deleted bool
+	// OwnHash is the hash of the message's copy in this account's own
+	// swarm when it is not Hash (see SetOwnHash); ignored on insert.
+	OwnHash string
 }
 
 // Quote is the message a reply quotes, named as Session's DataMessage.quote
