@@ -389,6 +389,7 @@ func (c *Client) CreateGroup(ctx context.Context, name string, members ...string
 	if err := c.pushGroup(ctx, g, msg); err != nil {
 		return "", err
 	}
+	c.listGroup(ctx, g)
 	var failed []error
 	for _, id := range ids[1:] {
 		if err := c.sendGroupInvite(ctx, g, id); err != nil {
@@ -441,7 +442,14 @@ func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, in
 	if err != nil {
 		return err
 	}
-	return c.saveGroup(ctx, g)
+	if err := c.saveGroup(ctx, g); err != nil {
+		return err
+	}
+	// The poll saves and pushes the configs at its end.
+	c.lockCfg(ctx)
+	err = c.cfg.groups.SetGroup(g.listEntry(c.now()))
+	c.unlockCfg(ctx)
+	return err
 }
 
 // AcceptGroup joins a group whose invitation came from someone not
@@ -452,7 +460,11 @@ func (c *Client) AcceptGroup(ctx context.Context, group string) error {
 		return err
 	}
 	g.st.Invited = false
-	return c.saveGroup(ctx, g)
+	if err := c.saveGroup(ctx, g); err != nil {
+		return err
+	}
+	c.listGroup(ctx, g)
+	return nil
 }
 
 func (c *Client) joinedGroup(ctx context.Context, group string) (*groupSession, error) {
@@ -594,6 +606,56 @@ func (c *Client) RemoveGroupMember(ctx context.Context, group, member string) er
 		return fmt.Errorf("revoke: node answered %d: %.200q", status, body)
 	}
 	return nil
+}
+
+// listEntry is the group as the UserGroups config (namespace 5) carries it
+// to the account's other devices.
+func (g *groupSession) listEntry(now time.Time) config.Group {
+	e := config.Group{ID: g.id, Name: g.st.Name, AuthData: g.st.Auth, Invited: g.st.Invited, JoinedAt: now.Unix()}
+	if g.admin != nil {
+		e.SecretKey = g.admin.SecretKey()
+	}
+	return e
+}
+
+// listGroup records the group in the UserGroups config and pushes it; a
+// failed push is retried by the next poll.
+func (c *Client) listGroup(ctx context.Context, g *groupSession) {
+	err := c.editConfig(ctx, func(cs *configs) error { return cs.groups.SetGroup(g.listEntry(c.now())) })
+	if err != nil {
+		c.log.Warn("group list not synced to other devices yet", "err", err)
+	}
+}
+
+// applyUserGroups adds the groups another device of this account joined or
+// created (from the merged UserGroups config) to this device.
+func (c *Client) applyUserGroups(ctx context.Context, list []config.Group) error {
+	var errs []error
+	for _, e := range list {
+		if e.RemovedStatus != 0 {
+			continue
+		}
+		st := groupState{Group: Group{ID: e.ID.String(), Name: e.Name, Invited: e.Invited}, Auth: e.AuthData}
+		if e.SecretKey != nil {
+			st.Seed, st.Admin = e.SecretKey.Seed(), true
+		}
+		if have, err := c.loadGroup(ctx, st.ID); err == nil {
+			if have.admin != nil || st.Seed == nil {
+				continue
+			}
+			st.Keys, st.Info, st.Members = have.st.Keys, have.st.Info, have.st.Members
+		} else if st.Seed == nil && st.Auth == nil {
+			continue
+		}
+		g, err := c.openGroup(st)
+		if err == nil {
+			err = c.saveGroup(ctx, g)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // IsGroup reports whether which (an ID or name) is a group of this
@@ -742,7 +804,13 @@ func (c *Client) handleGroupPromote(ctx context.Context, dm *protocol.Message, p
 	if err != nil {
 		return err
 	}
-	return c.saveGroup(ctx, g2)
+	if err := c.saveGroup(ctx, g2); err != nil {
+		return err
+	}
+	c.lockCfg(ctx)
+	err = c.cfg.groups.SetGroup(g2.listEntry(c.now()))
+	c.unlockCfg(ctx)
+	return err
 }
 
 // LeaveGroup leaves a group: the other members are told (a member-left
@@ -778,5 +846,11 @@ func (c *Client) LeaveGroup(ctx context.Context, group string) error {
 	if err := c.db.Put(ctx, kvGroups, b); err != nil {
 		return err
 	}
-	return c.db.Delete(ctx, groupKey(g.st.ID))
+	if err := c.db.Delete(ctx, groupKey(g.st.ID)); err != nil {
+		return err
+	}
+	if err := c.editConfig(ctx, func(cs *configs) error { cs.groups.EraseGroup(g.id); return nil }); err != nil {
+		c.log.Warn("group list not synced to other devices yet", "err", err)
+	}
+	return nil
 }

@@ -122,3 +122,51 @@ func TestGroupOnDevnet(t *testing.T) {
 		t.Fatalf("carol still lists %+v", gs)
 	}
 }
+
+// TestGroupReachesARestoredDevice: a device restored from the recovery
+// password gets the account's groups (UserGroups) and their history
+// within a poll, as admin where the account is admin.
+func TestGroupReachesARestoredDevice(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	opts := Options{Home: t.TempDir(), Network: testNet.NetworkFile, PollWait: time.Second}
+	alice, words, err := Create(ctx, opts, "Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alice.Close()
+	bob := account(t, "Bob")
+	gid, err := alice.CreateGroup(ctx, "History", bob.SessionID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.SendGroup(ctx, gid, "before the restore"); err != nil {
+		t.Fatal(err)
+	}
+	opts2 := opts
+	opts2.Home = t.TempDir()
+	alice2, err := Restore(ctx, opts2, words, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alice2.Close()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		alice2.Receive(ctx)
+		if gs, _ := alice2.Groups(ctx); len(gs) == 1 && gs[0].ID == gid && gs[0].Admin {
+			break
+		}
+		if time.Now().After(deadline) {
+			gs, _ := alice2.Groups(ctx)
+			t.Fatalf("the restored device lacks the group: %+v", gs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	ms, err := alice2.GroupMessages(ctx, gid)
+	if err != nil || len(ms) != 1 || ms[0].Body != "before the restore" || ms[0].From != alice.SessionID() {
+		t.Fatalf("history on the restored device: %+v %v", ms, err)
+	}
+	if err := alice2.RenameGroup(ctx, gid, "History 2"); err != nil {
+		t.Fatalf("the restored admin renames: %v", err)
+	}
+}

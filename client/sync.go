@@ -290,6 +290,9 @@ func (c *Client) applyConfig(ctx context.Context, ns storagerpc.Namespace) func(
 		cts := c.cfg.contacts.All()
 		size, _ := c.cfg.contacts.PushSize()
 		return func() error { return c.applyContacts(ctx, cts, size > nearlyFull) }
+	case storagerpc.NamespaceUserGroups:
+		list := c.cfg.groups.Groups()
+		return func() error { return c.applyUserGroups(ctx, list) } // see groups.go
 	case storagerpc.NamespaceConvoInfoVolatile:
 		convos := c.cfg.convos.All1to1()
 		return func() error {
