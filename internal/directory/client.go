@@ -198,7 +198,7 @@ func ParseEpoch(b []byte) (*Epoch, error) {
 		return nil, fmt.Errorf("%w: epoch %d: hash %q does not match its contents", ErrBadAnswer, e.Number, e.Hash)
 	}
 	if len(e.Nodes) > 0 {
-		if _, err := netview.NewDirectory(e.ServiceNodes()); err != nil {
+		if _, err := netview.NewAssignedDirectory(e.ServiceNodes(), e.Number); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrBadAnswer, err)
 		}
 	}

@@ -77,6 +77,7 @@ type Directory struct {
 	byAddr map[string][]int   // Addr() → indexes into nodes
 	swarms map[swarm.ID][]int // swarm id → indexes into nodes
 	ids    []swarm.ID         // sorted swarm ids
+	epoch  uint64             // directory epoch; 0 for a static list
 }
 
 // NewDirectory validates nodes, assigns them to swarms by Session's rules and
@@ -92,6 +93,22 @@ func NewDirectory(nodes []Node) (*Directory, error) {
 func NewDirectoryWithSwarms(nodes []Node) (*Directory, error) {
 	return newDirectory(nodes, true)
 }
+
+// NewAssignedDirectory is NewDirectoryWithSwarms for one epoch of a
+// membership authority (internal/directory): the swarms are the epoch's,
+// and the snapshot remembers the epoch's number.
+func NewAssignedDirectory(nodes []Node, epoch uint64) (*Directory, error) {
+	d, err := newDirectory(nodes, true)
+	if err != nil {
+		return nil, err
+	}
+	d.epoch = epoch
+	return d, nil
+}
+
+// Epoch returns the directory epoch the snapshot belongs to (0 for a static
+// node list or a seed's answer).
+func (d *Directory) Epoch() uint64 { return d.epoch }
 
 func newDirectory(nodes []Node, listed bool) (*Directory, error) {
 	if len(nodes) == 0 {

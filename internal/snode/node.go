@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/session-go/session-go/internal/directory"
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/netview"
 	"github.com/session-go/session-go/internal/nodecert"
@@ -48,6 +49,9 @@ type Config struct {
 	RateLimit RateLimit
 	// DirectoryRefresh is how often the network view is re-read (default 5 s).
 	DirectoryRefresh time.Duration
+	// Heartbeat is how often the node tells the directory it is alive, when
+	// a directory runs the network (0: directory.DefaultHeartbeat).
+	Heartbeat time.Duration
 	// CatchUpInterval is how often the node pulls missed messages from its swarm peers (default 2 s).
 	CatchUpInterval time.Duration
 	// MaxLongPoll caps how long a retrieve may wait for new messages (default 25 s).
@@ -85,6 +89,9 @@ type Node struct {
 	metrics *metrics
 	notify  *notifier
 	dir     atomic.Pointer[netview.Directory]
+	// registrar keeps the node registered when a directory runs the
+	// network (nil for a static node list).
+	registrar *directory.Registrar
 
 	listener net.Listener
 	cursors  *peerCursors
@@ -144,8 +151,11 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		cursors:   newPeerCursors(filepath.Join(cfg.DataDir, "peers.json")),
 	}
 	n.peers = n.peerClient()
-	n.source, err = netview.OpenFile(cfg.Network, n.peers)
+	n.source, err = directory.OpenNetwork(cfg.Network, n.peers)
 	if err != nil {
+		return nil, err
+	}
+	if err := n.joinDirectory(ctx); err != nil {
 		return nil, err
 	}
 	if err := n.refreshDirectory(ctx); err != nil {
@@ -231,6 +241,9 @@ func (n *Node) Serve(ctx context.Context) error {
 	bg, stopBG := context.WithCancel(ctx)
 	n.wg.Go(func() { n.db.RunSweeper(bg, 10*time.Second) })
 	n.wg.Go(func() { n.directoryLoop(bg) })
+	if n.registrar != nil {
+		n.wg.Go(func() { n.registrar.Run(bg) })
+	}
 	n.wg.Go(func() { n.catchUpLoop(bg) })
 
 	errc := make(chan error, 1)
