@@ -1,4 +1,4 @@
--- 0006: deleted messages. A message deleted for everyone keeps its row,
+-- 0007: deleted messages. A message deleted for everyone keeps its row,
 -- emptied (body, payload), so that the conversation shows "This message
 -- was deleted" where it was; the FTS triggers drop its words from the
 -- search index.
