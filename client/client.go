@@ -22,6 +22,8 @@ package client
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -139,9 +141,10 @@ type Client struct {
 	id   *keys.Identity
 	name string
 
-	netMu sync.Mutex // guards net and tr
-	net   *onionreq.Client
-	tr    *onionreq.HTTPTransport
+	netMu  sync.Mutex // guards net, tr and netKey
+	net    *onionreq.Client
+	tr     *onionreq.HTTPTransport
+	netKey [sha256.Size]byte // the network net was opened on (networkKey)
 
 	events *broker
 
@@ -533,8 +536,14 @@ func (c *Client) network() (*onionreq.Client, error) {
 	// is checked). A cache that cannot be read is only a slower start.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	c.netKey = networkKey(c.opts.Network)
 	if b, err := c.db.Get(ctx, kvNetworkCache); err == nil {
-		if err := n.LoadCache(b); err != nil {
+		// Only a cache learnt from this very network: paths into another
+		// network (last run's devnet, or the remembered network when this
+		// run names another with --network) would bypass its seeds.
+		if len(b) < len(c.netKey) || subtle.ConstantTimeCompare(b[:len(c.netKey)], c.netKey[:]) != 1 {
+			c.log.Debug("network cache is from another network")
+		} else if err := n.LoadCache(b[len(c.netKey):]); err != nil {
 			c.log.Debug("network cache not used", "err", err)
 		}
 	}
@@ -542,8 +551,19 @@ func (c *Client) network() (*onionreq.Client, error) {
 	return n, nil
 }
 
-// kvNetworkCache holds the onion client's cache between runs.
+// kvNetworkCache holds the onion client's cache between runs, after the
+// [networkKey] of the network it was learnt from.
 const kvNetworkCache = "network_cache"
+
+// networkKey names a network for the cache: the SHA-256 of its file's
+// contents (a new devnet at the same path is another network), or of the
+// name itself when it is not a file (a preset).
+func networkKey(network string) [sha256.Size]byte {
+	if b, err := os.ReadFile(network); err == nil {
+		return sha256.Sum256(b)
+	}
+	return sha256.Sum256([]byte(network))
+}
 
 // saveNetworkCache keeps the onion client's paths and swarms for the next
 // run. Call with netMu held.
@@ -557,7 +577,7 @@ func (c *Client) saveNetworkCache() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := c.db.Put(ctx, kvNetworkCache, b); err != nil {
+	if err := c.db.Put(ctx, kvNetworkCache, append(c.netKey[:], b...)); err != nil {
 		c.log.Debug("network cache not saved", "err", err)
 	}
 }
