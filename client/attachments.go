@@ -401,6 +401,9 @@ func decryptBlob(a clientdb.Attachment, blob []byte) ([]byte, error) {
 // download fetches one attachment, checks it, and keeps the encrypted blob
 // in the home. A failure is saved with the next try (or as given up).
 func (c *Client) download(ctx context.Context, a clientdb.Attachment) (clientdb.Attachment, error) {
+	// A message request's file fetched on the user's word stays the
+	// user's to fetch: a failure must not hand it to the automatic loop.
+	wasRemote := a.State == clientdb.AttachmentRemote
 	err := c.fetch(ctx, &a)
 	if err == nil {
 		a.State, a.Error = clientdb.AttachmentStored, ""
@@ -416,6 +419,8 @@ func (c *Client) download(ctx context.Context, a clientdb.Attachment) (clientdb.
 	if final {
 		a.State = clientdb.AttachmentFailed
 		c.warn(fmt.Sprintf("an attachment (%q) could not be downloaded: %v", a.FileName, err))
+	} else if wasRemote {
+		a.State = clientdb.AttachmentRemote
 	} else {
 		a.State = clientdb.AttachmentPending
 		a.NextTry = c.now().Add(min(downloadBackoff<<(a.Attempts-1), time.Hour))
@@ -472,8 +477,14 @@ func (c *Client) DownloadPending(ctx context.Context, limit int) (int, error) {
 	return n, errors.Join(errs...)
 }
 
-// downloadLoop downloads due attachments while Run runs.
+// downloadLoop downloads due attachments while Run runs, after removing
+// blobs no message refers to any more (a declined request's, say).
 func (c *Client) downloadLoop(ctx context.Context) {
+	if n, err := c.pruneBlobs(ctx); err != nil {
+		c.log.Debug("pruning attachment blobs failed", "err", err)
+	} else if n > 0 {
+		c.log.Info("removed attachment blobs of deleted messages", "count", n)
+	}
 	for {
 		if _, err := c.DownloadPending(ctx, 16); err != nil && ctx.Err() == nil {
 			c.log.Debug("downloading attachments failed; will retry", "err", err)
@@ -639,4 +650,37 @@ func (c *Client) OpenAttachment(ctx context.Context, id int64, index int) (Attac
 		return attachmentFrom(a), nil, fmt.Errorf("file %d of message %d: %w", index+1, id, err)
 	}
 	return attachmentFrom(a), pt, nil
+}
+
+// pruneBlobs deletes the encrypted blobs in the home that no attachment
+// refers to: those of deleted messages, and temporary files a crash left.
+func (c *Client) pruneBlobs(ctx context.Context) (int, error) {
+	dir := filepath.Join(c.opts.Home, attachmentsDir)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	// A blob whose message is not stored yet (a send still encrypting its
+	// files) is not in the database: only blobs older than a minute go.
+	cutoff := time.Now().Add(-time.Minute)
+	used, err := c.db.AttachmentBlobs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if used[e.Name()] {
+			continue
+		}
+		if info, err := e.Info(); err != nil || info.ModTime().After(cutoff) {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, e.Name())) == nil {
+			n++
+		}
+	}
+	return n, nil
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +103,30 @@ func TestLinkPreviewsOffWithoutProxy(t *testing.T) {
 	}
 	if err := c.SetLinkPreviews(t.Context(), true); !errors.Is(err, ErrPreviewsNeedProxy) {
 		t.Fatalf("on without a proxy: %v", err)
+	}
+}
+
+// Blobs no attachment refers to are removed once they are a minute old;
+// newer ones (a send in progress) are kept.
+func TestPruneBlobs(t *testing.T) {
+	c, _, err := Create(t.Context(), Options{Home: t.TempDir(), Network: "/nonexistent/network.json"}, "Ann")
+	if err != nil {
+		t.Skipf("no offline account: %v", err)
+	}
+	defer c.Close()
+	dir, _ := c.blobDir()
+	old, fresh := filepath.Join(dir, "old.blob"), filepath.Join(dir, "fresh.blob")
+	os.WriteFile(old, []byte("x"), 0o600)
+	os.WriteFile(fresh, []byte("y"), 0o600)
+	past := time.Now().Add(-time.Hour)
+	os.Chtimes(old, past, past)
+	if n, err := c.pruneBlobs(t.Context()); n != 1 || err != nil {
+		t.Fatalf("pruned %d, %v", n, err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Error("an old orphan blob was kept")
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Error("a fresh blob was removed")
 	}
 }

@@ -241,3 +241,21 @@ func (db *DB) SetPayload(ctx context.Context, id int64, payload []byte) error {
 		return nil
 	})
 }
+
+// AttachmentBlobs returns the names of every blob an attachment refers to.
+func (db *DB) AttachmentBlobs(ctx context.Context) (map[string]bool, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT blob FROM attachments WHERE blob != ''")
+	if err != nil {
+		return nil, fmt.Errorf("clientdb: attachment blobs: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var b string
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("clientdb: attachment blobs: %w", err)
+		}
+		out[b] = true
+	}
+	return out, rows.Err()
+}
