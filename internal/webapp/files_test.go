@@ -9,8 +9,12 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/session-go/session-go/internal/devnet/devnettest"
 )
@@ -57,6 +61,11 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 	openFirstRow(b)
 	waitFor[bool](b, "the picture, decoded", `(() => { const i = document.querySelector('img.att-img');
 		return !!i && i.complete && i.naturalWidth === 40 && i.naturalHeight === 20 })()`)
+	// A click shows it large, in a lightbox.
+	b.click("button", "View red.png")
+	waitFor[bool](b, "the lightbox", `(() => { const i = document.querySelector('dialog[open] img[data-testid=lightbox-image]');
+		return !!i && i.complete && i.naturalWidth === 40 })()`)
+	b.click("button", "Close")
 	waitFor[bool](b, "the HTML file as a download link", `[...document.querySelectorAll('a.att-file')].some(e => e.textContent.includes('page.html') && e.hasAttribute('download'))`)
 
 	// A link is clickable, opens in a new tab without access to the page,
@@ -71,6 +80,15 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 	waitFor[bool](b, "the full address before opening", `(() => { const d = document.querySelector('dialog[open]');
 		return !!d && d.textContent.includes('`+link+`') })()`)
 	b.click("button", "Cancel")
+
+	// Alice attaches a file with the attach button in her page.
+	notes := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(notes, []byte("meeting notes"), 0o600)
+	openFirstRow(a)
+	a.do(chromedp.SetUploadFiles(chromedp.CSS(`input[data-testid=attach-input]`), []string{notes}))
+	waitFor[bool](a, "the attached file sent", `[...document.querySelectorAll('.msg.out')].some(li =>
+		li.textContent.includes('notes.txt') && li.querySelector('[data-status=sent]'))`)
+	waitFor[bool](b, "Alice's attached file on Bob's page", `[...document.querySelectorAll('a.att-file')].some(e => e.textContent.includes('notes.txt'))`)
 
 	// The HTML file is served as bytes to save, never as a page.
 	href := eval[string](b, `[...document.querySelectorAll('a.att-file')].find(e => e.textContent.includes('page.html')).getAttribute('href')`)

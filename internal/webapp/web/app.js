@@ -751,6 +751,10 @@ async function sendFile(file) {
   const temp = {id: `tmp${++tmpID}`, outgoing: true, body, sent_at: new Date().toISOString(), status: 'sending',
     attachments: [{file_name: file.name, content_type: file.type, size: file.size, downloaded: true}]};
   appendMessage(temp, true);
+  // While the file is encrypted and uploaded through the onion path, the
+  // bubble shows a progress bar (indeterminate: the app learns only the end).
+  el.msgs?.querySelector(`[data-mid="${temp.id}"] .bubble`)?.append(
+    h('progress', {class: 'att-progress', 'aria-label': `Uploading ${file.name}`, 'data-testid': 'upload-progress'}));
   try {
     const m = await api('POST', `conversations/${id}/files`, {name: file.name, data: btoa(bin), body});
     replaceMessage(temp.id, m);
@@ -832,6 +836,13 @@ async function openLink(url) {
   }
 }
 
+function lightbox(url, name) {
+  const d = dialog(name, h('img', {src: url, alt: name, class: 'lightbox-img', 'data-testid': 'lightbox-image'}), [
+    h('a', {class: 'btn ghost', href: url, download: name}, 'Download'),
+    h('button', {class: 'btn primary', onclick: () => d.close()}, 'Close'),
+  ]);
+}
+
 // attachmentEl shows one file of a message: a picture inline (at its
 // aspect ratio) once it is on this device, otherwise a link that fetches
 // it — a message request's files are fetched only when clicked.
@@ -846,7 +857,8 @@ function attachmentEl(m, a, i) {
       width: a.width || null, height: a.height || null});
   }
   if (a.downloaded && INLINE_IMAGES.includes(a.content_type)) {
-    return h('a', {href: url, target: '_blank', rel: 'noopener', class: 'att-img-link'},
+    // A click opens it large, in a lightbox over the conversation.
+    return h('button', {class: 'att-img-link', 'aria-label': `View ${name}`, onclick: () => lightbox(url, name)},
       h('img', {src: url, alt: name, class: 'att-img', loading: 'lazy', 'data-testid': 'attachment-image',
         width: a.width || null, height: a.height || null}));
   }
