@@ -243,6 +243,7 @@ func (n *Node) Serve(ctx context.Context) error {
 	n.wg.Go(func() { n.directoryLoop(bg) })
 	if n.registrar != nil {
 		n.wg.Go(func() { n.registrar.Run(bg) })
+		n.wg.Go(func() { n.handoffLoop(bg) })
 	}
 	n.wg.Go(func() { n.catchUpLoop(bg) })
 

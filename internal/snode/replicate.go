@@ -303,8 +303,15 @@ func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	tombKey, revKey := peerEd+"/t", peerEd+"/r"
-	after, tombsAfter, revsAfter := n.cursors.get(peerEd), n.cursors.get(tombKey), n.cursors.get(revKey)
+	return n.pullWith(ctx, peer, peerEd)
+}
+
+// pullWith pulls one batch from peer with the cursors kept under key (the
+// peer's key for catch-up; a hand-off after a swarm change keeps its own).
+func (n *Node) pullWith(ctx context.Context, peer netview.Node, key string) (bool, error) {
+	peerEd := peer.Ed25519
+	tombKey, revKey := key+"/t", key+"/r"
+	after, tombsAfter, revsAfter := n.cursors.get(key), n.cursors.get(tombKey), n.cursors.get(revKey)
 	body, _ := json.Marshal(syncRequest{After: after, Limit: syncBatch, TombstonesAfter: tombsAfter, RevocationsAfter: revsAfter, Summary: true})
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -351,7 +358,7 @@ func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
 	}
 	rej.report(n, peerEd)
 	if rep.Next > after {
-		n.cursors.set(peerEd, rep.Next)
+		n.cursors.set(key, rep.Next)
 	}
 	return rep.More || rep.TombstonesMore || rep.RevocationsMore, nil
 }
