@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/session-go/session-go/internal/clientdb"
@@ -230,4 +231,32 @@ func (c *Client) unhide(ctx context.Context, id keys.ID) error {
 		return err
 	}
 	return nil
+}
+
+// profileIsNewer reports whether a profile sent by id and updated at
+// updated (seconds; Session's lastProfileUpdateSeconds) is to be applied:
+// as in Session, one older than the profile already applied is not, so
+// that an old message arriving late does not bring back an old name. A
+// profile without a time (older clients) is applied and leaves the
+// recorded time alone.
+func (c *Client) profileIsNewer(ctx context.Context, id keys.ID, updated uint64) (bool, error) {
+	if updated == 0 {
+		return true, nil
+	}
+	key := "profile_updated/" + id.String()
+	var held uint64
+	if b, err := c.db.Get(ctx, key); err == nil {
+		held, _ = strconv.ParseUint(string(b), 10, 64)
+	} else if !errors.Is(err, clientdb.ErrNotFound) {
+		return false, err
+	}
+	if updated < held {
+		return false, nil
+	}
+	if updated > held {
+		if err := c.db.Put(ctx, key, []byte(strconv.FormatUint(updated, 10))); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }

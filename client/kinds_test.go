@@ -229,3 +229,36 @@ func TestHiddenConversationComesBack(t *testing.T) {
 		t.Errorf("after a send: priority %d here, %d in the config; want 0", db, cfg)
 	}
 }
+
+// TestOlderProfileDoesNotWin (issue 14 point 3): a name is applied only
+// from a profile at least as new as the one applied (desktop's
+// lastProfileUpdateSeconds rule), so a late old message does not bring an
+// old name back; a profile without a time (older clients) still applies.
+func TestOlderProfileDoesNotWin(t *testing.T) {
+	bob, alice := offline(t, "Bob"), stranger(t)
+	to := bob.id.SessionID()
+	t0 := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	named := func(body, name string, updated int64, at time.Time) storagerpc.RetrievedMessage {
+		profile := pb{}.str(1, name)
+		if updated > 0 {
+			profile = profile.varint(3, uint64(updated))
+		}
+		return sessionWire(t, alice, to, sessionContent(pb{}.bytes(1, pb{}.str(1, body).bytes(101, profile)), at), at)
+	}
+	name := func() string {
+		ct, err := bob.db.Contact(t.Context(), alice.SessionID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ct.Name
+	}
+	receiveAll(t, bob, named("one", "Alice Newer", 2000, t0.Add(2*time.Second)))
+	receiveAll(t, bob, named("two", "Alice Old", 1000, t0.Add(time.Second)))
+	if got := name(); got != "Alice Newer" {
+		t.Errorf("after an older profile the name is %q", got)
+	}
+	receiveAll(t, bob, named("three", "Alice Untimed", 0, t0.Add(3*time.Second)))
+	if got := name(); got != "Alice Untimed" {
+		t.Errorf("a profile without a time was not applied: %q", got)
+	}
+}

@@ -379,6 +379,18 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	if repaired {
 		c.warn(fmt.Sprintf("repaired the display name of %s (invalid UTF-8 or too long)", ShortID(dm.Sender.String())))
 	}
+	if senderName != "" {
+		// Session applies a profile only when it is newer than the one held.
+		t := content.GetDataMessage().GetProfile().GetLastProfileUpdateSeconds()
+		if t == 0 {
+			t = content.GetMessageRequestResponse().GetProfile().GetLastProfileUpdateSeconds()
+		}
+		if newer, err := c.profileIsNewer(ctx, dm.Sender, t); err != nil {
+			return Message{}, false, err
+		} else if !newer {
+			senderName = ""
+		}
+	}
 	// Writing to us, or accepting our request, means they approved us (the
 	// sender side of a conversation is implicitly approved, as in Session).
 	approvedMe := content.GetMessageRequestResponse().GetIsApproved() || hasContent
