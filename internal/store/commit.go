@@ -74,7 +74,15 @@ func (s *Store) commitGroup(group []*storeReq) {
 		}
 		live = append(live, r)
 	}
-	if len(live) == 0 {
+	switch len(live) {
+	case 0:
+		return
+	case 1:
+		// Alone: its own transaction is all the isolation it needs, and
+		// saves the savepoint's two statements.
+		r := live[0]
+		r.res, r.err = s.storeAlone(r.ctx, r.m)
+		close(r.done)
 		return
 	}
 	var full []*storeReq
