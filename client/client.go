@@ -39,6 +39,7 @@ import (
 	"golang.org/x/net/proxy"
 
 	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/directory"
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/mnemonic"
 	"github.com/session-go/session-go/internal/netview"
@@ -492,7 +493,7 @@ func CheckNetwork(ctx context.Context, opts Options) error {
 	}
 	tr := onionreq.NewHTTPTransport(onionreq.HTTPConfig{DialContext: dial})
 	defer tr.CloseIdleConnections()
-	src, err := netview.OpenFile(opts.Network, tr.Client())
+	src, err := directory.OpenNetwork(opts.Network, tr.Client())
 	if err != nil {
 		return fmt.Errorf("network file: %w", err)
 	}
@@ -523,7 +524,7 @@ func (c *Client) network() (*onionreq.Client, error) {
 	// Seed requests use the transport's HTTP client, so they take the same
 	// dialer (and proxy) as the onion requests to the guards.
 	tr := onionreq.NewHTTPTransport(onionreq.HTTPConfig{DialContext: dial})
-	src, err := netview.OpenFile(c.opts.Network, tr.Client())
+	src, err := directory.OpenNetwork(c.opts.Network, tr.Client())
 	if err != nil {
 		return nil, fmt.Errorf("network file: %w", err)
 	}

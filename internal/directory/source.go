@@ -55,6 +55,9 @@ func ReadNetworkFile(path string) ([]netview.Seed, error) {
 // OpenNetwork returns the Source a network file describes: a directory's
 // members ({"directory": …}) give a [Source]; anything else is netview's.
 func OpenNetwork(path string, hc *http.Client) (netview.Source, error) {
+	if netview.IsPreset(path) {
+		return netview.OpenFile(path, hc)
+	}
 	members, err := ReadNetworkFile(path)
 	if err != nil {
 		return nil, err
