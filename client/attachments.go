@@ -474,6 +474,9 @@ func (c *Client) DownloadPending(ctx context.Context, limit int) (int, error) {
 		}
 		n++
 	}
+	if err := c.fetchAvatars(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	return n, errors.Join(errs...)
 }
 
@@ -669,6 +672,13 @@ func (c *Client) pruneBlobs(ctx context.Context) (int, error) {
 	used, err := c.db.AttachmentBlobs(ctx)
 	if err != nil {
 		return 0, err
+	}
+	avs, err := c.avatars(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, rec := range avs {
+		used[rec.Blob] = true
 	}
 	n := 0
 	for _, e := range entries {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"image"
+	"image/png"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -264,5 +266,59 @@ func TestFailedUploadIsKeptAndRetried(t *testing.T) {
 	files := saveFiles(t, bob, in.ID, false)
 	if len(files) != 1 || !bytes.Equal(files[0], data) {
 		t.Fatal("the retried file arrived different")
+	}
+}
+
+// A profile picture travels as Session's does (encrypted with the
+// profile key, uploaded, named in the profile): an approved contact fetches
+// and shows it; a stranger's client never fetches it.
+func TestAvatarReachesContactsOnly(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob, carol := account(t, "Alice"), account(t, "Bob"), account(t, "Carol")
+	if _, err := bob.Send(ctx, alice.SessionID(), "hi"); err != nil { // Bob approves Alice
+		t.Fatal(err)
+	}
+	var pic bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	png.Encode(&pic, img)
+	p := filepath.Join(t.TempDir(), "me.png")
+	os.WriteFile(p, pic.Bytes(), 0o600)
+	notImage := filepath.Join(t.TempDir(), "me.txt")
+	os.WriteFile(notImage, []byte("hello"), 0o600)
+	if err := alice.SetAvatar(ctx, notImage); !errors.Is(err, ErrNotImage) {
+		t.Fatalf("a text file as picture: %v", err)
+	}
+	if err := alice.SetAvatar(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := alice.Avatar(ctx, alice.SessionID()); err != nil || !bytes.Equal(got, pic.Bytes()) {
+		t.Fatalf("own picture: %v", err)
+	}
+	for _, to := range []*Client{bob, carol} {
+		if _, err := alice.Send(ctx, to.SessionID(), "with my picture"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receiveUntil(t, bob, "Alice's message", func(ms []Message) bool { return len(ms) >= 1 })
+	receiveUntil(t, carol, "Alice's request", func(ms []Message) bool { return len(ms) >= 1 })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		bob.DownloadPending(ctx, 4)
+		got, err := bob.Avatar(ctx, alice.SessionID())
+		if err == nil {
+			if !bytes.Equal(got, pic.Bytes()) {
+				t.Fatal("Bob has a different picture")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Bob has no picture of Alice: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	carol.DownloadPending(ctx, 4)
+	if _, err := carol.Avatar(ctx, alice.SessionID()); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a stranger's picture was fetched: %v", err)
 	}
 }

@@ -375,6 +375,13 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	if rawName == "" {
 		rawName = content.GetMessageRequestResponse().GetProfile().GetDisplayName()
 	}
+	if approved {
+		// An approved contact's picture is fetched; a stranger's never is.
+		dmsg := content.GetDataMessage()
+		if err := c.noteAvatar(ctx, dm.Sender.String(), dmsg.GetProfile().GetProfilePicture(), dmsg.GetProfileKey()); err != nil {
+			return Message{}, false, err
+		}
+	}
 	senderName, repaired := cleanName(rawName)
 	if repaired {
 		c.warn(fmt.Sprintf("repaired the display name of %s (invalid UTF-8 or too long)", ShortID(dm.Sender.String())))

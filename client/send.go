@@ -149,6 +149,9 @@ func (c *Client) send(ctx context.Context, to, text string, quote clientdb.Quote
 	}
 	sentAt := c.sentTime(net.Now())
 	content := &signalpb.Content{DataMessage: &signalpb.DataMessage{Profile: c.profile()}}
+	if pic := c.profilePic(); pic.IsSet() {
+		content.DataMessage.ProfileKey = pic.Key
+	}
 	if text != "" {
 		content.DataMessage.Body = proto.String(text)
 	}
@@ -251,6 +254,9 @@ func (c *Client) profile() *signalpb.LokiProfile {
 	c.cfg.mu.Unlock()
 	if !updated.IsZero() {
 		p.LastProfileUpdateSeconds = proto.Uint64(uint64(updated.Unix()))
+	}
+	if pic := c.profilePic(); pic.IsSet() {
+		p.ProfilePicture = proto.String(pic.URL) // its key goes in DataMessage.profileKey
 	}
 	return p
 }
