@@ -76,6 +76,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrNotQuotable: the message to reply to was never delivered.
 	ErrNotQuotable = errors.New("cannot reply to a message that was not sent")
+	// ErrInvalidReaction: the emoji or the message cannot take a reaction.
+	ErrInvalidReaction = errors.New("invalid reaction")
 	// ErrNotAuthor: only a message's author can delete it for everyone.
 	ErrNotAuthor = errors.New("not the author")
 	// ErrNotSupported: the operation does not apply here (yet).

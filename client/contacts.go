@@ -62,6 +62,9 @@ func (c *Client) Messages(ctx context.Context, who string, limit int) ([]Message
 	if err := c.withAttachments(ctx, out); err != nil {
 		return nil, err
 	}
+	if err := c.withReactions(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -79,12 +82,20 @@ func (c *Client) MarkRead(ctx context.Context, who string) error {
 		return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
 	}
 	upTo := latest[0].SentAt
+	before, err := c.db.ConversationState(ctx, id)
+	if err != nil {
+		if errors.Is(err, clientdb.ErrNotFound) {
+			return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
+		}
+		return err
+	}
 	if err := c.db.MarkRead(ctx, id, upTo); err != nil {
 		if errors.Is(err, clientdb.ErrNotFound) {
 			return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
 		}
 		return err
 	}
+	c.sendReadReceipts(ctx, id, before.LastRead, upTo)
 	return c.editConfig(ctx, func(cs *configs) error {
 		cv := cs.convos.GetOrConstruct1to1(id)
 		if ms := upTo.UnixMilli(); ms > cv.LastRead {

@@ -40,7 +40,11 @@ func (c *Client) Message(ctx context.Context, id int64) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	return messageFrom(m), nil
+	out := []Message{c.messageWithFiles(ctx, messageFrom(m))}
+	if err := c.withReactions(ctx, out); err != nil {
+		return Message{}, err
+	}
+	return out[0], nil
 }
 
 // quoteOf reads the quote of a received DataMessage: the zero Quote if it
@@ -94,6 +98,12 @@ func (c *Client) Search(ctx context.Context, text, in string, limit int) ([]Mess
 	out := make([]Message, len(ms))
 	for i, m := range ms {
 		out[i] = messageFrom(m)
+	}
+	if err := c.withAttachments(ctx, out); err != nil {
+		return nil, err
+	}
+	if err := c.withReactions(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -53,7 +53,7 @@ func (c *Client) Delete(ctx context.Context, id int64, everyone bool) error {
 	}
 	// A message never sent (failed, or still sending) reached no one: it
 	// goes from here, and its payload with it, so no retry sends it.
-	if err := c.db.MarkDeleted(ctx, id); err != nil {
+	if _, err := c.db.Unsend(ctx, clientdb.MessageRef{Conversation: m.Conversation, Author: m.Sender, SentAt: m.SentAt}); err != nil {
 		return err
 	}
 	c.removeBlobs(files[id])
@@ -129,11 +129,17 @@ func (c *Client) unsendOwn(ctx context.Context, u *signalpb.UnsendRequest) error
 		return err
 	}
 	for _, id := range ids {
+		m, err := c.db.Message(ctx, id)
+		if err != nil {
+			return err
+		}
 		files, err := c.db.Attachments(ctx, id)
 		if err != nil {
 			return err
 		}
-		if err := c.db.MarkDeleted(ctx, id); err != nil {
+		// Remembered, as for a peer's unsend, so that a late copy does
+		// not bring it back.
+		if _, err := c.db.Unsend(ctx, clientdb.MessageRef{Conversation: m.Conversation, Author: author, SentAt: m.SentAt}); err != nil {
 			return err
 		}
 		c.removeBlobs(files[id])

@@ -79,6 +79,10 @@ func storedBodies(t testing.TB, c *Client, conv keys.ID) []string {
 	}
 	var out []string
 	for _, m := range ms {
+		if m.Deleted {
+			out = append(out, "(deleted)")
+			continue
+		}
 		out = append(out, m.Body)
 	}
 	return out
@@ -100,14 +104,14 @@ func TestReceiveUnsendRequest(t *testing.T) {
 		t.Fatalf("an unsend naming another author deleted something: %q", got)
 	}
 	receiveAll(t, bob, unsend(t0.Add(time.Second), alice.SessionID(), t0.Add(3*time.Second)))
-	if got := storedBodies(t, bob, alice.SessionID()); len(got) != 1 || got[0] != "keep" {
-		t.Fatalf("after unsend: %q, want [keep]", got)
+	if got := storedBodies(t, bob, alice.SessionID()); len(got) != 2 || got[0] != "keep" || got[1] != "(deleted)" {
+		t.Fatalf("after unsend: %q, want [keep (deleted)]", got)
 	}
 	// An unsend that comes before its message: the message is never shown.
 	late := t0.Add(4 * time.Second)
 	receiveAll(t, bob, unsend(late, alice.SessionID(), t0.Add(5*time.Second)))
 	receiveAll(t, bob, sessionWire(t, alice, to, sessionText("too late", "Alice", late), late))
-	if got := storedBodies(t, bob, alice.SessionID()); len(got) != 1 {
+	if got := storedBodies(t, bob, alice.SessionID()); len(got) != 2 {
 		t.Fatalf("a message unsent before it arrived was shown: %q", got)
 	}
 }

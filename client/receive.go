@@ -524,7 +524,7 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 		return Message{}, false, c.unsendOwn(ctx, u)
 	}
 	data := dm.Content.GetDataMessage()
-	if data.GetBody() == "" && len(data.GetAttachments()) == 0 {
+	if data.GetBody() == "" && len(data.GetAttachments()) == 0 && data.GetReaction() == nil {
 		return Message{}, false, nil
 	}
 	// A sync copy names its conversation; a message without one was sent
@@ -535,6 +535,12 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 		if target, err = keys.ParseSessionID(st); err != nil {
 			return Message{}, false, nil
 		}
+	}
+	if r := data.GetReaction(); r != nil && data.GetBody() == "" {
+		return Message{}, false, c.reactOwn(ctx, target, r, dm.SentAt)
+	}
+	if gone, err := c.unsent(ctx, target, c.id.SessionID(), dm.SentAt); err != nil || gone {
+		return Message{}, false, err // deleted for everyone before this copy came
 	}
 	// A sync copy is signed by this account: its time is as good as this
 	// account's own, and must stay the sent time, which is how the device

@@ -20,7 +20,8 @@ type Message struct {
 	Body string `json:"body"`
 	// SentAt is the sender's timestamp (Session's message id).
 	SentAt time.Time `json:"sent_at"`
-	// Status is sending, sent, failed or received.
+	// Status is sending, sent, read (the peer sent a read receipt),
+	// failed or received.
 	Status string `json:"status"`
 	// Error says why a failed message failed.
 	Error string `json:"error,omitempty"`
@@ -37,6 +38,13 @@ type Message struct {
 	// Deleted is set when the author deleted the message for everyone:
 	// Body is then empty (shown as "This message was deleted").
 	Deleted bool `json:"deleted"`
+	// Reactions are the emojis put on the message, oldest first (filled
+	// by Messages, Message and Search; empty elsewhere).
+	Reactions []Reaction `json:"reactions"`
+	// ExpiresAt is when a disappearing message is deleted; nil for one
+	// that does not disappear (sending disappearing messages is not
+	// implemented yet: always nil).
+	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 // Quote is the message a reply quotes. Session's DataMessage.quote names it
@@ -59,7 +67,7 @@ func messageFrom(m clientdb.Message) Message {
 		ID: m.ID, Conversation: m.Conversation.String(), From: m.Sender.String(),
 		Outgoing: m.Direction == clientdb.Outgoing, Body: m.Body, SentAt: m.SentAt,
 		Status: m.Status.String(), Error: m.Error, Hash: m.Hash, TimeUnverified: m.TimeUnverified,
-		Attachments: []Attachment{}, Deleted: m.Deleted,
+		Attachments: []Attachment{}, Deleted: m.Deleted, Reactions: []Reaction{},
 	}
 	if !m.Quote.SentAt.IsZero() {
 		out.Quote = &Quote{ID: m.Quote.ID, From: m.Quote.Author.String(), Body: m.Quote.Body, SentAt: m.Quote.SentAt}

@@ -168,3 +168,68 @@ func TestDeleteThroughTheCLI(t *testing.T) {
 	alice.run(2, "", "delete", "999999")
 	alice.run(2, "", "delete", "x")
 }
+
+// TestReactAndSettingsThroughTheCLI checks react, settings and the JSON
+// contract of read --json (id, from, body, quote, reactions, deleted,
+// expires_at).
+func TestReactAndSettingsThroughTheCLI(t *testing.T) {
+	alice, bob := newUser(t), newUser(t)
+	alice.run(0, "", "init", "--name", "Alice")
+	bob.run(0, "", "init", "--name", "Bob")
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	alice.json(&who, "whoami")
+	aliceID := who.SessionID
+	bob.json(&who, "whoami")
+	bobID := who.SessionID
+	var sent jsonMessage
+	alice.json(&sent, "send", bobID, "lunch?")
+	got := bob.receiveAll(1)
+	bob.run(0, "", "react", itoa(got[0].ID), "😂")
+
+	var s struct {
+		ReadReceipts bool `json:"read_receipts"`
+		Typing       bool `json:"typing_indicators"`
+	}
+	bob.json(&s, "settings")
+	if s.ReadReceipts || s.Typing {
+		t.Fatalf("default settings: %+v", s)
+	}
+	bob.json(&s, "settings", "--read-receipts", "on")
+	if !s.ReadReceipts || s.Typing {
+		t.Fatalf("after --read-receipts on: %+v", s)
+	}
+	bob.run(2, "", "settings", "--typing", "maybe")
+
+	var raw []map[string]json.RawMessage
+	for range 100 {
+		alice.receiveAll(0)
+		raw = nil
+		alice.json(&raw, "read", bobID)
+		if len(raw) == 1 && string(raw[0]["reactions"]) != "[]" {
+			break
+		}
+	}
+	for _, k := range []string{"id", "from", "body", "quote", "reactions", "deleted", "expires_at"} {
+		if _, ok := raw[0][k]; !ok {
+			t.Errorf("read --json has no %q: %v", k, raw[0])
+		}
+	}
+	var rs []struct {
+		Emoji string `json:"emoji"`
+		From  string `json:"from"`
+	}
+	if err := json.Unmarshal(raw[0]["reactions"], &rs); err != nil || len(rs) != 1 || rs[0].Emoji != "😂" || rs[0].From != bobID {
+		t.Fatalf("reactions at Alice: %s", raw[0]["reactions"])
+	}
+	if string(raw[0]["expires_at"]) != "null" || string(raw[0]["deleted"]) != "false" || string(raw[0]["quote"]) != "null" {
+		t.Errorf("read --json: %v", raw[0])
+	}
+	if out := alice.run(0, "", "read", bobID); !strings.Contains(out, "😂 1 (") {
+		t.Errorf("read shows no reaction:\n%s", out)
+	}
+	bob.run(0, "", "react", itoa(got[0].ID), "😂", "--remove")
+	bob.run(2, "", "react", itoa(got[0].ID), "")
+	_ = aliceID
+}

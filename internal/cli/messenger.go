@@ -160,7 +160,7 @@ func openClient(ctx context.Context, env *Env, g globals) (*client.Client, error
 func classify(err error) error {
 	for _, e := range []error{client.ErrUnknownContact, client.ErrAmbiguousContact, client.ErrInvalidRecipient,
 		client.ErrMessageTooLong, client.ErrEmptyMessage, client.ErrInvalidText, client.ErrNotRequest, client.ErrNotFailed, client.ErrNotFound, client.ErrAccountExists, client.ErrNoNetwork,
-		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer, client.ErrNotQuotable, client.ErrInvalidSearch, client.ErrNotSupported, client.ErrInvalidDuration, client.ErrNotAuthor} {
+		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer, client.ErrNotQuotable, client.ErrInvalidSearch, client.ErrNotSupported, client.ErrInvalidDuration, client.ErrNotAuthor, client.ErrInvalidReaction} {
 		if errors.Is(err, e) {
 			return usagef("%v", err)
 		}
@@ -182,6 +182,8 @@ func messengerCommands(g globals) []command {
 		{name: "inbox", summary: "list conversations", usage: "", maxArgs: 0, body: cmdInbox},
 		{name: "read", summary: "show a conversation and mark it read", usage: "<id|name> [--limit N]", minArgs: 1, maxArgs: 1},
 		{name: "unread", summary: "mark a conversation unread (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("marked unread", (*client.Client).MarkUnread)},
+		{name: "react", summary: "put an emoji on a message (Session offers 😂 🥰 😢 😡 😮 😈; any emoji works), or --remove it", usage: "<message-id> <emoji> [--remove]", minArgs: 2, maxArgs: 2},
+		{name: "settings", summary: "show this device's privacy settings, or change them: read receipts and typing indicators (both off unless turned on, as in Session)", usage: "[--read-receipts on|off] [--typing on|off]", maxArgs: 0},
 		{name: "delete", summary: "delete a message from this device, or --everyone: your message for everyone (Session's unsend, also on your other devices)", usage: "<message-id> [--everyone]", minArgs: 1, maxArgs: 1},
 		{name: "pin", summary: "pin a conversation to the top of the inbox (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("pinned", func(c *client.Client, ctx context.Context, who string) error { return c.Pin(ctx, who, true) })},
 		{name: "unpin", summary: "unpin a conversation (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("unpinned", func(c *client.Client, ctx context.Context, who string) error { return c.Pin(ctx, who, false) })},
@@ -281,6 +283,21 @@ func messengerCommands(g globals) []command {
 			}
 			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
 				return cmdSave(ctx, env, g, c, args[0], out)
+			}
+		case "react":
+			var remove bool
+			mc.flags = func(fs *flag.FlagSet) { fs.BoolVar(&remove, "remove", false, "take the emoji off") }
+			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+				return cmdReact(ctx, env, g, c, args[0], args[1], remove)
+			}
+		case "settings":
+			var receipts, typing string
+			mc.flags = func(fs *flag.FlagSet) {
+				fs.StringVar(&receipts, "read-receipts", "", "on: tell people when you read their messages; off: do not")
+				fs.StringVar(&typing, "typing", "", "on: tell people when you are typing; off: do not")
+			}
+			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, _ []string) error {
+				return cmdSettings(ctx, env, g, c, receipts, typing)
 			}
 		case "delete":
 			var everyone bool
@@ -544,6 +561,57 @@ func sendReply(ctx context.Context, c *client.Client, who string, replyTo int64,
 	return c.Reply(ctx, replyTo, text, files...)
 }
 
+func cmdReact(ctx context.Context, env *Env, g globals, c *client.Client, idArg, emoji string, remove bool) error {
+	id, err := strconv.ParseInt(idArg, 10, 64)
+	if err != nil || id <= 0 {
+		return usagef("react: %q is not a message id", idArg)
+	}
+	if err := c.React(ctx, id, emoji, remove); err != nil {
+		return classify(fmt.Errorf("react: %w", err))
+	}
+	done := "reacted"
+	if remove {
+		done = "reaction removed"
+	}
+	if g.json {
+		return writeJSON(env.Stdout, map[string]any{"id": id, "emoji": emoji, "result": done})
+	}
+	fmt.Fprintf(env.Stdout, "message %d: %s %s\n", id, done, termtext.Line(emoji))
+	return nil
+}
+
+func cmdSettings(ctx context.Context, env *Env, g globals, c *client.Client, receipts, typing string) error {
+	s, err := c.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name, v string
+		dst     *bool
+	}{{"--read-receipts", receipts, &s.ReadReceipts}, {"--typing", typing, &s.TypingIndicators}} {
+		switch f.v {
+		case "":
+		case "on":
+			*f.dst = true
+		case "off":
+			*f.dst = false
+		default:
+			return usagef("settings: %s takes on or off, not %q", f.name, f.v)
+		}
+	}
+	if receipts != "" || typing != "" {
+		if err := c.SetSettings(ctx, s); err != nil {
+			return err
+		}
+	}
+	if g.json {
+		return writeJSON(env.Stdout, s)
+	}
+	onOff := map[bool]string{true: "on", false: "off"}
+	fmt.Fprintf(env.Stdout, "read receipts: %s\ntyping indicators: %s\n", onOff[s.ReadReceipts], onOff[s.TypingIndicators])
+	return nil
+}
+
 func cmdDelete(ctx context.Context, env *Env, g globals, c *client.Client, idArg string, everyone bool) error {
 	id, err := strconv.ParseInt(idArg, 10, 64)
 	if err != nil || id <= 0 {
@@ -640,6 +708,21 @@ func printMessage(w io.Writer, m client.Message, names map[string]string) {
 		body = "(This message was deleted)"
 	}
 	fmt.Fprintf(w, "%s [%d] %s%s: %s\n", when, m.ID, who, status, body)
+	if len(m.Reactions) > 0 {
+		counts := map[string][]string{}
+		var order []string
+		for _, r := range m.Reactions {
+			if counts[r.Emoji] == nil {
+				order = append(order, r.Emoji)
+			}
+			counts[r.Emoji] = append(counts[r.Emoji], name(r.From))
+		}
+		var parts []string
+		for _, e := range order {
+			parts = append(parts, fmt.Sprintf("%s %d (%s)", termtext.Line(e), len(counts[e]), strings.Join(counts[e], ", ")))
+		}
+		fmt.Fprintf(w, "    %s\n", strings.Join(parts, "  "))
+	}
 	for _, a := range m.Attachments {
 		state := "downloaded"
 		switch {

@@ -161,9 +161,9 @@ func (db *DB) ReadByPeer(ctx context.Context, conv keys.ID, sentAt time.Time) (t
 }
 
 // Unsend deletes the message m for everyone (its author asked: Session's
-// UnsendRequest) and remembers the deletion, so that the message arriving
-// late, or again, is not shown. It reports whether a stored message was
-// deleted.
+// UnsendRequest): it stays as deleted (see MarkDeleted), and the deletion
+// is remembered so that the message arriving late, or again, is not shown.
+// It reports whether a stored message was deleted.
 func (db *DB) Unsend(ctx context.Context, m MessageRef) (bool, error) {
 	if err := m.check(); err != nil {
 		return false, fmt.Errorf("clientdb: unsend: %w", err)
@@ -171,7 +171,15 @@ func (db *DB) Unsend(ctx context.Context, m MessageRef) (bool, error) {
 	var deleted bool
 	conv, author, sent := m.Conversation.String(), m.Author.String(), ms(m.SentAt)
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE conversation = ? AND sender = ? AND sent_ts = ?`, conv, author, sent)
+		// The message stays, emptied and marked deleted, so that the
+		// conversation shows "This message was deleted" where it was (as
+		// Session does); its files go with its attachment rows.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM attachments WHERE message IN
+			(SELECT id FROM messages WHERE conversation = ? AND sender = ? AND sent_ts = ?)`, conv, author, sent); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE messages SET body = '', payload = NULL, deleted = 1
+			WHERE conversation = ? AND sender = ? AND sent_ts = ? AND deleted = 0`, conv, author, sent)
 		if err != nil {
 			return err
 		}

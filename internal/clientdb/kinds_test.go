@@ -22,8 +22,8 @@ func TestUnsendDeletesAndRemembers(t *testing.T) {
 		t.Fatalf("Unsend = %v, %v", deleted, err)
 	}
 	msgs, _ := db.Messages(ctx, peer, 10, MessagePos{})
-	if len(msgs) != 1 || msgs[0].Body != "two" {
-		t.Fatalf("after unsend: %+v", msgs)
+	if len(msgs) != 2 || !msgs[0].Deleted || msgs[0].Body != "" || msgs[1].Deleted || msgs[1].Body != "two" {
+		t.Fatalf("after unsend: %+v (want the first kept as deleted, emptied)", msgs)
 	}
 	if gone, _ := db.Unsent(ctx, ref); !gone {
 		t.Error("the deletion is not remembered")

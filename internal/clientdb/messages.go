@@ -484,3 +484,25 @@ func (db *DB) MessagesAt(ctx context.Context, sender keys.ID, sentAt time.Time) 
 	}
 	return ids, rows.Err()
 }
+
+// IncomingBetween returns the sent timestamps of up to limit incoming
+// messages of conversation conv sent after after and up to upTo, oldest
+// first: the messages a read mark moving from after to upTo covers.
+func (db *DB) IncomingBetween(ctx context.Context, conv keys.ID, after, upTo time.Time, limit int) ([]time.Time, error) {
+	rows, err := db.rq(ctx).QueryContext(ctx,
+		"SELECT sent_ts FROM messages WHERE conversation = ? AND direction = ? AND sent_ts > ? AND sent_ts <= ? AND deleted = 0 ORDER BY sent_ts LIMIT ?",
+		conv.String(), Incoming, ms(after), ms(upTo), limit)
+	if err != nil {
+		return nil, fmt.Errorf("clientdb: incoming of %q: %w", conv, err)
+	}
+	defer rows.Close()
+	var ts []time.Time
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("clientdb: incoming of %q: %w", conv, err)
+		}
+		ts = append(ts, fromMS(v))
+	}
+	return ts, rows.Err()
+}
