@@ -48,6 +48,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/session-go/session-go/internal/directory"
 	"github.com/session-go/session-go/internal/fileserver"
 	"github.com/session-go/session-go/internal/netview"
 	"github.com/session-go/session-go/internal/snode"
@@ -72,6 +73,10 @@ type Config struct {
 	Env []string
 	// NoFileServer leaves the file server out.
 	NoFileServer bool
+	// Directory is the number of directory members (0: none, the nodes
+	// read a static nodes.json). With a directory, nodes register with it
+	// and follow its epochs, and nodes can be added and removed at run time.
+	Directory int
 }
 
 // Net is a running devnet.
@@ -87,6 +92,12 @@ type Net struct {
 	// FileServer is the file server's process (Index -1; X25519 is its
 	// onion key), nil with Config.NoFileServer.
 	FileServer *Node
+	// Members are the directory's members (Addr is each one's HTTPS API),
+	// empty without Config.Directory.
+	Members []*Node
+
+	cfg   Config
+	extra []string // every node's extra arguments
 
 	log  *slog.Logger
 	lock *dirLock
@@ -159,6 +170,7 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 		DirectoryFile: filepath.Join(dir, "nodes.json"),
 		log:           log,
 		lock:          lock,
+		cfg:           cfg,
 	}
 	var entries []netview.Node
 	var seeds []netview.Seed
@@ -189,6 +201,19 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 		fsInfo = &netview.FileServer{URL: "http://" + f.Addr, X25519: f.X25519}
 		extra = append(append([]string{}, extra...), "--onion-allow-local", f.Addr)
 	}
+	var members []netview.Seed
+	if cfg.Directory > 0 {
+		if members, err = dn.startDirectory(ctx); err != nil {
+			dn.stopNodes()
+			return nil, err
+		}
+		dn.DirectoryFile = filepath.Join(dir, "directory.json")
+		if err := writeJSON(dn.DirectoryFile, directory.NetworkFile{Directory: members}); err != nil {
+			dn.stopNodes()
+			return nil, err
+		}
+	}
+	dn.extra = extra
 	for i := range cfg.Nodes {
 		dataDir := filepath.Join(dir, fmt.Sprintf("node-%02d", i))
 		id, err := snode.LoadOrCreateIdentity(dataDir)
@@ -215,8 +240,10 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 		entries = append(entries, netview.Node{IP: "127.0.0.1", StoragePort: port, Ed25519: n.Ed25519, X25519: n.X25519})
 		seeds = append(seeds, netview.Seed{URL: n.URL(), Ed25519: n.Ed25519})
 	}
-	if err := writeJSON(dn.DirectoryFile, netview.DirectoryFile{Nodes: entries}); err != nil {
-		return nil, err
+	if cfg.Directory == 0 {
+		if err := writeJSON(dn.DirectoryFile, netview.DirectoryFile{Nodes: entries}); err != nil {
+			return nil, err
+		}
 	}
 	for _, n := range dn.all() {
 		if err := n.Start(); err != nil {
@@ -228,7 +255,7 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 		dn.stopNodes()
 		return nil, err
 	}
-	if err := writeJSON(dn.NetworkFile, netview.SeedFile{Seeds: seeds, FileServer: fsInfo}); err != nil {
+	if err := writeJSON(dn.NetworkFile, networkFile{Seeds: seeds, FileServer: fsInfo, Directory: members}); err != nil {
 		dn.stopNodes()
 		return nil, err
 	}
@@ -269,6 +296,11 @@ func (dn *Net) stopNodes() {
 	var wg sync.WaitGroup
 	for _, n := range dn.all() {
 		wg.Go(func() { n.Stop(10 * time.Second) })
+	}
+	wg.Wait()
+	// The directory last, so that the nodes' leaves reach it.
+	for _, m := range dn.Members {
+		wg.Go(func() { m.Stop(10 * time.Second) })
 	}
 	wg.Wait()
 }
@@ -334,8 +366,8 @@ func (n *Node) PID() int {
 
 // LogFile is where the process's output goes.
 func (n *Node) LogFile() string {
-	if n.kind == "fileserver" {
-		return filepath.Join(n.DataDir, "fileserver.log")
+	if n.kind != "" {
+		return filepath.Join(n.DataDir, n.kind+".log")
 	}
 	return filepath.Join(n.DataDir, "snode.log")
 }
@@ -385,9 +417,10 @@ func (n *Node) WaitReady(ctx context.Context) error {
 	defer client.CloseIdleConnections()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if n.kind == "fileserver" {
-			// It answers onion requests only: accepting a connection is
-			// its sign of life.
+		if n.kind != "" {
+			// A file server answers onion requests only, a directory
+			// member its own API: accepting a connection is their sign
+			// of life.
 			c, err := net.DialTimeout("tcp", n.Addr, time.Second)
 			if err == nil {
 				c.Close()

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -53,8 +54,18 @@ func runDirectoryMember(ctx context.Context, args []string, stderr io.Writer) er
 	var level slog.Level
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
 	format := fs.String("log-format", "text", "log format: text or json")
+	watch := fs.Bool("watch-parent", false, "shut down when stdin closes (set by a devnet harness)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *watch {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			cancel()
+		}()
 	}
 	if *dataDir == "" || *listen == "" || *raftListen == "" {
 		return UsageError{errors.New("directory run needs --data-dir, --listen and --raft\n" + directoryUsage)}

@@ -35,7 +35,7 @@ const usage = `usage:
                [--onion-allow-local IP:PORT,…]   (devnet only: local servers the onion proxy may reach)
                [--account-max-messages N] [--account-max-bytes N] [--inbox-max-messages N] [--inbox-max-bytes N]
                [--inbox-sender-max-messages N] [--inbox-sender-max-bytes N]   (storage limits per account)
-  snode devnet --nodes N --dir DIR [--log-level LEVEL] [--detach | --stop]
+  snode devnet --nodes N [--directory 3] --dir DIR [--log-level LEVEL] [--detach | --stop]
   snode directory run|join|leave|status …   (membership authority; snode directory help)
   snode fileserver --dir DIR --listen ADDR [--max-file-size N] [--max-total-bytes N] [--log-level LEVEL]
   snode --version`
@@ -197,6 +197,7 @@ func runFileServer(ctx context.Context, args []string, stderr io.Writer) error {
 func runDevnet(ctx context.Context, args []string, stdout, stderr io.Writer, self []string) error {
 	fs := flagSet("devnet", stderr)
 	nodes := fs.Int("nodes", 14, "number of service nodes (14: two swarms of 7)")
+	members := fs.Int("directory", 0, "run the network with a directory of this many members (1, 3 or 5; 0: a static nodes.json)")
 	dir := fs.String("dir", "", "devnet directory (created if needed)")
 	var level slog.Level
 	fs.TextVar(&level, "log-level", slog.LevelInfo, "log level of the harness")
@@ -219,9 +220,9 @@ func runDevnet(ctx context.Context, args []string, stdout, stderr io.Writer, sel
 	case *stop:
 		return stopDevnet(ctx, abs, stdout)
 	case *detach:
-		return detachDevnet(ctx, abs, stdout, self, []string{"devnet", "--nodes", strconv.Itoa(*nodes), "--dir", abs, "--log-level", level.String()})
+		return detachDevnet(ctx, abs, stdout, self, []string{"devnet", "--nodes", strconv.Itoa(*nodes), "--directory", strconv.Itoa(*members), "--dir", abs, "--log-level", level.String()})
 	}
-	net, err := devnet.Start(ctx, devnet.Config{Nodes: *nodes, Dir: abs, Binary: self[0], PrefixArgs: self[1:], Logger: newLogger(stderr, level, "text")})
+	net, err := devnet.Start(ctx, devnet.Config{Nodes: *nodes, Directory: *members, Dir: abs, Binary: self[0], PrefixArgs: self[1:], Logger: newLogger(stderr, level, "text")})
 	if err != nil {
 		return err
 	}
