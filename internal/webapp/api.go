@@ -28,6 +28,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/messages/{mid}/retry", s.withAccount(s.retry))
 	mux.HandleFunc("GET /api/messages/{mid}/attachments/{n}", s.withAccount(s.getAttachment))
 	mux.HandleFunc("POST /api/conversations/{id}/files", s.withAccount(s.sendFile))
+	mux.HandleFunc("GET /api/avatars/{id}", s.withAccount(s.getAvatar))
+	mux.HandleFunc("POST /api/profile/avatar", s.withAccount(s.setAvatar))
 	mux.HandleFunc("POST /api/resolve", s.withAccount(s.resolve))
 	mux.HandleFunc("POST /api/requests/{action}", s.withAccount(s.requestsAll))
 	mux.HandleFunc("GET /api/settings", s.withAccount(s.getSettings))

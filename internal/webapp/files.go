@@ -117,3 +117,62 @@ func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, c *client.Clie
 	}
 	writeJSON(w, http.StatusOK, m)
 }
+
+// getAvatar is GET /api/avatars/{id}: someone's profile picture (an
+// approved contact's, or this account's), 404 when there is none.
+func (s *Server) getAvatar(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	data, err := c.Avatar(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusNotFound, "no profile picture")
+		return
+	}
+	ct := http.DetectContentType(data)
+	if !inlineTypes[ct] || !strings.HasPrefix(ct, "image/") {
+		writeError(w, http.StatusNotFound, "no profile picture")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Content-Type", ct)
+	h.Set("Content-Length", strconv.Itoa(len(data)))
+	w.Write(data)
+}
+
+// setAvatar is POST /api/profile/avatar with {"name", "data" (base64)}.
+func (s *Server) setAvatar(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	var req struct {
+		Name string `json:"name"`
+		Data string `json:"data"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	data, err := base64.StdEncoding.DecodeString(req.Data)
+	if err != nil || len(data) == 0 {
+		writeError(w, http.StatusBadRequest, "the picture is empty or not base64")
+		return
+	}
+	f, err := os.CreateTemp("", "session-app-avatar-*")
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "no room for the picture")
+		return
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "no room for the picture")
+		return
+	}
+	if err := c.SetAvatar(r.Context(), f.Name()); err != nil && !errors.Is(err, client.ErrNotSynced) {
+		if errors.Is(err, client.ErrNotImage) || errors.Is(err, client.ErrFileTooLarge) {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		writeError(w, http.StatusBadGateway, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -89,6 +90,35 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 	waitFor[bool](a, "the attached file sent", `[...document.querySelectorAll('.msg.out')].some(li =>
 		li.textContent.includes('notes.txt') && li.querySelector('[data-status=sent]'))`)
 	waitFor[bool](b, "Alice's attached file on Bob's page", `[...document.querySelectorAll('a.att-file')].some(e => e.textContent.includes('notes.txt'))`)
+
+	// Alice sets a profile picture in her settings; once she writes again,
+	// Bob (whose contact she is) sees it over her avatar.
+	picPath := filepath.Join(t.TempDir(), "me.png")
+	os.WriteFile(picPath, pic.Bytes(), 0o600)
+	a.click("button", "Your Session ID")
+	a.do(chromedp.SetUploadFiles(chromedp.CSS(`input[data-testid=avatar-input]`), []string{picPath}))
+	waitFor[bool](a, "Alice's own picture in her settings", `(() => { const i = document.querySelector('img[data-testid=avatar-picture]');
+		return !!i && i.complete && i.naturalWidth === 40 })()`)
+	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/conversations/"+bobID+"/messages", `{"body":"new picture"}`, nil); code != http.StatusOK {
+		t.Fatalf("Alice's message: %d", code)
+	}
+	for try := 0; ; try++ {
+		resp, err := bc.Get(bob.BaseURL() + "api/avatars/" + aliceID)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if try == 150 {
+			t.Fatal("Bob's app never got Alice's picture")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	b.open(bob.BaseURL())
+	openFirstRow(b)
+	waitFor[bool](b, "Alice's picture in Bob's conversation header", `(() => { const i = document.querySelector('.conv-head img[data-testid=avatar-picture]');
+		return !!i && i.complete && i.naturalWidth === 40 })()`)
 
 	// The HTML file is served as bytes to save, never as a page.
 	href := eval[string](b, `[...document.querySelectorAll('a.att-file')].find(e => e.textContent.includes('page.html')).getAttribute('href')`)

@@ -458,7 +458,7 @@ func (s *Server) handler() http.Handler {
 				return
 			}
 			limit := int64(maxBody)
-			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/files") {
+			if r.Method == http.MethodPost && (strings.HasSuffix(r.URL.Path, "/files") || r.URL.Path == "/api/profile/avatar") {
 				limit = maxUploadBody // a file, in base64
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)

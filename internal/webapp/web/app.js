@@ -628,7 +628,7 @@ function renderConversation(prevMsgs) {
     for (const m of c.messages) addMessageEl(m);
   }
   const head = same && p.headKey === headKey ? p.head : h('div', {class: 'pane-head conv-head'}, mainBack(),
-    avatar(c.name || (isEcho ? 'Echo' : ''), c.session_id),
+    withPicture(avatar(c.name || (isEcho ? 'Echo' : ''), c.session_id), c.session_id),
     h('div', {class: 'who'}, h('span', {class: 'title'}, name),
       h('span', {class: 'sub mono', title: c.session_id}, c.blocked ? 'Blocked' : (isEcho ? 'Bot · answers every message' : c.session_id))),
     h('button', {class: 'icon-btn', 'aria-label': 'Conversation options', onclick: conversationMenu}, icon('more')));
@@ -834,6 +834,14 @@ async function openLink(url) {
   if (await confirmDialog('Open this link?', url, 'Open', false)) {
     window.open(url, '_blank', 'noopener,noreferrer');
   }
+}
+
+// withPicture puts a profile picture over an avatar's initial, when this
+// device has one (an approved contact's, or yours).
+function withPicture(av, id, bust) {
+  av.append(h('img', {src: `/api/avatars/${encodeURIComponent(id)}${bust ? `?v=${bust}` : ''}`, alt: '', class: 'avatar-img',
+    'data-testid': 'avatar-picture', onerror: (e) => e.target.remove()}));
+  return av;
 }
 
 function lightbox(url, name) {
@@ -1042,6 +1050,28 @@ function renderSettings() {
       nameErr.textContent = ex.message;
     }
   });
+  // Profile picture: shown to your contacts and on your other devices.
+  const picBox = h('div', {class: 'row-actions'});
+  const showPic = (bust) => replace(picBox, withPicture(avatar(me.display_name, me.session_id), me.session_id, bust), picBtn, picInput);
+  const picInput = h('input', {type: 'file', accept: 'image/png,image/jpeg,image/gif,image/webp', hidden: true,
+    'data-testid': 'avatar-input', onchange: async () => {
+      const f = picInput.files[0];
+      picInput.value = '';
+      if (!f) return;
+      const buf = new Uint8Array(await f.arrayBuffer());
+      let bin = '';
+      for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+      try {
+        await api('POST', 'profile/avatar', {name: f.name, data: btoa(bin)});
+        toast('Profile picture saved');
+        showPic(Date.now());
+      } catch (ex) {
+        toast(ex.message, true);
+      }
+    }});
+  const picBtn = h('button', {class: 'btn ghost small', onclick: () => picInput.click()}, 'Choose picture');
+  showPic(0);
+  const picSection = h('section', {class: 'section', 'aria-labelledby': 'pic-h'}, h('h3', {id: 'pic-h'}, 'Profile picture'), picBox);
   const qr = h('img', {class: 'qr', alt: 'QR code of your Session ID', hidden: true});
   const qrBtn = h('button', {class: 'btn ghost small', 'aria-expanded': 'false', onclick: () => {
     qr.hidden = !qr.hidden;
@@ -1080,6 +1110,7 @@ function renderSettings() {
           h('button', {class: 'btn ghost small', onclick: () => copyText(me.session_id, 'Session ID')}, icon('copy'), 'Copy'), qrBtn),
         qr),
       h('section', {class: 'section'}, h('h3', null, 'Profile'), nameForm),
+      picSection,
       h('section', {class: 'section'}, h('h3', null, 'Recovery password'),
         h('p', {class: 'muted small'}, 'The 13 words that restore your account on another device. Keep them secret.'), words),
       h('section', {class: 'section'}, h('h3', null, 'Privacy'), refuseBox()),
