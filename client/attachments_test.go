@@ -295,6 +295,26 @@ func TestAvatarReachesContactsOnly(t *testing.T) {
 	if got, err := alice.Avatar(ctx, alice.SessionID()); err != nil || !bytes.Equal(got, pic.Bytes()) {
 		t.Fatalf("own picture: %v", err)
 	}
+	// Another device of Alice's learns it from her profile config.
+	words, err := alice.RecoveryPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice2 := device(t, words, "Alice")
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		alice2.Receive(ctx)
+		alice2.DownloadPending(ctx, 4)
+		if got, err := alice2.Avatar(ctx, alice.SessionID()); err == nil {
+			if !bytes.Equal(got, pic.Bytes()) {
+				t.Fatal("the other device has a different picture")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Alice's other device never got her picture")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	for _, to := range []*Client{bob, carol} {
 		if _, err := alice.Send(ctx, to.SessionID(), "with my picture"); err != nil {
 			t.Fatal(err)

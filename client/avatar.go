@@ -147,8 +147,15 @@ func (c *Client) noteAvatar(ctx context.Context, who string, url string, key []b
 	return c.putAvatars(ctx, m)
 }
 
-// fetchAvatars downloads the pictures recorded but not yet fetched.
+// fetchAvatars downloads the pictures recorded but not yet fetched,
+// this account's own included when another device set it (its profile
+// config names it).
 func (c *Client) fetchAvatars(ctx context.Context) error {
+	if pic := c.profilePic(); pic.IsSet() {
+		if err := c.noteAvatar(ctx, c.SessionID(), pic.URL, pic.Key); err != nil {
+			return err
+		}
+	}
 	m, err := c.avatars(ctx)
 	if err != nil {
 		return err
