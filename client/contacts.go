@@ -25,6 +25,7 @@ func (c *Client) Requests(ctx context.Context) ([]Conversation, error) {
 }
 
 func (c *Client) conversations(ctx context.Context, f clientdb.ConversationFilter) ([]Conversation, error) {
+	c.expireIfDue(ctx)
 	cvs, err := c.db.Conversations(ctx, f)
 	if err != nil {
 		return nil, err
@@ -51,6 +52,7 @@ func (c *Client) Messages(ctx context.Context, who string, limit int) ([]Message
 	if err != nil {
 		return nil, err
 	}
+	c.expireIfDue(ctx)
 	ms, err := c.db.Messages(ctx, id, limit, clientdb.MessagePos{})
 	if err != nil {
 		return nil, err
@@ -93,6 +95,9 @@ func (c *Client) MarkRead(ctx context.Context, who string) error {
 		if errors.Is(err, clientdb.ErrNotFound) {
 			return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
 		}
+		return err
+	}
+	if err := c.db.StartReadTimers(ctx, id, upTo, time.Now()); err != nil {
 		return err
 	}
 	c.sendReadReceipts(ctx, id, before.LastRead, upTo)

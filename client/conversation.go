@@ -88,6 +88,7 @@ func (c *Client) Search(ctx context.Context, text, in string, limit int) ([]Mess
 			return nil, err
 		}
 	}
+	c.expireIfDue(ctx)
 	ms, err := c.db.Search(ctx, text, conv, limit)
 	if errors.Is(err, clientdb.ErrInvalidArgument) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSearch, err)

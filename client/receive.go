@@ -13,6 +13,7 @@ import (
 
 	"github.com/session-go/session-go/internal/clientdb"
 	"github.com/session-go/session-go/internal/config"
+	"github.com/session-go/session-go/internal/gen/signalpb"
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/netview"
 	"github.com/session-go/session-go/internal/onionreq"
@@ -468,7 +469,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: dm.Sender, Sender: dm.Sender, Direction: clientdb.Incoming, Status: clientdb.StatusReceived,
 		SentAt: sentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, TimeUnverified: unverified, Attachments: files,
-		Quote: quoteOf(content.GetDataMessage()),
+		Quote: quoteOf(content.GetDataMessage()), Expiry: expiryOf(content),
 	})
 	if err != nil {
 		return Message{}, false, err
@@ -524,7 +525,8 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 		return Message{}, false, c.unsendOwn(ctx, u)
 	}
 	data := dm.Content.GetDataMessage()
-	if data.GetBody() == "" && len(data.GetAttachments()) == 0 && data.GetReaction() == nil {
+	if data.GetBody() == "" && len(data.GetAttachments()) == 0 && data.GetReaction() == nil &&
+		data.GetFlags()&uint32(signalpb.DataMessage_EXPIRATION_TIMER_UPDATE) == 0 {
 		return Message{}, false, nil
 	}
 	// A sync copy names its conversation; a message without one was sent
@@ -539,6 +541,9 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 	if r := data.GetReaction(); r != nil && data.GetBody() == "" {
 		return Message{}, false, c.reactOwn(ctx, target, r, dm.SentAt)
 	}
+	if data.GetFlags()&uint32(signalpb.DataMessage_EXPIRATION_TIMER_UPDATE) != 0 && data.GetBody() == "" {
+		return Message{}, false, c.timerOwn(ctx, target, dm.Content, dm.SentAt)
+	}
 	if gone, err := c.unsent(ctx, target, c.id.SessionID(), dm.SentAt); err != nil || gone {
 		return Message{}, false, err // deleted for everyone before this copy came
 	}
@@ -551,6 +556,7 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: target, Sender: c.id.SessionID(), Direction: clientdb.Outgoing, Status: clientdb.StatusSent,
 		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, Attachments: files, Quote: quoteOf(data),
+		Expiry: expiryOf(dm.Content),
 	})
 	if err != nil || !inserted {
 		return Message{}, false, err
@@ -589,6 +595,7 @@ func (c *Client) Run(ctx context.Context) error {
 	}
 	go c.retryLoop(ctx)
 	go c.downloadLoop(ctx)
+	go c.expiryLoop(ctx)
 	backoff := time.Second
 	for ctx.Err() == nil {
 		start := time.Now()

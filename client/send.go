@@ -155,6 +155,11 @@ func (c *Client) send(ctx context.Context, to, text string, quote clientdb.Quote
 	if text != "" {
 		content.DataMessage.Body = proto.String(text)
 	}
+	expiry, err := c.expiryFor(ctx, recipient)
+	if err != nil {
+		return Message{}, err
+	}
+	setExpiry(content, expiry)
 	if !quote.SentAt.IsZero() {
 		content.DataMessage.Quote = &signalpb.DataMessage_Quote{
 			Id:     proto.Uint64(uint64(quote.SentAt.UnixMilli())),
@@ -207,7 +212,7 @@ func (c *Client) send(ctx context.Context, to, text string, quote clientdb.Quote
 	}
 	id, err := c.db.InsertOutgoing(ctx, clientdb.Message{
 		Conversation: recipient, Sender: c.id.SessionID(), Direction: clientdb.Outgoing,
-		Status: clientdb.StatusSending, SentAt: sentAt, Body: text, Payload: pb, Attachments: files, Quote: quote,
+		Status: clientdb.StatusSending, SentAt: sentAt, Body: text, Payload: pb, Attachments: files, Quote: quote, Expiry: expiry,
 	})
 	if err != nil {
 		c.removeBlobs(files)
@@ -389,11 +394,11 @@ func (c *Client) deliver(ctx context.Context, id int64) (Message, error) {
 	syncErr := make(chan error, 1)
 	if len(p.Sync) > 0 {
 		go func() {
-			_, err := c.store(ctx, c.id.SessionID(), 0, p.Sync, MessageTTL)
+			_, err := c.store(ctx, c.id.SessionID(), 0, p.Sync, ttlFor(m.Expiry))
 			syncErr <- err
 		}()
 	}
-	hash, err := c.store(ctx, to, 0, p.Data, MessageTTL)
+	hash, err := c.store(ctx, to, 0, p.Data, ttlFor(m.Expiry))
 	if len(p.Sync) > 0 {
 		serr := <-syncErr
 		if err != nil {

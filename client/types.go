@@ -42,8 +42,7 @@ type Message struct {
 	// by Messages, Message and Search; empty elsewhere).
 	Reactions []Reaction `json:"reactions"`
 	// ExpiresAt is when a disappearing message is deleted; nil for one
-	// that does not disappear (sending disappearing messages is not
-	// implemented yet: always nil).
+	// that does not disappear, or whose after-read timer has not started.
 	ExpiresAt *time.Time `json:"expires_at"`
 }
 
@@ -68,6 +67,10 @@ func messageFrom(m clientdb.Message) Message {
 		Outgoing: m.Direction == clientdb.Outgoing, Body: m.Body, SentAt: m.SentAt,
 		Status: m.Status.String(), Error: m.Error, Hash: m.Hash, TimeUnverified: m.TimeUnverified,
 		Attachments: []Attachment{}, Deleted: m.Deleted, Reactions: []Reaction{},
+	}
+	if !m.Expiry.At.IsZero() {
+		at := m.Expiry.At
+		out.ExpiresAt = &at
 	}
 	if !m.Quote.SentAt.IsZero() {
 		out.Quote = &Quote{ID: m.Quote.ID, From: m.Quote.Author.String(), Body: m.Quote.Body, SentAt: m.Quote.SentAt}

@@ -233,3 +233,31 @@ func TestReactAndSettingsThroughTheCLI(t *testing.T) {
 	bob.run(2, "", "react", itoa(got[0].ID), "")
 	_ = aliceID
 }
+
+func TestDisappearThroughTheCLI(t *testing.T) {
+	alice, bob := newUser(t), newUser(t)
+	alice.run(0, "", "init", "--name", "Alice")
+	bob.run(0, "", "init", "--name", "Bob")
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	bob.json(&who, "whoami")
+	bobID := who.SessionID
+	alice.run(0, "", "send", bobID, "hi")
+	alice.run(0, "", "disappear", bobID, "send", "1h")
+	var sent struct {
+		ExpiresAt *string `json:"expires_at"`
+	}
+	alice.json(&sent, "send", bobID, "goes in an hour")
+	if sent.ExpiresAt == nil {
+		t.Fatal("a message sent with disappearing on has no expires_at")
+	}
+	alice.run(0, "", "disappear", bobID, "off")
+	alice.json(&sent, "send", bobID, "stays")
+	if sent.ExpiresAt != nil {
+		t.Fatalf("expires_at %v after turning it off", *sent.ExpiresAt)
+	}
+	alice.run(2, "", "disappear", bobID, "send", "1s")
+	alice.run(2, "", "disappear", bobID, "send")
+	alice.run(2, "", "disappear", bobID, "soon", "1h")
+}

@@ -184,6 +184,7 @@ func messengerCommands(g globals) []command {
 		{name: "unread", summary: "mark a conversation unread (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("marked unread", (*client.Client).MarkUnread)},
 		{name: "react", summary: "put an emoji on a message (Session offers 😂 🥰 😢 😡 😮 😈; any emoji works), or --remove it", usage: "<message-id> <emoji> [--remove]", minArgs: 2, maxArgs: 2},
 		{name: "settings", summary: "show this device's privacy settings, or change them: read receipts and typing indicators (both off unless turned on, as in Session)", usage: "[--read-receipts on|off] [--typing on|off]", maxArgs: 0},
+		{name: "disappear", summary: "make a conversation's messages disappear a while after they are read or sent (at least 10s, e.g. 5m, 12h, 168h), or turn it off; both sides and your other devices follow", usage: "<id|name> off|read|send [DURATION]", minArgs: 2, maxArgs: 3, body: cmdDisappear},
 		{name: "delete", summary: "delete a message from this device, or --everyone: your message for everyone (Session's unsend, also on your other devices)", usage: "<message-id> [--everyone]", minArgs: 1, maxArgs: 1},
 		{name: "pin", summary: "pin a conversation to the top of the inbox (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("pinned", func(c *client.Client, ctx context.Context, who string) error { return c.Pin(ctx, who, true) })},
 		{name: "unpin", summary: "unpin a conversation (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("unpinned", func(c *client.Client, ctx context.Context, who string) error { return c.Pin(ctx, who, false) })},
@@ -609,6 +610,33 @@ func cmdSettings(ctx context.Context, env *Env, g globals, c *client.Client, rec
 	}
 	onOff := map[bool]string{true: "on", false: "off"}
 	fmt.Fprintf(env.Stdout, "read receipts: %s\ntyping indicators: %s\n", onOff[s.ReadReceipts], onOff[s.TypingIndicators])
+	return nil
+}
+
+func cmdDisappear(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+	mode := args[1]
+	var d time.Duration
+	switch {
+	case mode == client.DisappearOff && len(args) == 2:
+	case (mode == client.DisappearAfterRead || mode == client.DisappearAfterSend) && len(args) == 3:
+		var err error
+		if d, err = time.ParseDuration(args[2]); err != nil {
+			return usagef("disappear: %q is not a duration (e.g. 30s, 5m, 12h)", args[2])
+		}
+	default:
+		return usagef("usage: session disappear <id|name> off|read|send [DURATION]")
+	}
+	if err := c.Disappear(ctx, args[0], mode, d); err != nil {
+		return classify(fmt.Errorf("disappear: %w", err))
+	}
+	if g.json {
+		return writeJSON(env.Stdout, map[string]any{"mode": mode, "seconds": int64(d / time.Second)})
+	}
+	if mode == client.DisappearOff {
+		fmt.Fprintln(env.Stdout, "disappearing messages off")
+	} else {
+		fmt.Fprintf(env.Stdout, "messages disappear %v after they are %s\n", d, map[string]string{"read": "read", "send": "sent"}[mode])
+	}
 	return nil
 }
 

@@ -19,7 +19,8 @@ import (
 const msgCols = "messages.id, messages.conversation, messages.direction, messages.status, messages.sender," +
 	" messages.sent_ts, messages.received_ts, messages.body, coalesce(messages.hash, ''), messages.attempts," +
 	" messages.error, messages.time_unverified, messages.quote_ts, coalesce(messages.quote_author, '')," +
-	" coalesce(q.id, 0), coalesce(q.body, ''), messages.deleted, coalesce(messages.own_hash, '')"
+	" coalesce(q.id, 0), coalesce(q.body, ''), messages.deleted, coalesce(messages.own_hash, '')," +
+	" messages.expire_mode, messages.expire_secs, messages.expires_at"
 
 // msgFrom is the FROM clause msgCols go with.
 const msgFrom = " FROM messages LEFT JOIN messages q ON messages.quote_ts != 0" +
@@ -28,10 +29,11 @@ const msgFrom = " FROM messages LEFT JOIN messages q ON messages.quote_ts != 0" 
 func scanMessage(sc interface{ Scan(...any) error }, payload *[]byte) (Message, error) {
 	var m Message
 	var conv, sender string
-	var sent, received, quoteTS int64
+	var sent, received, quoteTS, expireSecs, expiresAt int64
 	var quoteAuthor string
 	dest := []any{&m.ID, &conv, &m.Direction, &m.Status, &sender, &sent, &received, &m.Body, &m.Hash, &m.Attempts, &m.Error, &m.TimeUnverified,
-		&quoteTS, &quoteAuthor, &m.Quote.ID, &m.Quote.Body, &m.Deleted, &m.OwnHash}
+		&quoteTS, &quoteAuthor, &m.Quote.ID, &m.Quote.Body, &m.Deleted, &m.OwnHash,
+		&m.Expiry.Mode, &expireSecs, &expiresAt}
 	if payload != nil {
 		dest = append(dest, payload)
 	}
@@ -46,6 +48,7 @@ func scanMessage(sc interface{ Scan(...any) error }, payload *[]byte) (Message, 
 		return Message{}, err
 	}
 	m.SentAt, m.ReceivedAt = fromMS(sent), fromMS(received)
+	m.Expiry.Timer, m.Expiry.At = time.Duration(expireSecs)*time.Second, fromMS(expiresAt)
 	if quoteTS != 0 {
 		m.Quote.SentAt = fromMS(quoteTS)
 		if m.Quote.Author, err = parseID(quoteAuthor); err != nil {
@@ -77,7 +80,26 @@ func checkNew(m *Message) error {
 			return err
 		}
 	}
+	if e := m.Expiry; e.Mode < DisappearingOff || e.Mode > DisappearingAfterSend || e.Timer < 0 || e.Timer/time.Second > MaxDisappearingTimer {
+		return fmt.Errorf("%w: disappearing mode %d, timer %v", ErrInvalidArgument, e.Mode, e.Timer)
+	}
 	return checkBody(m.Body)
+}
+
+// expiryArgs are the expire_mode, expire_secs and expires_at values of m:
+// the timer of a message sent after send, or sent by this account, runs
+// from its sent time; an incoming one's after read waits for the read.
+func expiryArgs(m *Message) (int64, int64, int64) {
+	e := m.Expiry
+	secs := int64(e.Timer / time.Second)
+	if e.Mode == DisappearingOff || secs <= 0 {
+		return 0, 0, 0
+	}
+	var at int64
+	if e.Mode == DisappearingAfterSend || m.Direction == Outgoing {
+		at = ms(m.SentAt) + secs*1000
+	}
+	return int64(e.Mode), secs, at
 }
 
 // quoteArgs are the quote_ts and quote_author values of m.
@@ -118,6 +140,8 @@ func (db *DB) InsertOutgoing(ctx context.Context, m Message) (int64, error) {
 	}
 	sent := ms(m.SentAt)
 	qts, qauthor := quoteArgs(&m)
+	m.Direction = Outgoing
+	emode, esecs, eat := expiryArgs(&m)
 	var id int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		dup, err := sameMessage(ctx, tx, &m)
@@ -131,9 +155,11 @@ func (db *DB) InsertOutgoing(ctx context.Context, m Message) (int64, error) {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `
-			INSERT INTO messages (conversation, direction, status, sender, sent_ts, received_ts, body, payload, quote_ts, quote_author)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.Conversation.String(), Outgoing, StatusSending, m.Sender.String(), sent, received, m.Body, m.Payload, qts, qauthor)
+			INSERT INTO messages (conversation, direction, status, sender, sent_ts, received_ts, body, payload, quote_ts, quote_author,
+				expire_mode, expire_secs, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.Conversation.String(), Outgoing, StatusSending, m.Sender.String(), sent, received, m.Body, m.Payload, qts, qauthor,
+			emode, esecs, eat)
 		if err != nil {
 			return err
 		}
@@ -194,6 +220,7 @@ func (db *DB) InsertIncoming(ctx context.Context, m Message) (int64, bool, error
 	}
 	sent := ms(m.SentAt)
 	qts, qauthor := quoteArgs(&m)
+	emode, esecs, eat := expiryArgs(&m)
 	status := StatusReceived
 	if m.Direction == Outgoing {
 		status = StatusSent
@@ -222,9 +249,11 @@ func (db *DB) InsertIncoming(ctx context.Context, m Message) (int64, bool, error
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `
-			INSERT INTO messages (conversation, direction, status, sender, sent_ts, received_ts, body, hash, time_unverified, quote_ts, quote_author)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.Conversation.String(), m.Direction, status, m.Sender.String(), sent, received, m.Body, m.Hash, boolInt(m.TimeUnverified), qts, qauthor)
+			INSERT INTO messages (conversation, direction, status, sender, sent_ts, received_ts, body, hash, time_unverified, quote_ts, quote_author,
+				expire_mode, expire_secs, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.Conversation.String(), m.Direction, status, m.Sender.String(), sent, received, m.Body, m.Hash, boolInt(m.TimeUnverified), qts, qauthor,
+			emode, esecs, eat)
 		if err != nil {
 			return err
 		}
@@ -505,4 +534,62 @@ func (db *DB) IncomingBetween(ctx context.Context, conv keys.ID, after, upTo tim
 		ts = append(ts, fromMS(v))
 	}
 	return ts, rows.Err()
+}
+
+// StartReadTimers starts the timers of the incoming disappear-after-read
+// messages of conversation conv sent up to upTo, read at now.
+func (db *DB) StartReadTimers(ctx context.Context, conv keys.ID, upTo, now time.Time) error {
+	_, err := db.wq(ctx).ExecContext(ctx, `UPDATE messages SET expires_at = ? + expire_secs * 1000
+		WHERE conversation = ? AND direction = ? AND expire_mode = ? AND expires_at = 0 AND sent_ts <= ?`,
+		ms(now), conv.String(), Incoming, DisappearingAfterRead, ms(upTo))
+	if err != nil {
+		return fmt.Errorf("clientdb: start read timers of %q: %w", conv, err)
+	}
+	return nil
+}
+
+// DeleteExpired deletes the disappearing messages whose time came by now,
+// and returns them (without bodies) so that the caller can tell and clean
+// up; at most limit at a time.
+func (db *DB) DeleteExpired(ctx context.Context, now time.Time, limit int) ([]Message, error) {
+	var out []Message
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT "+msgCols+msgFrom+" WHERE messages.expires_at > 0 AND messages.expires_at <= ? LIMIT ?", ms(now), limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			m, err := scanMessage(rows, nil)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			m.Body = ""
+			out = append(out, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, m := range out {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM messages WHERE id = ?", m.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clientdb: delete expired: %w", err)
+	}
+	return out, nil
+}
+
+// NextExpiry returns when the next disappearing message expires, or the
+// zero time if none is due to.
+func (db *DB) NextExpiry(ctx context.Context) (time.Time, error) {
+	var v sql.NullInt64
+	if err := db.rq(ctx).QueryRowContext(ctx, "SELECT min(expires_at) FROM messages WHERE expires_at > 0").Scan(&v); err != nil {
+		return time.Time{}, fmt.Errorf("clientdb: next expiry: %w", err)
+	}
+	return fromMS(v.Int64), nil
 }

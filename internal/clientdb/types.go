@@ -132,12 +132,25 @@ type Message struct {
 	Attachments []Attachment
 	// Quote is the message this one replies to; the zero Quote if none.
 	Quote Quote
+	// Expiry is the disappearing-messages setting the message carries,
+	// and when it expires (Expiry.At, zero until its timer runs).
+	Expiry Expiry
 	// Deleted marks a message deleted for everyone: its body is empty.
 	// Set by MarkDeleted; ignored on insert.
 	Deleted bool
 	// OwnHash is the hash of the message's copy in this account's own
 	// swarm when it is not Hash (see SetOwnHash); ignored on insert.
 	OwnHash string
+}
+
+// Expiry is a message's disappearing setting: Session's expirationType and
+// expirationTimer. At is set by the database: for a message disappearing
+// after send, or sent by this account, its sent time plus Timer; for an
+// incoming one after read, when StartReadTimers covers it.
+type Expiry struct {
+	Mode  DisappearingMode
+	Timer time.Duration
+	At    time.Time
 }
 
 // Quote is the message a reply quotes, named as Session's DataMessage.quote
