@@ -182,34 +182,35 @@ func (n *Node) serveRPCBody(ctx context.Context, body []byte, sender pollSender)
 	if err != nil {
 		return errorResult(err)
 	}
-	// Only a retrieve, or a batch of them, can be held; any other body (a
-	// store of up to 10 MB) is decoded once and not scanned again for
-	// long_poll_ms.
+	// Only a retrieve, or a batch of them, can be held. The body was
+	// decoded once, above, long_poll_ms included.
 	if mailboxes(req) == nil {
 		return n.runRPC(ctx, req, false)
 	}
-	wait := longPollParam(body, n.cfg.MaxLongPoll)
+	wait := longPollWait(req, n.cfg.MaxLongPoll)
 	if wait <= 0 {
 		return n.runRPC(ctx, req, false)
 	}
 	return n.longPoll(ctx, req, wait, sender)
 }
 
-// longPollParam reads the optional params.long_poll_ms (a number of ms).
-func longPollParam(body []byte, max time.Duration) time.Duration {
-	var probe struct {
-		Params struct {
-			LongPoll json.Number `json:"long_poll_ms"`
-		} `json:"params"`
+// longPollWait is how long req (a retrieve or a batch of them) asks to be
+// held, capped at max.
+func longPollWait(req storagerpc.Request, max time.Duration) time.Duration {
+	var ms int64
+	switch r := req.(type) {
+	case *storagerpc.Retrieve:
+		ms = r.LongPollMS
+	case *storagerpc.Batch:
+		ms = r.LongPollMS
 	}
-	if json.Unmarshal(body, &probe) != nil || probe.Params.LongPoll == "" {
+	if ms <= 0 {
 		return 0
 	}
-	ms, err := strconv.ParseInt(string(probe.Params.LongPoll), 10, 64)
-	if err != nil || ms <= 0 {
-		return 0
+	if ms > max.Milliseconds() {
+		return max
 	}
-	return min(time.Duration(ms)*time.Millisecond, max)
+	return time.Duration(ms) * time.Millisecond
 }
 
 func (n *Node) handleJSONRPC(w http.ResponseWriter, r *http.Request) {

@@ -5,7 +5,9 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 
@@ -36,24 +38,82 @@ func DecodeRequest(method string, params json.RawMessage) (Request, error) {
 }
 
 // ParseBody decodes a whole HTTP storage_rpc body, {"method": …, "params": {…}},
-// answering malformed bodies as the storage server does.
+// answering malformed bodies as the storage server does. The body is read in
+// one pass: the params object is decoded where it stands, not copied out and
+// parsed again, since it can hold a 10 MB store.
 func ParseBody(body []byte) (Request, error) {
 	if len(body) > MaxRequestBodySize {
 		return nil, NewError(http.StatusRequestEntityTooLarge, "Request body too large")
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, NewError(http.StatusBadRequest, "invalid json")
+	method, params, err := splitBody(body)
+	if err != nil {
+		return nil, err
 	}
-	method, ok := asString(bytes.TrimSpace(top["method"]))
-	if !ok {
-		return nil, NewError(http.StatusBadRequest, "invalid json: no `method` field")
+	r, err := decodeMethod(method, &fields{o: params}, true)
+	if err != nil {
+		return nil, asRequestError(err)
 	}
-	params := bytes.TrimSpace(top["params"])
-	if len(params) == 0 || params[0] != '{' {
-		return nil, NewError(http.StatusBadRequest, "invalid json: no `params` field")
+	return r, nil
+}
+
+// splitBody reads the method and the params object of a body. As with a
+// JSON object decoded into a map, a repeated key counts once, the last time.
+func splitBody(body []byte) (method string, params map[string]json.RawMessage, err error) {
+	invalid := NewError(http.StatusBadRequest, "invalid json")
+	dec := json.NewDecoder(bytes.NewReader(body))
+	tok, err := dec.Token()
+	if err != nil {
+		return "", nil, invalid
 	}
-	return DecodeRequest(method, params)
+	hasMethod, hasParams := false, false
+	if tok != nil { // a top-level null holds no method
+		if d, ok := tok.(json.Delim); !ok || d != '{' {
+			return "", nil, invalid
+		}
+		for dec.More() {
+			key, err := dec.Token()
+			if err != nil {
+				return "", nil, invalid
+			}
+			switch key {
+			case "method":
+				var raw json.RawMessage
+				if err := dec.Decode(&raw); err != nil {
+					return "", nil, invalid
+				}
+				method, hasMethod = asString(bytes.TrimSpace(raw))
+			case "params":
+				params, hasParams = nil, false
+				err := dec.Decode(&params)
+				var typeErr *json.UnmarshalTypeError
+				switch {
+				case errors.As(err, &typeErr): // not an object: no params
+				case err != nil:
+					return "", nil, invalid
+				default:
+					hasParams = params != nil
+				}
+			default:
+				var skip json.RawMessage
+				if err := dec.Decode(&skip); err != nil {
+					return "", nil, invalid
+				}
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing brace
+			return "", nil, invalid
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF { // nothing after the object
+		return "", nil, invalid
+	}
+	if !hasMethod {
+		return "", nil, NewError(http.StatusBadRequest, "invalid json: no `method` field")
+	}
+	if !hasParams {
+		return "", nil, NewError(http.StatusBadRequest, "invalid json: no `params` field")
+	}
+	return method, params, nil
 }
 
 // decodeMethod dispatches to the decoder for method. Meta-requests (batch,
@@ -283,7 +343,7 @@ func decodeRetrieve(f *fields) (Request, error) {
 		return nil, f.err
 	}
 
-	r := &Retrieve{Namespace: ns, MaxCount: int(maxCount), MaxSize: int(maxSize)}
+	r := &Retrieve{Namespace: ns, MaxCount: int(maxCount), MaxSize: int(maxSize), LongPollMS: f.longPollMS()}
 	var err error
 	if a.pubkey, a.hasPubkey, err = pubkeyEither(a.pubkey, a.hasPubkey, pubKey, hasPubKey); err != nil {
 		return nil, err
@@ -638,7 +698,7 @@ func decodeBatch(f *fields, sequence bool) (Request, error) {
 	if len(subs) > MaxBatchRequests {
 		return nil, parseError("Invalid batch request: subrequest limit exceeded")
 	}
-	b := &Batch{Sequence: sequence, Requests: make([]Request, 0, len(subs))}
+	b := &Batch{Sequence: sequence, Requests: make([]Request, 0, len(subs)), LongPollMS: f.longPollMS()}
 	for _, s := range subs {
 		s = bytes.TrimSpace(s)
 		if len(s) == 0 || s[0] != '{' {

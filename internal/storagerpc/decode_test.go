@@ -379,3 +379,39 @@ func TestDecodeHashLimit(t *testing.T) {
 	_, err = DecodeRequest("get_expiries", params("pubkey", q(testPubkey), "signature", testSigJSON, "messages", list(n), "timestamp", "1700000000001"))
 	wantError(t, "get_expiries", err, http.StatusBadRequest, "invalid request: too many message hashes: 1001, the limit is 1000")
 }
+
+// TestDecodeLongPoll checks session-go's long_poll_ms: decoded with the
+// retrieve (or batch) it belongs to, so a node reads the body once; never an
+// error, since a Session node ignores the field; written back by MarshalJSON.
+func TestDecodeLongPoll(t *testing.T) {
+	for v, want := range map[string]int64{"25000": 25000, "0": 0, "-5": 0, `"100"`: 0, "1.5": 0, "null": 0, "99999999999999999999": 0} {
+		r, err := DecodeRequest("retrieve", params("pubkey", q(testPubkey), "namespace", "-10", "long_poll_ms", v))
+		if err != nil {
+			t.Fatalf("long_poll_ms %s: %v", v, err)
+		}
+		if got := r.(*Retrieve).LongPollMS; got != want {
+			t.Errorf("long_poll_ms %s: decoded %d, want %d", v, got, want)
+		}
+	}
+	sub := `{"method":"retrieve","params":` + string(params("pubkey", q(testPubkey), "namespace", "-10")) + `}`
+	body := `{"method":"batch","params":{"requests":[` + sub + `],"long_poll_ms":1234}}`
+	req, err := ParseBody([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := req.(*Batch)
+	if b.LongPollMS != 1234 || len(b.Requests) != 1 {
+		t.Fatalf("batch decoded as %+v", b)
+	}
+	enc, err := EncodeBody(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ParseBody(enc)
+	if err != nil {
+		t.Fatalf("%s: %v", enc, err)
+	}
+	if again.(*Batch).LongPollMS != 1234 {
+		t.Fatalf("%s lost long_poll_ms", enc)
+	}
+}

@@ -50,6 +50,21 @@ func (f *fields) get(name string) (json.RawMessage, bool) {
 	return v, true
 }
 
+// longPollMS reads session-go's optional long_poll_ms leniently: a Session
+// node ignores the field, so a value that is not a positive integer is 0
+// (answer at once), never an error.
+func (f *fields) longPollMS() int64 {
+	v, ok := f.get("long_poll_ms")
+	if !ok {
+		return 0
+	}
+	ms, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil || ms <= 0 {
+		return 0
+	}
+	return ms
+}
+
 func (f *fields) fail(err parseError) {
 	if f.err == nil {
 		f.err = err

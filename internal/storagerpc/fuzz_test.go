@@ -150,3 +150,58 @@ func FuzzResponses(f *testing.F) {
 		_ = json.Unmarshal(data, &rr)
 	})
 }
+
+// parseBodyTwoPass is how ParseBody read a body before it became one pass:
+// the whole body into a map, then the params again. FuzzParseBodyOnePass
+// holds the one-pass reader to exactly its answers.
+func parseBodyTwoPass(body []byte) (Request, error) {
+	if len(body) > MaxRequestBodySize {
+		return nil, NewError(413, "Request body too large")
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, NewError(400, "invalid json")
+	}
+	method, ok := asString(bytes.TrimSpace(top["method"]))
+	if !ok {
+		return nil, NewError(400, "invalid json: no `method` field")
+	}
+	params := bytes.TrimSpace(top["params"])
+	if len(params) == 0 || params[0] != '{' {
+		return nil, NewError(400, "invalid json: no `params` field")
+	}
+	return DecodeRequest(method, params)
+}
+
+func FuzzParseBodyOnePass(f *testing.F) {
+	for method, seeds := range fuzzSeeds {
+		for _, p := range seeds {
+			f.Add([]byte(`{"method":"` + method + `","params":` + p + `}`))
+			f.Add([]byte(`{"params":` + p + `,"method":"` + method + `","x":[1,{"a":null}]}`))
+		}
+	}
+	for _, s := range []string{``, `null`, `[]`, `{}`, `{"method":"info"}`, `{"method":"info","params":null}`,
+		`{"method":"info","params":[]}`, `{"method":"info","params":{}} x`, `{"method":"info","params":{}}{}`,
+		`{"method":1,"params":{}}`, `{"method":"info","params":{},"method":"nope"}`,
+		`{"method":"info","params":5,"params":{}}`, `{"method":"info","params":{},"params":"x"}`, `  {"method":"info","params":{} }  `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, gotErr := ParseBody(body)
+		want, wantErr := parseBodyTwoPass(body)
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("%q: one pass %v, two passes %v", body, gotErr, wantErr)
+		}
+		if gotErr != nil {
+			if gotErr.Error() != wantErr.Error() {
+				t.Fatalf("%q: one pass %q, two passes %q", body, gotErr, wantErr)
+			}
+			return
+		}
+		a, _ := EncodeBody(got)
+		b, _ := EncodeBody(want)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("%q: one pass %s, two passes %s", body, a, b)
+		}
+	})
+}

@@ -193,6 +193,11 @@ type Retrieve struct {
 	MaxSize int
 	// Timestamp (timestamp) is the signed time, ms since the Unix epoch.
 	Timestamp int64
+	// LongPollMS (long_poll_ms), a session-go extension, asks the node to
+	// hold the retrieve up to this many ms until a message arrives; 0 (or a
+	// value that is not a positive integer) answers at once, as a Session
+	// node does, which ignores the field.
+	LongPollMS int64
 }
 
 // Method returns "retrieve".
@@ -231,7 +236,8 @@ func (r *Retrieve) MarshalJSON() ([]byte, error) {
 		MaxCount  int    `json:"max_count,omitempty"`
 		MaxSize   int    `json:"max_size,omitempty"`
 		Timestamp int64  `json:"timestamp,omitempty"`
-	}{r.wire(true), int16(r.Namespace), r.LastHash, r.MaxCount, r.MaxSize, r.Timestamp}
+		LongPoll  int64  `json:"long_poll_ms,omitempty"`
+	}{r.wire(true), int16(r.Namespace), r.LastHash, r.MaxCount, r.MaxSize, r.Timestamp, r.LongPollMS}
 	return json.Marshal(w)
 }
 
@@ -574,6 +580,9 @@ type Batch struct {
 	Requests []Request
 	// Sequence selects the "sequence" method.
 	Sequence bool
+	// LongPollMS (long_poll_ms) is [Retrieve.LongPollMS] for a batch made
+	// only of retrieves.
+	LongPollMS int64
 }
 
 // Method returns "batch" or "sequence".
@@ -596,7 +605,8 @@ func (b *Batch) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(struct {
 		Requests []sub `json:"requests"`
-	}{subs})
+		LongPoll int64 `json:"long_poll_ms,omitempty"`
+	}{subs, b.LongPollMS})
 }
 
 // EncodeBody returns the full body of an HTTP storage_rpc request:
