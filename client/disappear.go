@@ -148,6 +148,7 @@ func (c *Client) expireDue(ctx context.Context) {
 			return
 		}
 		for _, m := range gone {
+			c.removeBlobs(m.Attachments)
 			c.events.publish(MessageExpired{ID: m.ID, Conversation: m.Conversation.String()})
 		}
 		if len(gone) < 500 {

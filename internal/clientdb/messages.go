@@ -549,8 +549,9 @@ func (db *DB) StartReadTimers(ctx context.Context, conv keys.ID, upTo, now time.
 }
 
 // DeleteExpired deletes the disappearing messages whose time came by now,
-// and returns them (without bodies) so that the caller can tell and clean
-// up; at most limit at a time.
+// and returns them (without bodies; with the Blob of each attachment that
+// has a file) so that the caller can tell and remove the files; at most
+// limit at a time.
 func (db *DB) DeleteExpired(ctx context.Context, now time.Time, limit int) ([]Message, error) {
 	var out []Message
 	err := db.write(ctx, func(tx *sql.Tx) error {
@@ -571,7 +572,21 @@ func (db *DB) DeleteExpired(ctx context.Context, now time.Time, limit int) ([]Me
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, m := range out {
+		for i, m := range out {
+			// The files' names, for the caller to remove.
+			brows, err := tx.QueryContext(ctx, "SELECT blob FROM attachments WHERE message = ? AND blob != ''", m.ID)
+			if err != nil {
+				return err
+			}
+			for brows.Next() {
+				var a Attachment
+				if err := brows.Scan(&a.Blob); err != nil {
+					brows.Close()
+					return err
+				}
+				out[i].Attachments = append(out[i].Attachments, a)
+			}
+			brows.Close()
 			if _, err := tx.ExecContext(ctx, "DELETE FROM messages WHERE id = ?", m.ID); err != nil {
 				return err
 			}
