@@ -166,6 +166,10 @@ func (c *Client) loadPool(ctx context.Context, force bool) error {
 	return nil
 }
 
+// maxPoolReloadWait is the longest a request waits for the pool to be
+// reloadable when strikes have left it too small to build a path.
+const maxPoolReloadWait = 2 * time.Second
+
 // ensurePaths loads the pool if needed and builds the missing paths,
 // testing each new guard with a direct request first. It fails only when no
 // path is left. buildMu must be held.
@@ -175,11 +179,28 @@ func (c *Client) ensurePaths(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	c.st.expirePaths(c.now())
-	if !c.st.canBuild() && c.st.missingPaths() > 0 && c.now().Sub(c.st.loadedAt) >= c.cfg.PoolMinLifetime {
-		// The pool lost too many nodes to strikes: ask the source again.
+	if !c.st.canBuild() && c.st.missingPaths() > 0 {
+		// The pool lost too many nodes to strikes (an outage on the
+		// client's side strikes every node): ask the source again. A load
+		// less than PoolMinLifetime ago makes this wait out the rest of it
+		// rather than fail: failing would report a network that has just
+		// come back as lost again.
+		// A longer PoolMinLifetime (a configured one) is not waited for.
+		wait := c.cfg.PoolMinLifetime - c.now().Sub(c.st.loadedAt)
 		c.mu.Unlock()
-		if err := c.loadPool(ctx, true); err != nil {
-			c.log.Debug("reloading a small pool failed", "err", err)
+		if wait <= maxPoolReloadWait {
+			if wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return ctx.Err()
+				case <-t.C:
+				}
+			}
+			if err := c.loadPool(ctx, true); err != nil {
+				c.log.Debug("reloading a small pool failed", "err", err)
+			}
 		}
 		c.mu.Lock()
 	}
