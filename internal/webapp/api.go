@@ -39,6 +39,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/profile", s.withAccount(s.setProfile))
 	mux.HandleFunc("POST /api/recovery-password", s.withAccount(s.recoveryPassword))
 	mux.HandleFunc("GET /api/qr.svg", s.withAccount(s.qr))
+	s.convoRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API call")
 	})
@@ -463,7 +464,8 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, c *client.Client) 
 		return
 	}
 	var req struct {
-		Body string `json:"body"`
+		Body    string `json:"body"`
+		ReplyTo int64  `json:"reply_to"`
 	}
 	if !readJSON(w, r, &req) {
 		return
@@ -472,7 +474,20 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, c *client.Client) 
 		writeError(w, http.StatusBadRequest, client.ErrEmptyMessage.Error())
 		return
 	}
-	m, err := c.Send(r.Context(), id, req.Body)
+	var m client.Message
+	var err error
+	if req.ReplyTo != 0 {
+		// The quoted message must be of this conversation: a reply goes
+		// only where the user is writing.
+		orig, oerr := c.Message(r.Context(), req.ReplyTo)
+		if oerr != nil || orig.Conversation != id {
+			writeError(w, http.StatusBadRequest, "reply_to: no such message in this conversation")
+			return
+		}
+		m, err = c.Reply(r.Context(), req.ReplyTo, req.Body)
+	} else {
+		m, err = c.Send(r.Context(), id, req.Body)
+	}
 	if errors.Is(err, client.ErrSendFailed) {
 		// Kept as failed, shown with a retry: not an error of the call.
 		writeJSON(w, http.StatusOK, m)
