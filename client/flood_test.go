@@ -17,10 +17,9 @@ import (
 )
 
 // floodStrangers is how many strangers write to the account in the flood
-// test: the 2 000 would do, but about 600 requesters with
-// 100-character names already fill the synced contact list, so 900 keep the
-// property (more requests than fit) at half the time.
-const floodStrangers = 900
+// test: about 600 requesters with 100-character names already fill the
+// synced contact list, so 2 000 are more than three times what fits.
+const floodStrangers = 2000
 
 // floodSwarm has n strangers, each with a 100-character display name,
 // store one message each in to's swarm, through via's onion paths, as a
