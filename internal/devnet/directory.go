@@ -207,7 +207,9 @@ func (dn *Net) RemoveNode(n *Node) error {
 	if dn.cfg.Directory == 0 {
 		return fmt.Errorf("devnet: nodes can be removed only from a devnet with a directory")
 	}
-	return n.Stop(10 * time.Second)
+	// A leaving node serves its successors for a while (snode's
+	// LeaveDrain) before it exits.
+	return n.Stop(90 * time.Second)
 }
 
 // Epoch returns the directory's current epoch as a member (any that

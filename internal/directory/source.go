@@ -120,8 +120,9 @@ type Registrar struct {
 	// Logger receives failures; nil discards them.
 	Logger *slog.Logger
 
-	mu   sync.Mutex // guards last
+	mu   sync.Mutex // guards last and left
 	last int64
+	left bool
 }
 
 // NewRegistrar returns the registrar of a node listening on listen
@@ -173,6 +174,20 @@ func (r *Registrar) Register(ctx context.Context) (uint64, error) {
 	}
 }
 
+// Leave tells the directory the node is leaving (once; later calls do
+// nothing) and stops the heartbeats.
+func (r *Registrar) Leave(ctx context.Context) error {
+	r.mu.Lock()
+	if r.left {
+		r.mu.Unlock()
+		return nil
+	}
+	r.left = true
+	r.mu.Unlock()
+	_, err := r.Client.Submit(ctx, r.message(KindLeave))
+	return err
+}
+
 // Run heartbeats until ctx ends, then sends a leave so that the directory
 // drops the node at once rather than after the grace period. A heartbeat
 // refused because the node was decommissioned (it was away too long)
@@ -192,12 +207,18 @@ func (r *Registrar) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			lctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if _, err := r.Client.Submit(lctx, r.message(KindLeave)); err != nil {
+			if err := r.Leave(lctx); err != nil {
 				log.Warn("directory: leave failed; the directory drops this node after its grace period", "err", err)
 			}
 			cancel()
 			return
 		case <-t.C:
+		}
+		r.mu.Lock()
+		left := r.left
+		r.mu.Unlock()
+		if left {
+			return
 		}
 		hctx, cancel := context.WithTimeout(ctx, every)
 		_, err := r.Client.Submit(hctx, r.message(KindHeartbeat))

@@ -2,12 +2,14 @@ package snode
 
 import (
 	"context"
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/session-go/session-go/internal/netview"
+	"github.com/session-go/session-go/internal/swarm"
 )
 
 // Hand-off after a swarm change (directory epochs only). Replication and
@@ -50,23 +52,36 @@ func (n *Node) handoffLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(2 * n.cfg.DirectoryRefresh):
+		case <-time.After(n.cfg.DirectoryRefresh):
 		}
+		cur = n.dir.Load() // the newest, should more epochs have come
 		if n.handoff(ctx, prev, cur) {
 			prev = cur
 		}
 	}
 }
 
-// layoutChanged reports whether the accounts that node's swarm keeps may
-// differ between two views: its swarm, or the set of swarms, changed.
+// layoutChanged reports whether node may now lack records of its swarm's
+// accounts: its swarm, the set of swarms, or its swarm's members changed
+// (a member that left may hold what no remaining member has).
 func layoutChanged(a, b *netview.Directory, node string) bool {
 	if !slices.Equal(a.SwarmIDs(), b.SwarmIDs()) {
 		return true
 	}
 	na, okA := a.Node(node)
 	nb, okB := b.Node(node)
-	return okA != okB || na.SwarmID != nb.SwarmID
+	if okA != okB || na.SwarmID != nb.SwarmID {
+		return true
+	}
+	members := func(d *netview.Directory, id swarm.ID) []string {
+		var out []string
+		for _, m := range d.Swarm(id) {
+			out = append(out, m.Ed25519)
+		}
+		slices.Sort(out)
+		return out
+	}
+	return !slices.Equal(members(a, na.SwarmID), members(b, nb.SwarmID))
 }
 
 // handoff pulls from every node of prev and cur what this node's swarm now
@@ -76,7 +91,15 @@ func (n *Node) handoff(ctx context.Context, prev, cur *netview.Directory) bool {
 	if _, ok := cur.Node(n.edHex); !ok {
 		return true // no swarm of ours: nothing to receive
 	}
-	prefix := "handoff/" + strconv.FormatUint(cur.Epoch(), 10) + "/"
+	// The cursors stay valid while this node's swarm and the set of
+	// swarms stay the same (what a peer sends us depends on nothing else),
+	// so an epoch that changes neither does not restart the hand-off.
+	layout := layoutKey(cur, n.edHex)
+	prefix := "handoff/" + layout + "/"
+	// Cursors of another layout are worthless now; those of this one are
+	// kept, so that a hand-off after a member left pulls again only from
+	// the nodes it has not pulled from yet (and from the leaver).
+	n.cursors.dropOthers("handoff/", prefix)
 	sources := map[string]netview.Node{}
 	for _, d := range []*netview.Directory{prev, cur} {
 		for _, p := range d.Nodes() {
@@ -96,7 +119,7 @@ func (n *Node) handoff(ctx context.Context, prev, cur *netview.Directory) bool {
 		var failed []string
 		for _, k := range pending {
 			for {
-				if ctx.Err() != nil || n.dir.Load().Epoch() != cur.Epoch() {
+				if ctx.Err() != nil || layoutKey(n.dir.Load(), n.edHex) != layout {
 					n.cursors.save()
 					return false
 				}
@@ -127,18 +150,29 @@ func (n *Node) handoff(ctx context.Context, prev, cur *netview.Directory) bool {
 		// A node that is gone for good holds nothing its swarm mates lack.
 		n.log.Warn("hand-off: some nodes could not be reached", "epoch", cur.Epoch(), "unreached", len(pending))
 	}
-	n.cursors.dropPrefix("handoff/")
 	n.cursors.save()
 	n.log.Info("hand-off done", "epoch", cur.Epoch())
 	return true
 }
 
-// dropPrefix forgets the cursors whose key starts with prefix.
-func (c *peerCursors) dropPrefix(prefix string) {
+// layoutKey names what a node receives in a hand-off: its swarm and the
+// set of swarms.
+func layoutKey(d *netview.Directory, node string) string {
+	h := fnv.New64a()
+	for _, id := range d.SwarmIDs() {
+		h.Write([]byte(id.String() + ","))
+	}
+	me, _ := d.Node(node)
+	return me.SwarmID.String() + "-" + strconv.FormatUint(h.Sum64(), 16)
+}
+
+// dropOthers forgets the cursors whose key starts with prefix but not
+// with keep.
+func (c *peerCursors) dropOthers(prefix, keep string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k := range c.m {
-		if strings.HasPrefix(k, prefix) {
+		if strings.HasPrefix(k, prefix) && !strings.HasPrefix(k, keep) {
 			delete(c.m, k)
 			c.dirty = true
 		}

@@ -52,6 +52,10 @@ type Config struct {
 	// Heartbeat is how often the node tells the directory it is alive, when
 	// a directory runs the network (0: directory.DefaultHeartbeat).
 	Heartbeat time.Duration
+	// LeaveDrain is how long a node that left the directory keeps serving,
+	// so that its successors pull what it holds (0: eight directory
+	// refresh intervals: one to see the epoch, one to settle, the pulls).
+	LeaveDrain time.Duration
 	// CatchUpInterval is how often the node pulls missed messages from its swarm peers (default 2 s).
 	CatchUpInterval time.Duration
 	// MaxLongPoll caps how long a retrieve may wait for new messages (default 25 s).
@@ -254,6 +258,7 @@ func (n *Node) Serve(ctx context.Context) error {
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
+		n.leaveDirectory()
 		n.log.Info("shutting down")
 		shCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err = srv.Shutdown(shCtx)
