@@ -200,6 +200,9 @@ func (s *Server) publishEvent(ev client.Event) {
 		s.conn = &cn
 		s.statusMu.Unlock()
 		h.publish("connection", cn)
+	case client.ReactionChanged, client.MessageUnsent, client.MessagesReadByPeer, client.MessageExpired, client.DisappearingChanged:
+		// What changes a shown message: the open conversation reloads.
+		s.changed()
 	case client.Warning:
 		w := warning{Time: time.Now(), Text: e.Text}
 		s.statusMu.Lock()

@@ -734,7 +734,7 @@ function composer() {
     const f = e.dataTransfer?.files?.[0];
     if (f) sendFile(f);
   });
-  return h('div', null, counter, box);
+  return h('div', null, h('div', {class: 'reply-bar', 'data-testid': 'reply-bar'}, replyBarContent()), counter, box);
 }
 
 // sendFile sends one file, with the composer's text as its caption.
@@ -782,7 +782,12 @@ async function sendNow() {
   const temp = {id: `tmp${++tmpID}`, outgoing: true, body, sent_at: new Date().toISOString(), status: 'sending'};
   appendMessage(temp, true);
   try {
-    const m = await api('POST', `conversations/${id}/messages`, {body});
+    const req = {body};
+    if (S.replyTo && typeof S.replyTo.id === 'number') req.reply_to = S.replyTo.id;
+    S.replyTo = null;
+    const bar = document.querySelector('[data-testid=reply-bar]');
+    if (bar) replace(bar);
+    const m = await api('POST', `conversations/${id}/messages`, req);
     replaceMessage(temp.id, m);
     if (m.status === 'failed') toast('Message not sent. Press Retry to try again.', true);
   } catch (e) {
@@ -805,10 +810,122 @@ function messageEl(m) {
     out ? h('span', {class: m.status === 'failed' ? 'failed' : '', 'data-status': m.status}, statusText(m)) : null,
     out && m.status === 'failed' && typeof m.id === 'number'
       ? h('button', {class: 'retry', 'aria-label': 'Retry sending', title: m.error || '', onclick: () => retry(m.id)}, 'Retry') : null);
+  const real = typeof m.id === 'number' && !m.deleted && m.status !== 'sending' && m.status !== 'failed';
+  const bubble = m.deleted
+    ? h('div', {class: 'bubble deleted', 'data-testid': 'message-body'}, 'This message was deleted')
+    : h('div', {class: 'bubble', 'data-testid': 'message-body'}, quoteEl(m), linkify(m.body),
+      (m.attachments || []).map((a, i) => attachmentEl(m, a, i)));
   return h('li', {class: `msg ${out ? 'out' : 'in'} ${m.status === 'failed' ? 'failed' : ''}`, 'data-mid': String(m.id)},
     h('span', {class: 'visually-hidden'}, out ? 'You: ' : `${displayName(S.conv)}: `),
-    h('div', {class: 'bubble', 'data-testid': 'message-body'}, linkify(m.body),
-      (m.attachments || []).map((a, i) => attachmentEl(m, a, i))), meta);
+    bubble, reactionsEl(m), meta,
+    real ? h('span', {class: 'msg-actions'},
+      h('button', {class: 'act', 'aria-label': 'Reply', title: 'Reply', onclick: () => startReply(m)}, '↩'),
+      h('button', {class: 'act', 'aria-label': 'React', title: 'React', onclick: () => pickReaction(m)}, '☺'),
+      h('button', {class: 'act', 'aria-label': 'Delete', title: 'Delete', onclick: () => deleteMessage(m)}, '🗑')) : null);
+}
+
+// The conversation features (issue 15): quotes, reactions, delete, search.
+const REACTIONS = ['😂', '🥰', '😢', '😡', '😮', '😈'];
+
+function whoName(id) {
+  return id === S.state.account?.session_id ? 'You' : displayName(S.conv);
+}
+
+function quoteEl(m) {
+  const q = m.quote;
+  if (!q) return null;
+  return h('button', {class: 'quote', 'data-testid': 'quote', title: 'Show the original',
+    onclick: () => jumpTo(q.id, m.id)},
+  h('strong', null, whoName(q.from)), h('span', null, q.id ? q.body : 'Original message not found'));
+}
+
+// jumpTo scrolls to message id and highlights it; the reply gets a way back.
+function jumpTo(id, from) {
+  const li = id && el.msgs.querySelector(`li.msg[data-mid="${id}"]`);
+  if (!li) { toast('The original message is not on this device.', true); return; }
+  li.scrollIntoView({block: 'center'});
+  li.classList.add('flash');
+  setTimeout(() => li.classList.remove('flash'), 1500);
+  if (from && !li.querySelector('.back')) {
+    const back = h('button', {class: 'act back', onclick: () => { back.remove(); jumpTo(from); }}, 'Back to the reply');
+    li.append(back);
+  }
+}
+
+function reactionsEl(m) {
+  const groups = new Map();
+  for (const r of m.reactions || []) groups.set(r.emoji, [...(groups.get(r.emoji) || []), r.from]);
+  if (!groups.size) return null;
+  return h('div', {class: 'reactions', 'data-testid': 'reactions'}, [...groups].map(([emoji, froms]) => {
+    const mine = froms.includes(S.state.account?.session_id);
+    return h('button', {class: `reaction ${mine ? 'mine' : ''}`, title: froms.map(whoName).join(', '),
+      onclick: () => react(m, emoji, mine)}, `${emoji} ${froms.length}`);
+  }));
+}
+
+function pickReaction(m) {
+  const d = dialog('React', h('div', {class: 'emoji-row'}, REACTIONS.map((e) =>
+    h('button', {class: 'emoji', 'aria-label': e, onclick: () => { d.close(); react(m, e, false); }}, e))),
+  [h('button', {class: 'btn ghost', onclick: () => d.close()}, 'Cancel')]);
+}
+
+async function react(m, emoji, remove) {
+  try {
+    await api('POST', `messages/${m.id}/react`, {emoji, remove});
+  } catch (e) { toast(e.message, true); }
+  reloadConversation(true, false);
+}
+
+async function deleteMessage(m) {
+  let choice = '';
+  const d = dialog('Delete message', h('p', null, m.outgoing
+    ? 'Delete it from this device only, or for everyone (it then shows as deleted everywhere)?'
+    : 'Delete it from this device?'), [
+    h('button', {class: 'btn ghost', onclick: () => d.close()}, 'Cancel'),
+    h('button', {class: 'btn danger', onclick: () => { choice = 'me'; d.close(); }}, 'Delete for me'),
+    m.outgoing ? h('button', {class: 'btn danger', onclick: () => { choice = 'everyone'; d.close(); }}, 'Delete for everyone') : null,
+  ]);
+  d.addEventListener('close', async () => {
+    if (!choice) return;
+    try {
+      await api('POST', `messages/${m.id}/delete`, {everyone: choice === 'everyone'});
+    } catch (e) { toast(e.message, true); }
+    reloadConversation(true, false);
+  });
+}
+
+function startReply(m) {
+  S.replyTo = m;
+  const bar = document.querySelector('[data-testid=reply-bar]');
+  if (bar) replace(bar, replyBarContent());
+  el.composer?.focus();
+}
+
+function replyBarContent() {
+  const m = S.replyTo;
+  if (!m || m.conversation !== S.openID && m.conversation) return [];
+  return [h('span', null, `Replying to ${m.outgoing ? 'yourself' : displayName(S.conv)}: `, (m.body || '').slice(0, 80)),
+    h('button', {class: 'act', 'aria-label': 'Cancel reply', onclick: () => startReply(null)}, '×')];
+}
+
+async function openSearch() {
+  const input = h('input', {type: 'search', 'aria-label': 'Search messages', placeholder: 'Search messages'});
+  const results = h('ul', {class: 'search-results', 'data-testid': 'search-results'});
+  let timer = 0;
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (!input.value.trim()) { replace(results); return; }
+      try {
+        const r = await api('GET', `search?q=${encodeURIComponent(input.value)}`);
+        replace(results, r.messages.length ? r.messages.map((m) => h('li', null,
+          h('button', {class: 'result', onclick: async () => { d.close(); await openConversation(m.conversation, false); setTimeout(() => jumpTo(m.id), 300); }},
+            h('time', null, fullTime(m.sent_at)), ' ', m.body))) : h('li', null, 'No messages found'));
+      } catch (e) { replace(results, h('li', null, e.message)); }
+    }, 200);
+  });
+  const d = dialog('Search', h('div', null, input, results), [h('button', {class: 'btn ghost', onclick: () => d.close()}, 'Close')]);
+  input.focus();
 }
 
 // linkify returns the text as text nodes, with http(s) links as anchors
@@ -897,8 +1014,9 @@ function patchMessages(prevMsgs) {
     if (!m) { li.remove(); continue; }
     shown.add(id);
     const old = prev.get(id);
-    if (!old || old.status !== m.status || old.body !== m.body || old.error !== m.error ||
-      JSON.stringify(old.attachments) !== JSON.stringify(m.attachments)) li.replaceWith(messageEl(m));
+    if (!old || old.status !== m.status || old.body !== m.body || old.error !== m.error || old.deleted !== m.deleted ||
+      JSON.stringify(old.attachments) !== JSON.stringify(m.attachments) ||
+      JSON.stringify(old.reactions) !== JSON.stringify(m.reactions)) li.replaceWith(messageEl(m));
   }
   const follow = atBottom();
   let incoming = false;
@@ -1006,6 +1124,7 @@ function conversationMenu() {
     h('p', {class: 'muted small'}, 'Session ID'),
     h('p', {class: 'id-box'}, c.session_id)), [
     h('button', {class: 'btn ghost', onclick: () => { copyText(c.session_id, 'Session ID'); }}, 'Copy Session ID'),
+    h('button', {class: 'btn ghost', onclick: () => { d.close(); openSearch(); }}, 'Search messages'),
     h('button', {class: 'btn ghost', onclick: () => { d.close(); editNickname(contact); }}, 'Nickname'),
     !c.request && S.inbox.some((x) => x.session_id === c.session_id)
       ? h('button', {class: 'btn ghost', onclick: async () => { d.close(); await api('POST', `conversations/${c.session_id}/unread`, {}).catch((e) => toast(e.message, true)); closeConversation(); refreshSoon(); }}, 'Mark unread') : null,
