@@ -153,6 +153,12 @@ type Client struct {
 
 	sendMu sync.Mutex // serialises deliveries of one message id at a time
 
+	// bumpedHashes are the config messages last extended, at bumpedAt
+	// (configBump), guarded by bumpMu.
+	bumpMu       sync.Mutex
+	bumpedHashes []string
+	bumpedAt     time.Time
+
 	// lastSent is the sent time of the last message Send dated, guarded
 	// by sentMu (see sentTime).
 	sentMu   sync.Mutex

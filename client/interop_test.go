@@ -117,6 +117,15 @@ func TestConfigExpiryBumpedOnPoll(t *testing.T) {
 	if e := expiry(); time.Until(e) < ConfigTTL-time.Hour {
 		t.Errorf("after a poll the profile config expires in %v, want about %v", time.Until(e).Round(time.Minute), ConfigTTL)
 	}
+	// Extended once, the same messages are not extended again by the next
+	// poll: a batch carrying an expire is answered at once, so extending
+	// with every poll would turn every long poll into a short one.
+	if r := c.configBump(c.now()); r != nil {
+		t.Errorf("the next poll extends %q again", r.Messages)
+	}
+	if r := c.configBump(c.now().Add(configBumpInterval + time.Minute)); r == nil {
+		t.Error("an hour later the config messages are not extended again")
+	}
 }
 
 // TestProfileCarriesUpdateTime (issue 14 point 3): a name change records

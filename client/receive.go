@@ -76,13 +76,22 @@ func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, er
 // namespace (config messages, controls and duplicates included): a node
 // that answered at once with entries held its long poll; one that answered
 // at once with none does not have the extension.
-func (c *Client) poll(ctx context.Context, wait time.Duration) ([]Message, int, error) {
-	var fetched int
-	out, err := c.pollInto(ctx, wait, &fetched)
-	return out, fetched, err
+func (c *Client) poll(ctx context.Context, wait time.Duration) ([]Message, pollStats, error) {
+	var st pollStats
+	out, err := c.pollInto(ctx, wait, &st)
+	return out, st, err
 }
 
-func (c *Client) pollInto(ctx context.Context, wait time.Duration, fetched *int) ([]Message, error) {
+// pollStats says what a poll fetched, and whether its first request could
+// be held by the node at all: a batch that also extends the config
+// messages is answered at once by design, not for lack of the long-poll
+// extension.
+type pollStats struct {
+	fetched int
+	unheld  bool
+}
+
+func (c *Client) pollInto(ctx context.Context, wait time.Duration, st *pollStats) ([]Message, error) {
 	net, err := c.network()
 	if err != nil {
 		return nil, err
@@ -98,6 +107,7 @@ func (c *Client) pollInto(ctx context.Context, wait time.Duration, fetched *int)
 		}
 		// A page after the first goes to the same member: its cursor is
 		// that member's.
+		var bump *storagerpc.Expire
 		status, body, err := net.SwarmRPCPrefer(rctx, c.id.SessionID(), node, func(now time.Time, member netview.Node) (string, any, error) {
 			node = member.Ed25519
 			b := &storagerpc.Batch{}
@@ -110,8 +120,10 @@ func (c *Client) pollInto(ctx context.Context, wait time.Duration, fetched *int)
 				storagerpc.Sign(r, c.id)
 				b.Requests = append(b.Requests, r)
 			}
-			if bump := c.configBump(now); bump != nil {
+			bump = c.configBump(now)
+			if bump != nil {
 				b.Requests = append(b.Requests, bump) // answered after the retrieves
+				st.unheld = true
 			}
 			return storagerpc.MethodBatch, withLongPoll{b, wait.Milliseconds()}, nil
 		})
@@ -130,6 +142,8 @@ func (c *Client) pollInto(ctx context.Context, wait time.Duration, fetched *int)
 			if res := batch.Results[len(polledNamespaces)]; res.Code != 200 {
 				// The next poll tries again; the messages live 30 days.
 				c.log.Debug("extending the config messages failed", "code", res.Code)
+			} else if bump != nil {
+				c.configBumped(bump)
 			}
 		}
 		more, failed := false, false
@@ -144,7 +158,7 @@ func (c *Client) pollInto(ctx context.Context, wait time.Duration, fetched *int)
 				errs = append(errs, fmt.Errorf("retrieve namespace %d: bad reply: %w", ns, err))
 				continue
 			}
-			*fetched += len(resp.Messages)
+			st.fetched += len(resp.Messages)
 			var saveErr error
 			if ns == storagerpc.NamespaceDefault {
 				var got []Message
@@ -599,15 +613,16 @@ func (c *Client) Run(ctx context.Context) error {
 	backoff := time.Second
 	for ctx.Err() == nil {
 		start := time.Now()
-		_, fetched, err := c.poll(ctx, c.opts.PollWait)
+		_, st, err := c.poll(ctx, c.opts.PollWait)
 		if err == nil {
 			backoff = time.Second
 			// A node without the long-poll extension answers at once with
 			// nothing: poll such a node at an interval instead of in a tight
 			// loop. (An answer with only config messages, such as this
-			// account's own read marks, is the long poll working: pausing
-			// then would delay the next message by the interval.)
-			if fetched == 0 && time.Since(start) < minPollInterval {
+			// account's own read marks, is the long poll working, and a
+			// poll that extended the config messages was never held:
+			// pausing then would delay the next message by the interval.)
+			if st.fetched == 0 && !st.unheld && time.Since(start) < minPollInterval {
 				select {
 				case <-ctx.Done():
 				case <-time.After(minPollInterval - time.Since(start)):

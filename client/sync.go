@@ -194,10 +194,19 @@ func (c *Client) pushConfigs(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// configBumpInterval is how often a running client extends config messages
+// it has already extended. Session's clients extend them with every poll,
+// every few seconds; a poll of ours is a long poll that a batch carrying an
+// expire cannot be (the node answers it at once), so ours extend them when
+// they change and then hourly, which keeps them 30 days from the last use
+// all the same.
+const configBumpInterval = time.Hour
+
 // configBump is the expire request that extends the current config
-// messages to ConfigTTL from now, sent with every poll as Session's clients
-// do: account state lives in the swarm as long as the account is used,
-// not 30 days from its last change. It is nil when no hash is known yet.
+// messages to ConfigTTL from now: account state lives in the swarm as long
+// as the account is used, not 30 days from its last change. It is nil when
+// no hash is known yet, or when these hashes were extended less than
+// configBumpInterval ago.
 func (c *Client) configBump(now time.Time) *storagerpc.Expire {
 	var hashes []string
 	c.cfg.mu.Lock()
@@ -208,9 +217,22 @@ func (c *Client) configBump(now time.Time) *storagerpc.Expire {
 	if len(hashes) == 0 {
 		return nil
 	}
+	c.bumpMu.Lock()
+	recent := slices.Equal(hashes, c.bumpedHashes) && now.Sub(c.bumpedAt) < configBumpInterval
+	c.bumpMu.Unlock()
+	if recent {
+		return nil
+	}
 	r := &storagerpc.Expire{Messages: hashes, Expiry: []int64{now.Add(ConfigTTL).UnixMilli()}}
 	storagerpc.Sign(r, c.id)
 	return r
+}
+
+// configBumped records that the node extended the config messages of r.
+func (c *Client) configBumped(r *storagerpc.Expire) {
+	c.bumpMu.Lock()
+	defer c.bumpMu.Unlock()
+	c.bumpedHashes, c.bumpedAt = slices.Clone(r.Messages), c.now()
 }
 
 // deleteOwn deletes messages from the account's swarm.
