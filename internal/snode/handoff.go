@@ -112,7 +112,18 @@ func (n *Node) handoff(ctx context.Context, prev, cur *netview.Directory) bool {
 	for k := range sources {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	// Nodes that left first: they serve only for their drain period.
+	slices.SortFunc(keys, func(a, b string) int {
+		_, inA := cur.Node(a)
+		_, inB := cur.Node(b)
+		switch {
+		case !inA && inB:
+			return -1
+		case inA && !inB:
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
 	n.log.Info("swarm layout changed: pulling the accounts now ours", "epoch", cur.Epoch(), "sources", len(keys))
 	pending := keys
 	for attempt := 0; len(pending) > 0; attempt++ {
@@ -125,7 +136,7 @@ func (n *Node) handoff(ctx context.Context, prev, cur *netview.Directory) bool {
 				}
 				more, err := n.pullWith(ctx, sources[k], prefix+k)
 				if err != nil {
-					n.log.Debug("hand-off pull failed", "peer", k, "err", err)
+					n.log.Warn("hand-off pull failed", "peer", k, "err", err)
 					failed = append(failed, k)
 					break
 				}

@@ -29,7 +29,7 @@ func (n *Node) leaveDirectory() {
 	}
 	drain := n.cfg.LeaveDrain
 	if drain == 0 {
-		drain = 8 * n.cfg.DirectoryRefresh
+		drain = 12 * n.cfg.DirectoryRefresh
 	}
 	n.log.Info("left the directory; serving the successors before shutting down", "drain", drain)
 	time.Sleep(drain)

@@ -53,7 +53,7 @@ type Config struct {
 	// a directory runs the network (0: directory.DefaultHeartbeat).
 	Heartbeat time.Duration
 	// LeaveDrain is how long a node that left the directory keeps serving,
-	// so that its successors pull what it holds (0: eight directory
+	// so that its successors pull what it holds (0: twelve directory
 	// refresh intervals: one to see the epoch, one to settle, the pulls).
 	LeaveDrain time.Duration
 	// CatchUpInterval is how often the node pulls missed messages from its swarm peers (default 2 s).
@@ -242,7 +242,10 @@ func (n *Node) Serve(ctx context.Context) error {
 		n.wg.Go(func() { _ = admin.Serve(aln) })
 		n.log.Info("admin listening", "addr", aln.Addr().String())
 	}
-	bg, stopBG := context.WithCancel(ctx)
+	// The background loops outlive ctx until the server has shut down: a
+	// node leaving the directory keeps its view fresh while it serves its
+	// successors (see leaveDirectory), or it would refuse the new ones.
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	n.wg.Go(func() { n.db.RunSweeper(bg, 10*time.Second) })
 	n.wg.Go(func() { n.directoryLoop(bg) })
 	if n.registrar != nil {
