@@ -27,6 +27,12 @@ func TestChurnLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
+	// Opt-in for now: it takes 75–200 s on two cores, and on a loaded CI
+	// machine its directory member has stopped answering mid-run (issue 16
+	// is not finished; this is its acceptance test in the making).
+	if os.Getenv("SESSION_CHURN_TEST") == "" {
+		t.Skip("set SESSION_CHURN_TEST=1 to run the membership churn test")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	bin, err := BuildSnode(ctx, t.TempDir())
