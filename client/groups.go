@@ -446,10 +446,16 @@ func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, in
 		return err
 	}
 	// The poll saves and pushes the configs at its end.
+	return c.listGroupInPoll(ctx, g)
+}
+
+// listGroupInPoll is listGroup for a change made while a poll processes
+// its messages: the entry goes into the UserGroups config held in memory,
+// and the poll saves and pushes the configs at its end.
+func (c *Client) listGroupInPoll(ctx context.Context, g *groupSession) error {
 	c.lockCfg(ctx)
-	err = c.cfg.groups.SetGroup(g.listEntry(c.now()))
-	c.unlockCfg(ctx)
-	return err
+	defer c.unlockCfg(ctx)
+	return c.cfg.groups.SetGroup(g.listEntry(c.now()))
 }
 
 // AcceptGroup joins a group whose invitation came from someone not
@@ -807,10 +813,7 @@ func (c *Client) handleGroupPromote(ctx context.Context, dm *protocol.Message, p
 	if err := c.saveGroup(ctx, g2); err != nil {
 		return err
 	}
-	c.lockCfg(ctx)
-	err = c.cfg.groups.SetGroup(g2.listEntry(c.now()))
-	c.unlockCfg(ctx)
-	return err
+	return c.listGroupInPoll(ctx, g2)
 }
 
 // LeaveGroup leaves a group: the other members are told (a member-left

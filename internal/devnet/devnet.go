@@ -215,27 +215,10 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 	}
 	dn.extra = extra
 	for i := range cfg.Nodes {
-		dataDir := filepath.Join(dir, fmt.Sprintf("node-%02d", i))
-		id, err := snode.LoadOrCreateIdentity(dataDir)
+		n, port, err := dn.newNode(i)
 		if err != nil {
 			return nil, err
 		}
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		xpk := id.X25519PublicKey()
-		n := &Node{
-			Index:   i,
-			DataDir: dataDir,
-			Addr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
-			Ed25519: hex.EncodeToString(id.Ed25519PublicKey()),
-			X25519:  hex.EncodeToString(xpk[:]),
-			env:     cfg.Env,
-			log:     log,
-		}
-		n.Args = append(append(append([]string{cfg.Binary}, cfg.PrefixArgs...), "run"), "--data-dir", dataDir, "--listen", n.Addr, "--network", dn.DirectoryFile)
-		n.Args = append(n.Args, extra...)
 		dn.Nodes = append(dn.Nodes, n)
 		entries = append(entries, netview.Node{IP: "127.0.0.1", StoragePort: port, Ed25519: n.Ed25519, X25519: n.X25519})
 		seeds = append(seeds, netview.Seed{URL: n.URL(), Ed25519: n.Ed25519})
@@ -513,4 +496,32 @@ func moduleRoot() (string, error) {
 			return "", fmt.Errorf("devnet: no go.mod above %s", wd)
 		}
 	}
+}
+
+// newNode prepares service node i (not started): its data directory and
+// identity, a free port, and the command line that runs it against the
+// devnet's directory file with the devnet's extra flags.
+func (dn *Net) newNode(i int) (*Node, int, error) {
+	dataDir := filepath.Join(dn.Dir, fmt.Sprintf("node-%02d", i))
+	id, err := snode.LoadOrCreateIdentity(dataDir)
+	if err != nil {
+		return nil, 0, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, 0, err
+	}
+	xpk := id.X25519PublicKey()
+	n := &Node{
+		Index:   i,
+		DataDir: dataDir,
+		Addr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		Ed25519: hex.EncodeToString(id.Ed25519PublicKey()),
+		X25519:  hex.EncodeToString(xpk[:]),
+		env:     dn.cfg.Env,
+		log:     dn.log,
+	}
+	n.Args = append(append(append([]string{dn.cfg.Binary}, dn.cfg.PrefixArgs...), "run"), "--data-dir", dataDir, "--listen", n.Addr, "--network", dn.DirectoryFile)
+	n.Args = append(n.Args, dn.extra...)
+	return n, port, nil
 }

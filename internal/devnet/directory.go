@@ -165,28 +165,10 @@ func (dn *Net) AddNodes(ctx context.Context, k int) ([]*Node, error) {
 	}
 	var added []*Node
 	for range k {
-		i := len(dn.Nodes)
-		dataDir := filepath.Join(dn.Dir, fmt.Sprintf("node-%02d", i))
-		id, err := snode.LoadOrCreateIdentity(dataDir)
+		n, _, err := dn.newNode(len(dn.Nodes))
 		if err != nil {
 			return added, err
 		}
-		port, err := freePort()
-		if err != nil {
-			return added, err
-		}
-		xpk := id.X25519PublicKey()
-		n := &Node{
-			Index:   i,
-			DataDir: dataDir,
-			Addr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
-			Ed25519: hex.EncodeToString(id.Ed25519PublicKey()),
-			X25519:  hex.EncodeToString(xpk[:]),
-			env:     dn.cfg.Env,
-			log:     dn.log,
-		}
-		n.Args = append(append(append([]string{dn.cfg.Binary}, dn.cfg.PrefixArgs...), "run"), "--data-dir", dataDir, "--listen", n.Addr, "--network", dn.DirectoryFile)
-		n.Args = append(n.Args, dn.extra...)
 		if err := n.Start(); err != nil {
 			return added, err
 		}

@@ -91,20 +91,22 @@ func clientError(w http.ResponseWriter, err error) {
 	}
 }
 
-// notSynced answers a change that was saved on this device but could not
-// reach the account's other devices yet (the client pushes it with its
-// next poll): a success, with the reason as a warning. It reports whether
-// err was such an error (or nil) and the answer was written.
-func notSynced(w http.ResponseWriter, err error, ok any) bool {
+// answerChange answers a request that changed the account: err nil, or
+// client.ErrNotSynced (saved on this device, not yet on the account's other
+// devices; the client pushes it with its next poll), is a success, with the
+// reason as a warning in the second case, and the pages are told of the
+// change; any other error is answered as such.
+func (s *Server) answerChange(w http.ResponseWriter, err error) {
 	switch {
 	case err == nil:
-		writeJSON(w, http.StatusOK, ok)
+		s.changed()
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 	case errors.Is(err, client.ErrNotSynced):
+		s.changed()
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "warning": "Saved on this device. Your other devices get it when the network answers."})
 	default:
-		return false
+		clientError(w, err)
 	}
-	return true
 }
 
 // withAccount runs h with the open account, or answers 409 before onboarding.
@@ -544,12 +546,7 @@ func (s *Server) conversationAction(w http.ResponseWriter, r *http.Request, c *c
 		// Nothing to read yet (a new conversation): not an error.
 		err = nil
 	}
-	if err == nil || errors.Is(err, client.ErrNotSynced) {
-		s.changed()
-	}
-	if !notSynced(w, err, map[string]bool{"ok": true}) {
-		clientError(w, err)
-	}
+	s.answerChange(w, err)
 }
 
 // resolve is POST /api/resolve: a Session ID or a contact's name, as typed
@@ -617,12 +614,7 @@ func (s *Server) setNickname(w http.ResponseWriter, r *http.Request, c *client.C
 		}
 	}
 	err := c.SetNickname(r.Context(), id, nick)
-	if err == nil || errors.Is(err, client.ErrNotSynced) {
-		s.changed()
-	}
-	if !notSynced(w, err, map[string]bool{"ok": true}) {
-		clientError(w, err)
-	}
+	s.answerChange(w, err)
 }
 
 func (s *Server) setProfile(w http.ResponseWriter, r *http.Request, c *client.Client) {
