@@ -101,6 +101,11 @@ type Net struct {
 
 	log  *slog.Logger
 	lock *dirLock
+
+	mu      sync.Mutex // guards Nodes while the devnet runs (AddNodes)
+	addMu   sync.Mutex // one AddNodes at a time
+	seeds   networkFile
+	control *http.Server // the control API (directory devnets), nil before Start ends
 }
 
 // Node is one snode process of a devnet.
@@ -238,7 +243,15 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 		dn.stopNodes()
 		return nil, err
 	}
-	if err := writeJSON(dn.NetworkFile, networkFile{Seeds: seeds, FileServer: fsInfo, Directory: members}); err != nil {
+	dn.seeds = networkFile{Seeds: seeds, FileServer: fsInfo, Directory: members}
+	if cfg.Directory > 0 {
+		if err := dn.serveControl(); err != nil {
+			dn.stopNodes()
+			return nil, err
+		}
+	}
+	if err := writeJSON(dn.NetworkFile, dn.seeds); err != nil {
+		dn.stopControl()
 		dn.stopNodes()
 		return nil, err
 	}
@@ -248,10 +261,18 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 
 // all returns every process of the devnet: the nodes and the file server.
 func (dn *Net) all() []*Node {
+	nodes := dn.snapshotNodes()
 	if dn.FileServer == nil {
-		return dn.Nodes
+		return nodes
 	}
-	return append(append([]*Node{}, dn.Nodes...), dn.FileServer)
+	return append(nodes, dn.FileServer)
+}
+
+// snapshotNodes returns a copy of Nodes, safe while nodes are added.
+func (dn *Net) snapshotNodes() []*Node {
+	dn.mu.Lock()
+	defer dn.mu.Unlock()
+	return append([]*Node{}, dn.Nodes...)
 }
 
 // WaitReady returns once every running node answers a ping and the file
@@ -271,6 +292,7 @@ func (dn *Net) WaitReady(ctx context.Context) error {
 // Stop stops every node (SIGTERM, then SIGKILL after a grace period),
 // waits for them and releases the directory's lock.
 func (dn *Net) Stop() {
+	dn.stopControl()
 	dn.stopNodes()
 	dn.lock.release()
 }

@@ -163,16 +163,20 @@ func (dn *Net) AddNodes(ctx context.Context, k int) ([]*Node, error) {
 	if dn.cfg.Directory == 0 {
 		return nil, fmt.Errorf("devnet: nodes can be added only to a devnet with a directory")
 	}
+	dn.addMu.Lock()
+	defer dn.addMu.Unlock()
 	var added []*Node
 	for range k {
-		n, _, err := dn.newNode(len(dn.Nodes))
+		n, _, err := dn.newNode(len(dn.snapshotNodes()))
 		if err != nil {
 			return added, err
 		}
 		if err := n.Start(); err != nil {
 			return added, err
 		}
+		dn.mu.Lock()
 		dn.Nodes = append(dn.Nodes, n)
+		dn.mu.Unlock()
 		added = append(added, n)
 	}
 	for _, n := range added {
@@ -180,7 +184,7 @@ func (dn *Net) AddNodes(ctx context.Context, k int) ([]*Node, error) {
 			return added, err
 		}
 	}
-	return added, nil
+	return added, dn.writeSeeds()
 }
 
 // RemoveNode stops a service node gracefully: it sends the directory a
@@ -191,7 +195,10 @@ func (dn *Net) RemoveNode(n *Node) error {
 	}
 	// A leaving node serves its successors for a while (snode's
 	// LeaveDrain) before it exits.
-	return n.Stop(90 * time.Second)
+	if err := n.Stop(90 * time.Second); err != nil {
+		return err
+	}
+	return dn.writeSeeds()
 }
 
 // Epoch returns the directory's current epoch as a member (any that

@@ -2,14 +2,19 @@ package devnet
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 )
 
 // TestDevnetWithDirectory: a devnet run by a 3-member directory registers
 // its nodes; after kill -9 of the first member (the bootstrap leader) a node
-// added at run time still registers, and a node removed gracefully leaves
-// the next epoch.
+// added at run time by `snode devnet add` (another process) still
+// registers, and a node removed gracefully by `snode devnet remove` leaves
+// the next epoch; the seed file names the running nodes throughout.
 func TestDevnetWithDirectory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
@@ -44,16 +49,45 @@ func TestDevnetWithDirectory(t *testing.T) {
 	if err := dn.Members[0].Kill(); err != nil {
 		t.Fatal(err)
 	}
-	added, err := dn.AddNodes(ctx, 1)
-	if err != nil {
-		t.Fatalf("adding a node after the leader's death: %v", err)
+	cli := func(args ...string) string {
+		t.Helper()
+		out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("snode %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	out := cli("devnet", "add", "--dir", dn.Dir, "1")
+	added := dn.snapshotNodes()[3:]
+	if len(added) != 1 || !strings.Contains(out, added[0].Ed25519) {
+		t.Fatalf("devnet add: %d nodes added, output %q", len(added), out)
+	}
+	seedsHave := func(ed string) bool {
+		var nf networkFile
+		b, err := os.ReadFile(dn.NetworkFile)
+		if err != nil || json.Unmarshal(b, &nf) != nil {
+			t.Fatalf("seed file: %v", err)
+		}
+		for _, s := range nf.Seeds {
+			if s.Ed25519 == ed {
+				return true
+			}
+		}
+		return false
+	}
+	if !seedsHave(added[0].Ed25519) {
+		t.Fatal("the seed file does not name the added node")
 	}
 	second := epochWith("a node added", 4)
 	if second <= first {
 		t.Fatalf("epoch %d after a join, was %d", second, first)
 	}
-	if err := dn.RemoveNode(dn.Nodes[0]); err != nil {
-		t.Fatal(err)
+	out = cli("devnet", "remove", "--dir", dn.Dir, dn.Nodes[0].Ed25519)
+	if !strings.Contains(out, dn.Nodes[0].Ed25519) || dn.Nodes[0].Running() {
+		t.Fatalf("devnet remove: node still running, output %q", out)
+	}
+	if seedsHave(dn.Nodes[0].Ed25519) {
+		t.Fatal("the seed file still names the removed node")
 	}
 	epochWith("a node removed", 3)
 	e, err := dn.Epoch(ctx)

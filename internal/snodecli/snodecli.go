@@ -8,6 +8,7 @@ package snodecli
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +37,9 @@ const usage = `usage:
                [--account-max-messages N] [--account-max-bytes N] [--inbox-max-messages N] [--inbox-max-bytes N]
                [--inbox-sender-max-messages N] [--inbox-sender-max-bytes N]   (storage limits per account)
   snode devnet --nodes N [--directory 3] --dir DIR [--log-level LEVEL] [--detach | --stop]
+  snode devnet add    --dir DIR N         (start N more nodes in the running devnet; needs --directory)
+  snode devnet remove --dir DIR ED25519   (stop one node gracefully: it leaves and hands off its data)
+  snode devnet nodes  --dir DIR           (list the running devnet's service nodes)
   snode directory run|join|leave|status …   (membership authority; snode directory help)
   snode fileserver --dir DIR --listen ADDR [--max-file-size N] [--max-total-bytes N] [--log-level LEVEL]
   snode --version`
@@ -195,6 +199,12 @@ func runFileServer(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 func runDevnet(ctx context.Context, args []string, stdout, stderr io.Writer, self []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "add", "remove", "nodes":
+			return devnetControl(ctx, args[0], args[1:], stdout, stderr)
+		}
+	}
 	fs := flagSet("devnet", stderr)
 	nodes := fs.Int("nodes", 14, "number of service nodes (14: two swarms of 7)")
 	members := fs.Int("directory", 0, "run the network with a directory of this many members (1, 3 or 5; 0: a static nodes.json)")
@@ -326,5 +336,62 @@ func stopDevnet(ctx context.Context, dir string, stdout io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "devnet stopped: %s\n", dir)
+	return nil
+}
+
+// devnetControl runs `snode devnet add|remove|nodes`: it asks the devnet
+// harness running in --dir (another process) to act, through the control
+// API whose address and token the harness keeps in the directory.
+func devnetControl(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("devnet "+cmd, stderr)
+	dir := fs.String("dir", "", "directory of the running devnet")
+	if err := fs.Parse(args); err != nil {
+		return UsageError{err}
+	}
+	if err := envDefaults(fs); err != nil {
+		return err
+	}
+	want := map[string]int{"add": 1, "remove": 1, "nodes": 0}[cmd]
+	if *dir == "" || fs.NArg() != want {
+		return UsageError{fmt.Errorf("devnet %s: wrong arguments\n%s", cmd, usage)}
+	}
+	abs, err := filepath.Abs(*dir)
+	if err != nil {
+		return err
+	}
+	var nodes []devnet.NodeInfo
+	switch cmd {
+	case "add":
+		k, err := strconv.Atoi(fs.Arg(0))
+		if err != nil || k < 1 {
+			return UsageError{fmt.Errorf("devnet add: %q is not a number of nodes", fs.Arg(0))}
+		}
+		if nodes, err = devnet.ControlAdd(ctx, abs, k); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "added %d node(s); they registered with the directory:\n", len(nodes))
+	case "remove":
+		ed := strings.ToLower(fs.Arg(0))
+		if b, err := hex.DecodeString(ed); err != nil || len(b) != 32 {
+			return UsageError{fmt.Errorf("devnet remove: %q is not an Ed25519 key (64 hex characters)", fs.Arg(0))}
+		}
+		n, err := devnet.ControlRemove(ctx, abs, ed)
+		if err != nil {
+			return err
+		}
+		nodes = []devnet.NodeInfo{n}
+		fmt.Fprintln(stdout, "removed (it left the directory and handed off its data):")
+	case "nodes":
+		if nodes, err = devnet.ControlNodes(ctx, abs); err != nil {
+			return err
+		}
+	}
+	for _, n := range nodes {
+		state := "running"
+		if !n.Running {
+			state = "stopped"
+		}
+		fmt.Fprintf(stdout, "%3d  %s  %s  %s\n", n.Index, n.Ed25519, n.URL, state)
+	}
 	return nil
 }

@@ -32,7 +32,7 @@ func TestUsage(t *testing.T) {
 	if err := Run(context.Background(), []string{"--version"}, &out, &errOut, []string{"snode"}); err != nil || !strings.HasPrefix(out.String(), "snode ") {
 		t.Errorf("--version: %q, %v", out.String(), err)
 	}
-	for _, args := range [][]string{nil, {"nope"}, {"run"}, {"run", "--data-dir", "x"}, {"devnet"}, {"run", "--bogus"}} {
+	for _, args := range [][]string{nil, {"nope"}, {"run"}, {"run", "--data-dir", "x"}, {"devnet"}, {"run", "--bogus"}, {"devnet", "add", "--dir", "x"}, {"devnet", "add", "--dir", "x", "none"}, {"devnet", "remove", "--dir", "x", "nothex"}} {
 		err := Run(context.Background(), args, &out, &errOut, []string{"snode"})
 		var ue UsageError
 		if !errors.As(err, &ue) {
