@@ -44,6 +44,10 @@ type Message struct {
 	// ExpiresAt is when a disappearing message is deleted; nil for one
 	// that does not disappear, or whose after-read timer has not started.
 	ExpiresAt *time.Time `json:"expires_at"`
+	// Edited is set once the author edited the message (see Client.Edit);
+	// EditedAt is when (the latest edit's sent time), nil if never.
+	Edited   bool       `json:"edited"`
+	EditedAt *time.Time `json:"edited_at"`
 }
 
 // Quote is the message a reply quotes. Session's DataMessage.quote names it
@@ -71,6 +75,10 @@ func messageFrom(m clientdb.Message) Message {
 	if !m.Expiry.At.IsZero() {
 		at := m.Expiry.At
 		out.ExpiresAt = &at
+	}
+	if !m.EditedAt.IsZero() {
+		at := m.EditedAt
+		out.Edited, out.EditedAt = true, &at
 	}
 	if !m.Quote.SentAt.IsZero() {
 		out.Quote = &Quote{ID: m.Quote.ID, From: m.Quote.Author.String(), Body: m.Quote.Body, SentAt: m.Quote.SentAt}

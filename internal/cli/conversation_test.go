@@ -261,3 +261,40 @@ func TestDisappearThroughTheCLI(t *testing.T) {
 	alice.run(2, "", "disappear", bobID, "send")
 	alice.run(2, "", "disappear", bobID, "soon", "1h")
 }
+
+// TestEditThroughTheCLI edits a sent message: the peer's read shows the
+// new text marked edited, and read --json has "edited" and "edited_at".
+func TestEditThroughTheCLI(t *testing.T) {
+	alice, bob := newUser(t), newUser(t)
+	alice.run(0, "", "init", "--name", "Alice")
+	bob.run(0, "", "init", "--name", "Bob")
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	alice.json(&who, "whoami")
+	aliceID := who.SessionID
+	bob.json(&who, "whoami")
+	bobID := who.SessionID
+	var sent jsonMessage
+	alice.json(&sent, "send", bobID, "dinner at 8")
+	got := bob.receiveAll(1)
+	alice.run(0, "", "edit", itoa(sent.ID), "dinner", "at", "9")
+	var raw []map[string]json.RawMessage
+	for range 100 {
+		bob.receiveAll(0)
+		raw = nil
+		bob.json(&raw, "read", aliceID)
+		if len(raw) == 1 && string(raw[0]["edited"]) == "true" {
+			break
+		}
+	}
+	if len(raw) != 1 || string(raw[0]["body"]) != `"dinner at 9"` || string(raw[0]["edited"]) != "true" || string(raw[0]["edited_at"]) == "null" {
+		t.Fatalf("read --json after the edit: %v", raw)
+	}
+	if out := bob.run(0, "", "read", aliceID); !strings.Contains(out, "dinner at 9 (edited)") {
+		t.Errorf("read shows no edit:\n%s", out)
+	}
+	bob.run(2, "", "edit", itoa(got[0].ID), "not mine")
+	alice.run(2, "", "edit", "x", "text")
+	alice.run(2, "", "edit", itoa(sent.ID))
+}

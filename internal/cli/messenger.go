@@ -160,7 +160,7 @@ func openClient(ctx context.Context, env *Env, g globals) (*client.Client, error
 func classify(err error) error {
 	for _, e := range []error{client.ErrUnknownContact, client.ErrAmbiguousContact, client.ErrInvalidRecipient,
 		client.ErrMessageTooLong, client.ErrEmptyMessage, client.ErrInvalidText, client.ErrNotRequest, client.ErrNotFailed, client.ErrNotFound, client.ErrAccountExists, client.ErrNoNetwork,
-		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer, client.ErrNotQuotable, client.ErrInvalidSearch, client.ErrNotSupported, client.ErrInvalidDuration, client.ErrNotAuthor, client.ErrInvalidReaction} {
+		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer, client.ErrNotQuotable, client.ErrInvalidSearch, client.ErrNotSupported, client.ErrInvalidDuration, client.ErrNotAuthor, client.ErrInvalidReaction, client.ErrNotEditable} {
 		if errors.Is(err, e) {
 			return usagef("%v", err)
 		}
@@ -185,6 +185,7 @@ func messengerCommands(g globals) []command {
 		{name: "react", summary: "put an emoji on a message (Session offers 😂 🥰 😢 😡 😮 😈; any emoji works), or --remove it", usage: "<message-id> <emoji> [--remove]", minArgs: 2, maxArgs: 2},
 		{name: "settings", summary: "show this device's privacy settings, or change them: read receipts and typing indicators (both off unless turned on, as in Session)", usage: "[--read-receipts on|off] [--typing on|off]", maxArgs: 0},
 		{name: "disappear", summary: "make a conversation's messages disappear a while after they are read or sent (at least 10s, e.g. 5m, 12h, 168h), or turn it off; both sides and your other devices follow", usage: "<id|name> off|read|send [DURATION]", minArgs: 2, maxArgs: 3, body: cmdDisappear},
+		{name: "edit", summary: "change the text of your message within 15 minutes of sending it (a session-go extension: session-go shows the new text in place, also on your other devices; Session shows it as a reply to the original)", usage: "<message-id> <text…>", minArgs: 2, maxArgs: -1, body: cmdEdit},
 		{name: "delete", summary: "delete a message from this device, or --everyone: your message for everyone (Session's unsend, also on your other devices)", usage: "<message-id> [--everyone]", minArgs: 1, maxArgs: 1},
 		{name: "pin", summary: "pin a conversation to the top of the inbox (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("pinned", func(c *client.Client, ctx context.Context, who string) error { return c.Pin(ctx, who, true) })},
 		{name: "unpin", summary: "unpin a conversation (on every device)", usage: "<id|name>", minArgs: 1, maxArgs: 1, body: contactAction("unpinned", func(c *client.Client, ctx context.Context, who string) error { return c.Pin(ctx, who, false) })},
@@ -640,6 +641,22 @@ func cmdDisappear(ctx context.Context, env *Env, g globals, c *client.Client, ar
 	return nil
 }
 
+func cmdEdit(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil || id <= 0 {
+		return usagef("edit: %q is not a message id", args[0])
+	}
+	m, err := c.Edit(ctx, id, strings.Join(args[1:], " "))
+	if err != nil {
+		return classify(fmt.Errorf("edit: %w", err))
+	}
+	if g.json {
+		return writeJSON(env.Stdout, m)
+	}
+	fmt.Fprintf(env.Stdout, "message %d edited\n", id)
+	return nil
+}
+
 func cmdDelete(ctx context.Context, env *Env, g globals, c *client.Client, idArg string, everyone bool) error {
 	id, err := strconv.ParseInt(idArg, 10, 64)
 	if err != nil || id <= 0 {
@@ -734,6 +751,8 @@ func printMessage(w io.Writer, m client.Message, names map[string]string) {
 	body := termtext.Body(m.Body, "    ")
 	if m.Deleted {
 		body = "(This message was deleted)"
+	} else if m.Edited {
+		body += " (edited)"
 	}
 	fmt.Fprintf(w, "%s [%d] %s%s: %s\n", when, m.ID, who, status, body)
 	if len(m.Reactions) > 0 {

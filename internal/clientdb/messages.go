@@ -20,7 +20,7 @@ const msgCols = "messages.id, messages.conversation, messages.direction, message
 	" messages.sent_ts, messages.received_ts, messages.body, coalesce(messages.hash, ''), messages.attempts," +
 	" messages.error, messages.time_unverified, messages.quote_ts, coalesce(messages.quote_author, '')," +
 	" coalesce(q.id, 0), coalesce(q.body, ''), messages.deleted, coalesce(messages.own_hash, '')," +
-	" messages.expire_mode, messages.expire_secs, messages.expires_at"
+	" messages.expire_mode, messages.expire_secs, messages.expires_at, messages.edited_ts"
 
 // msgFrom is the FROM clause msgCols go with.
 const msgFrom = " FROM messages LEFT JOIN messages q ON messages.quote_ts != 0" +
@@ -29,11 +29,11 @@ const msgFrom = " FROM messages LEFT JOIN messages q ON messages.quote_ts != 0" 
 func scanMessage(sc interface{ Scan(...any) error }, payload *[]byte) (Message, error) {
 	var m Message
 	var conv, sender string
-	var sent, received, quoteTS, expireSecs, expiresAt int64
+	var sent, received, quoteTS, expireSecs, expiresAt, edited int64
 	var quoteAuthor string
 	dest := []any{&m.ID, &conv, &m.Direction, &m.Status, &sender, &sent, &received, &m.Body, &m.Hash, &m.Attempts, &m.Error, &m.TimeUnverified,
 		&quoteTS, &quoteAuthor, &m.Quote.ID, &m.Quote.Body, &m.Deleted, &m.OwnHash,
-		&m.Expiry.Mode, &expireSecs, &expiresAt}
+		&m.Expiry.Mode, &expireSecs, &expiresAt, &edited}
 	if payload != nil {
 		dest = append(dest, payload)
 	}
@@ -48,6 +48,7 @@ func scanMessage(sc interface{ Scan(...any) error }, payload *[]byte) (Message, 
 		return Message{}, err
 	}
 	m.SentAt, m.ReceivedAt = fromMS(sent), fromMS(received)
+	m.EditedAt = fromMS(edited)
 	m.Expiry.Timer, m.Expiry.At = time.Duration(expireSecs)*time.Second, fromMS(expiresAt)
 	if quoteTS != 0 {
 		m.Quote.SentAt = fromMS(quoteTS)

@@ -141,6 +141,9 @@ type Message struct {
 	// OwnHash is the hash of the message's copy in this account's own
 	// swarm when it is not Hash (see SetOwnHash); ignored on insert.
 	OwnHash string
+	// EditedAt is the sent time of the latest edit applied to Body (see
+	// EditMessage), zero if never edited; ignored on insert.
+	EditedAt time.Time
 }
 
 // Expiry is a message's disappearing setting: Session's expirationType and
