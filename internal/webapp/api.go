@@ -40,6 +40,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/recovery-password", s.withAccount(s.recoveryPassword))
 	mux.HandleFunc("GET /api/qr.svg", s.withAccount(s.qr))
 	s.convoRoutes(mux)
+	s.groupRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API call")
 	})
@@ -368,7 +369,7 @@ func (s *Server) getConversations(w http.ResponseWriter, r *http.Request, c *cli
 		clientError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"inbox": l.Inbox, "requests": l.Requests})
+	writeJSON(w, http.StatusOK, map[string]any{"inbox": l.Inbox, "requests": l.Requests, "groups": l.Groups})
 }
 
 func nonNil[T any](s []T) []T {

@@ -123,21 +123,23 @@ type lists struct {
 	Inbox    []client.Conversation
 	Requests []client.Conversation
 	Contacts []client.Contact
+	Groups   []client.Group // joined and invited (issue 13)
 }
 
 // readLists reads the three lists from the account's database, at once.
 func readLists(ctx context.Context, c *client.Client) (*lists, error) {
 	l := &lists{c: c}
-	var errI, errR, errC error
+	var errI, errR, errC, errG error
 	var wg sync.WaitGroup
 	wg.Go(func() { l.Inbox, errI = c.Inbox(ctx) })
 	wg.Go(func() { l.Requests, errR = c.Requests(ctx) })
+	wg.Go(func() { l.Groups, errG = c.Groups(ctx) })
 	l.Contacts, errC = c.Contacts(ctx)
 	wg.Wait()
-	if err := errors.Join(errI, errR, errC); err != nil {
+	if err := errors.Join(errI, errR, errC, errG); err != nil {
 		return nil, err
 	}
-	l.Inbox, l.Requests, l.Contacts = nonNil(l.Inbox), nonNil(l.Requests), nonNil(l.Contacts)
+	l.Inbox, l.Requests, l.Contacts, l.Groups = nonNil(l.Inbox), nonNil(l.Requests), nonNil(l.Contacts), nonNil(l.Groups)
 	return l, nil
 }
 
@@ -258,7 +260,7 @@ func (s *Server) watch(ctx context.Context, c *client.Client) {
 
 // stateSum hashes what the lists show.
 func stateSum(l *lists, c *client.Client) [32]byte {
-	b, _ := json.Marshal([]any{l.Inbox, l.Requests, l.Contacts, c.DisplayName()})
+	b, _ := json.Marshal([]any{l.Inbox, l.Requests, l.Contacts, l.Groups, c.DisplayName()})
 	return sha256.Sum256(b)
 }
 

@@ -2,6 +2,7 @@
 // settings, on the JSON API of `session app`, with live updates from its
 // event stream. No framework and no build step.
 import {h, icon, replace, toast, copyText, avatar, shortID, listTime, msgTime, fullTime, dayLabel} from './dom.js';
+import * as groups from './groups.js';
 
 const root = document.getElementById('app');
 
@@ -209,7 +210,7 @@ const el = {};
 async function openShell(lists) {
   S.onboarding = false;
   if (lists) {
-    [{inbox: S.inbox, requests: S.requests}, S.contacts] = lists;
+    [{inbox: S.inbox, requests: S.requests, groups: S.groups}, S.contacts] = lists;
   } else {
     [S.state] = await Promise.all([api('GET', 'state'), refreshLists()]);
   }
@@ -230,6 +231,7 @@ async function refreshLists() {
   const [cv, cts] = await Promise.all([api('GET', 'conversations'), api('GET', 'contacts')]);
   S.inbox = cv.inbox;
   S.requests = cv.requests;
+  S.groups = cv.groups || [];
   S.contacts = cts;
 }
 
@@ -253,6 +255,7 @@ function refreshSoon(alsoConv) {
         markRead();
       }
       if (S.mainView === 'settings') updateSettingsName();
+      if (S.mainView === 'group') groups.groupChanged();
     } catch { /* shown elsewhere */ }
   }, 120);
 }
@@ -284,7 +287,7 @@ function displayName(c) {
 function renderLeft() {
   // Re-render only when what the pane shows changed: replacing nodes for
   // nothing would lose a screen reader's place (and a click in flight).
-  const sig = JSON.stringify([S.leftView, S.inbox, S.requests, S.leftView === 'contacts' ? S.contacts : 0,
+  const sig = JSON.stringify([S.leftView, S.inbox, S.requests, S.groups, S.leftView === 'contacts' ? S.contacts : 0,
     S.online, S.conn, S.openID, S.mainView, S.state.account, S.state.network]);
   if (sig === el.leftSig && el.left.firstChild) return;
   el.leftSig = sig;
@@ -303,6 +306,7 @@ function renderChats() {
   // The first render shows the rows a screen holds at once and adds the
   // rest in the next task, so a long list does not hold up the first paint.
   const first = S.listMarked ? S.inbox.length : 40;
+  for (const g of groups.groupRows()) list.append(h('li', null, g));
   for (const c of S.inbox.slice(0, first)) list.append(h('li', null, convRow(c)));
   if (first < S.inbox.length) {
     const rest = S.inbox.slice(first);
@@ -313,12 +317,12 @@ function renderChats() {
       list.append(frag);
     });
   }
-  const empty = S.inbox.length ? null : h('div', {class: 'empty'},
+  const empty = S.inbox.length || list.firstChild ? null : h('div', {class: 'empty'},
     h('p', null, 'No conversations yet.'),
     h('p', {class: 'small'}, 'Press + to write to someone with their Session ID.'),
     S.state.network?.echo_id ? h('button', {class: 'btn primary', 'data-key': 'try-echo', onclick: () => openConversation(S.state.network.echo_id)}, 'Say hi to Echo') : null,
     S.state.network?.echo_id ? h('p', {class: 'small'}, 'Echo is a bot on this test network that answers every message.') : null);
-  const reqCount = S.requests.length;
+  const reqCount = S.requests.length + groups.pendingInvites().length;
   const requests = reqCount ? h('div', {class: 'requests-entry'},
     h('button', {class: 'item', 'data-key': 'requests', 'aria-label': 'Message requests', 'aria-describedby': 'req-count', onclick: () => { S.leftView = 'requests'; renderLeft(); focusFirst(); }},
       h('span', {class: 'avatar small', 'aria-hidden': 'true'}, icon('inbox')),
@@ -330,6 +334,7 @@ function renderChats() {
         avatar(me.display_name, me.session_id)),
       h('h1', null, 'Messages'),
       h('button', {class: 'icon-btn', 'data-key': 'contacts', 'aria-label': 'Contacts', title: 'Contacts', onclick: () => { S.leftView = 'contacts'; renderLeft(); focusFirst(); }}, icon('people')),
+      h('button', {class: 'icon-btn', 'data-key': 'new-group', 'aria-label': 'New group', title: 'New group', onclick: groups.openNewGroup}, icon('group')),
       h('button', {class: 'icon-btn', 'data-key': 'new', 'aria-label': 'New message', title: 'New message', onclick: openNew}, icon('plus'))),
     S.state.network?.local ? h('p', {class: 'banner', 'data-testid': 'local-network'}, 'Local test network: messages stay on this computer.') : null,
     S.online ? null : h('p', {class: 'banner offline', role: 'status'}, 'Reconnecting to the app…'),
@@ -367,6 +372,7 @@ function leftBack(title) {
 function renderRequests() {
   const list = h('ul', {class: 'list', 'aria-label': 'Message requests'});
   for (const c of S.requests) list.append(h('li', null, convRow(c, true)));
+  for (const g of groups.groupInviteRows()) list.append(h('li', null, g));
   const n = S.requests.length;
   const bulk = n > 1 ? h('div', {class: 'row-actions bulk'},
     h('button', {class: 'btn small ghost', 'data-key': 'decline-all', onclick: () => requestsAll('decline-all',
@@ -374,7 +380,7 @@ function renderRequests() {
     h('button', {class: 'btn small danger', 'data-key': 'block-all', onclick: () => requestsAll('block-all',
       `Block all ${n} senders?`, 'Their requests are deleted and their later messages dropped, on all your devices.', 'Block all')}, 'Block all')) : null;
   replace(el.left, leftBack('Message requests'),
-    h('div', {class: 'scroll'}, n ? list : h('p', {class: 'empty'}, 'No pending message requests.')), bulk);
+    h('div', {class: 'scroll'}, list.firstChild ? list : h('p', {class: 'empty'}, 'No pending message requests.')), bulk);
 }
 
 async function requestsAll(action, title, text, ok) {
@@ -497,6 +503,8 @@ function renderMain() {
   if (S.mainView === 'conversation') return;
   if (S.mainView === 'settings') return renderSettings();
   if (S.mainView === 'new') return renderNew();
+  if (S.mainView === 'newgroup') return groups.renderNewGroup();
+  if (S.mainView === 'group') return;
   const me = S.state.account;
   replace(el.main, h('div', {class: 'welcome'}, h('div', {class: 'inner'},
     h('img', {src: 'icon.svg', alt: ''}),
@@ -571,6 +579,7 @@ function renderNew() {
 // ---------- conversation ----------
 
 async function openConversation(id, focusComposer = true) {
+  if (groups.isGroupID(id)) return groups.openGroup(id);
   S.mainView = 'conversation';
   S.openID = id;
   S.limit = 100;
@@ -1359,5 +1368,7 @@ document.addEventListener('keydown', (e) => {
     openNew();
   }
 });
+
+groups.initGroups({api, S, el, dialog, confirmDialog, renderLeft, showMain, mainBack, closeConversation, contactName, linkify, refreshLists});
 
 start();

@@ -1,0 +1,408 @@
+package webapp
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/session-go/session-go/client"
+	"github.com/session-go/session-go/internal/config"
+	"github.com/session-go/session-go/internal/groups"
+)
+
+// The groups' API (issue 13): Session's groups (03… IDs) created, read,
+// written and administered from the page. Every call goes through the same
+// checks as the rest of the API (the handler in server.go: Host, cookie,
+// same-origin JSON, body cap); here each input is checked again: IDs by
+// shape, names by Session's limits, member lists by Session's group size.
+func (s *Server) groupRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/groups", s.withAccount(s.getGroups))
+	mux.HandleFunc("POST /api/groups", s.withAccount(s.createGroup))
+	mux.HandleFunc("GET /api/groups/{gid}", s.withAccount(s.getGroup))
+	mux.HandleFunc("GET /api/groups/{gid}/messages", s.withAccount(s.getGroupMessages))
+	mux.HandleFunc("POST /api/groups/{gid}/messages", s.withAccount(s.sendGroup))
+	mux.HandleFunc("POST /api/groups/{gid}/members", s.withAccount(s.addGroupMembers))
+	mux.HandleFunc("POST /api/groups/{gid}/members/{sid}/{action}", s.withAccount(s.groupMemberAction))
+	mux.HandleFunc("POST /api/groups/{gid}/{action}", s.withAccount(s.groupAction))
+}
+
+// maxGroupMembers is Session's group size, the creator included.
+const maxGroupMembers = groups.MaxMembers
+
+// maxGroupName is Session's limit on a group name, in bytes.
+const maxGroupName = config.MaxGroupNameLength
+
+// validGroupID reports whether s is a group ID: 03 and 64 hex digits.
+func validGroupID(s string) bool {
+	if len(s) != 66 || !strings.HasPrefix(s, "03") {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+// pathGroup reads the {gid} path value, a group ID.
+func pathGroup(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id := strings.ToLower(r.PathValue("gid"))
+	if !validGroupID(id) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a group ID (03 followed by 64 hex characters)", truncate(id, 80)))
+		return "", false
+	}
+	return id, true
+}
+
+// checkGroupName trims a group name and checks Session's limits.
+func checkGroupName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", errors.New("Please enter a group name")
+	case !utf8.ValidString(name):
+		return "", errors.New("The group name is not valid text")
+	case len(name) > maxGroupName:
+		return "", fmt.Errorf("Please enter a shorter group name (at most %d bytes; this one has %d)", maxGroupName, len(name))
+	case strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return "", errors.New("The group name cannot contain control characters")
+	}
+	return name, nil
+}
+
+// checkMembers checks a list of members to invite: Session IDs only (the
+// page picks them from the contacts), none twice, none the account itself,
+// at most room of them.
+func checkMembers(ids []string, me string, room int) ([]string, error) {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		id = strings.ToLower(strings.TrimSpace(id))
+		if !validID(id) {
+			return nil, fmt.Errorf("%q is not a Session ID (05 followed by 64 hex characters)", truncate(id, 80))
+		}
+		if id == me || slices.Contains(out, id) {
+			continue
+		}
+		out = append(out, id)
+	}
+	switch {
+	case len(out) == 0:
+		return nil, errors.New("Please pick at least one member")
+	case len(out) > room:
+		return nil, fmt.Errorf("A group has at most %d members, you included: pick at most %d", maxGroupMembers, room)
+	}
+	return out, nil
+}
+
+// groupError maps a group call's error to a status.
+func groupError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, client.ErrUnknownGroup):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, client.ErrNotGroupAdmin):
+		writeError(w, http.StatusForbidden, err.Error())
+	case errors.Is(err, client.ErrSendFailed):
+		writeError(w, http.StatusBadGateway, err.Error())
+	default:
+		clientError(w, err)
+	}
+}
+
+// findGroup returns the account's group gid.
+func findGroup(ctx context.Context, c *client.Client, gid string) (client.Group, error) {
+	gs, err := c.Groups(ctx)
+	if err != nil {
+		return client.Group{}, err
+	}
+	for _, g := range gs {
+		if g.ID == gid {
+			return g, nil
+		}
+	}
+	return client.Group{}, fmt.Errorf("%w: %s", client.ErrUnknownGroup, client.ShortID(gid))
+}
+
+// getGroups is GET /api/groups: the groups joined and the invitations.
+func (s *Server) getGroups(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	// Read afresh, not from the lists in memory: an invitation processed
+	// by the poll comes without an event.
+	gs, err := c.Groups(r.Context())
+	if err != nil {
+		clientError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(gs))
+}
+
+// createGroup is POST /api/groups {"name", "members": [Session ID…]}. The
+// group exists once this answers; an invitation that could not be sent is
+// a warning, not a failure (the admin can add that member again).
+func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	var req struct {
+		Name    string   `json:"name"`
+		Members []string `json:"members"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	name, err := checkGroupName(req.Name)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if len(req.Members) > 4*maxGroupMembers { // before looking at each one
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("A group has at most %d members", maxGroupMembers))
+		return
+	}
+	members, err := checkMembers(req.Members, c.SessionID(), maxGroupMembers-1)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	gid, err := c.CreateGroup(r.Context(), name, members...)
+	if gid == "" {
+		groupError(w, err)
+		return
+	}
+	s.changed()
+	resp := map[string]string{"group_id": gid}
+	if err != nil {
+		s.log.Warn("group created, an invitation failed", "err", err)
+		resp["warning"] = "The group was created, but some invitations could not be sent. Add those members again later."
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// groupView is GET /api/groups/{gid}: the group and its members.
+type groupView struct {
+	client.Group
+	Members []client.GroupMember `json:"members"`
+}
+
+func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	gid, ok := pathGroup(w, r)
+	if !ok {
+		return
+	}
+	g, err := findGroup(r.Context(), c, gid)
+	if err != nil {
+		groupError(w, err)
+		return
+	}
+	v := groupView{Group: g, Members: []client.GroupMember{}}
+	if !g.Invited {
+		ms, err := c.GroupMembers(r.Context(), gid)
+		if err != nil {
+			groupError(w, err)
+			return
+		}
+		v.Members = nonNil(ms)
+		if g2, err := findGroup(r.Context(), c, gid); err == nil {
+			v.Group = g2 // the name as just read from the group's swarm
+		}
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// groupMessage is one message of a group as the page shows it.
+type groupMessage struct {
+	ID       string    `json:"id"`
+	From     string    `json:"from"`
+	Outgoing bool      `json:"outgoing"`
+	Body     string    `json:"body"`
+	SentAt   time.Time `json:"sent_at"`
+	Status   string    `json:"status"`
+}
+
+// maxGroupPage caps the messages one answer carries (the newest).
+const maxGroupPage = 500
+
+func toGroupMessage(m client.GroupMessage, me string) groupMessage {
+	status := "received"
+	if m.From == me {
+		status = "sent"
+	}
+	return groupMessage{ID: m.Hash, From: m.From, Outgoing: m.From == me, Body: m.Body, SentAt: m.SentAt, Status: status}
+}
+
+// getGroupMessages is GET /api/groups/{gid}/messages: the group's
+// messages, oldest first, at most maxGroupPage of the newest.
+func (s *Server) getGroupMessages(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	gid, ok := pathGroup(w, r)
+	if !ok {
+		return
+	}
+	ms, err := c.GroupMessages(r.Context(), gid)
+	if err != nil {
+		groupError(w, err)
+		return
+	}
+	more := len(ms) > maxGroupPage
+	if more {
+		ms = ms[len(ms)-maxGroupPage:]
+	}
+	out := make([]groupMessage, len(ms))
+	for i, m := range ms {
+		out[i] = toGroupMessage(m, c.SessionID())
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": out, "more": more})
+}
+
+// sendGroup is POST /api/groups/{gid}/messages {"body"}.
+func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	gid, ok := pathGroup(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		Body string `json:"body"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	switch {
+	case strings.TrimSpace(req.Body) == "":
+		writeError(w, http.StatusBadRequest, client.ErrEmptyMessage.Error())
+		return
+	case len(req.Body) > client.MaxMessageBytes:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%v: %d bytes, at most %d", client.ErrMessageTooLong, len(req.Body), client.MaxMessageBytes))
+		return
+	case !utf8.ValidString(req.Body):
+		writeError(w, http.StatusBadRequest, "the message is not valid text")
+		return
+	}
+	m, err := c.SendGroup(r.Context(), gid, req.Body)
+	if err != nil {
+		groupError(w, err)
+		return
+	}
+	s.changed()
+	writeJSON(w, http.StatusOK, toGroupMessage(m, c.SessionID()))
+}
+
+// addGroupMembers is POST /api/groups/{gid}/members {"members": [Session ID…]}
+// (admins only).
+func (s *Server) addGroupMembers(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	gid, ok := pathGroup(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		Members []string `json:"members"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if len(req.Members) > 4*maxGroupMembers {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("A group has at most %d members", maxGroupMembers))
+		return
+	}
+	members, err := checkMembers(req.Members, c.SessionID(), maxGroupMembers-1)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	current, err := c.GroupMembers(r.Context(), gid)
+	if err != nil {
+		groupError(w, err)
+		return
+	}
+	members = slices.DeleteFunc(members, func(id string) bool {
+		return slices.ContainsFunc(current, func(m client.GroupMember) bool { return m.SessionID == id })
+	})
+	if len(members) == 0 {
+		writeError(w, http.StatusBadRequest, "They are all members already")
+		return
+	}
+	if len(current)+len(members) > maxGroupMembers {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("A group has at most %d members: there is room for %d more", maxGroupMembers, max(0, maxGroupMembers-len(current))))
+		return
+	}
+	s.answerGroupChange(w, c.AddGroupMembers(r.Context(), gid, members...))
+}
+
+// groupMemberAction is POST /api/groups/{gid}/members/{sid}/remove and
+// /promote (admins only).
+func (s *Server) groupMemberAction(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	gid, ok := pathGroup(w, r)
+	if !ok {
+		return
+	}
+	sid := strings.ToLower(r.PathValue("sid"))
+	if !validID(sid) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a Session ID (05 followed by 64 hex characters)", truncate(sid, 80)))
+		return
+	}
+	var f func(context.Context, string, string) error
+	switch r.PathValue("action") {
+	case "remove":
+		if sid == c.SessionID() {
+			writeError(w, http.StatusBadRequest, "To leave the group, use Leave group")
+			return
+		}
+		f = c.RemoveGroupMember
+	case "promote":
+		f = c.PromoteGroupMember
+	default:
+		writeError(w, http.StatusNotFound, "no such action")
+		return
+	}
+	s.answerGroupChange(w, f(r.Context(), gid, sid))
+}
+
+// groupAction is POST /api/groups/{gid}/rename {"name"} (admins only),
+// /leave, /accept and /decline (an invitation).
+func (s *Server) groupAction(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	gid, ok := pathGroup(w, r)
+	if !ok {
+		return
+	}
+	action := r.PathValue("action")
+	switch action {
+	case "rename":
+		var req struct {
+			Name string `json:"name"`
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		name, err := checkGroupName(req.Name)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		s.answerGroupChange(w, c.RenameGroup(r.Context(), gid, name))
+	case "leave":
+		s.answerGroupChange(w, c.LeaveGroup(r.Context(), gid))
+	case "accept", "decline":
+		g, err := findGroup(r.Context(), c, gid)
+		if err != nil {
+			groupError(w, err)
+			return
+		}
+		if !g.Invited {
+			writeError(w, http.StatusConflict, "This group is not an invitation")
+			return
+		}
+		if action == "accept" {
+			err = c.AcceptGroup(r.Context(), gid)
+		} else {
+			err = c.LeaveGroup(r.Context(), gid) // an invitation: forgotten, nobody told
+		}
+		s.answerGroupChange(w, err)
+	default:
+		writeError(w, http.StatusNotFound, "no such action")
+	}
+}
+
+// answerGroupChange answers a call that changed a group.
+func (s *Server) answerGroupChange(w http.ResponseWriter, err error) {
+	if err != nil && !errors.Is(err, client.ErrNotSynced) {
+		groupError(w, err)
+		return
+	}
+	s.answerChange(w, err)
+}
