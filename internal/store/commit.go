@@ -124,6 +124,7 @@ func (s *Store) storeSavepoint(tx txn, m *Message) (StoreResult, error) {
 	}
 	res, err := s.storeTx(tx, m, s.now(), true)
 	if err != nil {
+		s.hints.undo()
 		if _, rerr := tx.exec(qRollbackTo); rerr != nil {
 			return StoreResult{}, errors.Join(err, rerr)
 		}

@@ -13,6 +13,12 @@ const (
 	qInsertMessage = `
 		INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data, sender, proof)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	// The same, doing nothing if the hash is stored already (the caller
+	// then looks at what is stored).
+	qInsertMessageNew = `
+		INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data, sender, proof)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (hash) DO NOTHING`
 	qOwnerID     = `SELECT id FROM owners WHERE pubkey = ?`
 	qInsertOwner = `INSERT INTO owners (pubkey) VALUES (?) RETURNING id`
 	// Quotas (migration 0003). ?1 owner row, ?2 namespace: the owner's
@@ -147,6 +153,10 @@ const (
 		LIMIT ?`
 )
 
+// qDataVersion tells the writer whether another connection wrote to the
+// file since its own last write (hints.go).
+const qDataVersion = "PRAGMA data_version"
+
 // The savepoint of each store in a group commit (commit.go), prepared once
 // rather than compiled three times per store.
 const (
@@ -159,7 +169,7 @@ const (
 // (Functions rather than variables: no package state anyone could change.)
 func writeQueries() []string {
 	return []string{
-		qFindHash, qSetExpiryByID, qDeleteByID, qOutbox, qInsertMessage,
+		qFindHash, qSetExpiryByID, qDeleteByID, qOutbox, qInsertMessage, qInsertMessageNew, qDataVersion,
 		qOwnerID, qInsertOwner, qDeleteOwnerExpire,
 		qSignedUsage, qInboxUsage, qEvictSenderOldest, qEvictInboxOldest,
 		qDeleteHash, qExpiryOf, qDeleteAll, qDeleteBefore,

@@ -83,6 +83,8 @@ type Store struct {
 
 	evicted atomic.Int64 // Stats.Evicted
 
+	hints *hints // what the writer knows without asking (hints.go)
+
 	// Group commit and background checkpoints (commit.go).
 	queue            chan *storeReq // unbuffered: the stores waiting now
 	ckpt             *sql.DB        // one connection: WAL checkpoints
@@ -112,8 +114,9 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 		o = *opts
 	}
 	s := &Store{
-		now: o.Now,
-		log: o.Logger,
+		now:   o.Now,
+		log:   o.Logger,
+		hints: newHints(),
 		limits: limits{
 			ownerMessages:  orDefault(o.MaxOwnerMessages, DefaultMaxOwnerMessages),
 			ownerBytes:     orDefault(o.MaxOwnerBytes, DefaultMaxOwnerBytes),
@@ -293,11 +296,20 @@ func (s *Store) write(ctx context.Context, fn func(w txn) error) error {
 	if err != nil {
 		return dbError(err)
 	}
-	if err := fn(txn{ctx: ctx, tx: tx, cache: s.wq}); err != nil {
+	w := txn{ctx: ctx, tx: tx, cache: s.wq}
+	var version int64
+	if err := w.scan(qDataVersion, nil, &version); err != nil {
 		tx.Rollback()
 		return dbError(err)
 	}
+	s.hints.begin(version)
+	if err := fn(w); err != nil {
+		tx.Rollback()
+		s.hints.end(false)
+		return dbError(err)
+	}
 	err = tx.Commit()
+	s.hints.end(err == nil)
 	s.commits.Add(1)
 	// Every commit grows the WAL, and the writer never checkpoints it
 	// (commit.go): stores, copies from peers, deletions and sweeps alike

@@ -23,10 +23,15 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int64, error) {
 		return total, fmt.Errorf("store: sweep tombstones: %w", err)
 	}
 	err = s.write(ctx, func(tx txn) error {
-		if _, err := tx.exec(qDeleteEmptyOwners); err != nil {
+		r, err := tx.exec(qDeleteEmptyOwners)
+		if err != nil {
 			return err
 		}
-		_, err := tx.exec(qSweepDeletions)
+		if n, err := r.RowsAffected(); err != nil || n > 0 {
+			// Row ids may be handed out again.
+			s.hints.ownersDeleted()
+		}
+		_, err = tx.exec(qSweepDeletions)
 		return err
 	})
 	if err != nil {

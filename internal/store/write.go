@@ -96,9 +96,10 @@ func (s *Store) Replicate(ctx context.Context, msgs []Message) ([]StoreResult, e
 		for i := range msgs {
 			r, err := s.storeTx(tx, &msgs[i], now, false)
 			if errors.Is(err, ErrHashConflict) {
-				// Found before anything was written: skip this one
-				// and go on, so that one colliding record never
-				// stalls a catch-up.
+				// Found before any message was written (an owner
+				// row may have been, which the sweeper removes if
+				// it stays empty): skip this one and go on, so that
+				// one colliding record never stalls a catch-up.
 				res[i] = StoreResult{Outcome: Conflict}
 				continue
 			}
@@ -193,39 +194,58 @@ func (s *Store) storeTx(tx txn, m *Message, now time.Time, fromClient bool) (Sto
 		}
 	}
 
-	// The same hash already stored?
-	var (
-		oldID, oldExp int64
-		oldOwner      []byte
-		oldNS         int16
-	)
-	err := tx.scan(qFindHash, []any{m.Hash}, &oldID, &oldOwner, &oldNS, &oldExp)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return StoreResult{}, err
-	case !bytes.Equal(oldOwner, m.Owner.Bytes()) || oldNS != m.Namespace:
-		return StoreResult{}, ErrHashConflict
-	case oldExp > nowMS:
-		// A peer's copy never moves a held message's expiry: expiries
-		// change by the owner's signed requests only, so that a peer
-		// cannot undo an expiry the owner shortened.
-		if exp <= oldExp || !fromClient {
-			return StoreResult{Outcome: Unchanged, Expiry: fromMS(oldExp)}, nil
-		}
-		if _, err := tx.exec(qSetExpiryByID, exp, oldID); err != nil {
-			return StoreResult{}, err
-		}
-		return StoreResult{Outcome: Extended, Expiry: fromMS(exp)}, nil
-	default:
-		// Expired but not yet swept: it is gone as far as anyone can see,
-		// so this store is new, and must get a fresh place in the order.
-		if _, err := tx.exec(qDeleteByID, oldID); err != nil {
-			return StoreResult{}, err
-		}
+	inbox := isPublicInbox(m.Namespace)
+	data := m.Data
+	if data == nil {
+		data = []byte{} // the column is NOT NULL; an empty body is a valid message
+	}
+	var proof any // NULL when there is none
+	if len(m.Proof) > 0 {
+		proof = m.Proof
 	}
 
-	owner, err := ownerIDForWrite(tx, m.Owner)
+	if inbox {
+		// Most stores are new messages for a public inbox (nothing to
+		// replace, no quota): try the insert first, and look for the
+		// hash only if it is taken.
+		owner, err := s.ownerIDForWrite(tx, m.Owner)
+		if err != nil {
+			return StoreResult{}, err
+		}
+		r, err := tx.exec(qInsertMessageNew, owner, m.Namespace, m.Hash, ms(m.Timestamp), exp, data, m.Sender, proof)
+		if err != nil {
+			return StoreResult{}, err
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return StoreResult{}, err
+		}
+		if n == 0 {
+			res, done, err := s.held(tx, m, exp, nowMS, fromClient)
+			if err != nil || done {
+				return res, err
+			}
+			if _, err := tx.exec(qInsertMessage, owner, m.Namespace, m.Hash, ms(m.Timestamp), exp, data, m.Sender, proof); err != nil {
+				return StoreResult{}, err
+			}
+		}
+		s.hints.inserted(owner, m.Namespace, len(data))
+		self, evicted, err := s.makeRoom(tx, owner, m.Sender, m.Hash, nowMS)
+		if err != nil {
+			return StoreResult{}, err
+		}
+		if self {
+			return StoreResult{Outcome: Evicted, evicted: evicted}, nil
+		}
+		return StoreResult{Outcome: Stored, Expiry: fromMS(exp), evicted: evicted}, nil
+	}
+
+	res, done, err := s.held(tx, m, exp, nowMS, fromClient)
+	if err != nil || done {
+		return res, err
+	}
+
+	owner, err := s.ownerIDForWrite(tx, m.Owner)
 	if err != nil {
 		return StoreResult{}, err
 	}
@@ -249,50 +269,76 @@ func (s *Store) storeTx(tx txn, m *Message, now time.Time, fromClient bool) (Sto
 		}
 	}
 
-	inbox := isPublicInbox(m.Namespace)
-	sender := ""
-	if inbox {
-		sender = m.Sender
-	} else if err := s.checkQuota(tx, owner, m.Namespace, len(m.Data), nowMS); err != nil {
+	if err := s.checkQuota(tx, owner, m.Namespace, len(m.Data), nowMS); err != nil {
 		if fromClient || !errors.Is(err, ErrQuotaExceeded) {
 			return StoreResult{}, err
 		}
 		return StoreResult{Outcome: OverQuota}, nil
 	}
 
-	data := m.Data
-	if data == nil {
-		data = []byte{} // the column is NOT NULL; an empty body is a valid message
-	}
-	var proof any // NULL when there is none
-	if len(m.Proof) > 0 {
-		proof = m.Proof
-	}
-	_, err = tx.exec(qInsertMessage, owner, m.Namespace, m.Hash, ms(m.Timestamp), exp, data, sender, proof)
-	if err != nil {
+	// Sender is only kept for the public inbox.
+	if _, err := tx.exec(qInsertMessage, owner, m.Namespace, m.Hash, ms(m.Timestamp), exp, data, "", proof); err != nil {
 		return StoreResult{}, err
 	}
-	if inbox {
-		self, n, err := s.makeRoom(tx, owner, sender, m.Hash, nowMS)
-		if err != nil {
-			return StoreResult{}, err
-		}
-		if self {
-			return StoreResult{Outcome: Evicted, evicted: n}, nil
-		}
-		return StoreResult{Outcome: Stored, Expiry: fromMS(exp), evicted: n}, nil
-	}
+	s.hints.inserted(owner, m.Namespace, len(data))
 	return StoreResult{Outcome: Stored, Expiry: fromMS(exp)}, nil
 }
 
+// held handles a store of a hash that may be stored already. done reports
+// that res is the store's outcome (a copy is held); otherwise nothing is
+// held under the hash (an expired copy not yet swept was deleted) and the
+// store goes on. A hash held for another owner or namespace is
+// ErrHashConflict.
+func (s *Store) held(tx txn, m *Message, exp, nowMS int64, fromClient bool) (res StoreResult, done bool, err error) {
+	var (
+		oldID, oldExp int64
+		oldOwner      []byte
+		oldNS         int16
+	)
+	err = tx.scan(qFindHash, []any{m.Hash}, &oldID, &oldOwner, &oldNS, &oldExp)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return StoreResult{}, false, nil
+	case err != nil:
+		return StoreResult{}, false, err
+	case !bytes.Equal(oldOwner, m.Owner.Bytes()) || oldNS != m.Namespace:
+		return StoreResult{}, false, ErrHashConflict
+	case oldExp > nowMS:
+		// A peer's copy never moves a held message's expiry: expiries
+		// change by the owner's signed requests only, so that a peer
+		// cannot undo an expiry the owner shortened.
+		if exp <= oldExp || !fromClient {
+			return StoreResult{Outcome: Unchanged, Expiry: fromMS(oldExp)}, true, nil
+		}
+		if _, err := tx.exec(qSetExpiryByID, exp, oldID); err != nil {
+			return StoreResult{}, false, err
+		}
+		return StoreResult{Outcome: Extended, Expiry: fromMS(exp)}, true, nil
+	default:
+		// Expired but not yet swept: it is gone as far as anyone can see,
+		// so this store is new, and must get a fresh place in the order.
+		if _, err := tx.exec(qDeleteByID, oldID); err != nil {
+			return StoreResult{}, false, err
+		}
+		return StoreResult{}, false, nil
+	}
+}
+
 // ownerIDForWrite returns the row id of owner, creating the row if needed.
-func ownerIDForWrite(tx txn, owner keys.ID) (int64, error) {
+func (s *Store) ownerIDForWrite(tx txn, owner keys.ID) (int64, error) {
+	if id, ok := s.hints.owner(owner); ok {
+		return id, nil
+	}
 	var id int64
 	err := tx.scan(qOwnerID, []any{owner.Bytes()}, &id)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = tx.scan(qInsertOwner, []any{owner.Bytes()}, &id)
 	}
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	s.hints.learnOwner(owner, id)
+	return id, nil
 }
 
 // checkQuota fails with ErrQuotaExceeded if one more message of size n in
@@ -307,11 +353,15 @@ func (s *Store) checkQuota(tx txn, owner int64, ns int16, n int, nowMS int64) er
 	if l.ownerMessages <= 0 && l.ownerBytes <= 0 && l.nsMessages <= 0 && l.nsBytes <= 0 {
 		return nil
 	}
+	if s.hints.signedWithin(owner, ns, n, l) {
+		return nil // the query below would find room
+	}
 	for attempt := 0; ; attempt++ {
 		var count, size, nsCount, nsSize int64
 		if err := tx.scan(qSignedUsage, []any{owner, ns}, &count, &size, &nsCount, &nsSize); err != nil {
 			return err
 		}
+		s.hints.setSigned(owner, ns, usage{count, size}, usage{nsCount, nsSize})
 		var why string
 		switch {
 		case over(nsCount+1, l.nsMessages):
@@ -353,6 +403,9 @@ func over(v, limit int64) bool { return limit > 0 && v > limit }
 // itself was evicted, and how many messages were.
 func (s *Store) makeRoom(tx txn, owner int64, sender, hash string, nowMS int64) (self bool, n int, err error) {
 	l := s.limits
+	if s.hints.inboxWithin(owner, l) {
+		return false, 0, nil // the query below would find nothing over
+	}
 	purged := false
 	for {
 		var sc, sb, ic, ib int64
@@ -367,6 +420,7 @@ func (s *Store) makeRoom(tx txn, owner int64, sender, hash string, nowMS int64) 
 		case over(ic, l.inboxMessages) || over(ib, l.inboxBytes):
 			q = qEvictInboxOldest
 		default:
+			s.hints.setInbox(owner, usage{ic, ib})
 			return self, n, nil
 		}
 		if !purged {
