@@ -387,6 +387,9 @@ type conversationView struct {
 	Blocked  bool             `json:"blocked"`
 	Messages []client.Message `json:"messages"`
 	More     bool             `json:"more"`
+
+	// Disappearing is the disappearing-messages setting (convo_settings.go).
+	Disappearing disappearingView `json:"disappearing"`
 }
 
 // maxPage caps one page of messages.
@@ -450,6 +453,7 @@ func (s *Server) conversation(ctx context.Context, c *client.Client, id string, 
 	if ln := s.localNet(); ln != nil && id == ln.echoID && v.Name == "" {
 		v.Name = "Echo"
 	}
+	v.Disappearing = s.disappearingOf(ctx, c, id)
 	ms, err := c.Messages(ctx, id, limit+1)
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		return v, err

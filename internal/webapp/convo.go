@@ -15,6 +15,7 @@ func (s *Server) convoRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/messages/{mid}/react", s.withAccount(s.react))
 	mux.HandleFunc("POST /api/messages/{mid}/delete", s.withAccount(s.deleteMessage))
 	mux.HandleFunc("GET /api/search", s.withAccount(s.search))
+	s.convoSettingsRoutes(mux)
 }
 
 // pathMID reads the {mid} path value, a message id.

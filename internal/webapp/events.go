@@ -202,6 +202,8 @@ func (s *Server) publishEvent(ev client.Event) {
 		s.conn = &cn
 		s.statusMu.Unlock()
 		h.publish("connection", cn)
+	case client.TypingChanged:
+		h.publish("typing", map[string]any{"conversation": e.Conversation, "typing": e.Typing})
 	case client.ReactionChanged, client.MessageUnsent, client.MessagesReadByPeer, client.MessageExpired, client.DisappearingChanged:
 		// What changes a shown message: the open conversation reloads.
 		s.changed()

@@ -124,6 +124,8 @@ type Server struct {
 	listsMu sync.Mutex    // guards lists
 	lists   *lists        // the lists as of generation lists.gen
 
+	typingGate typingGate // throttles typing indicators per conversation
+
 	statusMu sync.Mutex // guards conn, warnings
 	conn     *connection
 	warnings []warning

@@ -3,6 +3,8 @@
 // event stream. No framework and no build step.
 import {h, icon, replace, toast, copyText, avatar, shortID, listTime, msgTime, fullTime, dayLabel} from './dom.js';
 import * as groups from './groups.js';
+import {renderMarkdown} from './markdown.js';
+import {Notifier, updateTitle, settingsSection as notifySettings} from './notify.js';
 
 const root = document.getElementById('app');
 
@@ -300,8 +302,7 @@ function renderLeft() {
 
 function renderChats() {
   const me = S.state.account;
-  const unread = S.inbox.reduce((n, c) => n + (c.unread > 0 || c.marked_unread ? 1 : 0), 0);
-  document.title = unread ? `(${unread}) Session` : 'Session';
+  updateTitle(S.inbox);
   const list = h('ul', {class: 'list', 'aria-label': 'Conversations'});
   // The first render shows the rows a screen holds at once and adds the
   // rest in the next task, so a long list does not hold up the first paint.
@@ -937,23 +938,19 @@ async function openSearch() {
   input.focus();
 }
 
-// linkify returns the text as text nodes, with http(s) links as anchors
-// that open in a new tab without access to this page (noopener), and only
-// after the full address was shown and confirmed: a link's text can look
-// like one site and lead to another.
-const URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
+// linkEl is a message's link (markdown.js finds them, http and https
+// only): it opens in a new tab without access to this page (noopener), and
+// only after the full address was shown and confirmed, since a link's text
+// can look like one site and lead to another.
+function linkEl(url, text) {
+  return h('a', {href: url, target: '_blank', rel: 'noopener noreferrer', class: 'link', title: url,
+    onclick: (e) => { e.preventDefault(); openLink(url); }}, text);
+}
+
+// linkify renders a message body: Markdown-lite, links through linkEl
+// (groups.js shows group messages with it too).
 function linkify(text) {
-  const out = [];
-  let last = 0;
-  for (const match of (text || '').matchAll(URL_RE)) {
-    let url = match[0].replace(/[.,;:!?)\]]+$/, '');
-    if (match.index > last) out.push(text.slice(last, match.index));
-    out.push(h('a', {href: url, target: '_blank', rel: 'noopener noreferrer', class: 'link',
-      onclick: (e) => { e.preventDefault(); openLink(url); }}, url));
-    last = match.index + url.length;
-  }
-  if (last < (text || '').length) out.push(text.slice(last));
-  return out;
+  return renderMarkdown(text, {link: linkEl});
 }
 
 async function openLink(url) {
@@ -1242,6 +1239,7 @@ function renderSettings() {
       h('section', {class: 'section'}, h('h3', null, 'Recovery password'),
         h('p', {class: 'muted small'}, 'The 13 words that restore your account on another device. Keep them secret.'), words),
       h('section', {class: 'section'}, h('h3', null, 'Privacy'), refuseBox()),
+      notifySettings(),
       h('section', {class: 'section'}, h('h3', null, 'Appearance'),
         h('div', {class: 'field'}, h('label', {for: 'theme'}, 'Theme'), theme)),
       h('section', {class: 'section'}, h('h3', null, 'Network'), el.netBox),
@@ -1298,6 +1296,13 @@ function renderNetwork(st) {
 
 let events = null;
 
+// notifier shows desktop notifications while the tab is hidden (notify.js).
+const notifier = new Notifier({
+  lists: () => api('GET', 'conversations'),
+  nameOf: displayName,
+  open: (id) => { if (el.shell?.isConnected) openConversation(id); },
+});
+
 function connectEvents() {
   events = new EventSource('/api/events');
   events.addEventListener('hello', () => {
@@ -1314,6 +1319,7 @@ function connectEvents() {
   });
   events.addEventListener('message', (e) => {
     const m = JSON.parse(e.data);
+    notifier.message(m);
     if (S.mainView === 'conversation' && S.conv && m.conversation === S.openID) {
       appendMessage(m, false);
       markRead();
