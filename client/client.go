@@ -173,6 +173,12 @@ type Client struct {
 	refuse atomic.Bool // refuse message requests (a setting, kept in the database)
 
 	downloadKick chan struct{} // wakes the attachment downloader
+
+	// groupMu serialises changes to the groups' state (each a load, maybe
+	// network I/O, and a save). Lock order: cfg.mu, then groupMu, then the
+	// database writer; never cfg.mu while holding groupMu.
+	groupMu   sync.Mutex
+	groupKick chan struct{} // wakes groupLoops after a group was joined
 }
 
 const (
@@ -365,7 +371,7 @@ func newClient(ctx context.Context, db *clientdb.DB, opts Options, acct clientdb
 		return nil, err
 	}
 	c := &Client{opts: opts, log: opts.Logger, db: db, id: id, name: acct.DisplayName, events: newBroker(), cfg: cfg,
-		downloadKick: make(chan struct{}, 1)}
+		downloadKick: make(chan struct{}, 1), groupKick: make(chan struct{}, 1)}
 	if refuse, err := c.RefuseRequests(ctx); err == nil {
 		c.refuse.Store(refuse)
 	}

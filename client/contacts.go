@@ -33,11 +33,20 @@ func (c *Client) conversations(ctx context.Context, f clientdb.ConversationFilte
 	nm := c.namer(ctx)
 	out := make([]Conversation, 0, len(cvs))
 	prio := map[string]int64{}
+	var groupNames map[string]string
 	for _, cv := range cvs {
 		if cv.Blocked || cv.Priority < 0 {
 			continue
 		}
 		v := conversationFrom(cv)
+		if cv.ID.Prefix == keys.PrefixGroup {
+			if groupNames == nil {
+				groupNames = c.groupNames(ctx)
+			}
+			v.Name = groupNames[v.SessionID]
+			out = append(out, v)
+			continue
+		}
 		v.NameNote = nm.note(cv.ID, cv.Name, nm.nick[cv.ID])
 		out = append(out, v)
 		prio[v.SessionID] = cv.Priority
@@ -48,7 +57,7 @@ func (c *Client) conversations(ctx context.Context, f clientdb.ConversationFilte
 
 // Messages returns up to limit of the latest messages with who, oldest first.
 func (c *Client) Messages(ctx context.Context, who string, limit int) ([]Message, error) {
-	id, err := c.resolve(ctx, who)
+	id, err := c.resolveConversation(ctx, who)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +81,7 @@ func (c *Client) Messages(ctx context.Context, who string, limit int) ([]Message
 
 // MarkRead marks every message of a conversation up to now as read.
 func (c *Client) MarkRead(ctx context.Context, who string) error {
-	id, err := c.resolve(ctx, who)
+	id, err := c.resolveConversation(ctx, who)
 	if err != nil {
 		return err
 	}
@@ -99,6 +108,9 @@ func (c *Client) MarkRead(ctx context.Context, who string) error {
 	}
 	if err := c.db.StartReadTimers(ctx, id, upTo, time.Now()); err != nil {
 		return err
+	}
+	if id.Prefix == keys.PrefixGroup {
+		return nil // groups send no read receipts, and their read marks stay on this device for now
 	}
 	c.sendReadReceipts(ctx, id, before.LastRead, upTo)
 	return c.editConfig(ctx, func(cs *configs) error {
@@ -239,7 +251,7 @@ func (c *Client) SetNickname(ctx context.Context, who, nickname string) error {
 // MarkUnread marks a conversation unread until it is next read, on every
 // device of the account.
 func (c *Client) MarkUnread(ctx context.Context, who string) error {
-	id, err := c.resolve(ctx, who)
+	id, err := c.resolveConversation(ctx, who)
 	if err != nil {
 		return err
 	}
@@ -248,6 +260,9 @@ func (c *Client) MarkUnread(ctx context.Context, who string) error {
 			return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
 		}
 		return err
+	}
+	if id.Prefix == keys.PrefixGroup {
+		return nil // kept on this device only for now
 	}
 	return c.editConfig(ctx, func(cs *configs) error {
 		cv := cs.convos.GetOrConstruct1to1(id)

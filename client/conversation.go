@@ -84,7 +84,7 @@ func (c *Client) Search(ctx context.Context, text, in string, limit int) ([]Mess
 	var conv keys.ID
 	if in != "" {
 		var err error
-		if conv, err = c.resolve(ctx, in); err != nil {
+		if conv, err = c.resolveConversation(ctx, in); err != nil {
 			return nil, err
 		}
 	}

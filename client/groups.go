@@ -77,6 +77,9 @@ type groupState struct {
 	Keys    []byte `json:"keys,omitempty"` // key ring dump
 	Info    []byte `json:"info,omitempty"`
 	Members []byte `json:"members,omitempty"`
+	// Leavers (admins) are members whose member-left message came and
+	// who are still to be removed (removeLeavers).
+	Leavers []string `json:"leavers,omitempty"`
 }
 
 // groupSession is a loaded group.
@@ -365,31 +368,12 @@ func (c *Client) CreateGroup(ctx context.Context, name string, members ...string
 	if _, err := rand.Read(seed); err != nil {
 		return "", err
 	}
-	admin, _ := groups.NewAdmin(seed)
-	g, err := c.openGroup(groupState{Group: Group{ID: admin.ID().String(), Name: name, Admin: true}, Seed: seed})
+	g, err := c.createGroup(ctx, seed, name, ids)
 	if err != nil {
-		return "", err
-	}
-	g.info.SetName(name)
-	g.info.SetCreated(c.now().Unix())
-	myName := c.DisplayName()
-	for i, id := range ids {
-		m := config.GroupMember{ID: id, Invite: config.GroupStatusSent}
-		if i == 0 {
-			m = config.GroupMember{ID: id, Name: myName, Admin: true}
-		}
-		if err := g.members.Set(m); err != nil {
-			return "", err
-		}
-	}
-	msg, err := g.ring.Rekey(ids)
-	if err != nil {
-		return "", err
-	}
-	if err := c.pushGroup(ctx, g, msg); err != nil {
 		return "", err
 	}
 	c.listGroup(ctx, g)
+	c.kickGroups()
 	var failed []error
 	for _, id := range ids[1:] {
 		if err := c.sendGroupInvite(ctx, g, id); err != nil {
@@ -400,6 +384,41 @@ func (c *Client) CreateGroup(ctx context.Context, name string, members ...string
 		return g.st.ID, fmt.Errorf("%w: %w", ErrSendFailed, errors.Join(failed...))
 	}
 	return g.st.ID, nil
+}
+
+// createGroup makes the group and stores its first key message and
+// configs in its swarm.
+func (c *Client) createGroup(ctx context.Context, seed []byte, name string, ids []keys.ID) (*groupSession, error) {
+	myName := c.DisplayName()
+	c.groupMu.Lock()
+	defer c.groupMu.Unlock()
+	admin, _ := groups.NewAdmin(seed)
+	g, err := c.openGroup(groupState{Group: Group{ID: admin.ID().String(), Name: name, Admin: true}, Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	g.info.SetName(name)
+	g.info.SetCreated(c.now().Unix())
+	for i, id := range ids {
+		m := config.GroupMember{ID: id, Invite: config.GroupStatusSent}
+		if i == 0 {
+			m = config.GroupMember{ID: id, Name: myName, Admin: true}
+		}
+		if err := g.members.Set(m); err != nil {
+			return nil, err
+		}
+	}
+	msg, err := g.ring.Rekey(ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.pushGroup(ctx, g, msg); err != nil {
+		return nil, err
+	}
+	if _, err := c.db.OpenConversation(ctx, g.id, false, time.Time{}); err != nil {
+		return nil, err
+	}
+	return g, nil
 }
 
 func (c *Client) sendGroupInvite(ctx context.Context, g *groupSession, to keys.ID) error {
@@ -445,6 +464,12 @@ func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, in
 	if err := c.saveGroup(ctx, g); err != nil {
 		return err
 	}
+	// The group's conversation: a message request until accepted when the
+	// invitation came from someone not approved.
+	if _, err := c.db.OpenConversation(ctx, gid, !approved, dm.SentAt); err != nil {
+		return err
+	}
+	c.kickGroups()
 	// The poll saves and pushes the configs at its end.
 	return c.listGroupInPoll(ctx, g)
 }
@@ -461,15 +486,26 @@ func (c *Client) listGroupInPoll(ctx context.Context, g *groupSession) error {
 // AcceptGroup joins a group whose invitation came from someone not
 // approved.
 func (c *Client) AcceptGroup(ctx context.Context, group string) error {
+	c.groupMu.Lock()
 	g, err := c.loadGroup(ctx, group)
+	if err == nil {
+		g.st.Invited = false
+		err = c.saveGroup(ctx, g)
+	}
+	if err == nil {
+		if _, err = c.db.OpenConversation(ctx, g.id, false, time.Time{}); err == nil {
+			err = c.db.AcceptRequest(ctx, g.id)
+			if errors.Is(err, clientdb.ErrNotRequest) {
+				err = nil
+			}
+		}
+	}
+	c.groupMu.Unlock()
 	if err != nil {
 		return err
 	}
-	g.st.Invited = false
-	if err := c.saveGroup(ctx, g); err != nil {
-		return err
-	}
 	c.listGroup(ctx, g)
+	c.kickGroups()
 	return nil
 }
 
@@ -484,67 +520,52 @@ func (c *Client) joinedGroup(ctx context.Context, group string) (*groupSession, 
 	return g, nil
 }
 
-// SendGroup sends text to a group (by ID or name).
+// SendGroup sends text to a group (by ID or name). It is Send: the
+// message is saved as sending before any network I/O, and kept as failed
+// (retried later) if it cannot be stored in the group's swarm.
 func (c *Client) SendGroup(ctx context.Context, group, text string) (GroupMessage, error) {
-	g, err := c.joinedGroup(ctx, group)
-	if err != nil {
+	if !c.IsGroup(ctx, group) {
+		return GroupMessage{}, fmt.Errorf("%w: %q", ErrUnknownGroup, group)
+	}
+	m, err := c.Send(ctx, group, text)
+	if m.ID == 0 {
 		return GroupMessage{}, err
 	}
-	if err := c.syncGroup(ctx, g); err != nil { // write with the newest key
-		return GroupMessage{}, fmt.Errorf("%w: %w", ErrSendFailed, err)
-	}
-	key, ok := g.ring.EncryptionKey()
-	if !ok {
-		return GroupMessage{}, fmt.Errorf("%w: no group key received yet", ErrSendFailed)
-	}
-	sentAt := c.sentTime(c.now())
-	content := &signalpb.Content{DataMessage: &signalpb.DataMessage{Body: proto.String(text),
-		Profile: c.profile()},
-		SigTimestamp: proto.Uint64(uint64(sentAt.UnixMilli()))}
-	data, err := groups.EncodeGroupMessage(rand.Reader, key, c.id, g.id, content, sentAt)
-	if err != nil {
-		return GroupMessage{}, err
-	}
-	h, err := c.groupStore(ctx, g, groups.NamespaceMessages, data, MessageTTL)
-	if err != nil {
-		return GroupMessage{}, fmt.Errorf("%w: %w", ErrSendFailed, err)
-	}
-	return GroupMessage{From: c.SessionID(), Body: text, SentAt: sentAt, Hash: h}, nil
+	return GroupMessage{From: m.From, Body: m.Body, SentAt: m.SentAt, Hash: m.Hash}, err
 }
 
-// GroupMessages reads a group's messages from its swarm, oldest first.
-// Messages that do not decrypt with the keys this account holds (written
-// before it joined, or after it was removed) are left out.
+// GroupMessages polls a group's swarm once and returns its messages as
+// this device holds them, oldest first. Messages that do not decrypt with
+// the keys this account holds (written before it joined, or after it was
+// removed) are not among them.
 func (c *Client) GroupMessages(ctx context.Context, group string) ([]GroupMessage, error) {
+	c.groupMu.Lock()
 	g, err := c.joinedGroup(ctx, group)
+	c.groupMu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	if err := c.syncGroup(ctx, g); err != nil {
+	if _, _, err := c.pollGroup(ctx, g.id, 0); err != nil {
 		return nil, err
 	}
-	msgs, err := c.groupRetrieve(ctx, g, groups.NamespaceMessages)
+	ms, err := c.db.Messages(ctx, g.id, 10000, clientdb.MessagePos{})
 	if err != nil {
 		return nil, err
 	}
 	out := []GroupMessage{}
-	for _, m := range msgs {
-		gm, err := groups.DecodeGroupMessage(g.ring.Keys(), g.id, m.Data)
-		if err != nil {
+	for _, m := range ms {
+		if m.Deleted || m.Body == "" {
 			continue
 		}
-		body, _ := cleanBody(gm.Content.GetDataMessage().GetBody())
-		if body == "" {
-			continue
-		}
-		out = append(out, GroupMessage{From: gm.Sender.String(), Body: body, SentAt: gm.SentAt, Hash: m.Hash})
+		out = append(out, GroupMessage{From: m.Sender.String(), Body: m.Body, SentAt: m.SentAt, Hash: m.Hash})
 	}
-	slices.SortStableFunc(out, func(a, b GroupMessage) int { return a.SentAt.Compare(b.SentAt) })
 	return out, nil
 }
 
 // GroupMembers lists a group's members as its Members config says.
 func (c *Client) GroupMembers(ctx context.Context, group string) ([]GroupMember, error) {
+	c.groupMu.Lock()
+	defer c.groupMu.Unlock()
 	g, err := c.joinedGroup(ctx, group)
 	if err != nil {
 		return nil, err
@@ -564,6 +585,8 @@ func (c *Client) GroupMembers(ctx context.Context, group string) ([]GroupMember,
 // rotated without them and their subaccount revoked, so they can read
 // nothing written after.
 func (c *Client) RemoveGroupMember(ctx context.Context, group, member string) error {
+	c.groupMu.Lock()
+	defer c.groupMu.Unlock()
 	g, err := c.joinedGroup(ctx, group)
 	if err != nil {
 		return err
@@ -578,8 +601,18 @@ func (c *Client) RemoveGroupMember(ctx context.Context, group, member string) er
 	if err := c.syncGroup(ctx, g); err != nil {
 		return err
 	}
-	if !g.members.Erase(id) {
+	if _, ok := g.members.Get(id); !ok {
 		return fmt.Errorf("%w: %s is not a member", ErrUnknownContact, ShortID(id.String()))
+	}
+	return c.removeMembers(ctx, g, []keys.ID{id})
+}
+
+// removeMembers takes ids out of the Members config, rotates the key
+// without them and revokes their subaccount tokens (admins; groupMu held,
+// the group synced).
+func (c *Client) removeMembers(ctx context.Context, g *groupSession, ids []keys.ID) error {
+	for _, id := range ids {
+		g.members.Erase(id)
 	}
 	var rest []keys.ID
 	for _, m := range g.members.All() {
@@ -592,16 +625,20 @@ func (c *Client) RemoveGroupMember(ctx context.Context, group, member string) er
 	if err := c.pushGroup(ctx, g, msg); err != nil {
 		return err
 	}
-	tok, err := g.admin.SubaccountToken(id, true, false)
-	if err != nil {
-		return err
+	var toks []storagerpc.SubaccountToken
+	for _, id := range ids {
+		tok, err := g.admin.SubaccountToken(id, true, false)
+		if err != nil {
+			return err
+		}
+		toks = append(toks, storagerpc.SubaccountToken(tok))
 	}
 	net, err := c.network()
 	if err != nil {
 		return err
 	}
 	status, body, err := net.SwarmRPC(ctx, g.id, func(now time.Time) (string, any, error) {
-		req := &storagerpc.RevokeSubaccount{Tokens: []storagerpc.SubaccountToken{storagerpc.SubaccountToken(tok)}, Timestamp: now.UnixMilli()}
+		req := &storagerpc.RevokeSubaccount{Tokens: toks, Timestamp: now.UnixMilli()}
 		storagerpc.SignAs(req, keys.PrefixGroup, g.admin.SecretKey())
 		return storagerpc.MethodRevokeSubaccount, req, nil
 	})
@@ -636,6 +673,9 @@ func (c *Client) listGroup(ctx context.Context, g *groupSession) {
 // applyUserGroups adds the groups another device of this account joined or
 // created (from the merged UserGroups config) to this device.
 func (c *Client) applyUserGroups(ctx context.Context, list []config.Group) error {
+	c.groupMu.Lock()
+	defer c.groupMu.Unlock()
+	defer c.kickGroups()
 	var errs []error
 	for _, e := range list {
 		if e.RemovedStatus != 0 {
@@ -657,6 +697,9 @@ func (c *Client) applyUserGroups(ctx context.Context, list []config.Group) error
 		if err == nil {
 			err = c.saveGroup(ctx, g)
 		}
+		if err == nil {
+			_, err = c.db.OpenConversation(ctx, g.id, st.Invited, time.Time{})
+		}
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -676,6 +719,8 @@ func (c *Client) RenameGroup(ctx context.Context, group, name string) error {
 	if name == "" || len(name) > config.MaxGroupNameLength {
 		return fmt.Errorf("%w: a group name is 1 to %d bytes", ErrInvalidRecipient, config.MaxGroupNameLength)
 	}
+	c.groupMu.Lock()
+	defer c.groupMu.Unlock()
 	g, err := c.joinedGroup(ctx, group)
 	if err != nil {
 		return err
@@ -694,6 +739,8 @@ func (c *Client) RenameGroup(ctx context.Context, group, name string) error {
 // AddGroupMembers adds members (admins only): the key is rotated to
 // include them and each gets an invitation.
 func (c *Client) AddGroupMembers(ctx context.Context, group string, members ...string) error {
+	c.groupMu.Lock()
+	defer c.groupMu.Unlock()
 	g, err := c.joinedGroup(ctx, group)
 	if err != nil {
 		return err
@@ -748,6 +795,8 @@ func (c *Client) AddGroupMembers(ctx context.Context, group string, members ...s
 // PromoteGroupMember makes a member an admin (admins only): the Members
 // config marks them, and they are sent the group's secret seed 1:1.
 func (c *Client) PromoteGroupMember(ctx context.Context, group, member string) error {
+	c.groupMu.Lock()
+	defer c.groupMu.Unlock()
 	g, err := c.joinedGroup(ctx, group)
 	if err != nil {
 		return err
@@ -819,9 +868,23 @@ func (c *Client) handleGroupPromote(ctx context.Context, dm *protocol.Message, p
 // LeaveGroup leaves a group: the other members are told (a member-left
 // message in the group) and this device forgets the group.
 func (c *Client) LeaveGroup(ctx context.Context, group string) error {
-	g, err := c.loadGroup(ctx, group)
+	g, err := c.leaveGroup(ctx, group)
 	if err != nil {
 		return err
+	}
+	if err := c.editConfig(ctx, func(cs *configs) error { cs.groups.EraseGroup(g.id); return nil }); err != nil {
+		c.log.Warn("group list not synced to other devices yet", "err", err)
+	}
+	return nil
+}
+
+// leaveGroup tells the group and forgets it on this device.
+func (c *Client) leaveGroup(ctx context.Context, group string) (*groupSession, error) {
+	c.groupMu.Lock()
+	defer c.groupMu.Unlock()
+	g, err := c.loadGroup(ctx, group)
+	if err != nil {
+		return nil, err
 	}
 	if !g.st.Invited {
 		if err := c.syncGroup(ctx, g); err == nil {
@@ -835,25 +898,36 @@ func (c *Client) LeaveGroup(ctx context.Context, group string) error {
 					_, err = c.groupStore(ctx, g, groups.NamespaceMessages, data, MessageTTL)
 				}
 				if err != nil {
-					return fmt.Errorf("%w: telling the group: %w", ErrSendFailed, err)
+					return nil, fmt.Errorf("%w: telling the group: %w", ErrSendFailed, err)
 				}
 			}
 		}
 	}
 	ids, err := c.groupIDs(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ids = slices.DeleteFunc(ids, func(s string) bool { return s == g.st.ID })
 	b, _ := json.Marshal(ids)
 	if err := c.db.Put(ctx, kvGroups, b); err != nil {
-		return err
+		return nil, err
 	}
 	if err := c.db.Delete(ctx, groupKey(g.st.ID)); err != nil {
-		return err
+		return nil, err
 	}
-	if err := c.editConfig(ctx, func(cs *configs) error { cs.groups.EraseGroup(g.id); return nil }); err != nil {
-		c.log.Warn("group list not synced to other devices yet", "err", err)
+	if err := c.db.DeleteConversation(ctx, g.id); err != nil && !errors.Is(err, clientdb.ErrNotFound) {
+		return nil, err
 	}
-	return nil
+	return g, nil
+}
+
+// groupNames maps the ID of each group of this account to its name.
+func (c *Client) groupNames(ctx context.Context) map[string]string {
+	out := map[string]string{}
+	if gs, err := c.Groups(ctx); err == nil {
+		for _, g := range gs {
+			out[g.ID] = g.Name
+		}
+	}
+	return out
 }

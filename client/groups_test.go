@@ -1,7 +1,10 @@
 package client
 
 import (
+	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -169,4 +172,124 @@ func TestGroupReachesARestoredDevice(t *testing.T) {
 	if err := alice2.RenameGroup(ctx, gid, "History 2"); err != nil {
 		t.Fatalf("the restored admin renames: %v", err)
 	}
+}
+
+// joinGroup polls c until it is in group gid (not as an invitation).
+func joinGroup(t *testing.T, c *Client, gid string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		c.Receive(t.Context())
+		gs, _ := c.Groups(t.Context())
+		for _, g := range gs {
+			if g.ID == gid && !g.Invited {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not join %s: %+v", c.DisplayName(), ShortID(gid), gs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestGroupConversationIsSaved: a group's messages are saved on the
+// device like a contact's: Receive returns them (with who wrote each),
+// the inbox lists the group by name with its unread count, Messages and
+// MarkRead take its name, Run delivers them as events, and a message that
+// could not be sent is kept as failed and goes out on retry.
+func TestGroupConversationIsSaved(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	home := t.TempDir()
+	alice, _, err := Create(ctx, Options{Home: home, Network: testNet.NetworkFile, PollWait: time.Second}, "Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { alice.Close() }()
+	bob := account(t, "Bob")
+	if _, err := bob.Send(ctx, alice.SessionID(), "hi Alice"); err != nil {
+		t.Fatal(err)
+	}
+	gid, err := alice.CreateGroup(ctx, "Saved", bob.SessionID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	joinGroup(t, bob, gid)
+	m, err := alice.Send(ctx, "Saved", "first")
+	if err != nil || m.Status != "sent" || m.Conversation != gid || m.From != alice.SessionID() {
+		t.Fatalf("send to a group: %+v, %v", m, err)
+	}
+	got := receiveUntil(t, bob, "the group message", func(ms []Message) bool { return slices.Contains(bodies(ms), "first") })
+	for _, m := range got {
+		if m.Body == "first" && (m.Conversation != gid || m.From != alice.SessionID() || m.Outgoing) {
+			t.Fatalf("received %+v", m)
+		}
+	}
+	inbox, err := bob.Inbox(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(inbox, func(cv Conversation) bool { return cv.SessionID == gid })
+	if i < 0 || inbox[i].Kind != "group" || inbox[i].Name != "Saved" || inbox[i].Unread != 1 || inbox[i].Preview != "first" {
+		t.Fatalf("bob's inbox: %+v", inbox)
+	}
+	if ms, err := bob.Messages(ctx, "Saved", 10); err != nil || len(ms) != 1 || ms[0].From != alice.SessionID() {
+		t.Fatalf("messages by group name: %+v %v", ms, err)
+	}
+	if err := bob.MarkRead(ctx, gid); err != nil {
+		t.Fatal(err)
+	}
+	if cvs, _ := bob.Inbox(ctx); cvs[slices.IndexFunc(cvs, func(cv Conversation) bool { return cv.SessionID == gid })].Unread != 0 {
+		t.Fatal("still unread after MarkRead")
+	}
+	// Alice's own message, saved before it was sent, is not saved twice
+	// when her poll brings it back.
+	alice.Receive(ctx)
+	if ms, _ := alice.Messages(ctx, gid, 10); len(ms) != 1 || !ms[0].Outgoing || ms[0].Status != "sent" {
+		t.Fatalf("alice's copy: %+v", ms)
+	}
+
+	// Run: a group message arrives as an event.
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	events := make(chan Message, 16)
+	bob.OnMessage(func(m Message) { events <- m })
+	done := make(chan error, 1)
+	go func() { done <- bob.Run(rctx) }()
+	if _, err := alice.Send(ctx, gid, "while running"); err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(60 * time.Second)
+	for seen := false; !seen; {
+		select {
+		case m := <-events:
+			seen = m.Body == "while running" && m.Conversation == gid && m.From == alice.SessionID()
+		case <-timeout:
+			t.Fatal("Run delivered no group message")
+		}
+	}
+	cancel()
+	<-done
+
+	// A dead network: the message is kept as failed; back online, the
+	// retry sends it.
+	alice.Close()
+	dead := filepath.Join(t.TempDir(), "dead.json")
+	os.WriteFile(dead, []byte(`{"seeds":[{"url":"https://127.0.0.1:1","pubkey_ed25519":"`+testNet.Nodes[0].Ed25519+`"}]}`), 0o600)
+	if alice, err = Open(ctx, Options{Home: home, Network: dead}); err != nil {
+		t.Fatal(err)
+	}
+	m, err = alice.Send(ctx, gid, "kept")
+	if !errors.Is(err, ErrSendFailed) || m.Status != "failed" {
+		t.Fatalf("send on a dead network: %+v, %v", m, err)
+	}
+	alice.Close()
+	if alice, err = Open(ctx, Options{Home: home, Network: testNet.NetworkFile}); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.RetryPending(ctx, 5); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	receiveUntil(t, bob, "the retried group message", func(ms []Message) bool { return slices.Contains(bodies(ms), "kept") })
 }

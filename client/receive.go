@@ -69,7 +69,12 @@ func cursorKey(node string, ns storagerpc.Namespace) string {
 // fetches it again.
 func (c *Client) receive(ctx context.Context, wait time.Duration) ([]Message, error) {
 	out, _, err := c.poll(ctx, wait)
-	return out, err
+	// Then the joined groups' swarms (a group joined in this poll
+	// included), each once; Run polls them in groupLoops instead.
+	got, gerr := c.pollGroups(ctx, &pollStats{})
+	out = append(out, got...)
+	slices.SortStableFunc(out, func(a, b Message) int { return a.SentAt.Compare(b.SentAt) })
+	return out, errors.Join(err, gerr)
 }
 
 // poll is receive, and also counts the entries the node returned in every
@@ -236,6 +241,7 @@ func (c *Client) processBatch(ctx context.Context, msgs []storagerpc.RetrievedMe
 	var out []Message
 	pg := &page{}
 	c.cfg.mu.Lock()
+	c.groupMu.Lock() // invitations and promotions change a group's state
 	err := c.db.Batch(ctx, func(ctx context.Context) error {
 		ctx = context.WithValue(ctx, pageKey{}, pg)
 		for _, rm := range msgs {
@@ -249,6 +255,7 @@ func (c *Client) processBatch(ctx context.Context, msgs []storagerpc.RetrievedMe
 		}
 		return c.saveDumps(ctx)
 	})
+	c.groupMu.Unlock()
 	c.cfg.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -619,6 +626,7 @@ func (c *Client) Run(ctx context.Context) error {
 	go c.retryLoop(ctx)
 	go c.downloadLoop(ctx)
 	go c.expiryLoop(ctx)
+	go c.groupLoops(ctx)
 	backoff := time.Second
 	for ctx.Err() == nil {
 		start := time.Now()

@@ -37,9 +37,10 @@ type outgoingPayload struct {
 	Content []byte `json:"content,omitempty"`
 }
 
-// Resolve turns a Session ID, or a contact's nickname or display name, into a Session ID.
+// Resolve turns a Session ID, or a contact's nickname or display name, into
+// a Session ID; or a group's ID or name into the group ID (03…).
 func (c *Client) Resolve(ctx context.Context, who string) (string, error) {
-	id, err := c.resolve(ctx, who)
+	id, err := c.resolveConversation(ctx, who)
 	if err != nil {
 		return "", err
 	}
@@ -129,14 +130,23 @@ func (c *Client) send(ctx context.Context, to, text string, quote clientdb.Quote
 	if !utf8.ValidString(text) {
 		return Message{}, ErrInvalidText
 	}
-	recipient, err := c.resolve(ctx, to)
+	recipient, err := c.resolveConversation(ctx, to)
 	if err != nil {
 		return Message{}, err
+	}
+	group := recipient.Prefix == keys.PrefixGroup
+	if group {
+		c.groupMu.Lock()
+		_, err := c.joinedGroup(ctx, recipient.String())
+		c.groupMu.Unlock()
+		if err != nil {
+			return Message{}, err
+		}
 	}
 	if err := c.unhide(ctx, recipient); err != nil {
 		return Message{}, err
 	}
-	if cv, err := c.db.Conversation(ctx, recipient); err == nil && cv.Request {
+	if cv, err := c.db.Conversation(ctx, recipient); err == nil && cv.Request && !group {
 		// Accepted here even when the network is down: the message itself
 		// is then kept as failed and retried, and tells them anyway.
 		if err := c.Accept(ctx, recipient.String()); err != nil && !errors.Is(err, ErrNotSynced) {
@@ -176,7 +186,7 @@ func (c *Client) send(ctx context.Context, to, text string, quote clientdb.Quote
 		files = append(files, a)
 	}
 	var payload outgoingPayload
-	if len(files) == 0 {
+	if len(files) == 0 && !group {
 		if payload, err = c.encode(recipient, content, sentAt); err != nil {
 			return Message{}, err
 		}
@@ -190,7 +200,7 @@ func (c *Client) send(ctx context.Context, to, text string, quote clientdb.Quote
 	if err != nil {
 		return Message{}, err
 	}
-	if recipient != c.id.SessionID() {
+	if recipient != c.id.SessionID() && !group {
 		// Writing to someone approves them, and shows their conversation
 		// again if it was hidden, on every device.
 		if cur, err := c.db.Contact(ctx, recipient); err == nil && cur.Priority < 0 {
@@ -356,9 +366,15 @@ func (c *Client) deliver(ctx context.Context, id int64) (Message, error) {
 	if err := json.Unmarshal(m.Payload, &p); err != nil || p.To == "" {
 		return c.fail(ctx, m, errors.New("message has no stored payload"))
 	}
-	to, err := keys.ParseSessionID(p.To)
+	to, err := keys.ParseID(p.To)
 	if err != nil {
 		return c.fail(ctx, m, err)
+	}
+	if to.Prefix == keys.PrefixGroup {
+		return c.deliverGroup(ctx, m, to, p) // see groupsend.go
+	}
+	if to.Prefix != keys.PrefixStandard {
+		return c.fail(ctx, m, fmt.Errorf("cannot send to %s", ShortID(p.To)))
 	}
 	if len(p.Data) == 0 {
 		// Files first: upload what is not yet uploaded, then encode the

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/keys"
 )
 
 // Message is one message of a conversation.
@@ -86,11 +87,14 @@ func messageFrom(m clientdb.Message) Message {
 	return out
 }
 
-// Conversation is a one-to-one conversation.
+// Conversation is a one-to-one or a group conversation.
 type Conversation struct {
-	// SessionID is the other party.
+	// SessionID is the other party, or the group ID (03…).
 	SessionID string `json:"session_id"`
-	// Name is the contact's nickname, else their display name.
+	// Kind is "direct" (one-to-one, or Note to Self) or "group".
+	Kind string `json:"kind"`
+	// Name is the contact's nickname, else their display name; or the
+	// group's name.
 	Name string `json:"name"`
 	// Request is true while this is a message request not yet accepted.
 	Request bool `json:"request"`
@@ -115,8 +119,12 @@ type Conversation struct {
 }
 
 func conversationFrom(cv clientdb.Conversation) Conversation {
+	kind := "direct"
+	if cv.ID.Prefix == keys.PrefixGroup {
+		kind = "group"
+	}
 	return Conversation{
-		SessionID: cv.ID.String(), Name: cv.Name, Request: cv.Request, Unread: cv.Unread,
+		SessionID: cv.ID.String(), Kind: kind, Name: cv.Name, Request: cv.Request, Unread: cv.Unread,
 		MarkedUnread: cv.MarkedUnread, LastActivity: cv.LastActivity, Preview: cv.Preview,
 	}
 }

@@ -50,6 +50,7 @@ func TestGroupThroughTheCLI(t *testing.T) {
 		From string `json:"from"`
 		Body string `json:"body"`
 	}
+	carol.run(0, "", "receive") // saves the group's messages on her device
 	carol.json(&msgs, "read", created.GroupID)
 	var got []string
 	for _, m := range msgs {
@@ -57,6 +58,20 @@ func TestGroupThroughTheCLI(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{ids[alice] + " hello from Alice", ids[bob] + " hello from Bob"}) {
 		t.Fatalf("carol reads %q", got)
+	}
+	if out := carol.run(0, "", "inbox"); !strings.Contains(out, created.GroupID) || !strings.Contains(out, "Team") {
+		t.Fatalf("carol's inbox lacks the group: %q", out)
+	}
+	type conv struct {
+		SessionID string `json:"session_id"`
+		Kind      string `json:"kind"`
+		Name      string `json:"name"`
+	}
+	var inbox []conv
+	carol.run(0, "", "unread", "Team")
+	carol.json(&inbox, "inbox")
+	if i := slices.IndexFunc(inbox, func(c conv) bool { return c.SessionID == created.GroupID }); i < 0 || inbox[i].Kind != "group" || inbox[i].Name != "Team" {
+		t.Fatalf("inbox --json: %+v", inbox)
 	}
 	var members []struct {
 		SessionID string `json:"session_id"`
@@ -84,11 +99,18 @@ func TestGroupThroughTheCLI(t *testing.T) {
 	alice.run(0, "", "group", "rename", "Team", "Team 2")
 	alice.run(0, "", "group", "remove", "Team 2", ids[carol])
 	bob.run(0, "", "send", created.GroupID, "after Carol left")
+	bob.run(0, "", "receive")
 	bob.json(&msgs, "read", created.GroupID)
 	if len(msgs) != 3 || msgs[2].Body != "after Carol left" {
 		t.Fatalf("bob reads %+v", msgs)
 	}
-	carol.run(1, "", "read", created.GroupID) // her retrieve is refused
+	carol.run(1, "", "receive") // her retrieve is refused
+	carol.json(&msgs, "read", created.GroupID)
+	for _, m := range msgs {
+		if m.Body == "after Carol left" {
+			t.Fatal("the removed member read a message written after the removal")
+		}
+	}
 	if out := bob.run(0, "", "group", "list"); !strings.Contains(out, "Team 2") {
 		t.Fatalf("rename not seen by a member: %q", out)
 	}

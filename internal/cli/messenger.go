@@ -522,9 +522,6 @@ func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args, f
 			return usagef("send: %v: the message on stdin is over the limit of 32 KiB (%d bytes)", client.ErrMessageTooLong, client.MaxMessageBytes)
 		}
 	}
-	if len(files) == 0 && replyTo == 0 && c.IsGroup(ctx, args[0]) {
-		return sendToGroup(ctx, env, g, c, args[0], text) // see group.go
-	}
 	var m client.Message
 	var err error
 	if replyTo != 0 {
@@ -710,6 +707,11 @@ func printMessages(env *Env, g globals, c *client.Client, ms []client.Message) e
 // contactNames maps Session IDs to the names to show for them.
 func contactNames(ctx context.Context, c *client.Client) map[string]string {
 	names := map[string]string{}
+	if gs, err := c.Groups(ctx); err == nil {
+		for _, x := range gs {
+			names[x.ID] = termtext.Line(x.Name)
+		}
+	}
 	if cts, err := c.Contacts(ctx); err == nil {
 		for _, ct := range cts {
 			if n := ct.Nickname; n != "" {
@@ -962,9 +964,6 @@ func cmdRequests(ctx context.Context, env *Env, g globals, c *client.Client, _ [
 func cmdRead(ctx context.Context, env *Env, g globals, c *client.Client, who string, limit int) error {
 	if limit <= 0 || limit > 10000 {
 		return usagef("read: --limit must be between 1 and 10000")
-	}
-	if c.IsGroup(ctx, who) {
-		return readGroup(ctx, env, g, c, who, limit) // see group.go
 	}
 	ms, err := c.Messages(ctx, who, limit)
 	if err != nil {

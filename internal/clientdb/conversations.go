@@ -232,7 +232,10 @@ func (db *DB) touchConversation(ctx context.Context, tx *sql.Tx, conv, sender ke
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		request = false
-		if dir == Incoming {
+		// A group's conversation exists once this account joined it (an
+		// invitation from a stranger is a request of its own, made by
+		// OpenConversation): its messages never open a request.
+		if dir == Incoming && conv.Prefix != keys.PrefixGroup {
 			var approved bool
 			err := tx.QueryRowContext(ctx, "SELECT approved FROM contacts WHERE id = ?", conv.String()).Scan(&approved)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -353,4 +356,32 @@ func (db *DB) allRequests(ctx context.Context, change func(tx *sql.Tx) error) ([
 		return change(tx)
 	})
 	return ids, err
+}
+
+// OpenConversation makes sure conversation id exists, created as a message
+// request if request is set, with last activity at (zero: now). An existing
+// conversation is left as it is. It reports whether it created one.
+func (db *DB) OpenConversation(ctx context.Context, id keys.ID, request bool, at time.Time) (bool, error) {
+	if err := checkID("conversation", id, 0); err != nil {
+		return false, fmt.Errorf("clientdb: open conversation: %w", err)
+	}
+	if at.IsZero() {
+		at = db.now()
+	}
+	var created bool
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			"INSERT INTO conversations (id, request, last_activity, created) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+			id.String(), boolInt(request), ms(at), ms(db.now()))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		created = n > 0
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("clientdb: open conversation %q: %w", id, err)
+	}
+	return created, nil
 }
