@@ -138,6 +138,18 @@ func TestBadDirectorySignatureIgnored(t *testing.T) {
 			t.Fatalf("with one forger among members: %v, %v; want the real epoch", e, err)
 		}
 	}
+	// Nodes and clients read the directory through a Source: the forged
+	// epoch 99 never becomes their view.
+	src := &Source{Client: both}
+	for range 5 {
+		d, err := src.Load(ctx)
+		if err != nil || d.Epoch() != real.Number || d.Len() != len(real.Nodes) {
+			t.Fatalf("a node's or client's view with a forger among members: %v, %v; want epoch %d", d, err, real.Number)
+		}
+	}
+	if _, err := (&Source{Client: onlyFake}).Load(ctx); !errors.Is(err, ErrBadAnswer) {
+		t.Fatalf("a view from the forger alone: %v, want ErrBadAnswer", err)
+	}
 
 	// Signed by the real key but tampered (hash no longer matches).
 	tampered := *real

@@ -162,8 +162,41 @@ func (c *Client) loadPool(ctx context.Context, force bool) error {
 		return nil
 	}
 	c.st.setPool(d.Nodes(), c.now())
+	if c.st.setEpoch(d.Epoch(), c.now()) {
+		c.log.Debug("new directory epoch: swarm cache re-derived", "epoch", d.Epoch())
+	}
 	c.log.Debug("node pool loaded", "nodes", len(c.st.pool))
 	return nil
+}
+
+// noticeEpoch handles the directory epoch a node answered from. One newer
+// than the pool's means the network changed (nodes joined or left, swarms
+// re-formed): the pool is loaded again in the background, from the
+// source, whose answers are signed, so a node that claims an epoch that
+// does not exist gains nothing but a load now and then: loads prompted
+// this way are at least PoolMinLifetime apart, and one at a time.
+func (c *Client) noticeEpoch(epoch uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || !c.st.wantEpoch(epoch, c.now()) {
+		return
+	}
+	c.bgWork.Go(func() {
+		ctx, cancel := context.WithTimeout(c.bg, c.cfg.RequestTimeout)
+		defer cancel()
+		c.buildMu.Lock()
+		err := c.loadPool(ctx, true)
+		c.buildMu.Unlock()
+		c.mu.Lock()
+		c.st.epochLoading = false
+		have := c.st.epoch
+		c.mu.Unlock()
+		if err != nil {
+			c.log.Debug("loading the pool for a newer epoch failed", "epoch", epoch, "err", err)
+		} else if have < epoch {
+			c.log.Debug("a node named an epoch the directory does not give (yet)", "named", epoch, "have", have)
+		}
+	})
 }
 
 // maxPoolReloadWait is the longest a request waits for the pool to be
@@ -574,11 +607,12 @@ func (c *Client) SnodeRPC(ctx context.Context, dest netview.Node, method string,
 		return 0, nil, err
 	}
 	received := c.now()
-	status, body, err := parseSnodeReply(pt)
+	status, body, epoch, err := parseSnodeReplyEpoch(pt)
 	if err != nil {
 		c.strikeNode(dest.Ed25519)
 		return 0, nil, err
 	}
+	c.noticeEpoch(epoch)
 	switch {
 	case status >= 200 && status < 300:
 		if t := replyTime(body); t > 0 {

@@ -47,10 +47,11 @@ type fakeNode struct {
 	key  *onion.NodeKey
 	info netview.Node
 
-	skew    atomic.Int64 // the node's clock minus the real one, ns
-	onions  atomic.Int64 // onion requests received
-	rpcs    atomic.Int64 // storage RPC calls run as the final destination
-	failAll atomic.Bool  // answer every onion request with a plaintext 503
+	skew    atomic.Int64  // the node's clock minus the real one, ns
+	onions  atomic.Int64  // onion requests received
+	rpcs    atomic.Int64  // storage RPC calls run as the final destination
+	failAll atomic.Bool   // answer every onion request with a plaintext 503
+	epoch   atomic.Uint64 // the directory epoch its replies name (0: none)
 }
 
 func (n *fakeNode) now() time.Time { return time.Now().Add(time.Duration(n.skew.Load())) }
@@ -133,6 +134,12 @@ func (s *countingSource) Load(context.Context) (*netview.Directory, error) {
 		return nil, s.err
 	}
 	return s.dir, nil
+}
+
+func (s *countingSource) set(d *netview.Directory) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dir = d
 }
 
 func (s *countingSource) count() int {
@@ -220,7 +227,8 @@ func (n *fakeNode) encrypted(w http.ResponseWriter, l *onion.Layer, status int, 
 	reply, _ := json.Marshal(struct {
 		Status int    `json:"status"`
 		Body   string `json:"body"`
-	}{status, string(body)})
+		Epoch  uint64 `json:"epoch,omitempty"`
+	}{status, string(body), n.epoch.Load()})
 	ct, err := l.EncryptReply(reply, nil)
 	if err != nil {
 		http.Error(w, "encrypt", http.StatusInternalServerError)

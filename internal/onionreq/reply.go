@@ -68,27 +68,40 @@ func decryptReply(key *onion.ReplyKey, body []byte) ([]byte, error) {
 // JSON reply encoded a second time, or an error text); a node asked for
 // "json": true embeds a JSON value, returned as is.
 func parseSnodeReply(pt []byte) (status int, body []byte, err error) {
+	status, body, _, err = parseSnodeReplyEpoch(pt)
+	return status, body, err
+}
+
+// parseSnodeReplyEpoch is parseSnodeReply that also returns the
+// directory epoch the node answered from: the "epoch" field our nodes add
+// next to "status" and "body" (Session's nodes send none: 0).
+func parseSnodeReplyEpoch(pt []byte) (status int, body []byte, epoch uint64, err error) {
 	var r struct {
 		Status *int            `json:"status"`
 		Body   json.RawMessage `json:"body"`
+		Epoch  json.Number     `json:"epoch"`
 	}
 	if err := json.Unmarshal(pt, &r); err != nil {
-		return 0, nil, fmt.Errorf("%w: not a JSON object", ErrBadReply)
+		return 0, nil, 0, fmt.Errorf("%w: not a JSON object", ErrBadReply)
 	}
 	if r.Status == nil || *r.Status < 100 || *r.Status > 999 {
-		return 0, nil, fmt.Errorf("%w: no \"status\" from 100 to 999", ErrBadReply)
+		return 0, nil, 0, fmt.Errorf("%w: no \"status\" from 100 to 999", ErrBadReply)
+	}
+	if r.Epoch != "" {
+		// A malformed epoch is no reason to lose the answer: it is ignored.
+		epoch, _ = strconv.ParseUint(r.Epoch.String(), 10, 64)
 	}
 	switch {
 	case len(r.Body) == 0 || string(r.Body) == "null":
-		return *r.Status, []byte{}, nil
+		return *r.Status, []byte{}, epoch, nil
 	case r.Body[0] == '"':
 		var s string
 		if err := json.Unmarshal(r.Body, &s); err != nil {
-			return 0, nil, fmt.Errorf("%w: bad \"body\" string", ErrBadReply)
+			return 0, nil, 0, fmt.Errorf("%w: bad \"body\" string", ErrBadReply)
 		}
-		return *r.Status, []byte(s), nil
+		return *r.Status, []byte(s), epoch, nil
 	}
-	return *r.Status, []byte(r.Body), nil
+	return *r.Status, []byte(r.Body), epoch, nil
 }
 
 // replyTime returns the "t" (node time, ms) of a JSON reply body, or 0.

@@ -37,6 +37,13 @@ type state struct {
 
 	swarms map[keys.ID]*swarmEntry
 
+	// epoch is the directory epoch of the last load (0: a static list);
+	// epochLoading marks a load prompted by a node's newer epoch under
+	// way, and epochAsked when the last such load started.
+	epoch        uint64
+	epochLoading bool
+	epochAsked   time.Time
+
 	clock clockSamples
 }
 
@@ -115,6 +122,53 @@ func (s *state) setPool(nodes []netview.Node, now time.Time) {
 			delete(s.swarms, acct)
 		}
 	}
+}
+
+// setEpoch records the epoch of a load; it reports whether that is a
+// newer epoch than before, in which case every cached swarm is re-derived
+// from the directory (accounts may have moved, members joined or left): an
+// account's swarm is the directory's members of the swarm it maps to now.
+func (s *state) setEpoch(epoch uint64, now time.Time) bool {
+	if epoch <= s.epoch {
+		return false
+	}
+	old := s.epoch
+	s.epoch = epoch
+	if old == 0 {
+		return false
+	}
+	for acct, e := range s.swarms {
+		want, ok := swarm.ForPubkey(acct, s.swarmIDs)
+		if !ok {
+			delete(s.swarms, acct)
+			continue
+		}
+		var nodes []netview.Node
+		for _, d := range s.directory {
+			if d.SwarmID == want {
+				nodes = append(nodes, d)
+			}
+		}
+		if len(nodes) == 0 {
+			delete(s.swarms, acct)
+			continue
+		}
+		slices.SortFunc(nodes, func(a, b netview.Node) int { return cmp.Compare(a.Ed25519, b.Ed25519) })
+		e.id, e.nodes, e.fetched, e.count = want.String(), nodes, now, len(nodes)
+	}
+	return true
+}
+
+// wantEpoch reports whether a node's answer from epoch should prompt a
+// load of the pool now, and if so marks one as started: the epoch is newer
+// than the pool's, no such load is under way, and the last one started at
+// least PoolMinLifetime ago.
+func (s *state) wantEpoch(epoch uint64, now time.Time) bool {
+	if epoch <= s.epoch || s.epochLoading || (!s.epochAsked.IsZero() && now.Sub(s.epochAsked) < s.cfg.PoolMinLifetime) {
+		return false
+	}
+	s.epochLoading, s.epochAsked = true, now
+	return true
 }
 
 // needRefresh reports whether the pool should be loaded again: it is empty,

@@ -2,6 +2,7 @@ package snode
 
 import (
 	"context"
+	"errors"
 	"hash/fnv"
 	"slices"
 	"strconv"
@@ -38,6 +39,7 @@ func (n *Node) handoffLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-n.epochChanged:
 		}
 		cur := n.dir.Load()
 		if cur.Epoch() == 0 || cur.Epoch() == prev.Epoch() {
@@ -47,16 +49,33 @@ func (n *Node) handoffLoop(ctx context.Context) {
 			prev = cur
 			continue
 		}
-		// Peers learn the epoch within one refresh interval; one that has
-		// not yet would answer for our old swarm.
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(n.cfg.DirectoryRefresh):
-		}
-		cur = n.dir.Load() // the newest, should more epochs have come
+		// No waiting for the peers to learn the epoch: each pull carries
+		// ours, a peer still behind answers 425 (and reads the directory
+		// at once), and the pull from it is retried shortly (see
+		// pullCaughtUp).
 		if n.handoff(ctx, prev, cur) {
 			prev = cur
+		}
+	}
+}
+
+// behindRetry is the pause before asking again a peer that was behind.
+const behindRetry = 200 * time.Millisecond
+
+// pullCaughtUp is pullWith that, while the peer is behind our epoch,
+// waits for it to catch up (it reads the directory as soon as it learns
+// of our epoch) for up to two refresh intervals.
+func (n *Node) pullCaughtUp(ctx context.Context, peer netview.Node, key string) (bool, error) {
+	deadline := time.Now().Add(2*n.cfg.DirectoryRefresh + time.Second)
+	for {
+		more, err := n.pullWith(ctx, peer, key)
+		if !errors.Is(err, errPeerBehind) || time.Now().After(deadline) {
+			return more, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(behindRetry):
 		}
 	}
 }
@@ -134,7 +153,7 @@ func (n *Node) handoff(ctx context.Context, prev, cur *netview.Directory) bool {
 					n.cursors.save()
 					return false
 				}
-				more, err := n.pullWith(ctx, sources[k], prefix+k)
+				more, err := n.pullCaughtUp(ctx, sources[k], prefix+k)
 				if err != nil {
 					n.log.Warn("hand-off pull failed", "peer", k, "err", err)
 					failed = append(failed, k)

@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,7 +25,9 @@ import (
 // kept an account, the node whose swarm keeps it now pulls its messages
 // (checked as catch-up checks them) from the old holder, and serves them;
 // before the hand-off the new owner had none, and the old holder answers
-// 421 naming the new swarm.
+// 421 naming the new swarm. The old holder has not read the new epoch when
+// the hand-off starts: it answers "behind" and reads the directory at once
+// (the refresh interval is an hour here), and the pull is retried.
 func TestHandoffAfterSwarmDissolves(t *testing.T) {
 	type running struct {
 		n    *Node
@@ -64,6 +68,7 @@ func TestHandoffAfterSwarmDissolves(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		n.source = &switchSource{}
 		r.n = n
 		done := make(chan struct{})
 		go func() { n.Serve(ctx); close(done) }()
@@ -149,16 +154,21 @@ func TestHandoffAfterSwarmDissolves(t *testing.T) {
 		return res.status, got
 	}
 
+	// The directory gives epoch 2; only the new owner has read it.
+	a.n.source.(*switchSource).d.Store(e2)
+	old.n.source.(*switchSource).d.Store(e2)
 	a.n.dir.Store(e2)
-	old.n.dir.Store(e2)
 	if status, got := retrieve(a.n); status != http.StatusOK || len(got) != 0 {
 		t.Fatalf("before the hand-off the new owner answered %d with %d messages, want 200 with none", status, len(got))
 	}
-	if status, _ := retrieve(old.n); status != http.StatusMisdirectedRequest {
-		t.Fatalf("the old holder answered %d for an account no longer its, want 421", status)
-	}
 	if !a.n.handoff(ctx, e1, e2) {
 		t.Fatal("hand-off did not finish")
+	}
+	if e := old.n.Directory().Epoch(); e != 2 {
+		t.Fatalf("the old holder is at epoch %d after a peer named epoch 2, want 2", e)
+	}
+	if status, _ := retrieve(old.n); status != http.StatusMisdirectedRequest {
+		t.Fatalf("the old holder answered %d for an account no longer its, want 421", status)
 	}
 	status, got := retrieve(a.n)
 	if status != http.StatusOK || len(got) != len(want) {
@@ -174,4 +184,16 @@ func TestHandoffAfterSwarmDissolves(t *testing.T) {
 	if c := a.n.cursors.get("handoff/" + layoutKey(e2, a.n.edHex) + "/" + old.node.Ed25519); c == 0 {
 		t.Fatal("hand-off cursor not kept")
 	}
+}
+
+// switchSource is a netview.Source whose directory a test sets.
+type switchSource struct {
+	d atomic.Pointer[netview.Directory]
+}
+
+func (s *switchSource) Load(context.Context) (*netview.Directory, error) {
+	if d := s.d.Load(); d != nil {
+		return d, nil
+	}
+	return nil, errors.New("no directory yet")
 }

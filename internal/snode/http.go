@@ -38,11 +38,16 @@ const (
 
 // Headers of node-to-node requests.
 const (
-	headerNode      = "X-Snode-Ed25519"
-	headerNodeTime  = "X-Snode-Timestamp"
-	headerNodeSig   = "X-Snode-Request-Signature"
-	headerOnionHop  = "X-Snode-Onion-Hop"
-	headerLongPoll  = "X-Loki-Long-Poll"
+	headerNode     = "X-Snode-Ed25519"
+	headerNodeTime = "X-Snode-Timestamp"
+	headerNodeSig  = "X-Snode-Request-Signature"
+	headerOnionHop = "X-Snode-Onion-Hop"
+	headerLongPoll = "X-Loki-Long-Poll"
+	// headerEpoch carries, on every reply of a node that follows a
+	// directory, the epoch of its network view, so that a client talking
+	// straight to it learns that the network changed (Session's clients
+	// ignore the header). Onion replies carry it inside, as "epoch".
+	headerEpoch     = "X-Snode-Epoch"
 	peerClockWindow = 70 * time.Second
 )
 
@@ -63,7 +68,25 @@ func (n *Node) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusNotFound, fmt.Sprintf("%s %s Not Found", r.Method, r.URL.Path))
 	})
-	return n.recoverer(mux)
+	return n.recoverer(n.withEpoch(mux))
+}
+
+// epoch returns the epoch of the node's network view (0: a static list).
+func (n *Node) epoch() uint64 {
+	if d := n.dir.Load(); d != nil {
+		return d.Epoch()
+	}
+	return 0
+}
+
+// withEpoch sets headerEpoch on every reply (none for a static node list).
+func (n *Node) withEpoch(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e := n.epoch(); e > 0 {
+			w.Header().Set(headerEpoch, strconv.FormatUint(e, 10))
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // peerOnly guards a node-to-node endpoint: a request that cannot be a
@@ -73,9 +96,18 @@ func (n *Node) routes() http.Handler {
 func (n *Node) peerOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := n.plausiblePeer(r); !ok {
-			if n.allowClient(w, r) {
-				writeText(w, http.StatusUnauthorized, "unknown or unauthenticated peer")
+			if !n.allowClient(w, r) {
+				return
 			}
+			// A node new in a newer epoch than ours is unknown to us
+			// until we read it: it is told to come back, and we read
+			// the directory (at most every minNudgeGap, whoever asks).
+			if theirs := parseEpoch(r.Header); theirs > n.epoch() {
+				n.noteEpoch(theirs)
+				writeText(w, http.StatusTooEarly, "behind: this node has an older epoch")
+				return
+			}
+			writeText(w, http.StatusUnauthorized, "unknown or unauthenticated peer")
 			return
 		}
 		h(w, r)
@@ -319,31 +351,53 @@ func (n *Node) peerPost(ctx context.Context, peer netview.Node, path string, bod
 
 // peerPostHeader is peerPost with extra request headers.
 func (n *Node) peerPostHeader(ctx context.Context, peer netview.Node, path string, body []byte, limit int64, h http.Header) (int, []byte, error) {
+	status, b, _, err := n.peerPostEpoch(ctx, peer, path, body, limit, h)
+	return status, b, err
+}
+
+// peerPostEpoch is peerPostHeader that also returns the epoch the peer
+// answered from (0: none given). Every request carries this node's epoch,
+// and a peer's newer epoch makes this node read the directory at once.
+func (n *Node) peerPostEpoch(ctx context.Context, peer netview.Node, path string, body []byte, limit int64, h http.Header) (int, []byte, uint64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, peer.URL()+path, bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
 	for k, v := range h {
 		req.Header[k] = v
 	}
+	if e := n.epoch(); e > 0 {
+		req.Header.Set(headerEpoch, strconv.FormatUint(e, 10))
+	}
 	n.signPeerRequest(req, path, body)
 	resp, err := n.peers.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
 	defer resp.Body.Close()
 	if err := checkPeerAnswer(resp, peer); err != nil {
 		n.metrics.peerTLSRefused.Add(1)
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
+	epoch := parseEpoch(resp.Header)
+	n.noteEpoch(epoch)
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
 	if int64(len(b)) > limit {
-		return 0, nil, errTooLarge
+		return 0, nil, 0, errTooLarge
 	}
-	return resp.StatusCode, b, nil
+	return resp.StatusCode, b, epoch, nil
+}
+
+// parseEpoch reads headerEpoch (0 when absent or malformed: it is a hint).
+func parseEpoch(h http.Header) uint64 {
+	v, err := strconv.ParseUint(h.Get(headerEpoch), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return v
 }
 
 // peerSignedMessage is what a node signs for a node-to-node request. It

@@ -4,13 +4,16 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,6 +88,18 @@ func TestNodesFollowTheDirectory(t *testing.T) {
 		t.Fatal("node A does not see node B")
 	}
 	before := a.Directory().Epoch()
+	// Every reply names the node's epoch, an error's too.
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	for _, path := range []string{pathPing, pathStorageRPC, "/nowhere"} {
+		resp, err := hc.Post("https://"+a.cfg.Listen+path, "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get(headerEpoch); got != strconv.FormatUint(before, 10) {
+			t.Errorf("%s answered %d with epoch %q, want %d", path, resp.StatusCode, got, before)
+		}
+	}
 	// Heartbeats keep them in (the directory's epoch does not move).
 	time.Sleep(time.Second)
 	if e, _ := d.Epoch(); e.Number != before {

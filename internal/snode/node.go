@@ -100,6 +100,10 @@ type Node struct {
 	listener net.Listener
 	cursors  *peerCursors
 
+	// nudge asks directoryLoop to read the directory now (a peer named a
+	// newer epoch); epochChanged tells handoffLoop a new epoch is in.
+	nudge, epochChanged chan struct{}
+
 	wg sync.WaitGroup
 	// senderKey keys the hash under which a client address is recorded
 	// as the sender of its inbox stores (see sender.go).
@@ -138,21 +142,23 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
 	n := &Node{
-		senderKey: newSenderKey(),
-		cfg:       cfg,
-		log:       cfg.Logger,
-		now:       cfg.Now,
-		id:        id,
-		edHex:     fmt.Sprintf("%x", id.Ed25519PublicKey()),
-		onionKy:   nk.WithoutCBC(),
-		proxy:     proxyClient(cfg.OnionAllowLocal),
-		limiter:   newLimiter(cfg.RateLimit, cfg.Now),
-		relays:    newInflight(cfg.Limits.RelaysInFlight, cfg.Limits.RelaysInFlightPerSender),
-		polls:     newInflight(cfg.Limits.LongPolls, cfg.Limits.LongPollsPerSender),
-		replays:   newReplayCache(replayWindow, replayCapacity),
-		metrics:   newMetrics(),
-		notify:    newNotifier(),
-		cursors:   newPeerCursors(filepath.Join(cfg.DataDir, "peers.json")),
+		senderKey:    newSenderKey(),
+		cfg:          cfg,
+		log:          cfg.Logger,
+		now:          cfg.Now,
+		id:           id,
+		edHex:        fmt.Sprintf("%x", id.Ed25519PublicKey()),
+		onionKy:      nk.WithoutCBC(),
+		proxy:        proxyClient(cfg.OnionAllowLocal),
+		limiter:      newLimiter(cfg.RateLimit, cfg.Now),
+		relays:       newInflight(cfg.Limits.RelaysInFlight, cfg.Limits.RelaysInFlightPerSender),
+		polls:        newInflight(cfg.Limits.LongPolls, cfg.Limits.LongPollsPerSender),
+		replays:      newReplayCache(replayWindow, replayCapacity),
+		metrics:      newMetrics(),
+		notify:       newNotifier(),
+		cursors:      newPeerCursors(filepath.Join(cfg.DataDir, "peers.json")),
+		nudge:        make(chan struct{}, 1),
+		epochChanged: make(chan struct{}, 1),
 	}
 	n.peers = n.peerClient()
 	n.source, err = directory.OpenNetwork(cfg.Network, n.peers)
@@ -189,9 +195,29 @@ func (n *Node) refreshDirectory(ctx context.Context) error {
 		n.log.Warn("this node is not in the network directory; it serves no swarm", "node", n.edHex)
 	}
 	if old := n.dir.Swap(d); old != nil && old != d {
-		n.log.Info("network directory changed", "nodes", d.Len(), "swarms", len(d.SwarmIDs()))
+		n.log.Info("network directory changed", "epoch", d.Epoch(), "nodes", d.Len(), "swarms", len(d.SwarmIDs()))
+		if d.Epoch() != old.Epoch() {
+			signal(n.epochChanged)
+		}
 	}
 	return nil
+}
+
+// signal wakes whoever waits on ch, without blocking (ch has room for one).
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// noteEpoch handles the epoch a peer named: a newer one than ours makes
+// directoryLoop read the directory now rather than at its next tick. The
+// peer's word is only a hint; what counts is the directory's signed epoch.
+func (n *Node) noteEpoch(e uint64) {
+	if e > n.epoch() {
+		signal(n.nudge)
+	}
 }
 
 // mySwarm returns this node's swarm and its other members.
@@ -293,6 +319,11 @@ func Run(ctx context.Context, cfg Config) error {
 	return n.Serve(ctx)
 }
 
+// minNudgeGap is the least time between two directory reads prompted by
+// peers naming a newer epoch, so that a peer lying about epochs cannot
+// make this node hammer the directory.
+const minNudgeGap = 500 * time.Millisecond
+
 func (n *Node) directoryLoop(ctx context.Context) {
 	t := time.NewTicker(n.cfg.DirectoryRefresh)
 	defer t.Stop()
@@ -301,9 +332,15 @@ func (n *Node) directoryLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := n.refreshDirectory(ctx); err != nil && ctx.Err() == nil {
-				n.log.Warn("refreshing the network directory failed", "err", err)
-			}
+		case <-n.nudge:
+		}
+		if err := n.refreshDirectory(ctx); err != nil && ctx.Err() == nil {
+			n.log.Warn("refreshing the network directory failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(minNudgeGap):
 		}
 	}
 }

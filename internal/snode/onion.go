@@ -158,10 +158,13 @@ func (n *Node) onionReply(w http.ResponseWriter, layer *onion.Layer, b64 bool, s
 	} else {
 		bodyField, _ = json.Marshal(string(body))
 	}
+	// "epoch" (our nodes only, with a directory) tells the client which
+	// network view answered; Session's clients read status and body only.
 	reply, err := json.Marshal(struct {
 		Status int             `json:"status"`
 		Body   json.RawMessage `json:"body"`
-	}{status, bodyField})
+		Epoch  uint64          `json:"epoch,omitempty"`
+	}{status, bodyField, n.epoch()})
 	if err != nil {
 		writeText(w, http.StatusInternalServerError, "request failed")
 		return

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"sync"
@@ -148,6 +149,15 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 	peer, ok := n.verifyPeer(r, body)
 	if !ok {
 		writeText(w, http.StatusUnauthorized, "unknown or unauthenticated peer")
+		return
+	}
+	// A peer that already has a newer epoch than ours would be answered
+	// with our old view of its swarm (and might move its cursors past
+	// records that are now its own): it is told to come back, and we read
+	// the directory now.
+	if theirs := parseEpoch(r.Header); theirs > n.epoch() {
+		n.noteEpoch(theirs)
+		writeText(w, http.StatusTooEarly, fmt.Sprintf("behind: this node has epoch %d, the request epoch %d", n.epoch(), theirs))
 		return
 	}
 	var req syncRequest
@@ -315,12 +325,12 @@ func (n *Node) pullWith(ctx context.Context, peer netview.Node, key string) (boo
 	body, _ := json.Marshal(syncRequest{After: after, Limit: syncBatch, TombstonesAfter: tombsAfter, RevocationsAfter: revsAfter, Summary: true})
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	status, resp, err := n.peerPost(ctx, peer, pathSync, body, maxSyncReply)
+	status, resp, epoch, err := n.peerPostEpoch(ctx, peer, pathSync, body, maxSyncReply, nil)
 	if err != nil {
 		return false, err
 	}
-	if status != http.StatusOK {
-		return false, &httpStatusError{status}
+	if err := n.syncStatus(status, epoch); err != nil {
+		return false, err
 	}
 	var rep syncReply
 	if err := json.Unmarshal(resp, &rep); err != nil {
@@ -392,12 +402,12 @@ func (n *Node) fetchMissing(ctx context.Context, peer netview.Node, summary []sy
 		return nil, err
 	}
 	body, _ := json.Marshal(syncRequest{Hashes: missing})
-	status, resp, err := n.peerPost(ctx, peer, pathSync, body, maxSyncReply)
+	status, resp, epoch, err := n.peerPostEpoch(ctx, peer, pathSync, body, maxSyncReply, nil)
 	if err != nil {
 		return nil, err
 	}
-	if status != http.StatusOK {
-		return nil, &httpStatusError{status}
+	if err := n.syncStatus(status, epoch); err != nil {
+		return nil, err
 	}
 	var rep syncReply
 	if err := json.Unmarshal(resp, &rep); err != nil {
@@ -553,6 +563,25 @@ func (n *Node) applySyncRecords(ctx context.Context, list []syncRecord, rej *rej
 		case store.Conflict, store.OverQuota, store.Refused:
 			rej.add("record", msgs[i].Hash, errors.New(r.Outcome.String()))
 		}
+	}
+	return nil
+}
+
+// errPeerBehind reports a peer whose network view is older than this
+// node's: its sync answer would be filtered by our old swarm, so it is not
+// used (the cursors stay) and the peer is asked again once it caught up.
+var errPeerBehind = errors.New("peer has an older epoch")
+
+// syncStatus judges a sync answer's status and the epoch the peer gave: a
+// 425 (the peer said it is behind) or an answer from an older epoch than
+// ours is errPeerBehind. A peer that names no epoch (a static network) is
+// taken as it is.
+func (n *Node) syncStatus(status int, peerEpoch uint64) error {
+	if status == http.StatusTooEarly || status == http.StatusOK && peerEpoch > 0 && peerEpoch < n.epoch() {
+		return errPeerBehind
+	}
+	if status != http.StatusOK {
+		return &httpStatusError{status}
 	}
 	return nil
 }
