@@ -185,9 +185,13 @@ func (c *Client) readBlob(name string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(c.opts.Home, attachmentsDir, name))
 }
 
-// prepareFile encrypts the file at path (Session's deterministic format,
-// keyed with this account's seed) into the home and describes it.
-func (c *Client) prepareFile(path string) (clientdb.Attachment, error) {
+// maxPictureSide caps a picture size a caller gives (File.Width, Height).
+const maxPictureSide = 1 << 16
+
+// prepareFile encrypts the file at file.Path (Session's deterministic
+// format, keyed with this account's seed) into the home and describes it.
+func (c *Client) prepareFile(file File) (clientdb.Attachment, error) {
+	path := file.Path
 	f, err := os.Open(path)
 	if err != nil {
 		return clientdb.Attachment{}, err
@@ -216,6 +220,10 @@ func (c *Client) prepareFile(path string) (clientdb.Attachment, error) {
 				a.Width, a.Height = cfg.Width, cfg.Height
 			}
 		}
+	}
+	if a.Width == 0 && (strings.HasPrefix(a.ContentType, "image/") || strings.HasPrefix(a.ContentType, "video/")) &&
+		file.Width > 0 && file.Height > 0 && file.Width <= maxPictureSide && file.Height <= maxPictureSide {
+		a.Width, a.Height = file.Width, file.Height
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return clientdb.Attachment{}, err
@@ -274,8 +282,8 @@ func cleanFileName(s string) string {
 
 // uploadAttachments uploads the files of an outgoing message not yet
 // uploaded, saving each URL as it is known, so that a retry resumes where
-// a failure stopped.
-func (c *Client) uploadAttachments(ctx context.Context, msg int64) ([]clientdb.Attachment, error) {
+// a failure stopped. Each upload's progress is published (FileProgress).
+func (c *Client) uploadAttachments(ctx context.Context, msg int64, conversation string) ([]clientdb.Attachment, error) {
 	all, err := c.db.Attachments(ctx, msg)
 	if err != nil {
 		return nil, err
@@ -300,7 +308,7 @@ func (c *Client) uploadAttachments(ctx context.Context, msg int64) ([]clientdb.A
 		if err != nil {
 			return nil, err
 		}
-		id, _, err := fileclient.Upload(ctx, net, srv, blob, 0)
+		id, _, err := fileclient.Upload(c.withFileProgress(ctx, *a, conversation, true, 0), net, srv, blob, 0)
 		if err != nil {
 			return nil, fmt.Errorf("uploading %q: %w", a.FileName, err)
 		}
@@ -407,7 +415,12 @@ func (c *Client) download(ctx context.Context, a clientdb.Attachment) (clientdb.
 	err := c.fetch(ctx, &a)
 	if err == nil {
 		a.State, a.Error = clientdb.AttachmentStored, ""
-		return a, c.db.UpdateAttachment(ctx, a)
+		if err := c.db.UpdateAttachment(ctx, a); err != nil {
+			return a, err
+		}
+		n := max(a.Size, 1)
+		c.events.publish(FileProgress{Message: a.Message, Index: a.Index, FileName: a.FileName, Done: n, Total: n, Stored: true})
+		return a, nil
 	}
 	if ctx.Err() != nil {
 		return a, err
@@ -439,6 +452,9 @@ func (c *Client) fetch(ctx context.Context, a *clientdb.Attachment) error {
 	net, err := c.network()
 	if err != nil {
 		return err
+	}
+	if a.Message != 0 {
+		ctx = c.withFileProgress(ctx, *a, "", false, a.Size)
 	}
 	blob, err := fileclient.Download(ctx, net, srv, id, maxBlobSize)
 	if err != nil {

@@ -126,6 +126,7 @@ func TestFileToContactAndOtherDevice(t *testing.T) {
 	receiveUntil(t, alice, "Bob's message", func(ms []Message) bool { return len(ms) >= 1 })
 
 	path, data := testFile(t, 5<<20)
+	aliceEvents, bobEvents := alice.Subscribe(ctx), bob.Subscribe(ctx)
 	m, err := alice.SendFile(ctx, bob.SessionID(), "here it is", path)
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +144,16 @@ func TestFileToContactAndOtherDevice(t *testing.T) {
 	files := savedFiles(t, bob, in.ID)
 	if len(files) != 1 || !bytes.Equal(files[0], data) {
 		t.Fatal("Bob's saved file differs from the one sent")
+	}
+	// Both transfers reported their progress, to the end.
+	up := progressOf(aliceEvents, m.ID)
+	if len(up) < 3 || !up[len(up)-1].Upload || up[len(up)-1].Done != up[len(up)-1].Total ||
+		up[len(up)-1].Total < int64(len(data)) || up[0].Conversation != bob.SessionID() {
+		t.Errorf("upload progress: %d events, last %+v", len(up), up[len(up)-1:])
+	}
+	down := progressOf(bobEvents, in.ID)
+	if len(down) < 3 || down[len(down)-1].Upload || !down[len(down)-1].Stored || down[len(down)-2].Done != down[len(down)-2].Total {
+		t.Errorf("download progress: %d events, last %+v", len(down), down[max(0, len(down)-2):])
 	}
 
 	got = receiveUntil(t, alice2, "the sync copy", func(ms []Message) bool { return withFiles(ms) != nil })
@@ -340,5 +351,20 @@ func TestAvatarReachesContactsOnly(t *testing.T) {
 	carol.DownloadPending(ctx, 4)
 	if _, err := carol.Avatar(ctx, alice.SessionID()); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a stranger's picture was fetched: %v", err)
+	}
+}
+
+// progressOf drains the FileProgress events of message id from ch.
+func progressOf(ch <-chan Event, id int64) []FileProgress {
+	var out []FileProgress
+	for {
+		select {
+		case ev := <-ch:
+			if p, ok := ev.(FileProgress); ok && p.Message == id {
+				out = append(out, p)
+			}
+		default:
+			return out
+		}
 	}
 }

@@ -3,6 +3,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -208,4 +210,22 @@ func (c *Client) Avatar(ctx context.Context, sessionID string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %w", ErrAttachment, err)
 	}
 	return pt, nil
+}
+
+// AvatarVersions returns the Session IDs whose profile picture is on this
+// device (approved contacts' and this account's), each with a short tag
+// that changes when the picture does (for a page's cache).
+func (c *Client) AvatarVersions(ctx context.Context) (map[string]string, error) {
+	m, err := c.avatars(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(m))
+	for who, rec := range m {
+		if rec.Blob != "" {
+			sum := sha256.Sum256([]byte(rec.URL))
+			out[who] = hex.EncodeToString(sum[:6])
+		}
+	}
+	return out, nil
 }

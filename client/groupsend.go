@@ -59,7 +59,7 @@ func (c *Client) deliverGroup(ctx context.Context, m clientdb.Message, gid keys.
 		if err := proto.Unmarshal(p.Content, content); err != nil || content.DataMessage == nil {
 			return c.fail(ctx, m, errors.New("message has a damaged stored payload"))
 		}
-		as, err := c.uploadAttachments(ctx, m.ID)
+		as, err := c.uploadAttachments(ctx, m.ID, gid.String())
 		if err != nil {
 			return c.fail(ctx, m, err)
 		}

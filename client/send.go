@@ -115,9 +115,35 @@ func (c *Client) SendFile(ctx context.Context, to, text string, paths ...string)
 	return c.send(ctx, to, text, clientdb.Quote{}, paths...)
 }
 
+// File is a file to send with SendFiles: its path and, for a picture or
+// video whose size this library cannot read (a video, a WebP image), the
+// size the caller measured (the app asks the browser), which receivers use
+// to reserve its place before it is downloaded, as Session's do.
+type File struct {
+	Path          string
+	Width, Height int
+}
+
+// SendFiles is SendFile with the files' picture sizes given (see File).
+func (c *Client) SendFiles(ctx context.Context, to, text string, files ...File) (Message, error) {
+	return c.sendFiles(ctx, to, text, clientdb.Quote{}, files)
+}
+
 // send sends text and files to to, quoting quote unless it is the zero
 // Quote.
 func (c *Client) send(ctx context.Context, to, text string, quote clientdb.Quote, paths ...string) (Message, error) {
+	files := make([]File, len(paths))
+	for i, p := range paths {
+		files[i] = File{Path: p}
+	}
+	return c.sendFiles(ctx, to, text, quote, files)
+}
+
+func (c *Client) sendFiles(ctx context.Context, to, text string, quote clientdb.Quote, fs []File) (Message, error) {
+	paths := make([]string, len(fs))
+	for i, f := range fs {
+		paths[i] = f.Path
+	}
 	if text == "" && len(paths) == 0 {
 		return Message{}, ErrEmptyMessage
 	}
@@ -177,7 +203,7 @@ func (c *Client) send(ctx context.Context, to, text string, quote clientdb.Quote
 		}
 	}
 	var files []clientdb.Attachment
-	for _, p := range paths {
+	for _, p := range fs {
 		a, err := c.prepareFile(p)
 		if err != nil {
 			c.removeBlobs(files)
@@ -382,7 +408,7 @@ func (c *Client) deliver(ctx context.Context, id int64) (Message, error) {
 		if len(p.Content) == 0 {
 			return c.fail(ctx, m, errors.New("message has no stored payload"))
 		}
-		as, err := c.uploadAttachments(ctx, id)
+		as, err := c.uploadAttachments(ctx, id, to.String())
 		if err != nil {
 			return c.fail(ctx, m, err)
 		}

@@ -96,9 +96,22 @@ func (t *HTTPTransport) CloseIdleConnections() { t.client.CloseIdleConnections()
 func (t *HTTPTransport) Post(ctx context.Context, url string, body []byte, limit int64) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	var reqBody io.Reader = bytes.NewReader(body)
+	pt := newProgressTracker(progressFrom(ctx), int64(len(body)))
+	if pt != nil {
+		reqBody = &countingReader{r: reqBody, add: pt.sent}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, reqBody)
 	if err != nil {
 		return 0, nil, fmt.Errorf("onionreq: %w", err)
+	}
+	req.ContentLength = int64(len(body))
+	if pt != nil {
+		// A request retried on a fresh connection starts its count again.
+		req.GetBody = func() (io.ReadCloser, error) {
+			pt.restart()
+			return io.NopCloser(&countingReader{r: bytes.NewReader(body), add: pt.sent}), nil
+		}
 	}
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err := t.client.Do(req)
@@ -109,7 +122,12 @@ func (t *HTTPTransport) Post(ctx context.Context, url string, body []byte, limit
 	if resp.ContentLength > limit {
 		return resp.StatusCode, nil, fmt.Errorf("%w: %d bytes announced, the limit is %d", ErrResponseTooLarge, resp.ContentLength, limit)
 	}
-	reply, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	var respBody io.Reader = resp.Body
+	if pt != nil {
+		pt.answer(resp.ContentLength)
+		respBody = &countingReader{r: respBody, add: pt.received}
+	}
+	reply, err := io.ReadAll(io.LimitReader(respBody, limit+1))
 	if err != nil {
 		return resp.StatusCode, nil, fmt.Errorf("onionreq: reading the answer: %w", err)
 	}

@@ -207,6 +207,11 @@ func (s *Server) publishEvent(ev client.Event) {
 	case client.ReactionChanged, client.MessageUnsent, client.MessagesReadByPeer, client.MessageExpired, client.DisappearingChanged:
 		// What changes a shown message: the open conversation reloads.
 		s.changed()
+	case client.FileProgress:
+		h.publish("progress", progressFrom(e))
+		if e.Stored {
+			s.changed() // the open conversation shows the file now
+		}
 	case client.Warning:
 		w := warning{Time: time.Now(), Text: e.Text}
 		s.statusMu.Lock()

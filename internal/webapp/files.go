@@ -23,6 +23,23 @@ const maxUploadBody = (client.MaxFileSize+2)/3*4 + 64<<10
 var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true,
 	"video/mp4": true, "video/webm": true}
 
+// fileRoutes adds the API calls of files, pictures and link previews
+// (besides the older ones in routes).
+func (s *Server) fileRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/avatars", s.withAccount(s.listAvatars))
+}
+
+// listAvatars is GET /api/avatars: {"<Session ID>": "<version>"} for every
+// profile picture on this device, so that the page asks only for those.
+func (s *Server) listAvatars(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	m, err := c.AvatarVersions(r.Context())
+	if err != nil {
+		clientError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
 // getAttachment is GET /api/messages/{mid}/attachments/{n}: the file,
 // decrypted and checked (downloaded first if needed: the user asked).
 func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, c *client.Client) {
@@ -57,11 +74,15 @@ func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, c *client
 		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	}
 	h.Set("Content-Length", strconv.Itoa(len(data)))
+	// A message's file never changes: the page redrawn need not fetch it
+	// (and decrypt it here) again.
+	h.Set("Cache-Control", "private, max-age=3600")
 	w.Write(data)
 }
 
 // sendFile is POST /api/conversations/{id}/files with
-// {"name", "data" (base64), "body"}: one file and an optional caption.
+// {"name", "data" (base64), "body", "width", "height"}: one file and an
+// optional caption.
 func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, c *client.Client) {
 	id, ok := pathID(w, r)
 	if !ok {
@@ -71,6 +92,10 @@ func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, c *client.Clie
 		Name string `json:"name"`
 		Data string `json:"data"`
 		Body string `json:"body"`
+		// Width and Height of a picture or video, as the page measured
+		// them (the library reads them itself when it can).
+		Width  int `json:"width"`
+		Height int `json:"height"`
 	}
 	if !readJSON(w, r, &req) {
 		return
@@ -106,7 +131,7 @@ func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, c *client.Clie
 		writeError(w, http.StatusInternalServerError, "no room for the file")
 		return
 	}
-	m, err := c.SendFile(r.Context(), id, req.Body, p)
+	m, err := c.SendFiles(r.Context(), id, req.Body, client.File{Path: p, Width: req.Width, Height: req.Height})
 	if errors.Is(err, client.ErrSendFailed) {
 		writeJSON(w, http.StatusOK, m) // kept as failed, shown with a retry
 		return
@@ -135,6 +160,10 @@ func (s *Server) getAvatar(w http.ResponseWriter, r *http.Request, c *client.Cli
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	h.Set("Content-Type", ct)
 	h.Set("Content-Length", strconv.Itoa(len(data)))
+	if r.URL.Query().Get("v") != "" {
+		// The version (from GET /api/avatars) changes with the picture.
+		h.Set("Cache-Control", "private, max-age=86400")
+	}
 	w.Write(data)
 }
 
@@ -175,4 +204,21 @@ func (s *Server) setAvatar(w http.ResponseWriter, r *http.Request, c *client.Cli
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+// fileProgress is a "progress" event: how far a file of a message has
+// gone to or from the file server.
+type fileProgress struct {
+	Message      int64  `json:"message"`
+	Index        int    `json:"index"`
+	Conversation string `json:"conversation,omitempty"`
+	FileName     string `json:"file_name"`
+	Upload       bool   `json:"upload"`
+	Done         int64  `json:"done"`
+	Total        int64  `json:"total"`
+}
+
+func progressFrom(e client.FileProgress) fileProgress {
+	return fileProgress{Message: e.Message, Index: e.Index, Conversation: e.Conversation, FileName: e.FileName,
+		Upload: e.Upload, Done: e.Done, Total: e.Total}
 }

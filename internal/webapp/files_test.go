@@ -46,28 +46,31 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 	}
 	var pic bytes.Buffer
 	png.Encode(&pic, img)
-	send := func(name string, data []byte, body string) {
+	sendAs := func(hc *http.Client, app *testApp, to, name string, data []byte, body string) {
 		t.Helper()
 		req, _ := json.Marshal(map[string]string{"name": name, "data": base64.StdEncoding.EncodeToString(data), "body": body})
 		var m struct {
 			Status string `json:"status"`
 		}
-		if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/conversations/"+bobID+"/files", string(req), &m); code != http.StatusOK || m.Status != "sent" {
+		if code := callJSON(t, hc, http.MethodPost, app.BaseURL()+"api/conversations/"+to+"/files", string(req), &m); code != http.StatusOK || m.Status != "sent" {
 			t.Fatalf("sending %s: %d %+v", name, code, m)
 		}
 	}
+	send := func(name string, data []byte, body string) { t.Helper(); sendAs(ac, alice, bobID, name, data, body) }
 	send("red.png", pic.Bytes(), "a picture")
 	send("page.html", []byte("<script>alert(1)</script>"), "")
 
 	openFirstRow(b)
+	// Its place is kept at its aspect ratio (from the pointer's width and
+	// height) before it loads.
 	waitFor[bool](b, "the picture, decoded", `(() => { const i = document.querySelector('img.att-img');
-		return !!i && i.complete && i.naturalWidth === 40 && i.naturalHeight === 20 })()`)
+		return !!i && i.complete && i.naturalWidth === 40 && i.naturalHeight === 20 && i.style.aspectRatio === '40 / 20' })()`)
 	// A click shows it large, in a lightbox.
 	b.click("button", "View red.png")
 	waitFor[bool](b, "the lightbox", `(() => { const i = document.querySelector('dialog[open] img[data-testid=lightbox-image]');
 		return !!i && i.complete && i.naturalWidth === 40 })()`)
 	b.click("button", "Close")
-	waitFor[bool](b, "the HTML file as a download link", `[...document.querySelectorAll('a.att-file')].some(e => e.textContent.includes('page.html') && e.hasAttribute('download'))`)
+	waitFor[bool](b, "the HTML file with a download button", fileCard("page.html", "a[download][data-testid=attachment-download]"))
 
 	// A link is clickable, opens in a new tab without access to the page,
 	// and only after its full address is shown.
@@ -89,7 +92,42 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 	a.do(chromedp.SetUploadFiles(chromedp.CSS(`input[data-testid=attach-input]`), []string{notes}))
 	waitFor[bool](a, "the attached file sent", `[...document.querySelectorAll('.msg.out')].some(li =>
 		li.textContent.includes('notes.txt') && li.querySelector('[data-status=sent]'))`)
-	waitFor[bool](b, "Alice's attached file on Bob's page", `[...document.querySelectorAll('a.att-file')].some(e => e.textContent.includes('notes.txt'))`)
+	waitFor[bool](b, "Alice's attached file on Bob's page", fileCard("notes.txt", "a[download]"))
+
+	// Alice drops a file onto the conversation: it is sent.
+	eval[bool](a, `(() => { const dt = new DataTransfer();
+		dt.items.add(new File(['dropped bytes'], 'dropped.txt', {type: 'text/plain'}));
+		const t = document.querySelector('.conv-body');
+		t.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
+		t.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+		return true })()`)
+	waitFor[bool](a, "the dropped file sent", `[...document.querySelectorAll('.msg.out')].some(li =>
+		li.textContent.includes('dropped.txt') && li.querySelector('[data-status=sent]'))`)
+	waitFor[bool](b, "the dropped file on Bob's page", fileCard("dropped.txt", "a[download]"))
+
+	// Carol, whom Bob has not accepted, sends him a picture: it waits for
+	// his click (a stranger must not learn when he looks), then downloads
+	// with its progress reported on the page's event stream and shows.
+	carol := startApp(t, "carol", Config{})
+	cc, _ := newAccount(t, carol, "Carol")
+	sendAs(cc, carol, bobID, "from carol.png", pic.Bytes(), "hello Bob")
+	b.click("button", "Message requests")
+	waitFor[bool](b, "Carol's request", `document.querySelector('.item[data-id]') !== null`)
+	openFirstRow(b)
+	waitFor[bool](b, "Carol's picture, not fetched", fileCard("from carol.png", "[data-testid=attachment-fetch]"))
+	if eval[bool](b, `document.querySelector('img.att-img') !== null`) {
+		t.Fatal("a stranger's picture was shown without asking")
+	}
+	eval[bool](b, `(() => { window.seenProgress = [];
+		const es = new EventSource('/api/events');
+		es.addEventListener('progress', (e) => window.seenProgress.push(JSON.parse(e.data)));
+		window.progressStream = es; return true })()`)
+	waitFor[bool](b, "the test's event stream", `window.progressStream.readyState === 1`)
+	b.click("button", "Click to download")
+	waitFor[bool](b, "Carol's picture, decoded", `(() => { const i = document.querySelector('img.att-img');
+		return !!i && i.complete && i.naturalWidth === 40 })()`)
+	waitFor[bool](b, "the download's progress, to the end", `window.seenProgress.some(p => !p.upload && p.file_name === 'from carol.png' && p.done === p.total)`)
+	eval[bool](b, `(() => { window.progressStream.close(); return true })()`)
 
 	// Alice sets a profile picture in her settings; once she writes again,
 	// Bob (whose contact she is) sees it over her avatar.
@@ -121,7 +159,7 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 		return !!i && i.complete && i.naturalWidth === 40 })()`)
 
 	// The HTML file is served as bytes to save, never as a page.
-	href := eval[string](b, `[...document.querySelectorAll('a.att-file')].find(e => e.textContent.includes('page.html')).getAttribute('href')`)
+	href := eval[string](b, `[...document.querySelectorAll('[data-testid=attachment-file]')].find(e => e.textContent.includes('page.html')).querySelector('a[download]').getAttribute('href')`)
 	resp, err := bc.Get(strings.TrimSuffix(bob.BaseURL(), "/") + href)
 	if err != nil {
 		t.Fatal(err)
@@ -133,4 +171,10 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 		!strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") || string(body) != "<script>alert(1)</script>" {
 		t.Fatalf("the HTML attachment: %d %v %q", resp.StatusCode, resp.Header, body)
 	}
+}
+
+// fileCard is a page expression: a file card naming name holds an
+// element matching sel.
+func fileCard(name, sel string) string {
+	return `[...document.querySelectorAll('[data-testid=attachment-file]')].some(e => e.textContent.includes(` + "'" + name + "'" + `) && e.querySelector('` + sel + `'))`
 }

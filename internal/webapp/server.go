@@ -59,8 +59,9 @@ const cookiePrefix = "session_app_"
 const maxBody = 256 << 10
 
 // contentSecurityPolicy allows nothing but the app's own files: no inline
-// script or style, no remote origin, no framing.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; " +
+// script or style, no remote origin, no framing. (blob: media is a file the
+// user picked, measured before it is sent.)
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; " +
 	"connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 //go:embed web

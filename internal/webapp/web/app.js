@@ -5,6 +5,7 @@ import {h, icon, replace, toast, copyText, avatar, shortID, listTime, msgTime, f
 import * as groups from './groups.js';
 import {renderMarkdown} from './markdown.js';
 import {Notifier, updateTitle, settingsSection as notifySettings} from './notify.js';
+import * as files from './attachments.js';
 
 const root = document.getElementById('app');
 
@@ -230,7 +231,7 @@ function showMain(on) {
 }
 
 async function refreshLists() {
-  const [cv, cts] = await Promise.all([api('GET', 'conversations'), api('GET', 'contacts')]);
+  const [cv, cts] = await Promise.all([api('GET', 'conversations'), api('GET', 'contacts'), files.loadPictures()]);
   S.inbox = cv.inbox;
   S.requests = cv.requests;
   S.groups = cv.groups || [];
@@ -357,7 +358,7 @@ function convRow(c, isRequest) {
     'aria-current': S.openID === c.session_id && S.mainView === 'conversation' ? 'true' : 'false',
     onclick: () => openConversation(c.session_id),
   },
-  avatar(c.name || (name !== shortID(c.session_id) ? name : ''), c.session_id),
+  files.picture(avatar(c.name || (name !== shortID(c.session_id) ? name : ''), c.session_id), c.session_id),
   h('span', {class: 'body'},
     h('span', {class: 'top'}, h('span', {class: 'title'}, name), h('span', {class: 'time'}, listTime(c.last_activity))),
     h('span', {class: 'top'}, h('span', {class: 'preview'}, c.preview || (isRequest ? 'Wants to message you' : '')),
@@ -406,7 +407,7 @@ function renderContacts() {
   for (const c of shown) {
     const name = contactName(c);
     list.append(h('li', null, h('div', {class: 'item'},
-      avatar(c.nickname || c.name, c.session_id),
+      files.picture(avatar(c.nickname || c.name, c.session_id), c.session_id),
       h('span', {class: 'body'},
         h('span', {class: 'title'}, name),
         h('span', {class: 'preview'}, c.blocked ? 'Blocked' : (c.nickname && c.name ? c.name : shortID(c.session_id)))),
@@ -730,20 +731,11 @@ function composer() {
   ta.addEventListener('keyup', () => { swallowBreak = false; });
   el.composer = ta;
   el.composerUpdate = update;
-  const picker = h('input', {type: 'file', hidden: true, 'data-testid': 'attach-input',
-    onchange: () => { const f = picker.files[0]; picker.value = ''; if (f) sendFile(f); }});
+  const picker = h('input', {type: 'file', hidden: true, multiple: true, 'data-testid': 'attach-input',
+    onchange: () => { const fs = [...picker.files]; picker.value = ''; sendFiles(fs); }});
   const attach = h('button', {class: 'attach', 'aria-label': 'Attach a file', title: 'Attach a file (at most 10 MB)',
     onclick: () => picker.click()}, '📎');
   const box = h('div', {class: 'composer'}, attach, picker, ta, send);
-  // Drag and drop a file onto the composer to send it.
-  box.addEventListener('dragover', (e) => { e.preventDefault(); box.classList.add('drop'); });
-  box.addEventListener('dragleave', () => box.classList.remove('drop'));
-  box.addEventListener('drop', (e) => {
-    e.preventDefault();
-    box.classList.remove('drop');
-    const f = e.dataTransfer?.files?.[0];
-    if (f) sendFile(f);
-  });
   return h('div', null, h('div', {class: 'reply-bar', 'data-testid': 'reply-bar'}, replyBarContent()), counter, box);
 }
 
@@ -753,6 +745,7 @@ async function sendFile(file) {
   const ta = el.composer;
   const body = ta ? ta.value : '';
   const id = S.openID;
+  const size = await files.measure(file);
   const buf = new Uint8Array(await file.arrayBuffer());
   let bin = '';
   for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
@@ -762,11 +755,10 @@ async function sendFile(file) {
     attachments: [{file_name: file.name, content_type: file.type, size: file.size, downloaded: true}]};
   appendMessage(temp, true);
   // While the file is encrypted and uploaded through the onion path, the
-  // bubble shows a progress bar (indeterminate: the app learns only the end).
-  el.msgs?.querySelector(`[data-mid="${temp.id}"] .bubble`)?.append(
-    h('progress', {class: 'att-progress', 'aria-label': `Uploading ${file.name}`, 'data-testid': 'upload-progress'}));
+  // bubble shows a progress bar, moved by the "progress" events.
+  el.msgs?.querySelector(`[data-mid="${temp.id}"] .bubble`)?.append(files.uploadBar(id, file.name));
   try {
-    const m = await api('POST', `conversations/${id}/files`, {name: file.name, data: btoa(bin), body});
+    const m = await api('POST', `conversations/${id}/files`, {name: file.name, data: btoa(bin), body, ...size});
     replaceMessage(temp.id, m);
     if (m.status === 'failed') toast('File not sent. Press Retry to try again.', true);
   } catch (e) {
@@ -777,6 +769,13 @@ async function sendFile(file) {
 }
 
 let tmpID = 0;
+
+// sendFiles sends files one after another (the caption goes with the
+// first); files dropped on the open conversation come here too.
+async function sendFiles(list) {
+  for (const f of list) await sendFile(f);
+}
+files.enableDrop(() => !!el.composer?.isConnected, sendFiles);
 
 async function sendNow() {
   const ta = el.composer;
@@ -974,28 +973,8 @@ function lightbox(url, name) {
   ]);
 }
 
-// attachmentEl shows one file of a message: a picture inline (at its
-// aspect ratio) once it is on this device, otherwise a link that fetches
-// it — a message request's files are fetched only when clicked.
-const INLINE_IMAGES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
-const INLINE_VIDEOS = ['video/mp4', 'video/webm'];
 function attachmentEl(m, a, i) {
-  if (typeof m.id !== 'number') return h('div', {class: 'att-file'}, a.file_name || 'file');
-  const url = `/api/messages/${m.id}/attachments/${i}`;
-  const name = a.file_name || 'file';
-  if (a.downloaded && INLINE_VIDEOS.includes(a.content_type)) {
-    return h('video', {src: url, controls: true, preload: 'metadata', class: 'att-img', 'data-testid': 'attachment-video',
-      width: a.width || null, height: a.height || null});
-  }
-  if (a.downloaded && INLINE_IMAGES.includes(a.content_type)) {
-    // A click opens it large, in a lightbox over the conversation.
-    return h('button', {class: 'att-img-link', 'aria-label': `View ${name}`, onclick: () => lightbox(url, name)},
-      h('img', {src: url, alt: name, class: 'att-img', loading: 'lazy', 'data-testid': 'attachment-image',
-        width: a.width || null, height: a.height || null}));
-  }
-  const size = a.size >= 1e6 ? `${(a.size / 1e6).toFixed(1)} MB` : `${Math.ceil(a.size / 1e3)} kB`;
-  const note = a.error && !a.downloaded ? ' — not available' : a.downloaded ? '' : ' — click to download';
-  return h('a', {href: url, download: name, class: 'att-file', 'data-testid': 'attachment-file'}, `📎 ${name} (${size})${note}`);
+  return files.attachmentEl(m, a, i, {lightbox});
 }
 
 // addMessageEl appends a message's element, with a date line when the day
@@ -1337,6 +1316,7 @@ function connectEvents() {
   events.addEventListener('changed', () => refreshSoon(true));
   events.addEventListener('resync', () => refreshSoon(true));
   events.addEventListener('network', (e) => renderNetwork(JSON.parse(e.data)));
+  events.addEventListener('progress', (e) => files.onProgress(JSON.parse(e.data)));
   events.addEventListener('connection', (e) => {
     S.conn = JSON.parse(e.data);
     if (el.left?.isConnected) renderLeft();

@@ -1,0 +1,196 @@
+// Attachments in the app (issue 12): how a message's files show (pictures
+// and videos inline at their aspect ratio, a download button for other
+// files, "click to download" for files not fetched yet), progress bars fed
+// by the "progress" events of the app's event stream, the size of a
+// picture or video measured before it is sent, and dropping files onto a
+// conversation.
+import {h} from './dom.js';
+
+// The types shown in the page; the server serves only these inline.
+export const INLINE_IMAGES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+export const INLINE_VIDEOS = ['video/mp4', 'video/webm'];
+
+// Last progress per file ("mid/index"), so that a bubble re-rendered
+// during a transfer shows where it is.
+const progressNow = new Map();
+
+export function sizeText(n) {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${Math.max(1, Math.ceil(n / 1e3))} kB`;
+}
+
+function bar(key, label) {
+  const p = progressNow.get(key);
+  const el = h('progress', {class: 'att-progress', 'data-file': key, 'aria-label': label, 'data-testid': 'file-progress',
+    hidden: !p});
+  if (p) { el.max = p.total; el.value = p.done; }
+  return el;
+}
+
+// uploadBar is the bar of a file being sent from this page, before its
+// message has a number: found by conversation and file name.
+export function uploadBar(conversation, name) {
+  return h('progress', {class: 'att-progress', 'data-upload': `${conversation}/${name}`,
+    'aria-label': `Uploading ${name}`, 'data-testid': 'upload-progress'});
+}
+
+// onProgress moves the bars of a "progress" event's file.
+export function onProgress(p) {
+  const key = `${p.message}/${p.index}`;
+  const complete = p.done >= p.total;
+  if (complete) progressNow.delete(key); else progressNow.set(key, p);
+  let bars = [...document.querySelectorAll(`progress[data-file="${CSS.escape(key)}"]`)];
+  if (p.upload && p.conversation) {
+    bars = bars.concat([...document.querySelectorAll(`progress[data-upload="${CSS.escape(`${p.conversation}/${p.file_name}`)}"]`)]);
+  }
+  for (const b of bars) {
+    b.hidden = false;
+    b.max = p.total;
+    b.value = p.done;
+    b.title = `${Math.floor((100 * p.done) / p.total)}% of ${sizeText(p.total)}`;
+  }
+}
+
+// place reserves a picture's or video's box at its aspect ratio before
+// it is loaded (or downloaded), so that the conversation does not jump.
+function place(el, a) {
+  if (a.width > 0 && a.height > 0) {
+    el.style.aspectRatio = `${a.width} / ${a.height}`;
+    el.style.width = `min(100%, ${Math.min(320, a.width)}px)`;
+  }
+  return el;
+}
+
+// attachmentEl shows file i of message m. opts.lightbox(url, name) opens
+// a picture large.
+export function attachmentEl(m, a, i, opts) {
+  const name = a.file_name || 'file';
+  if (typeof m.id !== 'number') {
+    // Still being sent from this page: its bar is added by the sender.
+    return h('div', {class: 'att-file'}, `📎 ${name} (${sizeText(a.size)})`);
+  }
+  const url = `/api/messages/${m.id}/attachments/${i}`;
+  const key = `${m.id}/${i}`;
+  const isImage = INLINE_IMAGES.includes(a.content_type);
+  const isVideo = INLINE_VIDEOS.includes(a.content_type);
+  if (a.downloaded && isVideo) {
+    // preload=metadata shows the first frame, Session's video thumbnail.
+    return place(h('video', {src: url, controls: true, preload: 'metadata', class: 'att-video', 'data-testid': 'attachment-video',
+      'aria-label': name, width: a.width || null, height: a.height || null}), a);
+  }
+  if (a.downloaded && isImage) {
+    return h('button', {class: 'att-img-link', 'aria-label': `View ${name}`, onclick: () => opts.lightbox(url, name)},
+      place(h('img', {src: url, alt: name, class: 'att-img', loading: 'lazy', 'data-testid': 'attachment-image',
+        width: a.width || null, height: a.height || null}), a));
+  }
+  if (a.downloaded) {
+    return h('div', {class: 'att-card', 'data-testid': 'attachment-file'},
+      h('span', {class: 'att-name'}, `📄 ${name}`), h('span', {class: 'att-size'}, sizeText(a.size)),
+      h('a', {class: 'btn small att-download', href: url, download: name, 'data-testid': 'attachment-download'}, 'Download'));
+  }
+  // Not on this device: a message request's file (fetched only when the
+  // user asks: a stranger must not learn when they are read), one still
+  // downloading, or one that failed.
+  const status = h('span', {class: 'att-note', role: 'status'}, a.error ? `Not available: ${a.error}` : '');
+  const fetchBtn = h('button', {class: 'btn small att-fetch', 'data-testid': 'attachment-fetch',
+    onclick: async () => {
+      fetchBtn.disabled = true;
+      status.textContent = 'Downloading…';
+      progress.hidden = false;
+      try {
+        const r = await fetch(url, {credentials: 'same-origin'});
+        if (!r.ok) throw new Error((await r.json().catch(() => ({}))).error || r.statusText);
+        await r.arrayBuffer();
+        card.replaceWith(attachmentEl(m, {...a, downloaded: true, error: ''}, i, opts));
+      } catch (e) {
+        status.textContent = `Not available: ${e.message}`;
+        fetchBtn.disabled = false;
+        progress.hidden = true;
+      }
+    }}, a.error ? 'Try again' : 'Click to download');
+  const progress = bar(key, `Downloading ${name}`);
+  const card = h('div', {class: `att-card remote${isImage || isVideo ? ' media' : ''}`, 'data-testid': 'attachment-file'},
+    h('span', {class: 'att-name'}, `${isImage ? '🖼' : isVideo ? '🎞' : '📄'} ${name}`), h('span', {class: 'att-size'}, sizeText(a.size)),
+    fetchBtn, status, progress);
+  return isImage || isVideo ? place(card, a) : card;
+}
+
+// measure returns the width and height of a picture or video file, read
+// by the browser (for a video, from its first frame's size), or {} when
+// it is neither or cannot be read. The library reads PNG, JPEG and GIF
+// itself; this covers the rest.
+export async function measure(file) {
+  try {
+    if (file.type.startsWith('image/')) {
+      const b = await createImageBitmap(file);
+      const out = {width: b.width, height: b.height};
+      b.close();
+      return out;
+    }
+    if (INLINE_VIDEOS.includes(file.type)) {
+      const u = URL.createObjectURL(file);
+      try {
+        const v = document.createElement('video');
+        v.preload = 'metadata';
+        v.muted = true;
+        const ok = await new Promise((resolve) => {
+          v.onloadedmetadata = () => resolve(true);
+          v.onerror = () => resolve(false);
+          setTimeout(() => resolve(false), 3000);
+          v.src = u;
+        });
+        return ok && v.videoWidth > 0 ? {width: v.videoWidth, height: v.videoHeight} : {};
+      } finally {
+        URL.revokeObjectURL(u);
+      }
+    }
+  } catch { /* not readable: sent without a size */ }
+  return {};
+}
+
+// enableDrop makes files dropped anywhere on a conversation (its messages
+// or its composer) go to send(files), while accepts() says a composer is
+// open.
+export function enableDrop(accepts, send) {
+  const target = (e) => e.target instanceof Element && e.target.closest('.conv-body, .composer');
+  const hasFiles = (e) => [...(e.dataTransfer?.types || [])].includes('Files');
+  let shown = null;
+  const clear = () => { shown?.classList.remove('drop'); shown = null; };
+  document.addEventListener('dragover', (e) => {
+    const t = target(e);
+    if (!t || !hasFiles(e) || !accepts()) return;
+    e.preventDefault();
+    const main = t.closest('main, .main, #main') || t.parentElement;
+    if (shown !== main) { clear(); shown = main; main.classList.add('drop'); }
+  });
+  document.addEventListener('dragleave', (e) => { if (!e.relatedTarget) clear(); });
+  document.addEventListener('drop', (e) => {
+    const t = target(e);
+    clear();
+    if (!t || !hasFiles(e) || !accepts()) return;
+    e.preventDefault();
+    const files = [...e.dataTransfer.files];
+    if (files.length) send(files);
+  });
+}
+
+// Profile pictures on this device: Session ID → version (GET /api/avatars).
+let pictures = {};
+
+// loadPictures reloads which Session IDs have a profile picture here.
+export async function loadPictures() {
+  try {
+    const r = await fetch('/api/avatars', {credentials: 'same-origin'});
+    if (r.ok) pictures = await r.json();
+  } catch { /* the lists show initials meanwhile */ }
+}
+
+// picture puts id's profile picture over an avatar's initial, when this
+// device has one; the version in the address changes with the picture.
+export function picture(av, id) {
+  const v = pictures[id];
+  if (!v) return av;
+  av.append(h('img', {src: `/api/avatars/${encodeURIComponent(id)}?v=${v}`, alt: '', class: 'avatar-img',
+    'data-testid': 'avatar-picture', onerror: (e) => e.target.remove()}));
+  return av;
+}
