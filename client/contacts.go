@@ -106,12 +106,14 @@ func (c *Client) MarkRead(ctx context.Context, who string) error {
 		}
 		return err
 	}
-	if err := c.db.StartReadTimers(ctx, id, upTo, time.Now()); err != nil {
+	started, err := c.db.StartReadTimers(ctx, id, upTo, time.Now())
+	if err != nil {
 		return err
 	}
 	if id.Prefix == keys.PrefixGroup {
 		return nil // groups send no read receipts, and their read marks stay on this device for now
 	}
+	c.shortenSwarm(ctx, started) // this account's swarm: a group's messages are in the group's
 	c.sendReadReceipts(ctx, id, before.LastRead, upTo)
 	return c.editConfig(ctx, func(cs *configs) error {
 		cv := cs.convos.GetOrConstruct1to1(id)

@@ -138,6 +138,16 @@ func ttlFor(e clientdb.Expiry) time.Duration {
 	return MessageTTL
 }
 
+// ownTTL is how long this account's swarm keeps its own copy (the sync
+// copy) of a message it sent with e: its timer runs from the send in
+// either mode.
+func ownTTL(e clientdb.Expiry) time.Duration {
+	if e.Mode != clientdb.DisappearingOff && e.Timer > 0 && e.Timer < MessageTTL {
+		return e.Timer
+	}
+	return MessageTTL
+}
+
 // expireDue deletes the disappearing messages whose time has come and
 // reports them.
 func (c *Client) expireDue(ctx context.Context) {

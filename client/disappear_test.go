@@ -8,6 +8,7 @@ import (
 	"github.com/session-go/session-go/internal/clientdb"
 	"github.com/session-go/session-go/internal/gen/signalpb"
 	"github.com/session-go/session-go/internal/protocol"
+	"github.com/session-go/session-go/internal/storagerpc"
 )
 
 // TestDisappearAfterSend turns on disappear-after-send for 10 s between
@@ -99,10 +100,144 @@ func TestDisappearAfterSend(t *testing.T) {
 			}
 		}
 	}
+	for _, rm := range swarmMessages(t, bob) {
+		if rm.Hash == sent.Hash {
+			t.Errorf("still in Bob's swarm after its time (expiry %v)", time.UnixMilli(rm.Expiration))
+		}
+	}
 	if err := alice.Disappear(ctx, bob.SessionID(), DisappearAfterSend, time.Second); !errors.Is(err, ErrInvalidDuration) {
 		t.Fatalf("1 s timer: %v", err)
 	}
 	if err := alice.Disappear(ctx, bob.SessionID(), "later", time.Minute); !errors.Is(err, ErrInvalidDuration) {
 		t.Fatalf("unknown mode: %v", err)
+	}
+}
+
+// inSwarm returns the copy of the message with hash in c's swarm, if any.
+func inSwarm(t *testing.T, c *Client, hash string) (storagerpc.RetrievedMessage, bool) {
+	t.Helper()
+	for _, rm := range swarmMessages(t, c) {
+		if rm.Hash == hash {
+			return rm, true
+		}
+	}
+	return storagerpc.RetrievedMessage{}, false
+}
+
+// TestDisappearAfterRead turns on disappear-after-read for 10 s and checks
+// that Bob's swarm keeps Alice's message until Bob reads it, that reading
+// it shortens its swarm expiry (an authenticated expire) to the timer,
+// and that it then vanishes on time from Bob's database and swarm, and
+// from Alice's devices and swarm (her timer runs from the send).
+func TestDisappearAfterRead(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob := account(t, "Alice"), account(t, "Bob")
+	words, err := alice.RecoveryPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice2 := device(t, words, "Alice")
+	if _, err := alice.Send(ctx, bob.SessionID(), "hi"); err != nil {
+		t.Fatal(err)
+	}
+	receiveUntil(t, bob, "hi", func(ms []Message) bool { return len(ms) == 1 })
+	if err := bob.Accept(ctx, alice.SessionID()); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.MarkRead(ctx, alice.SessionID()); err != nil {
+		t.Fatal(err)
+	}
+	const timer = 10 * time.Second
+	if err := alice.Disappear(ctx, bob.SessionID(), DisappearAfterRead, timer); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := alice.Send(ctx, bob.SessionID(), "read me once")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := receiveUntil(t, bob, "the message", func(ms []Message) bool { return len(ms) == 1 })
+	if got[0].ExpiresAt != nil {
+		t.Fatalf("unread after-read message already has an expiry: %v", got[0].ExpiresAt)
+	}
+	receiveUntil(t, alice2, "the sync copy", func(ms []Message) bool {
+		for _, m := range ms {
+			if m.Body == "read me once" {
+				return true
+			}
+		}
+		return false
+	})
+	rm, ok := inSwarm(t, bob, sent.Hash)
+	if !ok {
+		t.Fatal("the message is not in Bob's swarm")
+	}
+	if ttl := time.Duration(rm.Expiration-rm.Timestamp) * time.Millisecond; ttl < time.Hour {
+		t.Fatalf("unread, Bob's swarm keeps it for %v only", ttl)
+	}
+	// Alice's own copy (the sync copy) runs from the send.
+	if own, err := alice.db.Message(ctx, sent.ID); err != nil || own.OwnHash == "" {
+		t.Fatalf("Alice's sync copy hash: %+v, %v", own, err)
+	} else if rm, ok := inSwarm(t, alice, own.OwnHash); ok && time.UnixMilli(rm.Expiration).After(sent.SentAt.Add(timer+time.Second)) {
+		t.Errorf("Alice's sync copy expires at %v, want by %v", time.UnixMilli(rm.Expiration), sent.SentAt.Add(timer))
+	}
+
+	readAt := time.Now()
+	if err := bob.MarkRead(ctx, alice.SessionID()); err != nil {
+		t.Fatal(err)
+	}
+	m, err := bob.Message(ctx, got[0].ID)
+	if err != nil || m.ExpiresAt == nil || m.ExpiresAt.Before(readAt.Add(timer)) || m.ExpiresAt.After(time.Now().Add(timer)) {
+		t.Fatalf("after the read: %+v, %v", m.ExpiresAt, err)
+	}
+	rm, ok = inSwarm(t, bob, sent.Hash)
+	if !ok {
+		t.Fatal("the message left Bob's swarm at once")
+	}
+	if exp := time.UnixMilli(rm.Expiration); exp.After(m.ExpiresAt.Add(time.Second)) {
+		t.Fatalf("Bob's swarm copy expires at %v, want %v (shortened on read)", exp, *m.ExpiresAt)
+	}
+	time.Sleep(time.Until(m.ExpiresAt.Add(200 * time.Millisecond)))
+	if _, ok := inSwarm(t, bob, sent.Hash); ok {
+		t.Error("still in Bob's swarm after its time")
+	}
+	for c, peer := range map[*Client]string{alice: bob.SessionID(), alice2: bob.SessionID(), bob: alice.SessionID()} {
+		ms, err := c.Messages(ctx, peer, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.Body == "read me once" {
+				t.Errorf("still in a database after its time: %+v", m)
+			}
+		}
+	}
+}
+
+// TestOverlongSwarmCopyShortened has a sender store a disappear-after-send
+// message for the full 14 days instead of its 10 s timer: on receipt Bob
+// shortens his swarm copy to the message's own expiry.
+func TestOverlongSwarmCopyShortened(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob := account(t, "Alice"), account(t, "Bob")
+	now := time.Now().Truncate(time.Millisecond)
+	content := text("should not linger", "Alice", now)
+	setExpiry(content, clientdb.Expiry{Mode: clientdb.DisappearingAfterSend, Timer: 10 * time.Second})
+	data, err := protocol.EncodeMessage(alice.id, bob.id.SessionID(), content, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := alice.store(ctx, bob.id.SessionID(), 0, data, MessageTTL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	receiveUntil(t, bob, "the message", func(ms []Message) bool { return len(ms) == 1 })
+	rm, ok := inSwarm(t, bob, hash)
+	if !ok {
+		t.Fatal("not in Bob's swarm")
+	}
+	if exp := time.UnixMilli(rm.Expiration); exp.After(now.Add(10*time.Second + time.Second)) {
+		t.Fatalf("Bob's swarm copy expires at %v, want %v", exp, now.Add(10*time.Second))
 	}
 }

@@ -54,6 +54,9 @@ func (c *Client) Edit(ctx context.Context, id int64, text string) (Message, erro
 	if err != nil {
 		return Message{}, err
 	}
+	if m.Conversation.Prefix != keys.PrefixStandard {
+		return Message{}, fmt.Errorf("%w: editing a group message", ErrNotSupported)
+	}
 	if m.Sender != c.id.SessionID() {
 		return Message{}, fmt.Errorf("%w: message %d is not yours (only its author can edit a message)", ErrNotAuthor, id)
 	}
@@ -82,12 +85,17 @@ func (c *Client) Edit(ctx context.Context, id int64, text string) (Message, erro
 	if err != nil {
 		return Message{}, err
 	}
-	ttl := ttlFor(m.Expiry)
+	// A disappearing original's edit goes when the original does.
+	ttl, ownTTL := ttlFor(m.Expiry), ownTTL(m.Expiry)
+	if !m.Expiry.At.IsZero() {
+		left := max(m.Expiry.At.Sub(sentAt), time.Second)
+		ttl, ownTTL = min(ttl, left), min(ownTTL, left)
+	}
 	if _, err := c.store(ctx, m.Conversation, 0, p.Data, ttl); err != nil {
 		return Message{}, fmt.Errorf("%w: edit: %v", ErrSendFailed, err)
 	}
 	if len(p.Sync) > 0 {
-		if _, err := c.store(ctx, c.id.SessionID(), 0, p.Sync, ttl); err != nil {
+		if _, err := c.store(ctx, c.id.SessionID(), 0, p.Sync, ownTTL); err != nil {
 			c.log.Warn("edit's sync copy not stored; queued for retry", "message", id, "err", err)
 			if qerr := c.queueSync(ctx, p.Sync); qerr != nil {
 				return Message{}, qerr

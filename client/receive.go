@@ -263,6 +263,7 @@ func (c *Client) processBatch(ctx context.Context, msgs []storagerpc.RetrievedMe
 	for _, ev := range pg.events {
 		c.events.publish(ev)
 	}
+	c.shortenSwarm(ctx, pg.expiries)
 	if len(out) > 0 {
 		c.kickDownloads() // files that came with the page, now committed
 	}
@@ -275,7 +276,11 @@ type pageKey struct{}
 // page is what processBatch keeps while its transaction is open: the
 // events to publish once it commits. A context that carries a page also
 // holds the config lock.
-type page struct{ events []Event }
+type page struct {
+	events []Event
+	// expiries are swarm expiries to shorten once committed (swarmexpiry.go).
+	expiries []clientdb.SwarmExpiry
+}
 
 // publishSaved publishes ev, or, while a page is being saved, once the page
 // is committed.
@@ -524,6 +529,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	if err != nil {
 		return Message{}, false, err
 	}
+	c.shortenSwarm(ctx, overdueInSwarm(m, rm))
 	// Inside the poll's transaction: the files are described from what was
 	// just inserted (a read would not see it before the commit), and the
 	// downloader is woken once the batch is committed.
@@ -595,6 +601,7 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 	if err != nil {
 		return Message{}, false, err
 	}
+	c.shortenSwarm(ctx, overdueInSwarm(m, rm))
 	out := messageFrom(m)
 	for _, a := range files {
 		out.Attachments = append(out.Attachments, attachmentFrom(a))

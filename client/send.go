@@ -357,6 +357,9 @@ func (c *Client) RetryPending(ctx context.Context, maxAttempts int) error {
 	if err := c.flushSyncQueue(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.flushExpiries(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	tried, failed := 0, 0
 	for _, m := range pending {
 		if m.Status == clientdb.StatusFailed && m.Attempts >= maxAttempts {
@@ -436,7 +439,7 @@ func (c *Client) deliver(ctx context.Context, id int64) (Message, error) {
 	syncErr := make(chan error, 1)
 	if len(p.Sync) > 0 {
 		go func() {
-			_, err := c.store(ctx, c.id.SessionID(), 0, p.Sync, ttlFor(m.Expiry))
+			_, err := c.store(ctx, c.id.SessionID(), 0, p.Sync, ownTTL(m.Expiry))
 			syncErr <- err
 		}()
 	}

@@ -325,6 +325,13 @@ func (c *Client) applyConfig(ctx context.Context, ns storagerpc.Namespace) func(
 					if err != nil && !errors.Is(err, clientdb.ErrNotFound) {
 						errs = append(errs, err)
 					}
+					// Read on another device: the after-read timers
+					// run here too.
+					started, err := c.db.StartReadTimers(ctx, cv.SessionID, time.UnixMilli(cv.LastRead), time.Now())
+					if err != nil {
+						errs = append(errs, err)
+					}
+					c.shortenSwarm(ctx, started)
 				}
 				err := c.db.SetMarkedUnread(ctx, cv.SessionID, cv.Unread)
 				if err != nil && !errors.Is(err, clientdb.ErrNotFound) {

@@ -25,8 +25,12 @@ func TestExpiry(t *testing.T) {
 	if next, _ := db.NextExpiry(ctx); !next.Equal(at(31)) {
 		t.Fatalf("next expiry %v", next)
 	}
-	if err := db.StartReadTimers(ctx, peer, at(2), at(100)); err != nil {
-		t.Fatal(err)
+	started, err := db.StartReadTimers(ctx, peer, at(2), at(100))
+	if err != nil || len(started) != 1 || started[0].Hash != "h2" || !started[0].At.Equal(at(160)) {
+		t.Fatalf("StartReadTimers = %+v, %v (want h2 at 160)", started, err)
+	}
+	if again, err := db.StartReadTimers(ctx, peer, at(2), at(120)); err != nil || len(again) != 0 {
+		t.Fatalf("a running timer was started again: %+v, %v", again, err)
 	}
 	if m := mustMessage(t, db, idRead); !m.Expiry.At.Equal(at(160)) {
 		t.Fatalf("after read, read at 100: %+v", m.Expiry)

@@ -537,16 +537,42 @@ func (db *DB) IncomingBetween(ctx context.Context, conv keys.ID, after, upTo tim
 	return ts, rows.Err()
 }
 
+// SwarmExpiry is when a message's copy in the swarm should expire: a
+// disappearing message should not outlive its timer there either.
+type SwarmExpiry struct {
+	Hash string
+	At   time.Time
+}
+
 // StartReadTimers starts the timers of the incoming disappear-after-read
-// messages of conversation conv sent up to upTo, read at now.
-func (db *DB) StartReadTimers(ctx context.Context, conv keys.ID, upTo, now time.Time) error {
-	_, err := db.wq(ctx).ExecContext(ctx, `UPDATE messages SET expires_at = ? + expire_secs * 1000
-		WHERE conversation = ? AND direction = ? AND expire_mode = ? AND expires_at = 0 AND sent_ts <= ?`,
+// messages of conversation conv sent up to upTo, read at now, and returns
+// those that have a hash with their new expiry, for the caller to shorten
+// their swarm copies.
+func (db *DB) StartReadTimers(ctx context.Context, conv keys.ID, upTo, now time.Time) ([]SwarmExpiry, error) {
+	rows, err := db.wq(ctx).QueryContext(ctx, `UPDATE messages SET expires_at = ? + expire_secs * 1000
+		WHERE conversation = ? AND direction = ? AND expire_mode = ? AND expires_at = 0 AND sent_ts <= ?
+		RETURNING coalesce(hash, ''), expires_at`,
 		ms(now), conv.String(), Incoming, DisappearingAfterRead, ms(upTo))
 	if err != nil {
-		return fmt.Errorf("clientdb: start read timers of %q: %w", conv, err)
+		return nil, fmt.Errorf("clientdb: start read timers of %q: %w", conv, err)
 	}
-	return nil
+	defer rows.Close()
+	var out []SwarmExpiry
+	for rows.Next() {
+		var e SwarmExpiry
+		var at int64
+		if err := rows.Scan(&e.Hash, &at); err != nil {
+			return nil, fmt.Errorf("clientdb: start read timers of %q: %w", conv, err)
+		}
+		if e.Hash != "" {
+			e.At = fromMS(at)
+			out = append(out, e)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("clientdb: start read timers of %q: %w", conv, err)
+	}
+	return out, nil
 }
 
 // DeleteExpired deletes the disappearing messages whose time came by now,
