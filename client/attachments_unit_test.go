@@ -130,3 +130,29 @@ func TestPruneBlobs(t *testing.T) {
 		t.Error("a fresh blob was removed")
 	}
 }
+
+// Profile pictures arrive in either of Session's formats: the
+// deterministic one and the older AES-GCM one; anything else (or a wrong
+// key) is ErrAttachment.
+func TestDecryptAvatarBothFormats(t *testing.T) {
+	pic := []byte("\x89PNG\r\n\x1a\n a picture")
+	seed := bytes.Repeat([]byte{7}, 32)
+	det, key, err := attachment.Encrypt(seed, attachment.DomainProfilePic, pic, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gcm, err := attachment.EncryptProfileGCM(rand.Reader, pic, key[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, blob := range map[string][]byte{"deterministic": det, "AES-GCM": gcm} {
+		if pt, err := decryptAvatar(blob, key[:]); err != nil || !bytes.Equal(pt, pic) {
+			t.Errorf("%s: %q %v", name, pt, err)
+		}
+		bad := bytes.Clone(blob)
+		bad[len(bad)-1] ^= 1
+		if _, err := decryptAvatar(bad, key[:]); !errors.Is(err, ErrAttachment) {
+			t.Errorf("%s tampered: %v", name, err)
+		}
+	}
+}

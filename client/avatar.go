@@ -168,8 +168,8 @@ func (c *Client) fetchAvatars(ctx context.Context) error {
 		if rec.Blob != "" {
 			continue
 		}
-		a := clientdb.Attachment{URL: rec.URL, Key: rec.Key, State: clientdb.AttachmentPending}
-		if err := c.fetch(ctx, &a); err != nil {
+		blob, err := c.fetchAvatar(ctx, rec)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("profile picture of %s: %w", ShortID(who), err))
 			if errors.Is(err, ErrAttachment) || errors.Is(err, fileclient.ErrNotFound) {
 				delete(m, who) // never retried: a new profile brings a new URL
@@ -177,7 +177,7 @@ func (c *Client) fetchAvatars(ctx context.Context) error {
 			}
 			continue
 		}
-		rec.Blob = a.Blob
+		rec.Blob = blob
 		m[who] = rec
 		changed = true
 	}
@@ -205,11 +205,49 @@ func (c *Client) Avatar(ctx context.Context, sessionID string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	pt, err := attachment.Decrypt(blob, rec.Key)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrAttachment, err)
+	return decryptAvatar(blob, rec.Key)
+}
+
+// decryptAvatar decrypts a profile picture in either of Session's
+// formats: the deterministic one newer clients send, or the AES-GCM one of
+// older clients (both authenticate: a blob cannot pass as the wrong one).
+func decryptAvatar(blob, key []byte) ([]byte, error) {
+	pt, err := attachment.Decrypt(blob, key)
+	if err == nil {
+		return pt, nil
 	}
-	return pt, nil
+	pt, gerr := attachment.DecryptProfileGCM(blob, key)
+	if gerr == nil {
+		return pt, nil
+	}
+	return nil, fmt.Errorf("%w: %w", ErrAttachment, err)
+}
+
+// fetchAvatar downloads a profile picture, checks it, and keeps the
+// encrypted blob in the home under the name it returns.
+func (c *Client) fetchAvatar(ctx context.Context, rec avatarRecord) (string, error) {
+	srv, id, err := fileclient.ParseFileURL(rec.URL)
+	if err != nil {
+		return "", err
+	}
+	net, err := c.network()
+	if err != nil {
+		return "", err
+	}
+	blob, err := fileclient.Download(ctx, net, srv, id, maxBlobSize)
+	if err != nil {
+		return "", err
+	}
+	pt, err := decryptAvatar(blob, rec.Key)
+	clear(pt)
+	if err != nil {
+		return "", err
+	}
+	name := newBlobName()
+	if err := c.writeBlob(name, func(w io.Writer) error { _, err := w.Write(blob); return err }); err != nil {
+		return "", err
+	}
+	return name, nil
 }
 
 // AvatarVersions returns the Session IDs whose profile picture is on this

@@ -93,10 +93,19 @@ func (s Server) FileURL(id string, deterministic bool) string {
 	return s.URL + "/file/" + id + "#" + frag
 }
 
+// sessionFileServers are the onion keys of Session's own file servers,
+// which Session's clients have compiled in: their attachment URLs carry no
+// key (libsession-util's network code and session-desktop name them).
+var sessionFileServers = map[string]string{
+	"filev2.getsession.org": "da21e1d886c6fbaea313f75298bd64aab03a97ce985b46bb2dad9f2089c8ee59",
+	"88.99.175.227":         "7cb31905b55cd5580c686911debf672577b3fb0bff81df4ce2d5c4cb3a7aaa69",
+}
+
 // ParseFileURL splits an attachment URL into its server and file id. A URL
-// without the key in its fragment is refused: this client only trusts
-// servers whose onion key it is given (Session's default server's key is
-// compiled into Session's clients; its URL would name it).
+// must name the server's onion key in its fragment (p=), unless it is one
+// of Session's own file servers, whose keys Session's clients (and this
+// package) know: this client only trusts servers whose onion key it is
+// given.
 func ParseFileURL(raw string) (Server, string, error) {
 	if len(raw) > 2048 {
 		return Server{}, "", fmt.Errorf("%w: %d bytes", ErrBadURL, len(raw))
@@ -110,7 +119,11 @@ func ParseFileURL(raw string) (Server, string, error) {
 		return Server{}, "", fmt.Errorf("%w: no /file/<id> in %q", ErrBadURL, clip(raw))
 	}
 	q, _ := url.ParseQuery(u.Fragment)
-	k, err := hex.DecodeString(q.Get("p"))
+	pk := q.Get("p")
+	if known, ok := sessionFileServers[u.Host]; ok && pk == "" {
+		pk = known
+	}
+	k, err := hex.DecodeString(pk)
 	if err != nil || len(k) != onion.KeySize {
 		return Server{}, "", fmt.Errorf("%w: no server key in %q", ErrBadURL, clip(raw))
 	}

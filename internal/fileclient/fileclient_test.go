@@ -1,6 +1,7 @@
 package fileclient
 
 import (
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -42,6 +43,15 @@ func TestParseFileURLRejects(t *testing.T) {
 		if _, _, err := ParseFileURL(u); !errors.Is(err, ErrBadURL) {
 			t.Errorf("%q: %v", u, err)
 		}
+	}
+	// Session's own file server is known without a key in the URL, as
+	// its clients send them; on another port it is not.
+	s, id, err := ParseFileURL("http://filev2.getsession.org/file/12345")
+	if err != nil || id != "12345" || hex.EncodeToString(s.X25519[:]) != sessionFileServers["filev2.getsession.org"] {
+		t.Errorf("Session's file server: %+v %q %v", s, id, err)
+	}
+	if _, _, err := ParseFileURL("http://filev2.getsession.org:81/file/12345"); !errors.Is(err, ErrBadURL) {
+		t.Errorf("Session's file server name on another port: %v", err)
 	}
 	if _, err := FromNetwork(nil); !errors.Is(err, ErrBadURL) {
 		t.Error("nil file server accepted")
