@@ -128,7 +128,11 @@ func (c *Client) MarkRead(ctx context.Context, who string) error {
 // Accept accepts a message request: the sender becomes an approved contact
 // and is told so (Session's MessageRequestResponse), with this account's
 // display name.
+// For a group invitation (a group ID or name) it is AcceptGroup.
 func (c *Client) Accept(ctx context.Context, who string) error {
+	if gid, err := c.resolveConversation(ctx, who); err == nil && gid.Prefix == keys.PrefixGroup {
+		return c.AcceptGroup(ctx, gid.String()) // a group invitation
+	}
 	id, err := c.resolve(ctx, who)
 	if err != nil {
 		return err
@@ -168,8 +172,16 @@ func (c *Client) sendControl(ctx context.Context, to keys.ID, content *signalpb.
 	return nil
 }
 
-// Decline deletes a message request and its messages. Nothing is sent.
+// Decline deletes a message request and its messages, or forgets a group
+// invitation. Nothing is sent.
 func (c *Client) Decline(ctx context.Context, who string) error {
+	if gid, err := c.resolveConversation(ctx, who); err == nil && gid.Prefix == keys.PrefixGroup {
+		// A group invitation: forgotten, the group not told.
+		if g, err := c.loadGroup(ctx, gid.String()); err != nil || !g.st.Invited {
+			return fmt.Errorf("%w: %s is a group this account is in (leave it instead)", ErrNotRequest, gid)
+		}
+		return c.LeaveGroup(ctx, gid.String())
+	}
 	id, err := c.resolve(ctx, who)
 	if err != nil {
 		return err

@@ -21,15 +21,15 @@ import (
 	"github.com/session-go/session-go/internal/storagerpc"
 )
 
-// Groups (Session's groups v2, 03… IDs): a first slice. An admin creates a
-// group, whose key message and signed Info and Members configs go to the
-// group's own swarm, and invites members 1:1; an invitation from an
-// approved contact is joined at once, one from anyone else waits as a
-// request. Members read and write the group's swarm through their
-// subaccounts. Removing a member rotates the key and revokes the member's
-// token. Group messages are read from the swarm on demand and not yet kept
-// in the local database, and the group list does not travel to the other
-// devices yet (UserGroups).
+// Groups (Session's groups v2, 03… IDs). An admin creates a group, whose
+// key message and signed Info and Members configs go to the group's own
+// swarm, and invites members 1:1; an invitation from an approved contact
+// is joined at once, one from anyone else waits as a message request.
+// Members read and write the group's swarm through their subaccounts; its
+// messages are saved as a conversation keyed by the group ID (see
+// grouppoll.go and groupsend.go). Removing a member, or a member leaving,
+// rotates the key and revokes the member's token. The group list travels
+// to the account's other devices through UserGroups (namespace 5).
 
 // ErrUnknownGroup reports a group this account is not in.
 var ErrUnknownGroup = errors.New("unknown group")
@@ -445,9 +445,6 @@ func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, in
 		c.warn(fmt.Sprintf("ignored a group invitation from %s: %v", ShortID(dm.Sender.String()), err))
 		return nil
 	}
-	if g, err := c.loadGroup(ctx, gid.String()); err == nil && g.st.Auth != nil {
-		return nil // already in it
-	}
 	ct, err := c.db.Contact(ctx, dm.Sender)
 	approved := err == nil && ct.Approved
 	c.lockCfg(ctx)
@@ -455,6 +452,24 @@ func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, in
 		approved = true
 	}
 	c.unlockCfg(ctx)
+	if g, err := c.loadGroup(ctx, gid.String()); err == nil && g.st.Auth != nil {
+		if !g.st.Invited || !approved {
+			return nil // already in it, or already a request
+		}
+		// A request, now invited again by an approved contact: joined.
+		g.st.Invited = false
+		if err := c.saveGroup(ctx, g); err != nil {
+			return err
+		}
+		if err := c.db.AcceptRequest(ctx, gid); err != nil && !errors.Is(err, clientdb.ErrNotRequest) && !errors.Is(err, clientdb.ErrNotFound) {
+			return err
+		}
+		c.kickGroups()
+		return c.listGroupInPoll(ctx, g)
+	}
+	if !approved && c.refuse.Load() {
+		return nil // requests refused: a stranger's invitation leaves no trace
+	}
 	name, _ := cleanName(inv.GetName())
 	g, err := c.openGroup(groupState{Group: Group{ID: gid.String(), Name: name, Invited: !approved,
 		InvitedBy: dm.Sender.String()}, Auth: auth})
@@ -466,8 +481,13 @@ func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, in
 	}
 	// The group's conversation: a message request until accepted when the
 	// invitation came from someone not approved.
-	if _, err := c.db.OpenConversation(ctx, gid, !approved, dm.SentAt); err != nil {
+	created, err := c.db.OpenConversation(ctx, gid, !approved, dm.SentAt)
+	if err != nil {
 		return err
+	}
+	if created && !approved {
+		c.publishSaved(ctx, RequestReceived{Conversation{SessionID: gid.String(), Kind: "group", Name: name,
+			Request: true, LastActivity: dm.SentAt}})
 	}
 	c.kickGroups()
 	// The poll saves and pushes the configs at its end.

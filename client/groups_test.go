@@ -293,3 +293,117 @@ func TestGroupConversationIsSaved(t *testing.T) {
 	}
 	receiveUntil(t, bob, "the retried group message", func(ms []Message) bool { return slices.Contains(bodies(ms), "kept") })
 }
+
+// TestGroupInvitationFromAStrangerIsARequest: an invitation from someone
+// this account has not approved waits among the message requests (as the
+// group, by name) and its group is not polled; accepting it joins, and
+// declining another forgets it.
+func TestGroupInvitationFromAStrangerIsARequest(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob := account(t, "Alice"), account(t, "Bob")
+	gid, err := alice.CreateGroup(ctx, "Strangers", bob.SessionID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := alice.CreateGroup(ctx, "Declined", bob.SessionID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	var reqs []Conversation
+	for len(reqs) < 2 {
+		bob.Receive(ctx)
+		if reqs, err = bob.Requests(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bob's requests: %+v", reqs)
+		}
+	}
+	for _, r := range reqs {
+		if r.Kind != "group" || !r.Request || (r.SessionID != gid || r.Name != "Strangers") && (r.SessionID != other || r.Name != "Declined") {
+			t.Fatalf("request %+v", r)
+		}
+	}
+	if gs, _ := bob.Groups(ctx); len(gs) != 2 || !gs[0].Invited || !gs[1].Invited {
+		t.Fatalf("groups of an invitee: %+v", gs)
+	}
+	if inbox, _ := bob.Inbox(ctx); len(inbox) != 0 {
+		t.Fatalf("an invitation from a stranger is in the inbox: %+v", inbox)
+	}
+	if _, err := alice.Send(ctx, gid, "before accepting"); err != nil {
+		t.Fatal(err)
+	}
+	if ms, _ := bob.Receive(ctx); len(ms) != 0 {
+		t.Fatalf("a group not accepted was polled: %+v", ms)
+	}
+	if _, err := bob.Send(ctx, gid, "x"); !errors.Is(err, ErrUnknownGroup) {
+		t.Fatalf("sending to an invitation: %v", err)
+	}
+	if err := bob.Accept(ctx, "Strangers"); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Decline(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	receiveUntil(t, bob, "the group's history once accepted", func(ms []Message) bool {
+		return slices.Contains(bodies(ms), "before accepting")
+	})
+	inbox, _ := bob.Inbox(ctx)
+	if len(inbox) != 1 || inbox[0].SessionID != gid || inbox[0].Kind != "group" || inbox[0].Request {
+		t.Fatalf("inbox after accepting: %+v", inbox)
+	}
+	if reqs, _ := bob.Requests(ctx); len(reqs) != 0 {
+		t.Fatalf("requests after accepting and declining: %+v", reqs)
+	}
+	if gs, _ := bob.Groups(ctx); len(gs) != 1 || gs[0].ID != gid || gs[0].Invited {
+		t.Fatalf("groups after accepting and declining: %+v", gs)
+	}
+}
+
+// TestGroupMemberLeaves: a member who leaves posts a member-left message;
+// the admin's next poll removes them from Members and rotates the key, so
+// that their token is refused at once.
+func TestGroupMemberLeaves(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob, carol := account(t, "Alice"), account(t, "Bob"), account(t, "Carol")
+	for _, c := range []*Client{bob, carol} {
+		if _, err := c.Send(ctx, alice.SessionID(), "hi"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gid, err := alice.CreateGroup(ctx, "Leaving", bob.SessionID(), carol.SessionID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	joinGroup(t, bob, gid)
+	joinGroup(t, carol, gid)
+	left, err := carol.loadGroup(ctx, gid) // her token, kept for a raw retrieve later
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := carol.LeaveGroup(ctx, gid); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		alice.Receive(ctx)
+		mem, err := alice.GroupMembers(ctx, gid)
+		if err == nil && len(mem) == 2 && !slices.ContainsFunc(mem, func(m GroupMember) bool { return m.SessionID == carol.SessionID() }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the admin never removed the leaver: %+v %v", mem, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if _, err := carol.groupRetrieve(ctx, left, 11); err == nil {
+		t.Fatal("the leaver's token still reads the group")
+	}
+	if _, err := bob.Send(ctx, gid, "after Carol left"); err != nil {
+		t.Fatal(err)
+	}
+	receiveUntil(t, alice, "a message after the rekey", func(ms []Message) bool { return slices.Contains(bodies(ms), "after Carol left") })
+}
