@@ -22,11 +22,19 @@ func (s *Server) convoSettingsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/conversations/{id}/pin", s.withAccount(s.pin))
 	mux.HandleFunc("POST /api/conversations/{id}/mute", s.withAccount(s.mute))
 	mux.HandleFunc("POST /api/conversations/{id}/hide", s.withAccount(s.hide))
+	mux.HandleFunc("POST /api/messages/{mid}/edit", s.withAccount(s.editMessage))
+}
+
+// convoState is what the conversation settings' handlers keep.
+type convoState struct {
+	typing    typingGate
+	privacyMu sync.Mutex // serialises the read-merge-write of the privacy switches
 }
 
 // settingsError answers the settings' input errors with 400.
 func settingsError(w http.ResponseWriter, err error) {
-	if errors.Is(err, client.ErrInvalidDuration) || errors.Is(err, client.ErrNotSupported) {
+	if errors.Is(err, client.ErrInvalidDuration) || errors.Is(err, client.ErrNotSupported) ||
+		errors.Is(err, client.ErrNotEditable) || errors.Is(err, client.ErrInvalidText) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -52,6 +60,9 @@ func (s *Server) setPrivacy(w http.ResponseWriter, r *http.Request, c *client.Cl
 	if !readJSON(w, r, &req) {
 		return
 	}
+	// Two switches flipped at once must both stick.
+	s.convo.privacyMu.Lock()
+	defer s.convo.privacyMu.Unlock()
 	st, err := c.Settings(r.Context())
 	if err != nil {
 		clientError(w, err)
@@ -118,7 +129,7 @@ func (s *Server) typing(w http.ResponseWriter, r *http.Request, c *client.Client
 	if !readJSON(w, r, &req) {
 		return
 	}
-	if !s.typingGate.allow(id, req.Typing, time.Now()) {
+	if !s.convo.typing.allow(id, req.Typing, time.Now()) {
 		writeJSON(w, http.StatusOK, map[string]bool{"ok": true, "sent": false})
 		return
 	}
@@ -251,4 +262,27 @@ func (s *Server) hide(w http.ResponseWriter, r *http.Request, c *client.Client) 
 		return
 	}
 	s.answerChange(w, err)
+}
+
+// editMessage is POST /api/messages/{mid}/edit {"body"}: this account's
+// message, sent less than client.EditWindow ago, gets a new text (a
+// session-go extension; Session peers see a reply instead).
+func (s *Server) editMessage(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	mid, ok := pathMID(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		Body string `json:"body"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	m, err := c.Edit(r.Context(), mid, req.Body)
+	if err != nil {
+		settingsError(w, err)
+		return
+	}
+	s.changed()
+	writeJSON(w, http.StatusOK, m)
 }

@@ -22,6 +22,7 @@ func TestConvoSettingsChecks(t *testing.T) {
 		"api/conversations/" + peer + "/pin":          `{"pinned":true}`,
 		"api/conversations/" + peer + "/mute":         `{"seconds":-1}`,
 		"api/conversations/" + peer + "/hide":         `{"hidden":true}`,
+		"api/messages/1/edit":                         `{"body":"x"}`,
 	}
 	for path, body := range calls {
 		if resp, _ := do(t, nil, newReq(t, http.MethodPost, a.BaseURL()+path, body)); resp.StatusCode != http.StatusUnauthorized {

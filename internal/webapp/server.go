@@ -125,7 +125,7 @@ type Server struct {
 	listsMu sync.Mutex    // guards lists
 	lists   *lists        // the lists as of generation lists.gen
 
-	typingGate typingGate // throttles typing indicators per conversation
+	convo convoState // the conversation settings' state (convo_settings.go)
 
 	statusMu sync.Mutex // guards conn, warnings
 	conn     *connection

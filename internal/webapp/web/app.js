@@ -6,6 +6,7 @@ import * as groups from './groups.js';
 import {renderMarkdown} from './markdown.js';
 import {Notifier, updateTitle, settingsSection as notifySettings} from './notify.js';
 import * as files from './attachments.js';
+import * as convo from './convo.js';
 
 const root = document.getElementById('app');
 
@@ -281,6 +282,7 @@ function keepFocus(container, render) {
 }
 
 function displayName(c) {
+  if (convo.selfName(c)) return convo.selfName(c);
   if (S.state.network?.echo_id && c.session_id === S.state.network.echo_id && !c.name) return 'Echo';
   return c.name || shortID(c.session_id);
 }
@@ -360,7 +362,7 @@ function convRow(c, isRequest) {
   },
   files.picture(avatar(c.name || (name !== shortID(c.session_id) ? name : ''), c.session_id), c.session_id),
   h('span', {class: 'body'},
-    h('span', {class: 'top'}, h('span', {class: 'title'}, name), h('span', {class: 'time'}, listTime(c.last_activity))),
+    h('span', {class: 'top'}, h('span', {class: 'title'}, name), convo.rowMarks(c), h('span', {class: 'time'}, listTime(c.last_activity))),
     h('span', {class: 'top'}, h('span', {class: 'preview'}, c.preview || (isRequest ? 'Wants to message you' : '')),
       unread ? h('span', {class: 'badge', 'aria-label': `${c.unread || 1} unread`}, c.unread > 999 ? '999+' : String(c.unread || '•')) : null)));
 }
@@ -569,6 +571,7 @@ function renderNew() {
     h('div', {class: 'panel'},
       h('p', {class: 'muted'}, 'Enter the Session ID of the person you want to write to (it starts with 05), or the name of one of your contacts.'),
       form,
+      convo.noteToSelfEntry(),
       echo ? h('div', {class: 'section'}, h('h3', null, 'Try it out'),
         h('button', {class: 'item', onclick: () => openConversation(echo, true)}, avatar('Echo', echo),
           h('span', {class: 'body'}, h('span', {class: 'title'}, 'Echo'), h('span', {class: 'preview'}, 'A bot on this test network that answers every message')))) : null,
@@ -619,7 +622,7 @@ function renderConversation(prevMsgs) {
   const name = displayName(c);
   const p = el.conv;
   const isEcho = S.state.network?.echo_id === c.session_id;
-  const headKey = `${name}/${c.blocked}/${isEcho}`;
+  const headKey = `${name}/${c.blocked}/${isEcho}/${convo.headKey(c)}`;
   const same = p && p.id === c.session_id && p.head.isConnected && el.msgs?.isConnected && prevMsgs && !!p.more === !!c.more;
   if (same) {
     // An update of the open conversation: patch the list in place (changed
@@ -641,7 +644,8 @@ function renderConversation(prevMsgs) {
   const head = same && p.headKey === headKey ? p.head : h('div', {class: 'pane-head conv-head'}, mainBack(),
     withPicture(avatar(c.name || (isEcho ? 'Echo' : ''), c.session_id), c.session_id),
     h('div', {class: 'who'}, h('span', {class: 'title'}, name),
-      h('span', {class: 'sub mono', title: c.session_id}, c.blocked ? 'Blocked' : (isEcho ? 'Bot · answers every message' : c.session_id))),
+      h('span', {class: 'sub mono', title: c.session_id}, c.blocked ? 'Blocked' : (isEcho ? 'Bot · answers every message' : c.session_id)),
+      convo.subtitle(c) ? h('span', {class: 'sub', 'data-testid': 'conv-state'}, convo.subtitle(c)) : null),
     h('button', {class: 'icon-btn', 'aria-label': 'Conversation options', onclick: conversationMenu}, icon('more')));
   const kind = c.blocked ? 'blocked' : c.request ? 'request' : 'composer';
   if (p && p.id === c.session_id && p.head.isConnected) {
@@ -652,7 +656,7 @@ function renderConversation(prevMsgs) {
     p.headKey = headKey;
     p.more = c.more;
     if (!same) {
-      const body = h('div', {class: 'conv-body'}, el.msgs, el.chip);
+      const body = h('div', {class: 'conv-body'}, el.msgs, el.chip, convo.typingEl());
       p.body.replaceWith(body);
       p.body = body;
     }
@@ -665,11 +669,12 @@ function renderConversation(prevMsgs) {
     }
   } else {
     const b = bottomBar(c, name, kind);
-    const body = h('div', {class: 'conv-body'}, el.msgs, el.chip);
+    const body = h('div', {class: 'conv-body'}, el.msgs, el.chip, convo.typingEl());
     el.conv = {id: c.session_id, head, headKey, body, bottom: b, kind, bottomKey: bottomKey(c), more: c.more};
     replace(el.main, head, body, b);
   }
   if (kind !== 'composer') el.composer = null;
+  convo.placeNotice(el.msgs, c);
 }
 
 function bottomKey(c) {
@@ -709,7 +714,7 @@ function composer() {
   }
   const draftFor = S.openID;
   ta.value = S.drafts[draftFor] || '';
-  ta.addEventListener('input', () => { S.drafts[draftFor] = ta.value; update(); });
+  ta.addEventListener('input', () => { S.drafts[draftFor] = ta.value; update(); convo.typingInput(draftFor, ta.value); });
   requestAnimationFrame(update);
   // Enter sends, Shift+Enter is a new line. The line break some input
   // paths insert after a cancelled Enter (a separate "char" event) is
@@ -788,6 +793,7 @@ async function sendNow() {
   el.composerUpdate();
   const id = S.openID;
   delete S.drafts[id];
+  convo.typingSent(id);
   const temp = {id: `tmp${++tmpID}`, outgoing: true, body, sent_at: new Date().toISOString(), status: 'sending'};
   appendMessage(temp, true);
   try {
@@ -808,13 +814,14 @@ async function sendNow() {
 }
 
 function statusText(m) {
-  return {sending: 'Sending…', sent: 'Sent', failed: 'Failed to send'}[m.status] || '';
+  return {sending: 'Sending…', sent: 'Sent', read: 'Read', failed: 'Failed to send'}[m.status] || '';
 }
 
 function messageEl(m) {
   const out = m.outgoing;
   const meta = h('span', {class: 'meta'},
     h('time', {datetime: m.sent_at, title: fullTime(m.sent_at)}, msgTime(m.sent_at)),
+    convo.metaMarks(m),
     m.time_unverified ? h('span', {title: 'The sender’s clock was far off: this is when the network stored it.'}, '· time unverified') : null,
     out ? h('span', {class: m.status === 'failed' ? 'failed' : '', 'data-status': m.status}, statusText(m)) : null,
     out && m.status === 'failed' && typeof m.id === 'number'
@@ -830,7 +837,8 @@ function messageEl(m) {
     real ? h('span', {class: 'msg-actions'},
       h('button', {class: 'act', 'aria-label': 'Reply', title: 'Reply', onclick: () => startReply(m)}, '↩'),
       h('button', {class: 'act', 'aria-label': 'React', title: 'React', onclick: () => pickReaction(m)}, '☺'),
-      h('button', {class: 'act', 'aria-label': 'Delete', title: 'Delete', onclick: () => deleteMessage(m)}, '🗑')) : null);
+      h('button', {class: 'act', 'aria-label': 'Delete', title: 'Delete', onclick: () => deleteMessage(m)}, '🗑'),
+      convo.editButton(m)) : null);
 }
 
 // The conversation features (issue 15): quotes, reactions, delete, search.
@@ -999,7 +1007,7 @@ function patchMessages(prevMsgs) {
     if (!m) { li.remove(); continue; }
     shown.add(id);
     const old = prev.get(id);
-    if (!old || old.status !== m.status || old.body !== m.body || old.error !== m.error || old.deleted !== m.deleted ||
+    if (!old || old.status !== m.status || old.body !== m.body || old.error !== m.error || old.deleted !== m.deleted || old.expires_at !== m.expires_at || old.edited_at !== m.edited_at ||
       JSON.stringify(old.attachments) !== JSON.stringify(m.attachments) ||
       JSON.stringify(old.reactions) !== JSON.stringify(m.reactions)) li.replaceWith(messageEl(m));
   }
@@ -1110,6 +1118,7 @@ function conversationMenu() {
     h('p', {class: 'id-box'}, c.session_id)), [
     h('button', {class: 'btn ghost', onclick: () => { copyText(c.session_id, 'Session ID'); }}, 'Copy Session ID'),
     h('button', {class: 'btn ghost', onclick: () => { d.close(); openSearch(); }}, 'Search messages'),
+    convo.menuItems(c, () => d.close()),
     h('button', {class: 'btn ghost', onclick: () => { d.close(); editNickname(contact); }}, 'Nickname'),
     !c.request && S.inbox.some((x) => x.session_id === c.session_id)
       ? h('button', {class: 'btn ghost', onclick: async () => { d.close(); await api('POST', `conversations/${c.session_id}/unread`, {}).catch((e) => toast(e.message, true)); closeConversation(); refreshSoon(); }}, 'Mark unread') : null,
@@ -1217,7 +1226,7 @@ function renderSettings() {
       picSection,
       h('section', {class: 'section'}, h('h3', null, 'Recovery password'),
         h('p', {class: 'muted small'}, 'The 13 words that restore your account on another device. Keep them secret.'), words),
-      h('section', {class: 'section'}, h('h3', null, 'Privacy'), refuseBox()),
+      h('section', {class: 'section'}, h('h3', null, 'Privacy'), refuseBox(), convo.privacySwitches()),
       notifySettings(),
       h('section', {class: 'section'}, h('h3', null, 'Appearance'),
         h('div', {class: 'field'}, h('label', {for: 'theme'}, 'Theme'), theme)),
@@ -1299,6 +1308,7 @@ function connectEvents() {
   events.addEventListener('message', (e) => {
     const m = JSON.parse(e.data);
     notifier.message(m);
+    convo.messageArrived(m);
     if (S.mainView === 'conversation' && S.conv && m.conversation === S.openID) {
       appendMessage(m, false);
       markRead();
@@ -1313,6 +1323,7 @@ function connectEvents() {
     refreshSoon();
   });
   events.addEventListener('request', () => refreshSoon());
+  events.addEventListener('typing', (e) => convo.typingEvent(JSON.parse(e.data)));
   events.addEventListener('changed', () => refreshSoon(true));
   events.addEventListener('resync', () => refreshSoon(true));
   events.addEventListener('network', (e) => renderNetwork(JSON.parse(e.data)));
@@ -1355,6 +1366,8 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
+convo.initConvo({S, api, dialog, displayName, openConversation, close: closeConversation,
+  reload: () => reloadConversation(false), refresh: () => refreshSoon(true)});
 groups.initGroups({api, S, el, dialog, confirmDialog, renderLeft, showMain, mainBack, closeConversation, contactName, linkify, refreshLists});
 
 start();
