@@ -271,6 +271,8 @@ func control(ctx context.Context, dir, method, path string, in, out any) error {
 // writeSeeds rewrites network.json from the running nodes, so that the seed
 // file a client reads next names nodes that answer.
 func (dn *Net) writeSeeds() error {
+	dn.seedsMu.Lock() // nodes removed at once write one after the other
+	defer dn.seedsMu.Unlock()
 	var seeds []netview.Seed
 	for _, n := range dn.snapshotNodes() {
 		if n.Running() {

@@ -104,8 +104,13 @@ type Net struct {
 
 	mu      sync.Mutex // guards Nodes while the devnet runs (AddNodes)
 	addMu   sync.Mutex // one AddNodes at a time
+	seedsMu sync.Mutex // guards writing network.json after Start
 	seeds   networkFile
 	control *http.Server // the control API (directory devnets), nil before Start ends
+
+	epochOnce   sync.Once // makes epochClient for Epoch
+	epochClient *directory.Client
+	epochErr    error
 }
 
 // Node is one snode process of a devnet.

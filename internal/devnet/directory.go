@@ -202,15 +202,21 @@ func (dn *Net) RemoveNode(n *Node) error {
 }
 
 // Epoch returns the directory's current epoch as a member (any that
-// answers) reports it, signature checked.
+// answers) reports it, signature checked. One client serves every call:
+// its connections are kept (a fresh TLS handshake per call is what a
+// starved member answers slowest), and it waits up to 30 s, as nodes do.
 func (dn *Net) Epoch(ctx context.Context) (*directory.Epoch, error) {
-	var seeds []netview.Seed
-	for _, m := range dn.Members {
-		seeds = append(seeds, netview.Seed{URL: m.URL(), Ed25519: m.Ed25519})
+	dn.epochOnce.Do(func() {
+		var seeds []netview.Seed
+		for _, m := range dn.Members {
+			seeds = append(seeds, netview.Seed{URL: m.URL(), Ed25519: m.Ed25519})
+		}
+		hc := insecureClient()
+		hc.Timeout = 30 * time.Second
+		dn.epochClient, dn.epochErr = directory.NewClient(seeds, hc)
+	})
+	if dn.epochErr != nil {
+		return nil, dn.epochErr
 	}
-	c, err := directory.NewClient(seeds, insecureClient())
-	if err != nil {
-		return nil, err
-	}
-	return c.Epoch(ctx, 0)
+	return dn.epochClient.Epoch(ctx, 0)
 }

@@ -34,6 +34,7 @@ type UsageError struct{ error }
 const usage = `usage:
   snode run    --data-dir DIR --listen 127.0.0.1:PORT --network FILE [--admin-listen ADDR] [--log-level LEVEL]
                [--onion-allow-local IP:PORT,…]   (devnet only: local servers the onion proxy may reach)
+               [--directory-refresh D] [--heartbeat D] [--leave-drain D]   (following a network's directory)
                [--account-max-messages N] [--account-max-bytes N] [--inbox-max-messages N] [--inbox-max-bytes N]
                [--inbox-sender-max-messages N] [--inbox-sender-max-bytes N]   (storage limits per account)
   snode devnet --nodes N [--directory 3] --dir DIR [--log-level LEVEL] [--detach | --stop]
@@ -136,6 +137,9 @@ func runNode(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		return nil
 	})
+	fs.DurationVar(&cfg.DirectoryRefresh, "directory-refresh", 0, "how often the node reads the network file or the directory's epoch (0: the default, 5s)")
+	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 0, "with a directory: how often the node tells it that it is alive (0: the default, 30s; keep it well under the directory's --grace)")
+	fs.DurationVar(&cfg.LeaveDrain, "leave-drain", 0, "with a directory: how long a stopping node keeps serving after its leave, so that its successors pull its data (0: twelve --directory-refresh intervals)")
 	fs.Int64Var(&cfg.Store.MaxOwnerMessages, "account-max-messages", 0, "messages one account may keep in the namespaces it signs for, together (0: the default, 200000)")
 	fs.Int64Var(&cfg.Store.MaxOwnerBytes, "account-max-bytes", 0, "bytes one account may keep in the namespaces it signs for, together (0: the default, 512 MiB)")
 	fs.Int64Var(&cfg.Store.MaxInboxMessages, "inbox-max-messages", 0, "messages one account's public inbox keeps before evicting the oldest (0: the default, 50000)")
