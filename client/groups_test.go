@@ -1,13 +1,27 @@
 package client
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/session-go/session-go/internal/devnet"
+	"github.com/session-go/session-go/internal/gen/signalpb"
+	"github.com/session-go/session-go/internal/groups"
+	"github.com/session-go/session-go/internal/keys"
 )
 
 // groupBodies returns who wrote what, as "from: body".
@@ -52,15 +66,21 @@ func TestGroupOnDevnet(t *testing.T) {
 		}
 	}
 	for _, c := range []*Client{alice, bob, carol} {
-		if _, err := c.SendGroup(ctx, "Team", "hello from "+c.DisplayName()); err != nil {
+		if _, err := c.Send(ctx, "Team", "hello from "+c.DisplayName()); err != nil {
 			t.Fatalf("%s sends: %v", c.DisplayName(), err)
 		}
 	}
-	want := []string{alice.SessionID()[:8] + ": hello from Alice", bob.SessionID()[:8] + ": hello from Bob", carol.SessionID()[:8] + ": hello from Carol"}
+	// Everyone reads everyone through Receive, which saves what it gets.
 	for _, c := range []*Client{alice, bob, carol} {
-		ms, err := c.GroupMessages(ctx, gid)
-		if err != nil || !slices.Equal(groupBodies(ms), want) {
-			t.Fatalf("%s reads %q, %v", c.DisplayName(), groupBodies(ms), err)
+		receiveUntil(t, c, c.DisplayName()+" reads the others", func([]Message) bool {
+			ms, _ := c.Messages(ctx, gid, 10)
+			return len(ms) == 3
+		})
+		ms, _ := c.Messages(ctx, "Team", 10)
+		for i, want := range []*Client{alice, bob, carol} {
+			if ms[i].From != want.SessionID() || ms[i].Body != "hello from "+want.DisplayName() || ms[i].Outgoing != (want == c) {
+				t.Fatalf("%s reads %+v", c.DisplayName(), ms)
+			}
 		}
 	}
 	mem, err := bob.GroupMembers(ctx, gid)
@@ -81,13 +101,20 @@ func TestGroupOnDevnet(t *testing.T) {
 	if err != nil || !slices.Contains(groupBodies(ms), bob.SessionID()[:8]+": after Carol left") {
 		t.Fatalf("alice after the removal: %q %v", groupBodies(ms), err)
 	}
-	if ms, err := carol.GroupMessages(ctx, gid); err == nil {
-		for _, m := range ms {
-			if m.Body == "after Carol left" {
-				t.Fatal("the removed member read a message written after the removal")
-			}
-		}
-		t.Fatalf("the removed member's retrieve was not refused (read %d messages)", len(ms))
+	// The removed member: her client's poll is refused and saves nothing
+	// new, and a raw retrieve with her (revoked) token is refused too.
+	if ms, err := carol.Receive(ctx); err == nil || slices.Contains(bodies(ms), "after Carol left") {
+		t.Fatalf("the removed member's poll: %q, %v", bodies(ms), err)
+	}
+	if ms, _ := carol.Messages(ctx, gid, 10); slices.Contains(bodies(ms), "after Carol left") {
+		t.Fatal("the removed member read a message written after the removal")
+	}
+	revoked, err := carol.loadGroup(ctx, gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms, err := carol.groupRetrieve(ctx, revoked, groups.NamespaceMessages); err == nil {
+		t.Fatalf("a raw retrieve with the revoked token read %d messages", len(ms))
 	}
 	if mem, _ := alice.GroupMembers(ctx, gid); len(mem) != 2 {
 		t.Fatalf("members after the removal: %+v", mem)
@@ -153,24 +180,47 @@ func TestGroupReachesARestoredDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer alice2.Close()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		alice2.Receive(ctx)
-		if gs, _ := alice2.Groups(ctx); len(gs) == 1 && gs[0].ID == gid && gs[0].Admin {
+	// One poll (one that the network answered) brings the group and its
+	// history: the account's configs come first, then the groups they list.
+	var ms []Message
+	for i := 0; ; i++ {
+		if ms, err = alice2.Receive(ctx); err == nil {
 			break
 		}
-		if time.Now().After(deadline) {
-			gs, _ := alice2.Groups(ctx)
-			t.Fatalf("the restored device lacks the group: %+v", gs)
+		if i == 5 {
+			t.Fatalf("the restored device's poll: %v", err)
 		}
-		time.Sleep(200 * time.Millisecond)
 	}
-	ms, err := alice2.GroupMessages(ctx, gid)
-	if err != nil || len(ms) != 1 || ms[0].Body != "before the restore" || ms[0].From != alice.SessionID() {
-		t.Fatalf("history on the restored device: %+v %v", ms, err)
+	if gs, _ := alice2.Groups(ctx); len(gs) != 1 || gs[0].ID != gid || !gs[0].Admin || gs[0].Name != "History" {
+		t.Fatalf("the restored device lacks the group after one poll: %+v", gs)
 	}
+	if !slices.Contains(bodies(ms), "before the restore") {
+		t.Fatalf("one poll brought %q", bodies(ms))
+	}
+	if hist, _ := alice2.Messages(ctx, "History", 10); len(hist) != 1 || hist[0].From != alice.SessionID() || !hist[0].Outgoing {
+		t.Fatalf("history on the restored device: %+v", hist)
+	}
+	// The second device administers: it renames the group and removes a
+	// member, and the first device and the member see it.
 	if err := alice2.RenameGroup(ctx, gid, "History 2"); err != nil {
 		t.Fatalf("the restored admin renames: %v", err)
+	}
+	receiveUntil(t, bob, "the invitation", func([]Message) bool { return bob.IsGroup(ctx, gid) })
+	if err := bob.Accept(ctx, gid); err != nil {
+		t.Fatal(err)
+	}
+	receiveUntil(t, bob, "the new name", func([]Message) bool {
+		gs, _ := bob.Groups(ctx)
+		return len(gs) == 1 && gs[0].Name == "History 2"
+	})
+	if err := alice2.RemoveGroupMember(ctx, gid, bob.SessionID()); err != nil {
+		t.Fatalf("the restored admin removes a member: %v", err)
+	}
+	if mem, err := alice.GroupMembers(ctx, gid); err != nil || len(mem) != 1 {
+		t.Fatalf("the first device after the second removed bob: %+v %v", mem, err)
+	}
+	if _, err := bob.Receive(ctx); err == nil {
+		t.Fatal("the member removed by the second device still polls the group")
 	}
 }
 
@@ -406,4 +456,171 @@ func TestGroupMemberLeaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	receiveUntil(t, alice, "a message after the rekey", func(ms []Message) bool { return slices.Contains(bodies(ms), "after Carol left") })
+}
+
+// syncBuffer is a log destination shared by a client's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// postControl posts a group control message as c (a member), encrypted
+// with the group key as any member can.
+func postControl(t *testing.T, c *Client, gid string, up *signalpb.GroupUpdateMessage, sentAt time.Time) {
+	t.Helper()
+	g, err := c.loadGroup(t.Context(), gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, ok := g.ring.EncryptionKey()
+	if !ok {
+		t.Fatal("no group key")
+	}
+	content := &signalpb.Content{DataMessage: &signalpb.DataMessage{GroupUpdateMessage: up},
+		SigTimestamp: proto.Uint64(uint64(sentAt.UnixMilli()))}
+	data, err := groups.EncodeGroupMessage(rand.Reader, key, c.id, g.id, content, sentAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.groupStore(t.Context(), g, groups.NamespaceMessages, data, MessageTTL); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGroupForgedControlIsIgnored: a member posts control messages that
+// claim an admin's authority (a member change signed with their own key,
+// an info change with a junk signature): the others ignore them with a
+// log line, the members stay, honest traffic still flows, and a control
+// message that the group key signs is not taken for a forgery.
+func TestGroupForgedControlIsIgnored(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	var log syncBuffer
+	alice, _, err := Create(ctx, Options{Home: t.TempDir(), Network: testNet.NetworkFile, PollWait: time.Second,
+		Logger: slog.New(slog.NewTextHandler(&log, nil))}, "Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alice.Close()
+	bob, carol := account(t, "Bob"), account(t, "Carol")
+	for _, c := range []*Client{bob, carol} {
+		if _, err := c.Send(ctx, alice.SessionID(), "hi"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gid, err := alice.CreateGroup(ctx, "Forged", bob.SessionID(), carol.SessionID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	joinGroup(t, bob, gid)
+	now := time.Now().Truncate(time.Millisecond)
+	removed := signalpb.GroupUpdateMemberChangeMessage_REMOVED
+	ownSig := ed25519.Sign(bob.id.Ed25519PrivateKey(), groups.MemberChangeSigned(int(removed), now.UnixMilli()))
+	postControl(t, bob, gid, &signalpb.GroupUpdateMessage{MemberChangeMessage: &signalpb.GroupUpdateMemberChangeMessage{
+		Type: removed.Enum(), MemberSessionIds: []string{carol.SessionID()}, AdminSignature: ownSig}}, now)
+	name := signalpb.GroupUpdateInfoChangeMessage_NAME
+	postControl(t, bob, gid, &signalpb.GroupUpdateMessage{InfoChangeMessage: &signalpb.GroupUpdateInfoChangeMessage{
+		Type: name.Enum(), UpdatedName: proto.String("Taken over"), AdminSignature: make([]byte, 64)}}, now.Add(time.Millisecond))
+	// The admin's own, signed with the group key.
+	ag, err := alice.loadGroup(ctx, gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(2 * time.Millisecond)
+	postControl(t, alice, gid, &signalpb.GroupUpdateMessage{MemberChangeMessage: &signalpb.GroupUpdateMemberChangeMessage{
+		Type: signalpb.GroupUpdateMemberChangeMessage_ADDED.Enum(), MemberSessionIds: []string{carol.SessionID()},
+		AdminSignature: ed25519.Sign(ag.admin.SecretKey(), groups.MemberChangeSigned(int(signalpb.GroupUpdateMemberChangeMessage_ADDED), later.UnixMilli()))}}, later)
+	if _, err := bob.Send(ctx, gid, "honest"); err != nil {
+		t.Fatal(err)
+	}
+	receiveUntil(t, alice, "honest traffic after the forgeries", func(ms []Message) bool { return slices.Contains(bodies(ms), "honest") })
+	out := log.String()
+	if n := strings.Count(out, "ignored a forged group control message"); n != 2 {
+		t.Fatalf("%d forgery log lines, want 2:\n%s", n, out)
+	}
+	if !strings.Contains(out, "member change without the group's signature") || !strings.Contains(out, "info change without the group's signature") {
+		t.Fatalf("log lacks the forgeries:\n%s", out)
+	}
+	if mem, err := alice.GroupMembers(ctx, gid); err != nil || len(mem) != 3 {
+		t.Fatalf("members after the forgeries: %+v %v", mem, err)
+	}
+	if gs, _ := alice.Groups(ctx); gs[0].Name != "Forged" {
+		t.Fatalf("the group was renamed to %q", gs[0].Name)
+	}
+}
+
+// TestGroupSurvivesAKilledSwarmMember: a member of the group's swarm is
+// killed (SIGKILL) while messages flow; every message still arrives,
+// those whose store failed once by being retried.
+func TestGroupSurvivesAKilledSwarmMember(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob := account(t, "Alice"), account(t, "Bob")
+	if _, err := bob.Send(ctx, alice.SessionID(), "hi"); err != nil {
+		t.Fatal(err)
+	}
+	gid, err := alice.CreateGroup(ctx, "Crash", bob.SessionID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	joinGroup(t, bob, gid)
+	net, _ := alice.network()
+	gk, _ := keys.ParseID(gid)
+	swarm, err := net.Swarm(ctx, gk)
+	if err != nil || len(swarm) == 0 {
+		t.Fatalf("group swarm: %v %v", swarm, err)
+	}
+	var victim *devnet.Node
+	for _, n := range testNet.Nodes {
+		if n.Ed25519 == swarm[0].Ed25519 {
+			victim = n
+		}
+	}
+	if victim == nil {
+		t.Fatal("the group's swarm member is not a devnet node")
+	}
+	const total = 12
+	for i := range total {
+		if i == total/3 {
+			if err := victim.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { victim.Start(); testNet.WaitReady(context.Background()) })
+		}
+		if i%2 == 1 {
+			bob.Receive(ctx) // traffic both ways: polls hit the dead member too
+		}
+		if _, err := alice.Send(ctx, gid, fmt.Sprintf("crash %d", i)); err != nil {
+			t.Logf("send %d: %v (kept, retried below)", i, err)
+		}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for alice.RetryPending(ctx, 100) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("messages still unsent a minute after the kill")
+		}
+		time.Sleep(time.Second)
+	}
+	receiveUntil(t, bob, "every message around the kill", func([]Message) bool {
+		ms, _ := bob.Messages(ctx, gid, 100)
+		return len(ms) == total
+	})
+	ms, _ := bob.Messages(ctx, gid, 100)
+	for i, m := range ms {
+		if m.Body != fmt.Sprintf("crash %d", i) || m.From != alice.SessionID() {
+			t.Fatalf("message %d: %+v", i, m)
+		}
+	}
 }
