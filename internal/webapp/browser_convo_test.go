@@ -74,8 +74,9 @@ func TestBrowserReplyReactDeleteSearch(t *testing.T) {
 // hostile message runs nothing), the title counts unread messages, the
 // timer picker sets disappearing messages (a notice on both sides, a
 // countdown on the messages), read receipts and typing indicators work
-// once switched on, a pinned and muted conversation is marked, a message
-// is edited, and Note to Self opens from New message.
+// once switched on, the row's menu marks a conversation unread and read, a
+// pinned and muted conversation is marked, a message is edited, and Note to
+// Self opens from New message.
 func TestBrowserConvoSettings(t *testing.T) {
 	devnettest.Need(t, testNet)
 	browser := newBrowser(t)
@@ -175,6 +176,17 @@ func TestBrowserConvoSettings(t *testing.T) {
 	a.do(chromedp.SetValue(chromedp.CSS(`[data-testid=edit-text]`), "this one vanishes, edited"))
 	a.click("button", "Save")
 	waitFor[bool](b, "the edit on Bob's page", `[...document.querySelectorAll('.msg.in')].some(m => m.textContent.includes('this one vanishes, edited') && m.querySelector('[data-testid=edited]'))`)
+
+	// The row's menu marks the conversation unread (the title counts it)
+	// and read again.
+	rowMenu := `document.querySelector('.list .item[data-id]').dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true}))`
+	eval[bool](a, rowMenu)
+	a.click("button", "Mark unread")
+	waitFor[bool](a, "the row marked unread", `!!document.querySelector('.list .item.unread') && document.title === '(1) Session'`)
+	eval[bool](a, rowMenu)
+	a.click("button", "Mark read")
+	waitFor[bool](a, "the row read again", `!document.querySelector('.list .item.unread') && document.title === 'Session'`)
+	openFirstRow(a)
 
 	// Pin and mute: the row says so.
 	a.click("button", "Conversation options")

@@ -359,6 +359,7 @@ function convRow(c, isRequest) {
     class: `item ${unread ? 'unread' : ''}`, 'data-key': 'c' + c.session_id, 'data-id': c.session_id,
     'aria-current': S.openID === c.session_id && S.mainView === 'conversation' ? 'true' : 'false',
     onclick: () => openConversation(c.session_id),
+    oncontextmenu: isRequest ? null : (e) => { e.preventDefault(); convo.rowMenu(c); },
   },
   files.picture(avatar(c.name || (name !== shortID(c.session_id) ? name : ''), c.session_id), c.session_id),
   h('span', {class: 'body'},

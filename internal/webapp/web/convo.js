@@ -327,8 +327,21 @@ export function menuItems(c, close) {
     h('button', {class: 'btn ghost', onclick: () => { close(); disappearingDialog(c); }}, 'Disappearing messages'),
     h('button', {class: 'btn ghost', onclick: () => { close(); post(`conversations/${id}/pin`, {pinned: !c.pinned}, c.pinned ? 'Unpinned' : 'Pinned'); }}, c.pinned ? 'Unpin' : 'Pin'),
     h('button', {class: 'btn ghost', onclick: () => { close(); muteDialog(c); }}, c.muted ? 'Notifications (muted)' : 'Notifications'),
-    h('button', {class: 'btn ghost', onclick: () => { close(); post(`conversations/${id}/hide`, {hidden: true}, 'Hidden until the next message'); A.close(); }}, 'Hide conversation'),
+    h('button', {class: 'btn ghost', onclick: () => { close(); post(`conversations/${id}/hide`, {hidden: true}, 'Hidden until the next message'); if (A.S.openID === id) A.close(); }}, 'Hide conversation'),
   ];
+}
+
+// rowMenu is a conversation row's menu (right-click, or the context-menu
+// key): mark read or unread, pin, notifications, hide, as Session's rows.
+export function rowMenu(c) {
+  const unread = c.unread > 0 || c.marked_unread;
+  const id = c.session_id;
+  const d = A.dialog(A.displayName(c), h('div', {class: 'menu-list'},
+    h('button', {class: 'btn ghost', onclick: () => { d.close(); if (!unread && A.S.openID === id) A.close(); post(`conversations/${id}/${unread ? 'read' : 'unread'}`, {}, unread ? 'Marked read' : 'Marked unread'); }},
+      unread ? 'Mark read' : 'Mark unread'),
+    isSelf(c) ? null : menuItems(c, () => d.close()).slice(1)), [
+    h('button', {class: 'btn primary', onclick: () => d.close()}, 'Close'),
+  ]);
 }
 
 // ---------- edits ----------
