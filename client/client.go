@@ -164,6 +164,8 @@ type Client struct {
 	sentMu   sync.Mutex
 	lastSent time.Time
 
+	stick pollStick // the swarm member polls stay on (receive.go)
+
 	connMu  sync.Mutex // guards offline
 	offline bool       // Run reported the network lost and no poll has succeeded since
 

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/session-go/session-go/internal/clientdb"
@@ -103,7 +104,8 @@ func (c *Client) pollInto(ctx context.Context, wait time.Duration, st *pollStats
 	}
 	var out []Message
 	var errs []error
-	var node string // the member the last attempt went to
+	node := c.stick.member(c.opts.PollWait) // the member the last attempt went to
+	defer func() { c.stick.done(node, st.fetched, len(errs) > 0) }()
 	for {
 		cursors := make([]string, len(polledNamespaces))
 		rctx := ctx
@@ -133,15 +135,18 @@ func (c *Client) pollInto(ctx context.Context, wait time.Duration, st *pollStats
 			return storagerpc.MethodBatch, withLongPoll{b, wait.Milliseconds()}, nil
 		})
 		if err != nil {
-			return out, errors.Join(append(errs, err)...)
+			errs = append(errs, err)
+			return out, errors.Join(errs...)
 		}
 		if status != 200 {
-			return out, errors.Join(append(errs, fmt.Errorf("retrieve: node answered %d: %.200s", status, body))...)
+			errs = append(errs, fmt.Errorf("retrieve: node answered %d: %.200s", status, body))
+			return out, errors.Join(errs...)
 		}
 		c.connected()
 		var batch storagerpc.BatchResponse
 		if err := json.Unmarshal(body, &batch); err != nil || len(batch.Results) < len(polledNamespaces) || len(batch.Results) > len(polledNamespaces)+1 {
-			return out, errors.Join(append(errs, fmt.Errorf("retrieve: bad batch reply (%d results)", len(batch.Results)))...)
+			errs = append(errs, fmt.Errorf("retrieve: bad batch reply (%d results)", len(batch.Results)))
+			return out, errors.Join(errs...)
 		}
 		if len(batch.Results) > len(polledNamespaces) {
 			if res := batch.Results[len(polledNamespaces)]; res.Code != 200 {
@@ -211,6 +216,49 @@ func (c *Client) pollInto(ctx context.Context, wait time.Duration, st *pollStats
 		c.log.Warn("config push failed; will retry", "err", err)
 	}
 	return out, errors.Join(errs...)
+}
+
+// pollStick keeps polls on one swarm member. A long poll held where the
+// client polled last wakes as soon as a message reaches that member; a
+// poll sent to a member picked at random each time was mostly answered at
+// once, with the messages since the client's last visit there (already
+// seen, fetched and decrypted again), and the new message waited for
+// another whole poll.
+//
+// Reading from several members is what defeats one that withholds messages
+// (see docs/security.md, issue 8 point 8), so the client stays on a member
+// only while it answers with messages and for at most the poll wait: a
+// poll that fails or brings nothing moves to another member picked at
+// random, and so does the first poll after the wait. A withholding member
+// thus delays a message by at most the poll wait, as a long poll it holds
+// always could.
+type pollStick struct {
+	mu    sync.Mutex
+	node  string    // Ed25519 key; "" picks at random
+	since time.Time // when polls went to node first
+}
+
+// member returns the member to poll, or "" for one picked at random.
+func (p *pollStick) member(max time.Duration) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.node != "" && time.Since(p.since) >= max {
+		p.node = ""
+	}
+	return p.node
+}
+
+// done records how a poll of node went: polls stay there only after one
+// that brought something and failed nowhere.
+func (p *pollStick) done(node string, fetched int, failed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case failed || fetched == 0 || node == "":
+		p.node = ""
+	case node != p.node:
+		p.node, p.since = node, time.Now()
+	}
 }
 
 // connected notes that the swarm answered: after an outage that Run
