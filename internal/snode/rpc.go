@@ -111,6 +111,23 @@ func (n *Node) runRPC(ctx context.Context, req storagerpc.Request, forwarded boo
 	}
 	// Recursive methods: run here, push to the rest of the swarm, and report
 	// every member's result.
+	var peers []netview.Node
+	if !forwarded {
+		if _, ps, in := n.mySwarm(); in {
+			peers = ps
+		}
+	}
+	_, isStore := req.(*storagerpc.Store)
+	var pushes <-chan peerResult
+	if isStore && len(peers) > 0 {
+		// A store is pushed to the peers while it is stored here: the
+		// member where the recipient's long poll waits gets it one
+		// local store sooner. It is still answered only once it is
+		// stored here (below). The pushes outlive the request (each
+		// within forwardTimeout), as those a store's answer does not
+		// wait for always did.
+		pushes = n.push(context.WithoutCancel(ctx), req, peers)
+	}
 	local, err := n.runLocal(ctx, req)
 	if forwarded {
 		if err != nil {
@@ -127,7 +144,7 @@ func (n *Node) runRPC(ctx context.Context, req storagerpc.Request, forwarded boo
 		results[n.edHex] = b
 		ok++
 	}
-	if _, peers, in := n.mySwarm(); in && len(peers) > 0 {
+	if len(peers) > 0 {
 		// The body is encoded once for every peer, and the pushes run
 		// concurrently. A store is answered once it is stored here and
 		// a majority of the swarm (this node included) has acknowledged
@@ -137,30 +154,14 @@ func (n *Node) runRPC(ctx context.Context, req storagerpc.Request, forwarded boo
 		// forwardTimeout), their results left out of the answer; a
 		// member they miss gets the message by catch-up. Other
 		// recursive methods (deletes, expiries) answer with every
-		// member's signed result, as Session's clients expect.
-		body, encErr := storagerpc.EncodeBody(req)
-		_, isStore := req.(*storagerpc.Store)
+		// member's signed result, as Session's clients expect, and a
+		// store that failed here waits for every member too.
 		quorum := len(peers) + 1 // every member
-		fctx := ctx
 		if isStore && err == nil {
 			quorum = (len(peers)+1)/2 + 1
-			fctx = context.WithoutCancel(ctx)
 		}
-		type peerResult struct {
-			ed   string
-			res  json.RawMessage
-			good bool
-		}
-		done := make(chan peerResult, len(peers))
-		for _, p := range peers {
-			go func() {
-				if encErr != nil {
-					done <- peerResult{p.Ed25519, failureJSON(encErr), false}
-					return
-				}
-				res, good := n.forward(fctx, p, body)
-				done <- peerResult{p.Ed25519, res, good}
-			}()
+		if pushes == nil {
+			pushes = n.push(ctx, req, peers)
 		}
 		var deadline <-chan time.Time
 		if quorum <= len(peers) {
@@ -174,7 +175,7 @@ func (n *Node) runRPC(ctx context.Context, req storagerpc.Request, forwarded boo
 				break
 			}
 			select {
-			case r := <-done:
+			case r := <-pushes:
 				results[r.ed] = r.res
 				if r.good {
 					ok++
@@ -200,6 +201,32 @@ func (n *Node) runRPC(ctx context.Context, req storagerpc.Request, forwarded boo
 		resp.Hash = storagerpc.MessageHash(s.Pubkey, s.Namespace, s.Data)
 	}
 	return jsonResult(status, resp)
+}
+
+// peerResult is one peer's answer to a pushed request.
+type peerResult struct {
+	ed   string
+	res  json.RawMessage
+	good bool
+}
+
+// push sends req to every peer concurrently, its body encoded once, and
+// returns the channel their results arrive on (buffered for all of them, so
+// that pushes nobody waits for finish anyway).
+func (n *Node) push(ctx context.Context, req storagerpc.Request, peers []netview.Node) <-chan peerResult {
+	body, encErr := storagerpc.EncodeBody(req)
+	done := make(chan peerResult, len(peers))
+	for _, p := range peers {
+		go func() {
+			if encErr != nil {
+				done <- peerResult{p.Ed25519, failureJSON(encErr), false}
+				return
+			}
+			res, good := n.forward(ctx, p, body)
+			done <- peerResult{p.Ed25519, res, good}
+		}()
+	}
+	return done
 }
 
 // failureJSON is a swarm member's failed result.
