@@ -83,7 +83,7 @@ func attachmentFrom(a clientdb.Attachment) Attachment {
 	}
 }
 
-// withAttachments fills in the attachments of ms.
+// withAttachments fills in the attachments and link previews of ms.
 func (c *Client) withAttachments(ctx context.Context, ms []Message) error {
 	ids := make([]int64, len(ms))
 	for i, m := range ms {
@@ -93,9 +93,16 @@ func (c *Client) withAttachments(ctx context.Context, ms []Message) error {
 	if err != nil {
 		return err
 	}
+	ps, err := c.db.LinkPreviews(ctx, ids...)
+	if err != nil {
+		return err
+	}
 	for i := range ms {
 		for _, a := range as[ms[i].ID] {
 			ms[i].Attachments = append(ms[i].Attachments, attachmentFrom(a))
+		}
+		if !ms[i].Deleted {
+			ms[i].LinkPreview = shownPreview(ps[ms[i].ID])
 		}
 	}
 	return nil

@@ -368,3 +368,46 @@ func progressOf(ch <-chan Event, id int64) []FileProgress {
 		}
 	}
 }
+
+// A link preview travels as Session's (DataMessage.preview: URL and
+// title) to the recipient and the sender's other device, and shows in
+// their messages; one for a link not in the text is refused.
+func TestLinkPreviewTravels(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob := account(t, "Alice"), account(t, "Bob")
+	words, err := alice.RecoveryPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice2 := device(t, words, "Alice")
+	const link = "https://example.com/article"
+	if _, err := alice.SendWithPreview(ctx, bob.SessionID(), "read "+link, LinkPreview{URL: "https://example.org/", Title: "x"}); !errors.Is(err, ErrPreviewLink) {
+		t.Fatalf("a preview of a link not in the text: %v", err)
+	}
+	m, err := alice.SendWithPreview(ctx, bob.SessionID(), "read "+link+" tonight", LinkPreview{URL: link, Title: "An article", Description: "local only"})
+	if err != nil || m.LinkPreview == nil || m.LinkPreview.Title != "An article" {
+		t.Fatalf("sent: %+v %v", m, err)
+	}
+	withPreview := func(ms []Message) *Message {
+		for i := range ms {
+			if ms[i].LinkPreview != nil {
+				return &ms[i]
+			}
+		}
+		return nil
+	}
+	for _, c := range []*Client{bob, alice2} {
+		got := withPreview(receiveUntil(t, c, "the message with its preview", func(ms []Message) bool { return withPreview(ms) != nil }))
+		if got.LinkPreview.URL != link || got.LinkPreview.Title != "An article" || got.LinkPreview.Description != "" {
+			t.Fatalf("received preview: %+v", got.LinkPreview)
+		}
+		ms, err := c.Messages(ctx, bob.SessionID(), 10)
+		if c == bob {
+			ms, err = c.Messages(ctx, alice.SessionID(), 10)
+		}
+		if err != nil || len(ms) == 0 || withPreview(ms) == nil {
+			t.Fatalf("stored messages lack the preview: %+v %v", ms, err)
+		}
+	}
+}

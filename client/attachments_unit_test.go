@@ -156,3 +156,32 @@ func TestDecryptAvatarBothFormats(t *testing.T) {
 		}
 	}
 }
+
+// A received link preview is kept only for an https link to a public host
+// that the text shows, with its title cleaned and cut.
+func TestPreviewOf(t *testing.T) {
+	dm := func(body, url, title string) *signalpb.DataMessage {
+		return &signalpb.DataMessage{Body: proto.String(body),
+			Preview: []*signalpb.DataMessage_Preview{{Url: proto.String(url), Title: proto.String(title)}}}
+	}
+	long := strings.Repeat("é", 300)
+	for _, c := range []struct {
+		body, url, title string
+		want             clientdb.LinkPreview
+	}{
+		{"see https://example.com/a ok", "https://example.com/a", "Example\u202e\n page", clientdb.LinkPreview{URL: "https://example.com/a", Title: "Example page"}},
+		{"see https://example.com/a", "https://example.com/a", long, clientdb.LinkPreview{URL: "https://example.com/a", Title: strings.Repeat("é", 200) + "…"}},
+		{"see https://example.com/a", "https://evil.example/", "not in the text", clientdb.LinkPreview{}},
+		{"see http://example.com/a", "http://example.com/a", "not https", clientdb.LinkPreview{}},
+		{"see https://127.0.0.1/a", "https://127.0.0.1/a", "loopback", clientdb.LinkPreview{}},
+		{"see https://printer.local/", "https://printer.local/", "local name", clientdb.LinkPreview{}},
+		{"no preview", "", "", clientdb.LinkPreview{}},
+	} {
+		if got := previewOf(dm(c.body, c.url, c.title), c.body); got != c.want {
+			t.Errorf("%q / %q: %+v, want %+v", c.body, c.url, got, c.want)
+		}
+	}
+	if got := previewOf(&signalpb.DataMessage{Body: proto.String("x")}, "x"); got != (clientdb.LinkPreview{}) {
+		t.Errorf("no preview: %+v", got)
+	}
+}

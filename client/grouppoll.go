@@ -302,7 +302,7 @@ func (c *Client) handleGroupMessage(ctx context.Context, g *groupSession, rm sto
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: g.id, Sender: gm.Sender, Direction: dir, Status: status,
 		SentAt: sentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, TimeUnverified: unverified, Attachments: files,
-		Quote: quoteOf(dm), Expiry: expiryOf(content),
+		Quote: quoteOf(dm), Expiry: expiryOf(content), LinkPreview: previewOf(dm, body),
 	})
 	if err != nil || !inserted {
 		return Message{}, false, err
@@ -315,6 +315,7 @@ func (c *Client) handleGroupMessage(ctx context.Context, g *groupSession, rm sto
 	for _, a := range files {
 		out.Attachments = append(out.Attachments, attachmentFrom(a))
 	}
+	out.LinkPreview = shownPreview(previewOf(dm, body))
 	pg.events = append(pg.events, MessageReceived{out}) // published once committed
 	return out, true, nil
 }

@@ -3,8 +3,15 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/gen/signalpb"
 	"github.com/session-go/session-go/internal/linkpreview"
 )
 
@@ -21,6 +28,9 @@ var (
 	// ErrPreviewsNeedProxy: previews are fetched only through the SOCKS5
 	// proxy (such as Tor), never from this machine's own address.
 	ErrPreviewsNeedProxy = linkpreview.ErrNoProxy
+	// ErrPreviewLink: a preview to send is not of a link in the message,
+	// or not one that may be previewed (https, public host).
+	ErrPreviewLink = errors.New("bad link preview")
 )
 
 // LinkPreviews reports whether link previews are on (off by default).
@@ -65,4 +75,76 @@ func (c *Client) LinkPreview(ctx context.Context, url string) (LinkPreview, erro
 		return LinkPreview{}, ErrPreviewsNeedProxy
 	}
 	return linkpreview.Fetch(ctx, linkpreview.Config{Dial: dial}, url)
+}
+
+// maxPreviewTitle caps a received preview's title (characters).
+const maxPreviewTitle = 200
+
+// previewOf returns the link preview a message carries (the first of
+// DataMessage.preview), if it is one Session would show: an https link
+// that is in the message's text, as Session's clients require, so that a
+// preview cannot stand for a link the text does not show. Its title is
+// cleaned of control characters and cut. Its image, if any, is not kept.
+func previewOf(dm *signalpb.DataMessage, body string) clientdb.LinkPreview {
+	ps := dm.GetPreview()
+	if len(ps) == 0 {
+		return clientdb.LinkPreview{}
+	}
+	u := ps[0].GetUrl()
+	if u == "" || len(u) > clientdb.MaxPreviewURLBytes || !strings.Contains(body, u) {
+		return clientdb.LinkPreview{}
+	}
+	if _, err := linkpreview.Check(u, nil); err != nil {
+		return clientdb.LinkPreview{}
+	}
+	title := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(ps[0].GetTitle(), ""))
+	title = strings.Join(strings.Fields(title), " ")
+	if utf8.RuneCountInString(title) > maxPreviewTitle {
+		title = string([]rune(title)[:maxPreviewTitle]) + "…"
+	}
+	return clientdb.LinkPreview{URL: u, Title: title}
+}
+
+// SendWithPreview sends text with the preview of a link in it, as Session
+// sends one (DataMessage.preview: the link and its page's title; the
+// description is shown only to the sender, Session's message has no room
+// for it). The preview's URL must be in the text. Otherwise it is Send.
+func (c *Client) SendWithPreview(ctx context.Context, to, text string, p LinkPreview) (Message, error) {
+	lp := clientdb.LinkPreview{URL: p.URL, Title: p.Title}
+	if p.URL == "" || !strings.Contains(text, p.URL) {
+		return Message{}, fmt.Errorf("%w: the link preview's URL is not in the message", ErrPreviewLink)
+	}
+	if _, err := linkpreview.Check(p.URL, nil); err != nil {
+		return Message{}, fmt.Errorf("%w: %w", ErrPreviewLink, err)
+	}
+	if len(lp.Title) > clientdb.MaxPreviewTitleBytes || !utf8.ValidString(lp.Title) {
+		return Message{}, fmt.Errorf("%w: title too long", ErrPreviewLink)
+	}
+	return c.sendFiles(ctx, to, text, clientdb.Quote{}, nil, lp)
+}
+
+// previewPointer is Session's DataMessage.preview for p (none for the zero
+// LinkPreview).
+func previewPointer(p clientdb.LinkPreview) []*signalpb.DataMessage_Preview {
+	if p.URL == "" {
+		return nil
+	}
+	out := &signalpb.DataMessage_Preview{Url: proto.String(p.URL)}
+	if p.Title != "" {
+		out.Title = proto.String(p.Title)
+	}
+	return []*signalpb.DataMessage_Preview{out}
+}
+
+// shownPreview is a stored preview as Message shows it (nil for none).
+func shownPreview(p clientdb.LinkPreview) *LinkPreview {
+	if p.URL == "" {
+		return nil
+	}
+	return &LinkPreview{URL: p.URL, Title: p.Title}
 }

@@ -565,7 +565,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: dm.Sender, Sender: dm.Sender, Direction: clientdb.Incoming, Status: clientdb.StatusReceived,
 		SentAt: sentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, TimeUnverified: unverified, Attachments: files,
-		Quote: quoteOf(content.GetDataMessage()), Expiry: expiryOf(content),
+		Quote: quoteOf(content.GetDataMessage()), Expiry: expiryOf(content), LinkPreview: previewOf(content.GetDataMessage(), body),
 	})
 	if err != nil {
 		return Message{}, false, err
@@ -601,6 +601,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	for _, a := range files {
 		out.Attachments = append(out.Attachments, attachmentFrom(a))
 	}
+	out.LinkPreview = shownPreview(previewOf(content.GetDataMessage(), body))
 	// The full conversation (with its unread count, whose cost grows with
 	// the backlog) only for the event of a new request.
 	if st, err := c.db.ConversationState(ctx, dm.Sender); err == nil && st.Request && (cvErr != nil || !before.Request) {
@@ -656,7 +657,7 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: target, Sender: c.id.SessionID(), Direction: clientdb.Outgoing, Status: clientdb.StatusSent,
 		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, Attachments: files, Quote: quoteOf(data),
-		Expiry: expiryOf(dm.Content),
+		Expiry: expiryOf(dm.Content), LinkPreview: previewOf(data, body),
 	})
 	if err != nil || !inserted {
 		return Message{}, false, err
@@ -670,6 +671,7 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 	for _, a := range files {
 		out.Attachments = append(out.Attachments, attachmentFrom(a))
 	}
+	out.LinkPreview = shownPreview(previewOf(data, body))
 	c.publishSaved(ctx, MessageReceived{out})
 	return out, true, nil
 }

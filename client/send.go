@@ -126,7 +126,7 @@ type File struct {
 
 // SendFiles is SendFile with the files' picture sizes given (see File).
 func (c *Client) SendFiles(ctx context.Context, to, text string, files ...File) (Message, error) {
-	return c.sendFiles(ctx, to, text, clientdb.Quote{}, files)
+	return c.sendFiles(ctx, to, text, clientdb.Quote{}, files, clientdb.LinkPreview{})
 }
 
 // send sends text and files to to, quoting quote unless it is the zero
@@ -136,10 +136,12 @@ func (c *Client) send(ctx context.Context, to, text string, quote clientdb.Quote
 	for i, p := range paths {
 		files[i] = File{Path: p}
 	}
-	return c.sendFiles(ctx, to, text, quote, files)
+	return c.sendFiles(ctx, to, text, quote, files, clientdb.LinkPreview{})
 }
 
-func (c *Client) sendFiles(ctx context.Context, to, text string, quote clientdb.Quote, fs []File) (Message, error) {
+// sendFiles sends text, files and a link preview (unless it is the zero
+// LinkPreview) to to, quoting quote unless it is the zero Quote.
+func (c *Client) sendFiles(ctx context.Context, to, text string, quote clientdb.Quote, fs []File, preview clientdb.LinkPreview) (Message, error) {
 	paths := make([]string, len(fs))
 	for i, f := range fs {
 		paths[i] = f.Path
@@ -191,6 +193,7 @@ func (c *Client) sendFiles(ctx context.Context, to, text string, quote clientdb.
 	if text != "" {
 		content.DataMessage.Body = proto.String(text)
 	}
+	content.DataMessage.Preview = previewPointer(preview)
 	expiry, err := c.expiryFor(ctx, recipient)
 	if err != nil {
 		return Message{}, err
@@ -249,6 +252,7 @@ func (c *Client) sendFiles(ctx context.Context, to, text string, quote clientdb.
 	id, err := c.db.InsertOutgoing(ctx, clientdb.Message{
 		Conversation: recipient, Sender: c.id.SessionID(), Direction: clientdb.Outgoing,
 		Status: clientdb.StatusSending, SentAt: sentAt, Body: text, Payload: pb, Attachments: files, Quote: quote, Expiry: expiry,
+		LinkPreview: preview,
 	})
 	if err != nil {
 		c.removeBlobs(files)

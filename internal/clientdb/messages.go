@@ -125,6 +125,9 @@ func (db *DB) InsertOutgoing(ctx context.Context, m Message) (int64, error) {
 	if err := checkNew(&m); err != nil {
 		return 0, fmt.Errorf("clientdb: insert outgoing: %w", err)
 	}
+	if err := checkPreview(m.LinkPreview); err != nil {
+		return 0, fmt.Errorf("clientdb: insert outgoing: %w", err)
+	}
 	if err := checkAttachments(m.Attachments); err != nil {
 		return 0, fmt.Errorf("clientdb: insert outgoing: %w", err)
 	}
@@ -167,7 +170,10 @@ func (db *DB) InsertOutgoing(ctx context.Context, m Message) (int64, error) {
 		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return insertAttachments(ctx, tx, id, m.Attachments)
+		if err := insertAttachments(ctx, tx, id, m.Attachments); err != nil {
+			return err
+		}
+		return insertPreview(ctx, tx, id, m.LinkPreview)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("clientdb: insert outgoing: %w", err)
@@ -210,6 +216,9 @@ func (db *DB) InsertIncoming(ctx context.Context, m Message) (int64, bool, error
 		return 0, false, fmt.Errorf("clientdb: insert incoming: %w", err)
 	}
 	if err := checkHash(m.Hash); err != nil {
+		return 0, false, fmt.Errorf("clientdb: insert incoming: %w", err)
+	}
+	if err := checkPreview(m.LinkPreview); err != nil {
 		return 0, false, fmt.Errorf("clientdb: insert incoming: %w", err)
 	}
 	if err := checkAttachments(m.Attachments); err != nil {
@@ -262,7 +271,10 @@ func (db *DB) InsertIncoming(ctx context.Context, m Message) (int64, bool, error
 			return err
 		}
 		inserted = true
-		return insertAttachments(ctx, tx, id, m.Attachments)
+		if err := insertAttachments(ctx, tx, id, m.Attachments); err != nil {
+			return err
+		}
+		return insertPreview(ctx, tx, id, m.LinkPreview)
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("clientdb: insert incoming %q: %w", m.Hash, err)

@@ -130,6 +130,9 @@ type Message struct {
 	// InsertIncoming, in the same transaction; read them with
 	// DB.Attachments (Message and Messages leave them out).
 	Attachments []Attachment
+	// LinkPreview is stored with the message like Attachments; read it
+	// with DB.LinkPreviews.
+	LinkPreview LinkPreview
 	// Quote is the message this one replies to; the zero Quote if none.
 	Quote Quote
 	// Expiry is the disappearing-messages setting the message carries,

@@ -1,0 +1,77 @@
+package clientdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits of a stored link preview.
+const (
+	MaxPreviewURLBytes   = 2048
+	MaxPreviewTitleBytes = 1024
+)
+
+// LinkPreview is a message's link preview, as Session sends it
+// (DataMessage.preview): a link in the message's text and the title of its
+// page. The zero LinkPreview is none.
+type LinkPreview struct {
+	URL, Title string
+}
+
+func checkPreview(p LinkPreview) error {
+	switch {
+	case p.URL == "" && p.Title == "":
+		return nil
+	case p.URL == "" || len(p.URL) > MaxPreviewURLBytes || !utf8.ValidString(p.URL):
+		return fmt.Errorf("%w: link preview URL", ErrInvalidArgument)
+	case len(p.Title) > MaxPreviewTitleBytes || !utf8.ValidString(p.Title):
+		return fmt.Errorf("%w: link preview title", ErrInvalidArgument)
+	}
+	return nil
+}
+
+// insertPreview stores message msg's link preview, if it has one.
+func insertPreview(ctx context.Context, tx *sql.Tx, msg int64, p LinkPreview) error {
+	if p.URL == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO link_previews (message, url, title) VALUES (?, ?, ?)", msg, p.URL, p.Title)
+	return err
+}
+
+// LinkPreviews returns the link previews of the given messages, by
+// message id (messages without one are absent).
+func (db *DB) LinkPreviews(ctx context.Context, messages ...int64) (map[int64]LinkPreview, error) {
+	out := map[int64]LinkPreview{}
+	for len(messages) > 0 {
+		n := min(len(messages), 500)
+		batch := messages[:n]
+		messages = messages[n:]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		rows, err := db.r.QueryContext(ctx, "SELECT message, url, title FROM link_previews WHERE message IN (?"+
+			strings.Repeat(",?", len(batch)-1)+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("clientdb: link previews: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var p LinkPreview
+			if err := rows.Scan(&id, &p.URL, &p.Title); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("clientdb: link previews: %w", err)
+			}
+			out[id] = p
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("clientdb: link previews: %w", err)
+		}
+	}
+	return out, nil
+}
