@@ -86,7 +86,7 @@ func clientError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, client.ErrUnknownContact), errors.Is(err, client.ErrAmbiguousContact),
 		errors.Is(err, client.ErrInvalidRecipient), errors.Is(err, client.ErrMessageTooLong),
-		errors.Is(err, client.ErrEmptyMessage):
+		errors.Is(err, client.ErrEmptyMessage), errors.Is(err, client.ErrPreviewLink):
 		writeError(w, http.StatusBadRequest, err.Error())
 	default:
 		writeError(w, http.StatusInternalServerError, err.Error())
@@ -474,6 +474,8 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, c *client.Client) 
 	var req struct {
 		Body    string `json:"body"`
 		ReplyTo int64  `json:"reply_to"`
+		// Preview is a link preview the page fetched (files.go).
+		Preview *client.LinkPreview `json:"preview"`
 	}
 	if !readJSON(w, r, &req) {
 		return
@@ -493,6 +495,8 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, c *client.Client) 
 			return
 		}
 		m, err = c.Reply(r.Context(), req.ReplyTo, req.Body)
+	} else if req.Preview != nil {
+		m, err = c.SendWithPreview(r.Context(), id, req.Body, *req.Preview)
 	} else {
 		m, err = c.Send(r.Context(), id, req.Body)
 	}

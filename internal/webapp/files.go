@@ -27,6 +27,66 @@ var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/
 // (besides the older ones in routes).
 func (s *Server) fileRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/avatars", s.withAccount(s.listAvatars))
+	mux.HandleFunc("GET /api/link-previews", s.withAccount(s.getLinkPreviews))
+	mux.HandleFunc("POST /api/link-previews", s.withAccount(s.setLinkPreviews))
+	mux.HandleFunc("GET /api/link-preview", s.withAccount(s.linkPreview))
+}
+
+// linkPreviewState is the link-preview setting: on (off by default, as in
+// Session), and whether this app has the proxy previews need.
+type linkPreviewState struct {
+	On    bool `json:"on"`
+	Proxy bool `json:"proxy"`
+}
+
+// getLinkPreviews is GET /api/link-previews.
+func (s *Server) getLinkPreviews(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	on, err := c.LinkPreviews(r.Context())
+	if err != nil {
+		clientError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, linkPreviewState{On: on, Proxy: s.cfg.SOCKS5 != ""})
+}
+
+// setLinkPreviews is POST /api/link-previews with {"on"}: turning them on
+// needs the SOCKS5 proxy (previews are never fetched from this machine's
+// own address).
+func (s *Server) setLinkPreviews(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	var req struct {
+		On bool `json:"on"`
+	}
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if err := c.SetLinkPreviews(r.Context(), req.On); err != nil {
+		if errors.Is(err, client.ErrPreviewsNeedProxy) {
+			writeError(w, http.StatusBadRequest, "link previews need a SOCKS5 proxy such as Tor (start the app with --socks5): they are never fetched from your own address")
+			return
+		}
+		clientError(w, err)
+		return
+	}
+	s.getLinkPreviews(w, r, c)
+}
+
+// linkPreview is GET /api/link-preview?url=…: the preview of a link the
+// user is writing, fetched through the proxy with linkpreview's limits.
+func (s *Server) linkPreview(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	u := r.URL.Query().Get("url")
+	if u == "" || len(u) > 2048 {
+		writeError(w, http.StatusBadRequest, "url: missing or too long")
+		return
+	}
+	p, err := c.LinkPreview(r.Context(), u)
+	switch {
+	case errors.Is(err, client.ErrPreviewsOff) || errors.Is(err, client.ErrPreviewsNeedProxy):
+		writeError(w, http.StatusConflict, err.Error())
+	case err != nil:
+		writeError(w, http.StatusBadGateway, "no preview: "+err.Error())
+	default:
+		writeJSON(w, http.StatusOK, p)
+	}
 }
 
 // listAvatars is GET /api/avatars: {"<Session ID>": "<version>"} for every

@@ -85,6 +85,31 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 		return !!d && d.textContent.includes('`+link+`') })()`)
 	b.click("button", "Cancel")
 
+	// Link previews are off by default and cannot be turned on without a
+	// proxy; a preview sent with a message (as Session sends it: URL and
+	// title) shows as a card on the recipient's page.
+	var lps struct{ On, Proxy bool }
+	if code := callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/link-previews", "", &lps); code != http.StatusOK || lps.On || lps.Proxy {
+		t.Fatalf("link-preview setting: %d %+v", code, lps)
+	}
+	if code := callJSON(t, bc, http.MethodPost, bob.BaseURL()+"api/link-previews", `{"on":true}`, nil); code != http.StatusBadRequest {
+		t.Fatalf("link previews turned on without a proxy: %d", code)
+	}
+	if code := callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/link-preview?url=https%3A%2F%2Fexample.com%2F", "", nil); code != http.StatusConflict {
+		t.Fatalf("a preview fetched while they are off: %d", code)
+	}
+	const article = "https://example.com/article"
+	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/conversations/"+bobID+"/messages",
+		`{"body":"read `+article+`","preview":{"url":"https://example.net/","title":"elsewhere"}}`, nil); code != http.StatusBadRequest {
+		t.Fatalf("a preview of a link not in the text: %d", code)
+	}
+	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/conversations/"+bobID+"/messages",
+		`{"body":"read `+article+`","preview":{"url":"`+article+`","title":"An <b>article</b>","description":"only Alice sees this"}}`, nil); code != http.StatusOK {
+		t.Fatalf("Alice's link with its preview: %d", code)
+	}
+	waitFor[bool](b, "the link preview card", `[...document.querySelectorAll('[data-testid=link-preview]')].some(e =>
+		e.textContent.includes('An <b>article</b>') && e.textContent.includes('example.com') && !e.querySelector('b'))`)
+
 	// Alice attaches a file with the attach button in her page.
 	notes := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(notes, []byte("meeting notes"), 0o600)
@@ -134,6 +159,8 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 	picPath := filepath.Join(t.TempDir(), "me.png")
 	os.WriteFile(picPath, pic.Bytes(), 0o600)
 	a.click("button", "Your Session ID")
+	waitFor[bool](a, "the link-preview switch, off and locked without a proxy", `(() => { const c = document.querySelector('[data-testid=previews-on]');
+		return !!c && !c.checked && c.disabled })()`)
 	a.do(chromedp.SetUploadFiles(chromedp.CSS(`input[data-testid=avatar-input]`), []string{picPath}))
 	waitFor[bool](a, "Alice's own picture in her settings", `(() => { const i = document.querySelector('img[data-testid=avatar-picture]');
 		return !!i && i.complete && i.naturalWidth === 40 })()`)

@@ -742,7 +742,10 @@ function composer() {
   const attach = h('button', {class: 'attach', 'aria-label': 'Attach a file', title: 'Attach a file (at most 10 MB)',
     onclick: () => picker.click()}, '📎');
   const box = h('div', {class: 'composer'}, attach, picker, ta, send);
-  return h('div', null, h('div', {class: 'reply-bar', 'data-testid': 'reply-bar'}, replyBarContent()), counter, box);
+  const lp = files.composerPreview(ta);
+  el.preview = lp;
+  files.loadPreviewSetting();
+  return h('div', null, h('div', {class: 'reply-bar', 'data-testid': 'reply-bar'}, replyBarContent()), counter, lp.el, box);
 }
 
 // sendFile sends one file, with the composer's text as its caption.
@@ -800,6 +803,8 @@ async function sendNow() {
   try {
     const req = {body};
     if (S.replyTo && typeof S.replyTo.id === 'number') req.reply_to = S.replyTo.id;
+    const preview = el.preview?.take(body);
+    if (preview && !req.reply_to) req.preview = preview;
     S.replyTo = null;
     const bar = document.querySelector('[data-testid=reply-bar]');
     if (bar) replace(bar);
@@ -830,7 +835,7 @@ function messageEl(m) {
   const real = typeof m.id === 'number' && !m.deleted && m.status !== 'sending' && m.status !== 'failed';
   const bubble = m.deleted
     ? h('div', {class: 'bubble deleted', 'data-testid': 'message-body'}, 'This message was deleted')
-    : h('div', {class: 'bubble', 'data-testid': 'message-body'}, quoteEl(m), linkify(m.body),
+    : h('div', {class: 'bubble', 'data-testid': 'message-body'}, quoteEl(m), linkify(m.body), files.previewEl(m, openLink),
       (m.attachments || []).map((a, i) => attachmentEl(m, a, i)));
   return h('li', {class: `msg ${out ? 'out' : 'in'} ${m.status === 'failed' ? 'failed' : ''}`, 'data-mid': String(m.id)},
     h('span', {class: 'visually-hidden'}, out ? 'You: ' : `${displayName(S.conv)}: `),
@@ -1229,6 +1234,7 @@ function renderSettings() {
         h('p', {class: 'muted small'}, 'The 13 words that restore your account on another device. Keep them secret.'), words),
       h('section', {class: 'section'}, h('h3', null, 'Privacy'), refuseBox(), convo.privacySwitches()),
       notifySettings(),
+      files.previewSettings(api),
       h('section', {class: 'section'}, h('h3', null, 'Appearance'),
         h('div', {class: 'field'}, h('label', {for: 'theme'}, 'Theme'), theme)),
       h('section', {class: 'section'}, h('h3', null, 'Network'), el.netBox),

@@ -194,3 +194,103 @@ export function picture(av, id) {
     'data-testid': 'avatar-picture', onerror: (e) => e.target.remove()}));
   return av;
 }
+
+// ---------- link previews ----------
+
+// The link-preview setting, as GET /api/link-previews last said.
+let previews = {on: false, proxy: false};
+
+export async function loadPreviewSetting() {
+  try {
+    const r = await fetch('/api/link-previews', {credentials: 'same-origin'});
+    if (r.ok) previews = await r.json();
+  } catch { /* off */ }
+  return previews;
+}
+
+// previewSettings is the settings section: link previews are off by
+// default, as in Session, and need the proxy.
+export function previewSettings(api) {
+  const on = h('input', {type: 'checkbox', id: 'previews-on', role: 'switch', 'data-testid': 'previews-on'});
+  const note = h('p', {class: 'muted small', 'aria-live': 'polite'});
+  const show = () => {
+    on.checked = previews.on;
+    on.disabled = !previews.proxy && !previews.on;
+    note.textContent = previews.proxy
+      ? 'When on, the page of a link you write is fetched through your proxy (never from your own address) and its title sent with the message.'
+      : 'Link previews need a SOCKS5 proxy such as Tor (start the app with --socks5): they are never fetched from your own address.';
+  };
+  on.addEventListener('change', async () => {
+    try {
+      previews = await api('POST', 'link-previews', {on: on.checked});
+    } catch (e) {
+      note.textContent = e.message;
+    }
+    show();
+  });
+  loadPreviewSetting().then(show);
+  show();
+  return h('section', {class: 'section', 'aria-labelledby': 'previews-h'},
+    h('h3', {id: 'previews-h'}, 'Link previews'),
+    h('label', {class: 'check', for: 'previews-on'}, on, h('span', null, 'Send link previews')), note);
+}
+
+const URL_RE = /https:\/\/[^\s<>"']+/;
+
+// composerPreview watches a composer's text: with previews on, the first
+// https link's preview is fetched (through the proxy, by the app) and
+// shown above the composer, with a button to drop it. take(body) returns
+// the preview to send with body (if its link is still in it) and clears.
+export function composerPreview(ta) {
+  const box = h('div', {class: 'compose-preview', 'data-testid': 'compose-preview', hidden: true});
+  let current = null; // {url, title, description, site_name}
+  let dropped = '';
+  let timer = 0;
+  let asked = '';
+  const render = () => {
+    if (!current) { box.hidden = true; box.replaceChildren(); return; }
+    box.hidden = false;
+    box.replaceChildren(
+      h('div', {class: 'lp-text'},
+        h('strong', {class: 'lp-title'}, current.title || current.url),
+        current.description ? h('span', {class: 'lp-desc'}, current.description) : null,
+        h('span', {class: 'lp-site'}, current.site_name || new URL(current.url).hostname)),
+      h('button', {class: 'icon-btn lp-remove', 'aria-label': 'Remove the link preview', title: 'Remove the preview',
+        onclick: () => { dropped = current.url; current = null; render(); }}, '✕'));
+  };
+  const check = async () => {
+    const m = URL_RE.exec(ta.value);
+    const url = m ? m[0].replace(/[.,;:!?)\]]+$/, '') : '';
+    if (current && current.url !== url) { current = null; render(); }
+    if (!url || !previews.on || url === dropped || url === asked || current) return;
+    asked = url;
+    try {
+      const r = await fetch(`/api/link-preview?url=${encodeURIComponent(url)}`, {credentials: 'same-origin'});
+      if (!r.ok) return;
+      const p = await r.json();
+      if (URL_RE.exec(ta.value)?.[0].startsWith(url)) { current = {...p, url}; render(); }
+    } catch { /* no preview */ }
+  };
+  ta.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(check, 500); });
+  return {
+    el: box,
+    take(body) {
+      const p = current && body.includes(current.url) ? current : null;
+      current = null; dropped = ''; asked = '';
+      render();
+      return p ? {url: p.url, title: p.title || '', description: p.description || '', site_name: p.site_name || ''} : null;
+    },
+  };
+}
+
+// previewEl is a message's link preview: a card with the page's title
+// and site, opening the link the way the message's links do.
+export function previewEl(m, openLink) {
+  const p = m.link_preview;
+  if (!p || !p.url) return null;
+  let host = '';
+  try { host = new URL(p.url).hostname; } catch { return null; }
+  return h('a', {class: 'link-preview', href: p.url, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'link-preview',
+    onclick: (e) => { e.preventDefault(); openLink(p.url); }},
+  h('strong', {class: 'lp-title'}, p.title || p.url), h('span', {class: 'lp-site'}, host));
+}
