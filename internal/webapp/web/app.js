@@ -1109,7 +1109,8 @@ function markRead() {
     if (lastIn) S.readMarked[c.session_id] = lastIn.id;
     try {
       await api('POST', `conversations/${c.session_id}/read`, {});
-      refreshSoon();
+      // Reading starts after-read timers: the countdowns then show.
+      refreshSoon(c.disappearing?.mode === 'read');
     } catch { /* next time */ }
   }, 300);
 }
