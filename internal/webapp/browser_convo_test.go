@@ -177,6 +177,23 @@ func TestBrowserConvoSettings(t *testing.T) {
 	a.click("button", "Save")
 	waitFor[bool](b, "the edit on Bob's page", `[...document.querySelectorAll('.msg.in')].some(m => m.textContent.includes('this one vanishes, edited') && m.querySelector('[data-testid=edited]'))`)
 
+	// Bob changes it to five minutes after read: Alice sees the notice, and
+	// Bob's next message counts down on her page once she has read it.
+	b.click("button", "Conversation options")
+	b.click("button", "Disappearing messages")
+	b.click("radio", "Disappear after read")
+	if got := eval[string](b, `document.querySelector('[data-testid=timer-choices] input:checked')?.parentElement.textContent || ''`); got != "12 hours" {
+		t.Errorf("after-read default: %q, want 12 hours", got)
+	}
+	b.click("radio", "5 minutes")
+	b.click("button", "Set")
+	for _, tb := range []*tab{a, b} {
+		waitFor[bool](tb, "the new timer notice", `(document.querySelector('[data-testid=timer-notice]')?.textContent || '').includes('5 minutes after read')`)
+	}
+	b.typeInto("textbox", "Message", "read me")
+	b.click("button", "Send")
+	waitFor[bool](a, "the after-read countdown", `[...document.querySelectorAll('.msg.in')].some(m => m.textContent.includes('read me') && /⏱ [45]m/.test(m.querySelector('[data-testid=timer-mark]')?.textContent || ''))`)
+
 	// The row's menu marks the conversation unread (the title counts it)
 	// and read again.
 	rowMenu := `document.querySelector('.list .item[data-id]').dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, cancelable: true}))`
