@@ -318,17 +318,22 @@ function muteDialog(c) {
 }
 
 // menuItems are the conversation menu's entries for these features
-// (close closes the menu first).
-export function menuItems(c, close) {
+// (close closes the menu first). inRow leaves out what belongs to the open
+// conversation (the timer). Note to Self is pinned and hidden like the
+// others but has no timer or notifications (as in Session), once the
+// library says which conversation it is (note_to_self).
+export function menuItems(c, close, inRow) {
   if (c.request || c.blocked) return [];
-  if (isSelf(c)) return [];
+  const self = isSelf(c);
+  if (self && !c.note_to_self) return [];
   const id = c.session_id;
   return [
-    h('button', {class: 'btn ghost', onclick: () => { close(); disappearingDialog(c); }}, 'Disappearing messages'),
+    self || inRow ? null : h('button', {class: 'btn ghost', onclick: () => { close(); disappearingDialog(c); }}, 'Disappearing messages'),
     h('button', {class: 'btn ghost', onclick: () => { close(); post(`conversations/${id}/pin`, {pinned: !c.pinned}, c.pinned ? 'Unpinned' : 'Pinned'); }}, c.pinned ? 'Unpin' : 'Pin'),
-    h('button', {class: 'btn ghost', onclick: () => { close(); muteDialog(c); }}, c.muted ? 'Notifications (muted)' : 'Notifications'),
-    h('button', {class: 'btn ghost', onclick: () => { close(); post(`conversations/${id}/hide`, {hidden: true}, 'Hidden until the next message'); if (A.S.openID === id) A.close(); }}, 'Hide conversation'),
-  ];
+    self ? null : h('button', {class: 'btn ghost', onclick: () => { close(); muteDialog(c); }}, c.muted ? 'Notifications (muted)' : 'Notifications'),
+    h('button', {class: 'btn ghost', onclick: () => { close(); post(`conversations/${id}/hide`, {hidden: true}, self ? 'Hidden until your next note' : 'Hidden until the next message'); if (A.S.openID === id) A.close(); }},
+      self ? 'Hide Note to Self' : 'Hide conversation'),
+  ].filter(Boolean);
 }
 
 // rowMenu is a conversation row's menu (right-click, or the context-menu
@@ -339,7 +344,7 @@ export function rowMenu(c) {
   const d = A.dialog(A.displayName(c), h('div', {class: 'menu-list'},
     h('button', {class: 'btn ghost', onclick: () => { d.close(); if (!unread && A.S.openID === id) A.close(); post(`conversations/${id}/${unread ? 'read' : 'unread'}`, {}, unread ? 'Marked read' : 'Marked unread'); }},
       unread ? 'Mark read' : 'Mark unread'),
-    isSelf(c) ? null : menuItems(c, () => d.close()).slice(1)), [
+    menuItems(c, () => d.close(), true)), [
     h('button', {class: 'btn primary', onclick: () => d.close()}, 'Close'),
   ]);
 }
