@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,7 +47,7 @@ func (c *Client) joinedGroupIDs(ctx context.Context) ([]keys.ID, error) {
 	}
 	var out []keys.ID
 	for _, g := range gs {
-		if g.Invited {
+		if g.Invited || g.Removed {
 			continue
 		}
 		if id, err := keys.ParseID(g.ID); err == nil && id.Prefix == keys.PrefixGroup {
@@ -127,8 +128,12 @@ func (c *Client) pollGroup(ctx context.Context, gid keys.ID, wait time.Duration)
 		pages := make([][]storagerpc.RetrievedMessage, len(groupPolled))
 		more := false
 		var errs []error
+		refused := 0
 		for i, ns := range groupPolled {
 			res := batch.Results[i]
+			if res.Code == http.StatusUnauthorized {
+				refused++
+			}
 			if res.Code != 200 {
 				errs = append(errs, fmt.Errorf("group retrieve namespace %d: node answered %d: %.200s", ns, res.Code, res.Body))
 				continue
@@ -141,6 +146,11 @@ func (c *Client) pollGroup(ctx context.Context, gid keys.ID, wait time.Duration)
 			pages[i] = resp.Messages
 			fetched += len(resp.Messages)
 			more = more || resp.More && len(resp.Messages) > 0
+		}
+		if refused == len(groupPolled) && g.admin == nil {
+			// Every namespace refuses a token that signs correctly: it
+			// was revoked, which is how an admin removes a member.
+			return out, fetched, c.markRemoved(ctx, gid)
 		}
 		if len(errs) > 0 {
 			// A refused namespace (a revoked token is refused for all of
@@ -363,6 +373,27 @@ func (c *Client) handleGroupControl(ctx context.Context, g *groupSession, gm *gr
 		c.log.Debug("ignored a group control message", "group", ShortID(g.st.ID), "from", from)
 	}
 	return nil
+}
+
+// markRemoved records that an admin removed this account from group gid
+// (its swarm refuses the account's token): the group is no longer polled,
+// its history stays, and a new invitation joins it again.
+func (c *Client) markRemoved(ctx context.Context, gid keys.ID) error {
+	c.groupMu.Lock()
+	g, err := c.loadGroup(ctx, gid.String())
+	newly := err == nil && !g.st.Removed
+	if newly {
+		g.st.Removed = true
+		err = c.saveGroup(ctx, g)
+	}
+	c.groupMu.Unlock()
+	if err != nil {
+		return err
+	}
+	if newly {
+		c.warn(fmt.Sprintf("you were removed from the group %s: its swarm refuses your token", ShortID(g.st.ID)))
+	}
+	return fmt.Errorf("%w: %s: an admin removed you from it", ErrUnknownGroup, ShortID(g.st.ID))
 }
 
 // removeLeavers, for an admin, removes the members who said they left and

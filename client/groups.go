@@ -50,6 +50,9 @@ type Group struct {
 	Invited bool `json:"invited,omitempty"`
 	// InvitedBy is who sent the invitation.
 	InvitedBy string `json:"invited_by,omitempty"`
+	// Removed says an admin removed this account: the group's swarm
+	// refuses its token. The history stays; LeaveGroup forgets it.
+	Removed bool `json:"removed,omitempty"`
 }
 
 // GroupMember is one member as the group's Members config lists them.
@@ -452,7 +455,7 @@ func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, in
 		approved = true
 	}
 	c.unlockCfg(ctx)
-	if g, err := c.loadGroup(ctx, gid.String()); err == nil && g.st.Auth != nil {
+	if g, err := c.loadGroup(ctx, gid.String()); err == nil && g.st.Auth != nil && !g.st.Removed {
 		if !g.st.Invited || !approved {
 			return nil // already in it, or already a request
 		}
@@ -536,6 +539,9 @@ func (c *Client) joinedGroup(ctx context.Context, group string) (*groupSession, 
 	}
 	if g.st.Invited {
 		return nil, fmt.Errorf("%w: %q is an invitation (accept it first)", ErrUnknownGroup, group)
+	}
+	if g.st.Removed {
+		return nil, fmt.Errorf("%w: %q: an admin removed you from it", ErrUnknownGroup, group)
 	}
 	return g, nil
 }

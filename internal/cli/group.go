@@ -112,8 +112,11 @@ func cmdGroup(ctx context.Context, env *Env, g globals, c *client.Client, args [
 		}
 		for _, x := range gs {
 			note := ""
-			if x.Invited {
+			switch {
+			case x.Invited:
 				note = " [invitation: session group accept " + x.ID + "]"
+			case x.Removed:
+				note = " [removed by an admin: session group leave " + x.ID + " forgets it]"
 			}
 			fmt.Fprintf(env.Stdout, "%s %s%s\n", x.ID, termtext.Line(x.Name), note)
 		}

@@ -104,7 +104,10 @@ func TestGroupThroughTheCLI(t *testing.T) {
 	if len(msgs) != 3 || msgs[2].Body != "after Carol left" {
 		t.Fatalf("bob reads %+v", msgs)
 	}
-	carol.run(1, "", "receive") // her retrieve is refused
+	carol.run(0, "", "receive") // her retrieve is refused: she learns she was removed
+	if out := carol.run(0, "", "group", "list"); !strings.Contains(out, "[removed") {
+		t.Fatalf("carol's group list after her removal: %q", out)
+	}
 	carol.json(&msgs, "read", created.GroupID)
 	for _, m := range msgs {
 		if m.Body == "after Carol left" {
