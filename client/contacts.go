@@ -34,7 +34,21 @@ func (c *Client) conversations(ctx context.Context, f clientdb.ConversationFilte
 	out := make([]Conversation, 0, len(cvs))
 	prio := map[string]int64{}
 	var groupNames map[string]string
+	me := c.id.SessionID()
 	for _, cv := range cvs {
+		if cv.ID == me {
+			// Note to Self: its priority (pinned, hidden) is the
+			// UserProfile config's, as in Session.
+			p := c.noteToSelfPriority(ctx)
+			if p < 0 {
+				continue
+			}
+			v := conversationFrom(cv)
+			v.Name, v.NoteToSelf = NoteToSelf, true
+			out = append(out, v)
+			prio[v.SessionID] = p
+			continue
+		}
 		if cv.Blocked || cv.Priority < 0 {
 			continue
 		}

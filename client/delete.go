@@ -142,7 +142,7 @@ func (c *Client) unsendOwn(ctx context.Context, u *signalpb.UnsendRequest) error
 		if _, err := c.db.Unsend(ctx, clientdb.MessageRef{Conversation: m.Conversation, Author: author, SentAt: m.SentAt}); err != nil {
 			return err
 		}
-		c.removeBlobs(files[id])
+		c.removeBlobsSaved(ctx, files[id])
 		if m, err := c.db.Message(ctx, id); err == nil {
 			c.publishSaved(ctx, MessageStatusChanged{messageFrom(m)})
 		}

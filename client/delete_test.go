@@ -3,6 +3,9 @@ package client
 import (
 	"encoding/json"
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -132,5 +135,74 @@ func TestDeleteForEveryone(t *testing.T) {
 	}
 	if err := alice.Delete(ctx, 1<<40, true); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("delete of a missing message: %v", err)
+	}
+}
+
+// blobsIn lists the encrypted attachment files in c's home.
+func blobsIn(t *testing.T, c *Client) []string {
+	t.Helper()
+	es, err := os.ReadDir(filepath.Join(c.opts.Home, attachmentsDir))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		if !e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// TestPeerUnsendRemovesFiles has Bob delete for everyone a message with a
+// file that Alice downloaded: Alice's copy of the file goes with the
+// message, and her inbox preview reads "This message was deleted".
+func TestPeerUnsendRemovesFiles(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob := account(t, "Alice"), account(t, "Bob")
+	if _, err := alice.Send(ctx, bob.SessionID(), "send me the photo"); err != nil {
+		t.Fatal(err)
+	}
+	receiveUntil(t, bob, "Alice's message", func(ms []Message) bool { return len(ms) == 1 })
+	path, _ := testFile(t, 64<<10)
+	sent, err := bob.SendFile(ctx, alice.SessionID(), "the photo", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := receiveUntil(t, alice, "the file", func(ms []Message) bool { return withFiles(ms) != nil })
+	savedFiles(t, alice, withFiles(got).ID)
+	if n := len(blobsIn(t, alice)); n != 1 {
+		t.Fatalf("Alice holds %d files, want the 1 downloaded", n)
+	}
+	if err := bob.Delete(ctx, sent.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		alice.Receive(ctx)
+		if m, err := alice.Message(ctx, withFiles(got).ID); err == nil && m.Deleted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the unsend did not reach Alice")
+		}
+	}
+	if left := blobsIn(t, alice); len(left) != 0 {
+		t.Errorf("the deleted message's files stayed on Alice's device: %v", left)
+	}
+	if left := blobsIn(t, bob); len(left) != 0 {
+		t.Errorf("the deleted message's files stayed on Bob's device: %v", left)
+	}
+	for c, peer := range map[*Client]string{alice: bob.SessionID(), bob: alice.SessionID()} {
+		cvs, err := c.Inbox(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cv := range cvs {
+			if cv.SessionID == peer && cv.Preview != DeletedText {
+				t.Errorf("inbox preview %q, want %q", cv.Preview, DeletedText)
+			}
+		}
 	}
 }

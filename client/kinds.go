@@ -99,9 +99,14 @@ func (c *Client) handleKinds(ctx context.Context, dm *protocol.Message, inConver
 			return true, nil
 		}
 		ref := clientdb.MessageRef{Conversation: sender, Author: sender, SentAt: time.UnixMilli(int64(u.GetTimestamp()))}
+		files, err := c.filesOf(ctx, ref)
+		if err != nil {
+			return true, err
+		}
 		if _, err := c.db.Unsend(ctx, ref); err != nil {
 			return true, err
 		}
+		c.removeBlobsSaved(ctx, files) // the files go with the message
 		c.publishSaved(ctx, MessageUnsent{Conversation: sender.String(), Author: sender.String(), SentAt: ref.SentAt})
 		return true, nil
 
@@ -206,6 +211,9 @@ func (c *Client) warnSaved(ctx context.Context, text string) {
 // change at its end; otherwise the change is pushed now, and a failed push
 // is retried by the next poll.
 func (c *Client) unhide(ctx context.Context, id keys.ID) error {
+	if id == c.id.SessionID() {
+		return c.unhideNoteToSelf(ctx)
+	}
 	ct, err := c.db.Contact(ctx, id)
 	if errors.Is(err, clientdb.ErrNotFound) || err == nil && ct.Priority >= 0 {
 		return nil
@@ -259,4 +267,50 @@ func (c *Client) profileIsNewer(ctx context.Context, id keys.ID, updated uint64)
 		}
 	}
 	return true, nil
+}
+
+// unhideNoteToSelf is unhide for Note to Self, whose priority is in the
+// UserProfile config.
+func (c *Client) unhideNoteToSelf(ctx context.Context) error {
+	if c.noteToSelfPriority(ctx) >= 0 {
+		return nil
+	}
+	edit := func(cs *configs) error {
+		if cs.profile.NoteToSelfPriority() < 0 {
+			cs.profile.SetNoteToSelfPriority(0)
+		}
+		return nil
+	}
+	if _, inPage := ctx.Value(pageKey{}).(*page); inPage {
+		return edit(c.cfg)
+	}
+	if err := c.editConfig(ctx, edit); err != nil && !errors.Is(err, ErrNotSynced) {
+		return err
+	}
+	return nil
+}
+
+// filesOf returns the attachments of the message ref names, if this device
+// has it.
+func (c *Client) filesOf(ctx context.Context, ref clientdb.MessageRef) ([]clientdb.Attachment, error) {
+	ids, err := c.db.MessagesAt(ctx, ref.Author, ref.SentAt)
+	if err != nil {
+		return nil, err
+	}
+	var files []clientdb.Attachment
+	for _, id := range ids {
+		m, err := c.db.Message(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if m.Conversation != ref.Conversation {
+			continue
+		}
+		as, err := c.db.Attachments(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, as[id]...)
+	}
+	return files, nil
 }

@@ -55,13 +55,18 @@ func (c *Client) setPriority(ctx context.Context, who string, next func(int64) i
 	if err != nil {
 		return err
 	}
-	if id == c.id.SessionID() {
-		return fmt.Errorf("%w: Note to Self is not pinned, muted or hidden here yet", ErrNotSupported)
-	}
 	if _, err := c.db.ConversationState(ctx, id); errors.Is(err, clientdb.ErrNotFound) {
 		return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
 	} else if err != nil {
 		return err
+	}
+	if id == c.id.SessionID() {
+		// Note to Self's priority is in the UserProfile config (Session's
+		// "+p"), not in the contacts.
+		return c.editConfig(ctx, func(cs *configs) error {
+			cs.profile.SetNoteToSelfPriority(next(cs.profile.NoteToSelfPriority()))
+			return nil
+		})
 	}
 	cur, err := c.db.Contact(ctx, id)
 	if err != nil && !errors.Is(err, clientdb.ErrNotFound) {
@@ -86,7 +91,7 @@ func (c *Client) Mute(ctx context.Context, who string, d time.Duration) error {
 		return err
 	}
 	if id == c.id.SessionID() {
-		return fmt.Errorf("%w: Note to Self is not pinned, muted or hidden here yet", ErrNotSupported)
+		return fmt.Errorf("%w: Note to Self has no notifications to mute (as in Session)", ErrNotSupported)
 	}
 	if d < 0 && d != Forever {
 		return fmt.Errorf("%w: negative mute duration %v", ErrInvalidDuration, d)
@@ -140,4 +145,16 @@ func (c *Client) withSettings(ctx context.Context, cvs []Conversation, prio map[
 		}
 		return 0
 	})
+}
+
+// NoteToSelf is the name the conversation with this account itself goes
+// by, as in Session.
+const NoteToSelf = "Note to Self"
+
+// noteToSelfPriority is Note to Self's priority in the UserProfile config:
+// 0 normal, above 0 pinned, below 0 hidden.
+func (c *Client) noteToSelfPriority(ctx context.Context) int64 {
+	c.lockCfg(ctx)
+	defer c.unlockCfg(ctx)
+	return c.cfg.profile.NoteToSelfPriority()
 }

@@ -328,6 +328,7 @@ func (c *Client) processPage(ctx context.Context, msgs []storagerpc.RetrievedMes
 		c.events.publish(ev)
 	}
 	c.shortenSwarm(ctx, pg.expiries)
+	c.removeBlobs(pg.blobs)
 	if len(out) > 0 {
 		c.kickDownloads() // files that came with the page, now committed
 	}
@@ -344,6 +345,19 @@ type page struct {
 	events []Event
 	// expiries are swarm expiries to shorten once committed (swarmexpiry.go).
 	expiries []clientdb.SwarmExpiry
+	// blobs are files of deleted messages, removed once committed (a
+	// rolled-back page must not lose a file its rows still name).
+	blobs []clientdb.Attachment
+}
+
+// removeBlobsSaved is removeBlobs for the receive path: inside a page the
+// files go once it is committed.
+func (c *Client) removeBlobsSaved(ctx context.Context, files []clientdb.Attachment) {
+	if pg, ok := ctx.Value(pageKey{}).(*page); ok {
+		pg.blobs = append(pg.blobs, files...)
+		return
+	}
+	c.removeBlobs(files)
 }
 
 // publishSaved publishes ev, or, while a page is being saved, once the page
@@ -661,6 +675,12 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 	})
 	if err != nil || !inserted {
 		return Message{}, false, err
+	}
+	if target == c.id.SessionID() {
+		// A new note shows a hidden Note to Self again, as in Session.
+		if err := c.unhide(ctx, target); err != nil {
+			return Message{}, false, err
+		}
 	}
 	m, err := c.db.Message(ctx, id)
 	if err != nil {

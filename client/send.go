@@ -54,6 +54,10 @@ func (c *Client) resolve(ctx context.Context, who string) (keys.ID, error) {
 	} else if len(who) == 2*keys.IDSize {
 		return keys.ID{}, fmt.Errorf("%w: %w", ErrInvalidRecipient, err)
 	}
+	if strings.EqualFold(who, NoteToSelf) {
+		// Before the contacts: a contact named so must not get the notes.
+		return c.id.SessionID(), nil
+	}
 	cts, err := c.db.Contacts(ctx, clientdb.AllContacts)
 	if err != nil {
 		return keys.ID{}, err

@@ -113,6 +113,9 @@ type Conversation struct {
 	// like a Session ID, equals another contact's name, has hidden
 	// characters, mixes alphabets), or is empty.
 	NameNote string `json:"name_note,omitempty"`
+	// NoteToSelf marks the conversation with this account itself (Name
+	// is then "Note to Self").
+	NoteToSelf bool `json:"note_to_self,omitempty"`
 	// Pinned conversations come first in the inbox.
 	Pinned bool `json:"pinned"`
 	// Muted is set while notifications are silenced, until MutedUntil
@@ -121,15 +124,23 @@ type Conversation struct {
 	MutedUntil time.Time `json:"muted_until,omitzero"`
 }
 
+// DeletedText is what shows in place of a message deleted for everyone,
+// as in Session.
+const DeletedText = "This message was deleted"
+
 func conversationFrom(cv clientdb.Conversation) Conversation {
 	kind := "direct"
 	if cv.ID.Prefix == keys.PrefixGroup {
 		kind = "group"
 	}
-	return Conversation{
+	v := Conversation{
 		SessionID: cv.ID.String(), Kind: kind, Name: cv.Name, Request: cv.Request, Unread: cv.Unread,
 		MarkedUnread: cv.MarkedUnread, LastActivity: cv.LastActivity, Preview: cv.Preview,
 	}
+	if cv.LastDeleted {
+		v.Preview = DeletedText
+	}
+	return v
 }
 
 // Contact is someone this account knows.

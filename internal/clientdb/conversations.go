@@ -18,7 +18,7 @@ const convSelect = `
 		(SELECT count(*) FROM messages m
 			WHERE m.conversation = c.id AND m.direction = 1 AND m.sent_ts > c.last_read),
 		coalesce(ct.nickname, ''), coalesce(ct.name, ''), coalesce(ct.priority, 0), coalesce(ct.blocked, 0),
-		coalesce(l.direction, 0), coalesce(l.sender, ''), coalesce(substr(l.body, 1, 100), '')
+		coalesce(l.direction, 0), coalesce(l.sender, ''), coalesce(substr(l.body, 1, 100), ''), coalesce(l.deleted, 0)
 	FROM conversations c
 	LEFT JOIN contacts ct ON ct.id = c.id
 	LEFT JOIN messages l ON l.id = (SELECT id FROM messages
@@ -29,7 +29,7 @@ func scanConversation(sc interface{ Scan(...any) error }) (Conversation, error) 
 	var id, sender, nickname, name string
 	var lastRead, lastActivity, created int64
 	err := sc.Scan(&id, &c.Request, &lastRead, &c.MarkedUnread, &lastActivity, &created, &c.Unread,
-		&nickname, &name, &c.Priority, &c.Blocked, &c.LastDirection, &sender, &c.Preview)
+		&nickname, &name, &c.Priority, &c.Blocked, &c.LastDirection, &sender, &c.Preview, &c.LastDeleted)
 	if err != nil {
 		return Conversation{}, err
 	}

@@ -259,6 +259,9 @@ type Conversation struct {
 	LastDirection Direction
 	LastSender    keys.ID
 	Preview       string
+	// LastDeleted: the latest message was deleted for everyone (Preview
+	// is then empty).
+	LastDeleted bool
 }
 
 // PreviewChars is the number of characters of the last message that
