@@ -68,6 +68,13 @@ func TestBrowserReplyReactDeleteSearch(t *testing.T) {
 	if n := eval[int](a, `[...document.querySelectorAll('[data-testid=search-results] li')].length`); n != 1 {
 		t.Errorf("search shows %d results, want 1 (the deleted reply must not be found)", n)
 	}
+	// Searching only this conversation (the default from its menu) or all
+	// of them finds it alike.
+	if !eval[bool](a, `document.querySelector('#search-here')?.checked === true`) {
+		t.Error("the search from a conversation's menu is not limited to it")
+	}
+	a.do(chromedp.Click(chromedp.CSS("#search-here")))
+	waitFor[bool](a, "the search result across conversations", `(document.querySelector('[data-testid=search-results]')?.textContent || '').includes('lunch at noon?')`)
 }
 
 // TestBrowserConvoSettings: Markdown is rendered as markup-free DOM (a
@@ -222,4 +229,12 @@ func TestBrowserConvoSettings(t *testing.T) {
 	a.typeInto("textbox", "Message", "remember the milk")
 	a.click("button", "Send")
 	waitFor[bool](a, "the note sent", `[...document.querySelectorAll('.msg.out [data-status]')].some(s => s.dataset.status === 'sent')`)
+
+	// Search from Note to Self stays in it until told otherwise.
+	a.click("button", "Conversation options")
+	a.click("button", "Search messages")
+	a.typeInto("searchbox", "Search messages", "vanishes")
+	waitFor[bool](a, "no result in Note to Self", `(document.querySelector('[data-testid=search-results]')?.textContent || '') === 'No messages found'`)
+	a.do(chromedp.Click(chromedp.CSS("#search-here")))
+	waitFor[bool](a, "the result from Bob's conversation", `(document.querySelector('[data-testid=search-results]')?.textContent || '').includes('this one vanishes, edited')`)
 }

@@ -934,20 +934,25 @@ function replyBarContent() {
 async function openSearch() {
   const input = h('input', {type: 'search', 'aria-label': 'Search messages', placeholder: 'Search messages'});
   const results = h('ul', {class: 'search-results', 'data-testid': 'search-results'});
+  // Opened from a conversation, the search stays inside it unless unticked.
+  const here = S.mainView === 'conversation' ? S.conv?.session_id : '';
+  const only = h('input', {type: 'checkbox', id: 'search-here', checked: !!here});
+  only.addEventListener('change', () => input.dispatchEvent(new Event('input')));
   let timer = 0;
   input.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
       if (!input.value.trim()) { replace(results); return; }
       try {
-        const r = await api('GET', `search?q=${encodeURIComponent(input.value)}`);
+        const r = await api('GET', `search?q=${encodeURIComponent(input.value)}${here && only.checked ? `&in=${here}` : ''}`);
         replace(results, r.messages.length ? r.messages.map((m) => h('li', null,
           h('button', {class: 'result', onclick: async () => { d.close(); await openConversation(m.conversation, false); setTimeout(() => jumpTo(m.id), 300); }},
             h('time', null, fullTime(m.sent_at)), ' ', m.body))) : h('li', null, 'No messages found'));
       } catch (e) { replace(results, h('li', null, e.message)); }
     }, 200);
   });
-  const d = dialog('Search', h('div', null, input, results), [h('button', {class: 'btn ghost', onclick: () => d.close()}, 'Close')]);
+  const d = dialog('Search', h('div', null, input,
+    here ? h('label', {class: 'check', for: 'search-here'}, only, h('span', null, 'Only this conversation')) : null, results), [h('button', {class: 'btn ghost', onclick: () => d.close()}, 'Close')]);
   input.focus();
 }
 
