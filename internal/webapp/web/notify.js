@@ -184,10 +184,23 @@ export function settingsSection() {
     explain();
   });
   content.addEventListener('change', () => localStorage.setItem(KEY_CONTENT, content.value));
+  // Preview shows what a message would look like with the chosen content.
+  const preview = h('button', {class: 'btn ghost small', onclick: async () => {
+    if (typeof Notification === 'undefined') return;
+    if (Notification.permission === 'default') {
+      try { await Notification.requestPermission(); } catch { /* refused */ }
+      explain();
+    }
+    if (Notification.permission !== 'granted') return;
+    const c = contentSetting();
+    const [title, body] = c === 'all' ? ['Session', 'This is what a new message looks like']
+      : c === 'name' ? ['1 new message', 'Most recent from Session'] : ['Session', '1 new message'];
+    try { new Notification(title, {body, tag: 'session-preview', silent: true}); } catch { /* refused */ }
+  }}, 'Preview notification');
   explain();
   return h('section', {class: 'section', 'aria-labelledby': 'notify-h'},
     h('h3', {id: 'notify-h'}, 'Notifications'),
     h('label', {class: 'check', for: 'notify-on'}, on, h('span', null, 'Show notifications')),
     h('div', {class: 'field'}, h('label', {for: 'notify-content'}, 'Notification content'), content),
-    note);
+    note, h('div', {class: 'row-actions'}, preview));
 }

@@ -1,5 +1,5 @@
 // Unit tests of web/notify.js, run in chromium by webmodules_test.go.
-import {unreadCount, updateTitle, Notifier} from '/web/notify.js';
+import {unreadCount, updateTitle, Notifier, settingsSection, contentSetting} from '/web/notify.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -85,6 +85,27 @@ export async function testNotifications(t) {
   } finally {
     fake.restore();
     localStorage.removeItem('notify');
+    localStorage.removeItem('notify-content');
+  }
+}
+
+export function testSettingsSection(t) {
+  localStorage.removeItem('notify-content');
+  const sec = settingsSection();
+  document.body.append(sec);
+  try {
+    const sel = sec.querySelector('#notify-content');
+    t.eq([...sel.options].map((o) => o.textContent).join('|'), 'Name and content|Name only|No name or content', "Session's three choices");
+    t.eq(sel.value, 'all', 'name and content by default');
+    sel.value = 'none';
+    sel.dispatchEvent(new Event('change'));
+    t.eq(contentSetting(), 'none', 'the choice is kept');
+    t.check(sec.querySelector('#notify-on')?.checked, 'notifications on by default');
+    t.check([...sec.querySelectorAll('button')].some((b) => b.textContent === 'Preview notification'), 'a preview button');
+    localStorage.setItem('notify-content', '<img src=x>');
+    t.eq(contentSetting(), 'all', 'an unknown stored value reads as the default');
+  } finally {
+    sec.remove();
     localStorage.removeItem('notify-content');
   }
 }
