@@ -248,7 +248,17 @@ func (s *Server) watch(ctx context.Context, c *client.Client) {
 		// Changes merged from other devices come without an event: the
 		// lists are read again (which also refreshes the copy in memory)
 		// and compared.
+		s.listsMu.Lock()
+		served := s.lists
+		s.listsMu.Unlock()
 		if l, err := s.refreshLists(ctx, c, s.gen.Load()); err == nil {
+			if lastState == ([32]byte{}) && served != nil && served.c == c {
+				// The first look compares with the lists the tabs may
+				// have been served: a change between their load and
+				// this tick (an invitation processed by the poll) is
+				// news too.
+				lastState = stateSum(served, c)
+			}
 			if sum := stateSum(l, c); sum != lastState {
 				if lastState != ([32]byte{}) {
 					s.hub.publish("changed", nil)
