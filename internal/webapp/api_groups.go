@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/session-go/session-go/client"
@@ -207,51 +207,56 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, c *client.Clie
 	writeJSON(w, http.StatusOK, v)
 }
 
-// groupMessage is one message of a group as the page shows it.
-type groupMessage struct {
-	ID       string    `json:"id"`
-	From     string    `json:"from"`
-	Outgoing bool      `json:"outgoing"`
-	Body     string    `json:"body"`
-	SentAt   time.Time `json:"sent_at"`
-	Status   string    `json:"status"`
-}
-
 // maxGroupPage caps the messages one answer carries (the newest).
-const maxGroupPage = 500
+const maxGroupPage = 1000
 
-func toGroupMessage(m client.GroupMessage, me string) groupMessage {
-	status := "received"
-	if m.From == me {
-		status = "sent"
+// joinedGroup returns the account's group gid, refusing an invitation not
+// yet accepted: its messages are not read until then.
+func joinedGroup(ctx context.Context, c *client.Client, gid string) (client.Group, error) {
+	g, err := findGroup(ctx, c, gid)
+	if err == nil && g.Invited {
+		err = fmt.Errorf("%w: %s is an invitation (accept it first)", client.ErrUnknownGroup, client.ShortID(gid))
 	}
-	return groupMessage{ID: m.Hash, From: m.From, Outgoing: m.From == me, Body: m.Body, SentAt: m.SentAt, Status: status}
+	return g, err
 }
 
-// getGroupMessages is GET /api/groups/{gid}/messages: the group's
-// messages, oldest first, at most maxGroupPage of the newest.
+// getGroupMessages is GET /api/groups/{gid}/messages[?limit=N]: the
+// group's latest messages as this device saved them (the client polls the
+// group's swarm in the background), oldest first, each with its sender.
 func (s *Server) getGroupMessages(w http.ResponseWriter, r *http.Request, c *client.Client) {
 	gid, ok := pathGroup(w, r)
 	if !ok {
 		return
 	}
-	ms, err := c.GroupMessages(r.Context(), gid)
-	if err != nil {
+	limit := 200
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit %q is not a positive number", truncate(v, 20)))
+			return
+		}
+		limit = min(n, maxGroupPage)
+	}
+	if _, err := joinedGroup(r.Context(), c, gid); err != nil {
 		groupError(w, err)
 		return
 	}
-	more := len(ms) > maxGroupPage
+	ms, err := c.Messages(r.Context(), gid, limit+1)
+	if err != nil && !errors.Is(err, client.ErrNotFound) {
+		groupError(w, err)
+		return
+	}
+	more := len(ms) > limit
 	if more {
-		ms = ms[len(ms)-maxGroupPage:]
+		ms = ms[1:]
 	}
-	out := make([]groupMessage, len(ms))
-	for i, m := range ms {
-		out[i] = toGroupMessage(m, c.SessionID())
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": out, "more": more})
+	writeJSON(w, http.StatusOK, map[string]any{"messages": nonNil(ms), "more": more})
 }
 
-// sendGroup is POST /api/groups/{gid}/messages {"body"}.
+// sendGroup is POST /api/groups/{gid}/messages {"body"}. The message is
+// saved before it is sent: one the group's swarm did not take is answered
+// as failed (the page offers Retry, the client retries too), not as an
+// error.
 func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, c *client.Client) {
 	gid, ok := pathGroup(w, r)
 	if !ok {
@@ -274,13 +279,17 @@ func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, c *client.Cli
 		writeError(w, http.StatusBadRequest, "the message is not valid text")
 		return
 	}
-	m, err := c.SendGroup(r.Context(), gid, req.Body)
-	if err != nil {
+	if _, err := joinedGroup(r.Context(), c, gid); err != nil {
+		groupError(w, err)
+		return
+	}
+	m, err := c.Send(r.Context(), gid, req.Body)
+	if err != nil && (m.ID == 0 || !errors.Is(err, client.ErrSendFailed)) {
 		groupError(w, err)
 		return
 	}
 	s.changed()
-	writeJSON(w, http.StatusOK, toGroupMessage(m, c.SessionID()))
+	writeJSON(w, http.StatusOK, m)
 }
 
 // addGroupMembers is POST /api/groups/{gid}/members {"members": [Session ID…]}
@@ -354,7 +363,7 @@ func (s *Server) groupMemberAction(w http.ResponseWriter, r *http.Request, c *cl
 }
 
 // groupAction is POST /api/groups/{gid}/rename {"name"} (admins only),
-// /leave, /accept and /decline (an invitation).
+// /leave, /read, /accept and /decline (an invitation).
 func (s *Server) groupAction(w http.ResponseWriter, r *http.Request, c *client.Client) {
 	gid, ok := pathGroup(w, r)
 	if !ok {
@@ -377,6 +386,16 @@ func (s *Server) groupAction(w http.ResponseWriter, r *http.Request, c *client.C
 		s.answerGroupChange(w, c.RenameGroup(r.Context(), gid, name))
 	case "leave":
 		s.answerGroupChange(w, c.LeaveGroup(r.Context(), gid))
+	case "read":
+		if _, err := joinedGroup(r.Context(), c, gid); err != nil {
+			groupError(w, err)
+			return
+		}
+		err := c.MarkRead(r.Context(), gid)
+		if errors.Is(err, client.ErrNotFound) {
+			err = nil // no message yet
+		}
+		s.answerGroupChange(w, err)
 	case "accept", "decline":
 		g, err := findGroup(r.Context(), c, gid)
 		if err != nil {

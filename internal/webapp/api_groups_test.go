@@ -147,13 +147,13 @@ func TestGroupsAPI(t *testing.T) {
 		return ok && !g.Invited && !g.Admin
 	})
 
-	var sent groupMessage
+	var sent client.Message
 	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/groups/"+gid+"/messages", `{"body":"hello team"}`, &sent); code != http.StatusOK || !sent.Outgoing || sent.Status != "sent" {
 		t.Fatalf("Alice sends: %d %+v", code, sent)
 	}
 	callJSON(t, bc, http.MethodPost, bob.BaseURL()+"api/groups/"+gid+"/messages", `{"body":"hi Alice"}`, nil)
 	read := func(c *http.Client, a *testApp) []string {
-		var r struct{ Messages []groupMessage }
+		var r struct{ Messages []client.Message }
 		if code := callJSON(t, c, http.MethodGet, a.BaseURL()+"api/groups/"+gid+"/messages", "", &r); code != http.StatusOK {
 			t.Fatalf("%s reads: %d", a.name, code)
 		}
@@ -166,8 +166,17 @@ func TestGroupsAPI(t *testing.T) {
 	eventually(t, "Bob to read Alice", func() bool {
 		return slices.Equal(read(bc, bob), []string{aliceID[:8] + " false: hello team", bobID[:8] + " true: hi Alice"})
 	})
-	if got := read(ac, alice); !slices.Equal(got, []string{aliceID[:8] + " true: hello team", bobID[:8] + " false: hi Alice"}) {
-		t.Errorf("Alice reads %q", got)
+	eventually(t, "Alice to read Bob", func() bool {
+		return slices.Equal(read(ac, alice), []string{aliceID[:8] + " true: hello team", bobID[:8] + " false: hi Alice"})
+	})
+	// Read marks: the group's unread count goes to zero.
+	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/groups/"+gid+"/read", `{}`, nil); code != http.StatusOK {
+		t.Errorf("marking the group read: %d", code)
+	}
+	var cv map[string][]client.Conversation
+	callJSON(t, ac, http.MethodGet, alice.BaseURL()+"api/conversations", "", &cv)
+	if i := slices.IndexFunc(cv["inbox"], func(c client.Conversation) bool { return c.SessionID == gid }); i < 0 || cv["inbox"][i].Kind != "group" || cv["inbox"][i].Unread != 0 {
+		t.Errorf("the group in Alice's inbox after reading it: %+v", cv["inbox"])
 	}
 
 	var view groupView
@@ -215,7 +224,7 @@ func TestGroupsAPI(t *testing.T) {
 		t.Fatalf("decline: %d", code)
 	}
 	if _, ok := groupByID(groupsOf(t, ac, alice), cg["group_id"]); ok {
-		t.Error("the declined invitation stays")
+		t.Errorf("the declined invitation stays: %+v", groupsOf(t, ac, alice))
 	}
 
 	// Bob leaves.

@@ -63,8 +63,9 @@ func TestBrowserGroups(t *testing.T) {
 		return ok && g.Invited
 	})
 	a.click("button", "Message requests")
-	waitFor[bool](a, "the invitation among the requests", `[...document.querySelectorAll('.list .group-row')].some(e => e.textContent.includes('Book club'))`)
-	a.step("opening the invitation", chromedp.Click(`.list .group-row`, chromedp.NodeVisible))
+	row := fmt.Sprintf(`.list [data-id=%q]`, club["group_id"])
+	waitFor[bool](a, "the invitation among the requests", fmt.Sprintf(`document.querySelector(%q)?.textContent.includes('Book club')`, row))
+	a.step("opening the invitation", chromedp.Click(row, chromedp.NodeVisible))
 	if bar := waitFor[string](a, "the invitation bar", `document.querySelector('[data-testid=invite-bar]')?.textContent || ''`); !strings.Contains(bar, "invited you to join Book club") {
 		t.Errorf("the invitation bar says %q", bar)
 	}
@@ -77,7 +78,11 @@ func TestBrowserGroups(t *testing.T) {
 	post(bc, bob, "api/conversations/"+aliceID+"/messages", `{"body":"hi Alice"}`, nil)
 	post(cc, carol, "api/conversations/"+aliceID+"/messages", `{"body":"hi again"}`, nil)
 	eventually(t, "the two requests at Alice's", func() bool {
-		var cv struct{ Requests []struct{ SessionID string `json:"session_id"` } }
+		var cv struct {
+			Requests []struct {
+				SessionID string `json:"session_id"`
+			}
+		}
 		callJSON(t, ac, http.MethodGet, alice.BaseURL()+"api/conversations", "", &cv)
 		return len(cv.Requests) == 2
 	})
@@ -91,7 +96,7 @@ func TestBrowserGroups(t *testing.T) {
 	a.click("checkbox", "Bob")
 	a.click("button", "Create group")
 	waitFor[bool](a, "the new group open", `document.querySelector('.group-head .title')?.textContent === 'Trip'`)
-	gid := waitFor[string](a, "the group's row", `document.querySelector('.list .group-row[aria-current=true]')?.dataset.id || ''`)
+	gid := waitFor[string](a, "the group's row", `document.querySelector('.list .item[aria-current=true]')?.dataset.id || ''`)
 	if !validGroupID(gid) {
 		t.Fatalf("the group's row carries %q", gid)
 	}

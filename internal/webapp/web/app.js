@@ -357,14 +357,14 @@ function convRow(c, isRequest) {
   const name = displayName(c);
   return h('button', {
     class: `item ${unread ? 'unread' : ''}`, 'data-key': 'c' + c.session_id, 'data-id': c.session_id,
-    'aria-current': S.openID === c.session_id && S.mainView === 'conversation' ? 'true' : 'false',
+    'aria-current': S.openID === c.session_id && (S.mainView === 'conversation' || S.mainView === 'group') ? 'true' : 'false',
     onclick: () => openConversation(c.session_id),
     oncontextmenu: isRequest ? null : (e) => { e.preventDefault(); convo.rowMenu(c); },
   },
   files.picture(avatar(c.name || (name !== shortID(c.session_id) ? name : ''), c.session_id), c.session_id),
   h('span', {class: 'body'},
     h('span', {class: 'top'}, h('span', {class: 'title'}, name), convo.rowMarks(c), h('span', {class: 'time'}, listTime(c.last_activity))),
-    h('span', {class: 'top'}, h('span', {class: 'preview'}, c.preview || (isRequest ? 'Wants to message you' : '')),
+    h('span', {class: 'top'}, h('span', {class: 'preview'}, c.preview || (isRequest ? (c.kind === 'group' ? 'Group invitation' : 'Wants to message you') : '')),
       unread ? h('span', {class: 'badge', 'aria-label': `${c.unread || 1} unread`}, c.unread > 999 ? '999+' : String(c.unread || '•')) : null)));
 }
 

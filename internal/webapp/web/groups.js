@@ -13,9 +13,9 @@ let A = null;
 // included), and a name at most 100 bytes.
 const MAX_MEMBERS = 100;
 const MAX_NAME_BYTES = 100;
-// How often an open group is read again from its swarm, while the tab is
-// in front.
-const POLL_MS = 4000;
+// How many messages a group shows at first, and how many more each
+// "Load earlier messages" adds.
+const PAGE = 200;
 
 const enc = new TextEncoder();
 
@@ -24,7 +24,7 @@ let G = null;
 
 export function initGroups(app) {
   A = app;
-  document.addEventListener('visibilitychange', () => { if (G && isOpen(G.id)) poll(); });
+  document.addEventListener('visibilitychange', markRead);
 }
 
 export function isGroupID(id) {
@@ -39,15 +39,17 @@ function isOpen(id) {
   return A.S.mainView === 'group' && A.S.openID === id;
 }
 
-// pendingInvites are the invitations waiting for Accept or Decline.
+// pendingInvites are the invitations waiting for Accept or Decline that
+// the requests list does not already hold.
 export function pendingInvites() {
-  return groups().filter((g) => g.invited);
+  const listed = new Set(A.S.requests.map((c) => c.session_id));
+  return groups().filter((g) => g.invited && !listed.has(g.group_id));
 }
 
 // groupRows are the conversation-list rows of the joined groups that the
 // conversation list does not already hold.
 export function groupRows() {
-  const listed = new Set(A.S.inbox.map((c) => c.session_id));
+  const listed = new Set([...A.S.inbox, ...A.S.requests].map((c) => c.session_id));
   return groups().filter((g) => !g.invited && !listed.has(g.group_id)).map((g) => h('button', {
     class: 'item group-row', 'data-key': 'g' + g.group_id, 'data-id': g.group_id,
     'aria-current': isOpen(g.group_id) ? 'true' : 'false',
@@ -170,11 +172,10 @@ export async function openGroup(id) {
   A.S.openID = id;
   A.showMain(true);
   A.renderLeft();
-  if (!G || G.id !== id) G = {id, members: [], messages: null, sig: '', view: null};
+  if (!G || G.id !== id) G = {id, members: [], messages: null, more: false, limit: PAGE, view: null};
   renderGroup();
   await Promise.all([loadGroup(), loadMessages()]);
   if (isOpen(id) && G.view?.composer) G.view.composer.focus();
-  poll();
 }
 
 function current() {
@@ -209,15 +210,19 @@ async function loadGroup() {
   }
 }
 
-let pollTimer = 0;
-function poll() {
-  clearTimeout(pollTimer);
-  if (!G || !isOpen(G.id) || document.visibilityState !== 'visible') return;
-  pollTimer = setTimeout(async () => {
-    if (!G || !isOpen(G.id)) return;
-    await loadMessages();
-    poll();
-  }, POLL_MS);
+let readTimer = 0;
+// markRead marks the open group read when its end is on screen and the
+// window is in front, and the list says it has unread messages.
+function markRead() {
+  clearTimeout(readTimer);
+  readTimer = setTimeout(async () => {
+    if (!G || !isOpen(G.id) || !G.view || document.visibilityState !== 'visible' || !atBottom(G.view.msgs)) return;
+    const row = A.S.inbox.find((c) => c.session_id === G.id);
+    if (!row || !(row.unread > 0 || row.marked_unread)) return;
+    try {
+      await A.api('POST', `groups/${G.id}/read`, {});
+    } catch { /* next time */ }
+  }, 300);
 }
 
 let loading = null; // the read in flight: {id, p}
@@ -227,9 +232,10 @@ async function loadMessages() {
   const id = G.id;
   const p = (async () => {
     try {
-      const r = await A.api('GET', `groups/${id}/messages`);
+      const r = await A.api('GET', `groups/${id}/messages?limit=${G.limit}`);
       if (!G || G.id !== id) return;
       G.messages = r.messages;
+      G.more = r.more;
       if (isOpen(id)) renderMessages();
     } catch (e) {
       if (e.status === 404) return;
@@ -251,6 +257,7 @@ function renderGroup() {
   const msgs = h('ol', {class: 'messages', 'aria-label': `Messages in ${g.name || 'the group'}`, role: 'log', 'aria-live': 'polite', tabindex: '0'});
   const head = h('div', {class: 'pane-head conv-head group-head'});
   const body = h('div', {class: 'conv-body'}, msgs);
+  msgs.addEventListener('scroll', () => { if (atBottom(msgs)) markRead(); });
   const bottom = g.invited ? inviteBar(g) : composer();
   G.view = {name: g.name, invited: !!g.invited, head, msgs, sig: '', composer: bottom.querySelector('textarea')};
   el.conv = null;
@@ -288,12 +295,15 @@ function renderMessages(error) {
   const v = G.view;
   if (!v || !v.msgs.isConnected || current().invited) return;
   const pending = [...v.msgs.querySelectorAll('li.msg[data-pending]')];
-  const sig = JSON.stringify([G.messages, G.members.map((m) => [m.session_id, m.name]), A.S.contacts.length]);
+  const sig = JSON.stringify([G.messages, G.more, G.members.map((m) => [m.session_id, m.name]), A.S.contacts.length]);
   if (sig === v.sig && !error) return;
   v.sig = sig;
   const follow = atBottom(v.msgs) || !v.msgs.querySelector('li.msg');
   const top = v.msgs.scrollTop;
   v.msgs.replaceChildren();
+  if (G.more) {
+    v.msgs.append(h('li', {class: 'more'}, h('button', {class: 'btn small ghost', onclick: () => { G.limit += PAGE; loadMessages(); }}, 'Load earlier messages')));
+  }
   let day = '';
   for (const m of G.messages) {
     const d = dayLabel(m.sent_at);
@@ -302,12 +312,13 @@ function renderMessages(error) {
   }
   // Messages still being sent stay at the end, unless they are in now.
   for (const li of pending) {
-    if (!G.messages.some((m) => m.id === li.dataset.hash)) v.msgs.append(li);
+    if (!G.messages.some((m) => String(m.id) === li.dataset.mid)) v.msgs.append(li);
   }
   if (error) v.msgs.append(h('li', {class: 'day error'}, `Could not read the group: ${error}`));
   else if (!G.messages.length && !pending.length) v.msgs.append(h('li', {class: 'day'}, 'No messages yet. Say hello!'));
   if (follow) v.msgs.scrollTop = v.msgs.scrollHeight;
   else v.msgs.scrollTop = top;
+  markRead();
 }
 
 function messageEl(m, extra) {
@@ -316,13 +327,14 @@ function messageEl(m, extra) {
   return h('li', {class: `msg ${out ? 'out' : 'in'} ${m.status === 'failed' ? 'failed' : ''}`, 'data-mid': m.id, 'data-from': m.from, ...extra},
     out ? h('span', {class: 'visually-hidden'}, 'You: ')
       : h('span', {class: 'author', 'data-testid': 'sender', title: m.from}, who),
-    h('div', {class: 'bubble', 'data-testid': 'message-body'}, A.linkify(m.body)),
+    m.deleted ? h('div', {class: 'bubble deleted', 'data-testid': 'message-body'}, 'This message was deleted')
+      : h('div', {class: 'bubble', 'data-testid': 'message-body'}, A.linkify(m.body)),
     h('span', {class: 'meta'},
       h('time', {datetime: m.sent_at, title: fullTime(m.sent_at)}, msgTime(m.sent_at)),
       out ? h('span', {class: m.status === 'failed' ? 'failed' : '', 'data-status': m.status},
         {sending: 'Sending…', sent: 'Sent', failed: 'Failed to send'}[m.status] || '') : null,
       out && m.status === 'failed' ? h('button', {class: 'retry', 'aria-label': 'Retry sending', title: m.error || '',
-        onclick: (e) => { e.target.closest('li').remove(); send(m.body); }}, 'Retry') : null));
+        onclick: (e) => retry(e.target.closest('li'), m)}, 'Retry') : null));
 }
 
 function composer() {
@@ -353,6 +365,25 @@ function composer() {
 }
 
 let tmp = 0;
+
+// retry sends a failed message again: one the client saved (a number id)
+// through its outbox, one the app never took by sending its text again.
+async function retry(li, m) {
+  if (typeof m.id !== 'number') {
+    li.remove();
+    send(m.body);
+    return;
+  }
+  li.querySelector('[data-status]').textContent = 'Sending…';
+  try {
+    const again = await A.api('POST', `messages/${m.id}/retry`, {});
+    li.replaceWith(messageEl(again, {'data-pending': ''}));
+    if (again.status === 'failed') toast('Still not sent. Check the network status in Settings.', true);
+  } catch (e) {
+    toast(e.message, true);
+  }
+  loadMessages();
+}
 // send shows the message at once as "Sending…", then as sent (or failed,
 // with Retry: a failed message is never dropped).
 async function send(body) {
@@ -365,13 +396,12 @@ async function send(body) {
   v.msgs.scrollTop = v.msgs.scrollHeight;
   try {
     const m = await A.api('POST', `groups/${id}/messages`, {body});
-    const done = messageEl(m, {'data-pending': '', 'data-hash': m.id});
+    // Shown as the answer says (sent, or failed with Retry) until the list
+    // is read again with it.
+    const done = messageEl(m, {'data-pending': ''});
     li.replaceWith(done);
     li = done;
-    if (G?.id === id && G.messages && !G.messages.some((x) => x.id === m.id)) {
-      G.messages.push(m);
-      if (G.view) G.view.sig = ''; // the list is redrawn with it next time
-    }
+    if (m.status === 'failed') toast('Message not sent. Press Retry to try again.', true);
   } catch (e) {
     const failed = messageEl({...temp, status: 'failed', error: e.message}, {'data-pending': ''});
     li.replaceWith(failed);
