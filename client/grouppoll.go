@@ -182,6 +182,23 @@ func (c *Client) pollGroup(ctx context.Context, gid keys.ID, wait time.Duration)
 // configs to the group's state, then the messages, all in one transaction
 // with the hashes marked seen. Events are published once it is committed.
 func (c *Client) saveGroupPage(ctx context.Context, gid keys.ID, pages [][]storagerpc.RetrievedMessage) ([]Message, error) {
+	pg := &page{}
+	out, err := c.saveGroupPageLocked(ctx, gid, pages, pg)
+	if err != nil {
+		return nil, err
+	}
+	// Handlers run synchronously and may act on the group: the lock is
+	// released first.
+	for _, ev := range pg.events {
+		c.events.publish(ev)
+	}
+	if len(out) > 0 {
+		c.kickDownloads()
+	}
+	return out, nil
+}
+
+func (c *Client) saveGroupPageLocked(ctx context.Context, gid keys.ID, pages [][]storagerpc.RetrievedMessage, pg *page) ([]Message, error) {
 	c.groupMu.Lock()
 	defer c.groupMu.Unlock()
 	// The state is read again under the lock: an admin operation may have
@@ -210,7 +227,6 @@ func (c *Client) saveGroupPage(ctx context.Context, gid keys.ID, pages [][]stora
 		g.st.Name = n
 	}
 	var out []Message
-	pg := &page{}
 	err = c.db.Batch(ctx, func(ctx context.Context) error {
 		for _, rm := range pages[3] {
 			m, ok, err := c.processGroupMessage(ctx, g, rm, pg)
@@ -225,12 +241,6 @@ func (c *Client) saveGroupPage(ctx context.Context, gid keys.ID, pages [][]stora
 	})
 	if err != nil {
 		return nil, err
-	}
-	for _, ev := range pg.events {
-		c.events.publish(ev)
-	}
-	if len(out) > 0 {
-		c.kickDownloads()
 	}
 	return out, nil
 }
@@ -248,7 +258,9 @@ func (c *Client) processGroupMessage(ctx context.Context, g *groupSession, rm st
 	var also []string
 	m, ok, err := c.handleGroupMessage(ctx, g, rm, pg, &also)
 	if poison(err) {
-		c.warn(fmt.Sprintf("skipped a group message that cannot be stored: %v", err))
+		text := fmt.Sprintf("skipped a group message that cannot be stored: %v", err)
+		c.log.Warn(text)
+		pg.events = append(pg.events, Warning{Text: text})
 		m, ok, err = Message{}, false, nil
 	}
 	if err != nil {

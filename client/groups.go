@@ -445,7 +445,7 @@ func (c *Client) sendGroupInvite(ctx context.Context, g *groupSession, to keys.I
 func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, inv *signalpb.GroupUpdateInviteMessage) error {
 	gid, auth, err := groups.CheckGroupInvite(inv, c.id, dm.SentAt.UnixMilli())
 	if err != nil {
-		c.warn(fmt.Sprintf("ignored a group invitation from %s: %v", ShortID(dm.Sender.String()), err))
+		c.warnSaved(ctx, fmt.Sprintf("ignored a group invitation from %s: %v", ShortID(dm.Sender.String()), err))
 		return nil
 	}
 	ct, err := c.db.Contact(ctx, dm.Sender)
@@ -868,12 +868,12 @@ func (c *Client) PromoteGroupMember(ctx context.Context, group, member string) e
 func (c *Client) handleGroupPromote(ctx context.Context, dm *protocol.Message, pr *signalpb.GroupUpdatePromoteMessage) error {
 	admin, err := groups.NewAdmin(pr.GetGroupIdentitySeed())
 	if err != nil {
-		c.warn(fmt.Sprintf("ignored a malformed group promotion from %s", ShortID(dm.Sender.String())))
+		c.warnSaved(ctx, fmt.Sprintf("ignored a malformed group promotion from %s", ShortID(dm.Sender.String())))
 		return nil
 	}
 	g, err := c.loadGroup(ctx, admin.ID().String())
 	if err != nil {
-		c.warn(fmt.Sprintf("ignored a promotion from %s to a group this account is not in", ShortID(dm.Sender.String())))
+		c.warnSaved(ctx, fmt.Sprintf("ignored a promotion from %s to a group this account is not in", ShortID(dm.Sender.String())))
 		return nil
 	}
 	if g.admin != nil {

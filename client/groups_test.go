@@ -307,11 +307,17 @@ func TestGroupConversationIsSaved(t *testing.T) {
 		t.Fatalf("alice's copy: %+v", ms)
 	}
 
-	// Run: a group message arrives as an event.
+	// Run: a group message arrives as an event, whose handler may answer
+	// in the group (handlers run with no lock of the client held).
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	events := make(chan Message, 16)
-	bob.OnMessage(func(m Message) { events <- m })
+	bob.OnMessage(func(m Message) {
+		if m.Body == "while running" {
+			bob.Send(ctx, m.Conversation, "echo")
+		}
+		events <- m
+	})
 	done := make(chan error, 1)
 	go func() { done <- bob.Run(rctx) }()
 	if _, err := alice.Send(ctx, gid, "while running"); err != nil {
@@ -328,6 +334,7 @@ func TestGroupConversationIsSaved(t *testing.T) {
 	}
 	cancel()
 	<-done
+	receiveUntil(t, alice, "the echo from a handler", func(ms []Message) bool { return slices.Contains(bodies(ms), "echo") })
 
 	// A dead network: the message is kept as failed; back online, the
 	// retry sends it.
