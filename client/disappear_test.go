@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -84,8 +85,16 @@ func TestDisappearAfterSend(t *testing.T) {
 	if !onWire {
 		t.Fatal("the message does not carry the setting on the wire")
 	}
+	at2 := receiveUntil(t, alice2, "the sync copy", func(ms []Message) bool {
+		return slices.ContainsFunc(ms, func(m Message) bool { return m.Body == "self-destructing" })
+	})
+	for _, m := range at2 {
+		if m.Body == "self-destructing" && (m.ExpiresAt == nil || !m.ExpiresAt.Equal(sent.SentAt.Add(10*time.Second))) {
+			t.Fatalf("on the second device: expires at %v", m.ExpiresAt)
+		}
+	}
 	time.Sleep(time.Until(sent.SentAt.Add(10*time.Second)) + 100*time.Millisecond)
-	for _, c := range []*Client{alice, bob} {
+	for _, c := range []*Client{alice, alice2, bob} {
 		peer := bob.SessionID()
 		if c == bob {
 			peer = alice.SessionID()

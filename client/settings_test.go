@@ -1,17 +1,27 @@
 package client
 
 import (
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/session-go/session-go/internal/gen/signalpb"
+	"github.com/session-go/session-go/internal/protocol"
 )
 
 // TestReadReceiptsAndTyping checks that both are off by default (nothing
 // is sent), and once Bob turns them on, his reading marks Alice's message
-// read and his typing shows at Alice.
+// read, on both of her devices, with Session's ReceiptMessage on the wire,
+// and his typing shows at Alice (Session's TypingMessage).
 func TestReadReceiptsAndTyping(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
 	alice, bob := account(t, "Alice"), account(t, "Bob")
+	words, err := alice.RecoveryPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice2 := device(t, words, "Alice")
 	typing := make(chan TypingChanged, 8)
 	alice.OnEvent(func(ev Event) {
 		if tc, ok := ev.(TypingChanged); ok {
@@ -66,6 +76,47 @@ func TestReadReceiptsAndTyping(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("second message: status %q, want read", m.Status)
 		}
+	}
+	// Her second device has the message from its sync copy, and the
+	// receipt (in her swarm) marks it read there too.
+	receiveUntil(t, alice2, "the sync copies", func(ms []Message) bool { return len(ms) == 2 })
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		alice2.Receive(ctx)
+		ms, err := alice2.Messages(ctx, bob.SessionID(), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) == 2 && ms[0].Status == "sent" && ms[1].Status == "read" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("second device: %+v, want the second message read, the first sent", ms)
+		}
+	}
+	// On the wire, in Alice's swarm: Session's ReceiptMessage (READ, the
+	// sent timestamps read) and TypingMessage (STARTED, its time).
+	var receipt, typed bool
+	for _, rm := range swarmMessages(t, alice) {
+		dm, err := protocol.DecodeMessage(alice.id, rm.Data)
+		if err != nil || dm.Sender != bob.id.SessionID() {
+			continue
+		}
+		if r := dm.Content.GetReceiptMessage(); r != nil {
+			if r.GetType() != signalpb.ReceiptMessage_READ || !slices.Equal(r.GetTimestamp(), []uint64{uint64(second.SentAt.UnixMilli())}) {
+				t.Errorf("receipt on the wire: %v", r)
+			}
+			receipt = true
+		}
+		if tm := dm.Content.GetTypingMessage(); tm != nil {
+			if tm.GetAction() != signalpb.TypingMessage_STARTED || tm.GetTimestamp() == 0 {
+				t.Errorf("typing message on the wire: %v", tm)
+			}
+			typed = true
+		}
+	}
+	if !receipt || !typed {
+		t.Errorf("in Alice's swarm: receipt %v, typing %v", receipt, typed)
 	}
 	// The first was read while receipts were off: never told.
 	if m, _ := alice.Message(ctx, first.ID); m.Status != "sent" {

@@ -298,3 +298,29 @@ func TestEditThroughTheCLI(t *testing.T) {
 	alice.run(2, "", "edit", "x", "text")
 	alice.run(2, "", "edit", itoa(sent.ID))
 }
+
+// TestNoteToSelfThroughTheCLI writes a note to self by that name: the
+// inbox lists it, named and marked, and pin and hide take the name.
+func TestNoteToSelfThroughTheCLI(t *testing.T) {
+	alice := newUser(t)
+	alice.run(0, "", "init", "--name", "Alice")
+	alice.run(0, "", "send", "Note to Self", "buy milk")
+	var inbox []struct {
+		Name       string `json:"name"`
+		NoteToSelf bool   `json:"note_to_self"`
+		Pinned     bool   `json:"pinned"`
+		Preview    string `json:"preview"`
+	}
+	alice.run(0, "", "pin", "note to self")
+	alice.json(&inbox, "inbox")
+	if len(inbox) != 1 || inbox[0].Name != "Note to Self" || !inbox[0].NoteToSelf || !inbox[0].Pinned || inbox[0].Preview != "buy milk" {
+		t.Fatalf("inbox --json: %+v", inbox)
+	}
+	alice.run(0, "", "hide", "Note to Self")
+	inbox = nil
+	alice.json(&inbox, "inbox")
+	if len(inbox) != 0 {
+		t.Fatalf("hidden Note to Self still listed: %+v", inbox)
+	}
+	alice.run(2, "", "mute", "Note to Self")
+}
