@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -349,40 +349,31 @@ func (c *Client) handleGroupMessage(ctx context.Context, g *groupSession, rm sto
 // signature. A member leaving is acted on by admins (removeLeavers).
 func (c *Client) handleGroupControl(ctx context.Context, g *groupSession, gm *groups.GroupMessage, up *signalpb.GroupUpdateMessage) error {
 	from := ShortID(gm.Sender.String())
-	switch {
-	case up.GetMemberLeftMessage() != nil:
-		if gm.Sender == c.id.SessionID() {
-			return nil
+	if err := groups.CheckGroupUpdate(g.id, up, gm.SentAt.UnixMilli()); err != nil {
+		kind := "a control message"
+		switch {
+		case up.GetMemberChangeMessage() != nil:
+			kind = "a member change"
+		case up.GetInfoChangeMessage() != nil:
+			kind = "an info change"
+		case up.GetDeleteMemberContent() != nil:
+			kind = "a delete of content"
 		}
-		if _, ok := g.members.Get(gm.Sender); !ok {
-			c.log.Info("ignored a member-left message from someone not a member", "group", ShortID(g.st.ID), "from", from)
-			return nil
-		}
-		if g.admin != nil && !strings.Contains(strings.Join(g.st.Leavers, ","), gm.Sender.String()) {
-			g.st.Leavers = append(g.st.Leavers, gm.Sender.String()) // saved with the page, acted on after
-		}
-	case up.GetMemberChangeMessage() != nil:
-		mc := up.GetMemberChangeMessage()
-		signed := groups.MemberChangeSigned(int(mc.GetType()), gm.SentAt.UnixMilli())
-		if !groups.VerifyAdmin(g.id, signed, mc.GetAdminSignature()) {
-			c.log.Warn("ignored a forged group control message: a member change without the group's signature",
-				"group", ShortID(g.st.ID), "from", from)
-			return nil
-		}
-	case up.GetInfoChangeMessage() != nil:
-		ic := up.GetInfoChangeMessage()
-		signed := groups.InfoChangeSigned(int(ic.GetType()), gm.SentAt.UnixMilli())
-		if !groups.VerifyAdmin(g.id, signed, ic.GetAdminSignature()) {
-			c.log.Warn("ignored a forged group control message: an info change without the group's signature",
-				"group", ShortID(g.st.ID), "from", from)
-			return nil
-		}
-	case up.GetDeleteMemberContent() != nil:
-		// Only an admin's deletion of others' messages is signed; it is
-		// not acted on here yet.
-		c.log.Debug("ignored a group delete-content message", "group", ShortID(g.st.ID), "from", from)
-	default:
-		c.log.Debug("ignored a group control message", "group", ShortID(g.st.ID), "from", from)
+		c.log.Warn("ignored a forged group control message: "+kind+" without the group's signature",
+			"group", ShortID(g.st.ID), "from", from, "err", err)
+		return nil
+	}
+	if up.GetMemberLeftMessage() == nil || gm.Sender == c.id.SessionID() {
+		// A notice; the state it describes comes from the configs.
+		c.log.Debug("group control message", "group", ShortID(g.st.ID), "from", from)
+		return nil
+	}
+	if _, ok := g.members.Get(gm.Sender); !ok {
+		c.log.Info("ignored a member-left message from someone not a member", "group", ShortID(g.st.ID), "from", from)
+		return nil
+	}
+	if g.admin != nil && !slices.Contains(g.st.Leavers, gm.Sender.String()) {
+		g.st.Leavers = append(g.st.Leavers, gm.Sender.String()) // saved with the page, acted on after
 	}
 	return nil
 }
