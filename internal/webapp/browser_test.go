@@ -238,9 +238,14 @@ func (tb *tab) click(role, name string) {
 func openFirstRow(tb *tab) {
 	tb.t.Helper()
 	for try := 0; ; try++ {
-		tb.step("clicking the first row", chromedp.Click(chromedp.CSS(`.list .item`), chromedp.NodeVisible))
-		ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
-		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector('.conv-head')`, chromedp.WithPollingTimeout(0)))
+		ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.list .item`), chromedp.NodeVisible))
+		cancel()
+		if err != nil && (try == 5 || !strings.Contains(err.Error(), "node")) {
+			tb.t.Fatalf("%s: clicking the first row: %v", tb.name, err)
+		}
+		ctx, cancel = context.WithTimeout(tb.ctx, 5*time.Second)
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector('.conv-head')`, chromedp.WithPollingTimeout(0)))
 		cancel()
 		if err == nil {
 			return
