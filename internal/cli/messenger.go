@@ -899,6 +899,8 @@ func writeEvent(w io.Writer, g globals, ev client.Event, names map[string]string
 		e = wire{Type: "status", Message: &ev.Message}
 	case client.RequestReceived:
 		e = wire{Type: "request", Conversation: &ev.Conversation}
+	case client.MessageEdited:
+		e = wire{Type: "edited", Message: &ev.Message}
 	default:
 		return
 	}
@@ -911,6 +913,8 @@ func writeEvent(w io.Writer, g globals, ev client.Event, names map[string]string
 		printMessage(w, *e.Message, names)
 	case e.Type == "status":
 		fmt.Fprintf(w, "message %d is %s\n", e.Message.ID, e.Message.Status)
+	case e.Type == "edited":
+		fmt.Fprintf(w, "message %d edited: %s\n", e.Message.ID, termtext.Body(e.Message.Body, "    "))
 	case e.Type == "request":
 		fmt.Fprintf(w, "message request from %s %s (session accept / decline / block)\n", e.Conversation.SessionID, shownName(e.Conversation.Name, e.Conversation.NameNote))
 	}

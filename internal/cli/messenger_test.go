@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -314,9 +315,18 @@ func TestWatchStreamsEvents(t *testing.T) {
 			Stdin: strings.NewReader(""), Stdout: out, Stderr: io.Discard, Getenv: func(string) string { return "" },
 		})
 	}()
-	alice.run(0, "", "send", who.SessionID, "are you watching?")
+	var sent jsonMessage
+	alice.json(&sent, "send", who.SessionID, "are you watching?")
 	deadline := time.After(30 * time.Second)
 	for !strings.Contains(out.String(), "are you watching?") {
+		select {
+		case <-out.wrote:
+		case <-deadline:
+			t.Fatalf("watch printed %q", out.String())
+		}
+	}
+	alice.run(0, "", "edit", strconv.FormatInt(sent.ID, 10), "still watching?")
+	for !strings.Contains(out.String(), "still watching?") {
 		select {
 		case <-out.wrote:
 		case <-deadline:
@@ -337,8 +347,8 @@ func TestWatchStreamsEvents(t *testing.T) {
 		}
 		types[ev.Type] = true
 	}
-	if !types["message"] || !types["request"] {
-		t.Errorf("watch events %v, want a message and a request", types)
+	if !types["message"] || !types["request"] || !types["edited"] {
+		t.Errorf("watch events %v, want a message, a request and an edit", types)
 	}
 }
 
