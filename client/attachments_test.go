@@ -181,6 +181,11 @@ func TestFileToContactAndOtherDevice(t *testing.T) {
 	if _, err := carol.Send(ctx, alice.SessionID(), "me too"); err != nil {
 		t.Fatal(err)
 	}
+	// (Sent first: uploading the same bytes would repair the copy, see
+	// below.)
+	if _, err := alice.SendFile(ctx, carol.SessionID(), "", path); err != nil {
+		t.Fatal(err)
+	}
 	blobs, _ := os.ReadDir(filepath.Join(testNet.FileServer.DataDir, "files"))
 	for _, b := range blobs {
 		p := filepath.Join(testNet.FileServer.DataDir, "files", b.Name())
@@ -189,9 +194,6 @@ func TestFileToContactAndOtherDevice(t *testing.T) {
 			raw[len(raw)/3] ^= 0x01
 			os.WriteFile(p, raw, 0o600)
 		}
-	}
-	if _, err := alice.SendFile(ctx, carol.SessionID(), "", path); err != nil {
-		t.Fatal(err)
 	}
 	got = receiveUntil(t, carol, "the tampered file", func(ms []Message) bool { return withFiles(ms) != nil })
 	tm := withFiles(got)
@@ -208,6 +210,24 @@ func TestFileToContactAndOtherDevice(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(out); len(left) != 0 {
 		t.Fatalf("a tampered file left %d entries in the output folder", len(left))
+	}
+
+	// Alice puts her copy back (the same encrypted bytes, so the same
+	// address): the server replaces the damaged file, and Carol's new try
+	// gets the file whole.
+	sent, err := alice.Messages(ctx, carol.SessionID(), 10)
+	if err != nil || len(withFiles(sent).Attachments) != 1 {
+		t.Fatalf("Alice's message to Carol: %v", err)
+	}
+	if _, err := alice.Reupload(ctx, withFiles(sent).ID); err != nil {
+		t.Fatalf("re-upload: %v", err)
+	}
+	if _, err := carol.Reupload(ctx, tm.ID); !errors.Is(err, ErrReupload) {
+		t.Fatalf("re-upload of someone else's message: %v", err)
+	}
+	files = saveFiles(t, carol, tm.ID, false)
+	if len(files) != 1 || !bytes.Equal(files[0], data) {
+		t.Fatal("the repaired file differs from the one sent")
 	}
 }
 

@@ -343,6 +343,10 @@ func (c *Client) Retry(ctx context.Context, id int64) (Message, error) {
 	}
 	switch m.Status {
 	case clientdb.StatusFailed:
+		// Files uploaded by an earlier attempt may have expired since.
+		if err := c.putBack(ctx, m, false); err != nil {
+			c.log.Debug("checking a failed message's files", "message", id, "err", err)
+		}
 		if err := c.db.RetryOutgoing(ctx, id); err != nil {
 			return Message{}, err
 		}

@@ -98,4 +98,16 @@ func TestFilesThroughTheCLI(t *testing.T) {
 		t.Fatalf("second save: %+v", saved.Files)
 	}
 	bob.run(2, "", "save", "999999", "--out", saveDir)
+
+	// The sender can put a message's files back on the file server; a
+	// message of someone else's cannot be re-uploaded (exit 2).
+	var again struct {
+		ID          int64            `json:"id"`
+		Attachments []jsonAttachment `json:"attachments"`
+	}
+	alice.json(&again, "reupload", strconv.FormatInt(sent.ID, 10))
+	if again.ID != sent.ID || len(again.Attachments) != 1 {
+		t.Fatalf("reupload: %+v", again)
+	}
+	bob.run(2, "", "reupload", strconv.FormatInt(withFiles[0], 10))
 }

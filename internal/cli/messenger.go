@@ -160,7 +160,7 @@ func openClient(ctx context.Context, env *Env, g globals) (*client.Client, error
 func classify(err error) error {
 	for _, e := range []error{client.ErrUnknownContact, client.ErrAmbiguousContact, client.ErrInvalidRecipient,
 		client.ErrMessageTooLong, client.ErrEmptyMessage, client.ErrInvalidText, client.ErrNotRequest, client.ErrNotFailed, client.ErrNotFound, client.ErrAccountExists, client.ErrNoNetwork,
-		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer, client.ErrNotQuotable, client.ErrInvalidSearch, client.ErrNotSupported, client.ErrInvalidDuration, client.ErrNotAuthor, client.ErrInvalidReaction, client.ErrNotEditable} {
+		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer, client.ErrNotQuotable, client.ErrInvalidSearch, client.ErrNotSupported, client.ErrInvalidDuration, client.ErrNotAuthor, client.ErrInvalidReaction, client.ErrNotEditable, client.ErrReupload} {
 		if errors.Is(err, e) {
 			return usagef("%v", err)
 		}
@@ -203,6 +203,7 @@ func messengerCommands(g globals) []command {
 		{name: "network", summary: "show the network this account uses; `network set FILE` remembers another (once it answers)", usage: "[set FILE]", maxArgs: 2, body: cmdNetwork},
 		{name: "retry", summary: "send failed messages again (all, or one by id)", usage: "[message-id]", maxArgs: 1, body: cmdRetry},
 		{name: "save", summary: "write a message's attachments into a folder (downloading them first if needed)", usage: "<message-id> --out DIR", minArgs: 1, maxArgs: 1},
+		{name: "reupload", summary: "put the files of a message you sent back on the file server, when its copy expired or was damaged (same address: they can download again)", usage: "<message-id>", minArgs: 1, maxArgs: 1, body: cmdReupload},
 	} {
 		mc := mc
 		switch mc.name {
@@ -1119,6 +1120,23 @@ func cmdRetry(ctx context.Context, env *Env, g globals, c *client.Client, args [
 		return nil
 	}
 	return writeJSON(env.Stdout, map[string]string{"result": "retried"})
+}
+
+// cmdReupload is `session reupload <message-id>`.
+func cmdReupload(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil {
+		return usagef("reupload: %q is not a message id", args[0])
+	}
+	m, err := c.Reupload(ctx, id)
+	if err != nil {
+		return classify(fmt.Errorf("reupload: %w", err))
+	}
+	if g.json {
+		return writeJSON(env.Stdout, m)
+	}
+	fmt.Fprintf(env.Stdout, "the %d file(s) of message %d are on the file server again\n", len(m.Attachments), m.ID)
+	return nil
 }
 
 // parseInterspersed parses flags wherever they appear among the arguments

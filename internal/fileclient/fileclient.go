@@ -201,6 +201,33 @@ func Download(ctx context.Context, r Requester, s Server, id string, max int64) 
 	return resp.Body, nil
 }
 
+// Info asks s whether file id is there and until when (ErrNotFound when
+// it is not: never uploaded, expired, or removed).
+func Info(ctx context.Context, r Requester, s Server, id string) (size int64, expires time.Time, err error) {
+	d, err := s.destination()
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	if id == "" || len(id) > 128 || strings.ContainsAny(id, "/?#%") {
+		return 0, time.Time{}, fmt.Errorf("%w: file id %q", ErrBadURL, clip(id))
+	}
+	resp, err := r.ServerRequest(ctx, d, onion.V4Request{Method: "GET", Endpoint: "/file/" + id + "/info"})
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	if err := status(resp); err != nil {
+		return 0, time.Time{}, err
+	}
+	var out struct {
+		Size    int64   `json:"size"`
+		Expires float64 `json:"expires"`
+	}
+	if err := json.Unmarshal(resp.Body, &out); err != nil || out.Size < 0 {
+		return 0, time.Time{}, fmt.Errorf("%w: unexpected info answer", ErrServer)
+	}
+	return out.Size, seconds(out.Expires), nil
+}
+
 func status(resp *onion.V4Response) error {
 	switch {
 	case resp.Code == 404:

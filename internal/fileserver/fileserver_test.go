@@ -173,6 +173,42 @@ func TestUploadDownloadInfoExtend(t *testing.T) {
 	}
 }
 
+// A file damaged on disk is served as it is (the receiver's checks refuse
+// it); uploading the same bytes again repairs it, while an intact copy is
+// left alone.
+func TestUploadRepairsDamagedCopy(t *testing.T) {
+	ts := start(t, nil)
+	x := onion.XChaCha20
+	data := make([]byte, 200_000)
+	rand.Read(data)
+	if r := ts.do(t, x, uploadReq(data, "")); r.Code != 200 {
+		t.Fatalf("upload: %d", r.Code)
+	}
+	id := FileID(data)
+	p := filepath.Join(ts.dir, "files", id)
+	before, _ := os.Stat(p)
+	if r := ts.do(t, x, uploadReq(data, "")); r.Code != 200 {
+		t.Fatalf("upload again: %d", r.Code)
+	}
+	if after, _ := os.Stat(p); !os.SameFile(before, after) {
+		t.Error("an intact copy was rewritten")
+	}
+	damaged := bytes.Clone(data)
+	damaged[len(damaged)/2] ^= 1
+	if err := os.WriteFile(p, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := ts.do(t, x, onion.V4Request{Method: "GET", Endpoint: "/file/" + id}); bytes.Equal(got.Body, data) {
+		t.Fatal("the damage did not show")
+	}
+	if r := ts.do(t, x, uploadReq(data, "")); r.Code != 200 || decodeJSON(t, r.Body)["id"] != id {
+		t.Fatalf("repairing upload: %d %s", r.Code, r.Body)
+	}
+	if got := ts.do(t, x, onion.V4Request{Method: "GET", Endpoint: "/file/" + id}); got.Code != 200 || !bytes.Equal(got.Body, data) {
+		t.Fatalf("after the repair: %d, identical %v", got.Code, bytes.Equal(got.Body, data))
+	}
+}
+
 func TestLimitsAndErrors(t *testing.T) {
 	ts := start(t, func(c *Config) { c.MaxFileSize = 1000; c.MaxTotalBytes = 2500 })
 	x := onion.XChaCha20

@@ -1,6 +1,7 @@
 package fileserver
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -9,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -164,11 +166,14 @@ func (s *store) totalBytes(ctx context.Context) (int64, error) {
 }
 
 // put stores data under id: written to tmp/, synced, renamed into files/,
-// then recorded. An id already stored only has its expiry pushed out.
+// then recorded. An id already stored only has its expiry pushed out,
+// unless its file on disk differs from data (damaged, or changed by
+// someone with access to the disk): the upload then repairs it, which is
+// how a sender mends a copy its recipients refused.
 func (s *store) put(ctx context.Context, id string, data []byte, now, expires float64) (float64, error) {
 	if fi, ok, err := s.info(ctx, id, now); err != nil {
 		return 0, err
-	} else if ok {
+	} else if ok && sameFile(s.path(id), data) {
 		exp := max(fi.Expires, expires)
 		_, err := s.db.ExecContext(ctx, "UPDATE files SET expires = ? WHERE id = ?", exp, id)
 		if err != nil {
@@ -200,6 +205,28 @@ func (s *store) put(ctx context.Context, id string, data []byte, now, expires fl
 		return 0, fmt.Errorf("%w: %w", ErrStorage, err)
 	}
 	return expires, nil
+}
+
+// sameFile reports whether the file at path holds exactly data, reading
+// it a piece at a time.
+func sameFile(path string, data []byte) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || fi.Size() != int64(len(data)) {
+		return false
+	}
+	buf := make([]byte, 64<<10)
+	for off := 0; off < len(data); {
+		n, err := io.ReadFull(f, buf[:min(len(buf), len(data)-off)])
+		if err != nil || !bytes.Equal(buf[:n], data[off:off+n]) {
+			return false
+		}
+		off += n
+	}
+	return true
 }
 
 func writeSynced(path string, data []byte) error {

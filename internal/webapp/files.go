@@ -30,6 +30,26 @@ func (s *Server) fileRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/link-previews", s.withAccount(s.getLinkPreviews))
 	mux.HandleFunc("POST /api/link-previews", s.withAccount(s.setLinkPreviews))
 	mux.HandleFunc("GET /api/link-preview", s.withAccount(s.linkPreview))
+	mux.HandleFunc("POST /api/messages/{mid}/reupload", s.withAccount(s.reupload))
+}
+
+// reupload is POST /api/messages/{mid}/reupload: put the files of a
+// message this account sent back on the file server (client.Reupload).
+func (s *Server) reupload(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	mid, err := strconv.ParseInt(r.PathValue("mid"), 10, 64)
+	if err != nil || mid < 1 {
+		writeError(w, http.StatusBadRequest, "bad message number")
+		return
+	}
+	m, err := c.Reupload(r.Context(), mid)
+	switch {
+	case errors.Is(err, client.ErrReupload):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case err != nil:
+		clientError(w, err)
+	default:
+		writeJSON(w, http.StatusOK, m)
+	}
 }
 
 // linkPreviewState is the link-preview setting: on (off by default, as in

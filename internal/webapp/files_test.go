@@ -118,6 +118,11 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 	waitFor[bool](a, "the attached file sent", `[...document.querySelectorAll('.msg.out')].some(li =>
 		li.textContent.includes('notes.txt') && li.querySelector('[data-status=sent]'))`)
 	waitFor[bool](b, "Alice's attached file on Bob's page", fileCard("notes.txt", "a[download]"))
+	// Alice puts her copy back on the file server (for when theirs fails).
+	eval[bool](a, `(() => { const li = [...document.querySelectorAll('.msg.out')].find(li => li.textContent.includes('notes.txt'));
+		li.querySelector('[data-testid=attachment-reupload]').click(); return true })()`)
+	waitFor[bool](a, "the file uploaded again", `[...document.querySelectorAll('.msg.out')].some(li =>
+		li.textContent.includes('notes.txt') && li.textContent.includes('Uploaded again'))`)
 
 	// Alice drops a file onto the conversation: it is sent.
 	eval[bool](a, `(() => { const dt = new DataTransfer();

@@ -993,7 +993,7 @@ function lightbox(url, name) {
 }
 
 function attachmentEl(m, a, i) {
-  return files.attachmentEl(m, a, i, {lightbox});
+  return files.attachmentEl(m, a, i, {lightbox, api});
 }
 
 // addMessageEl appends a message's element, with a date line when the day

@@ -73,6 +73,30 @@ export function attachmentEl(m, a, i, opts) {
   const key = `${m.id}/${i}`;
   const isImage = INLINE_IMAGES.includes(a.content_type);
   const isVideo = INLINE_VIDEOS.includes(a.content_type);
+  const card = attachmentCard(m, a, i, opts, url, key, name, isImage, isVideo);
+  if (m.outgoing && m.status === 'sent' && a.downloaded && opts.api) {
+    // If they cannot download it (the server's copy expired or was
+    // damaged), the sender puts it back: same bytes, same address.
+    const note = h('span', {class: 'att-note', role: 'status'});
+    const again = h('button', {class: 'att-reupload', 'data-testid': 'attachment-reupload',
+      title: 'If they cannot download it: put your copy back on the file server',
+      onclick: async () => {
+        again.disabled = true;
+        note.textContent = 'Uploading again…';
+        try {
+          await opts.api('POST', `messages/${m.id}/reupload`, {});
+          note.textContent = 'Uploaded again: they can try again.';
+        } catch (e) {
+          note.textContent = e.message;
+        }
+        again.disabled = false;
+      }}, 'Upload again');
+    return h('div', {class: 'att-wrap'}, card, h('div', {class: 'att-actions'}, again, note, bar(key, `Uploading ${name}`)));
+  }
+  return card;
+}
+
+function attachmentCard(m, a, i, opts, url, key, name, isImage, isVideo) {
   if (a.downloaded && isVideo) {
     // preload=metadata shows the first frame, Session's video thumbnail.
     return place(h('video', {src: url, controls: true, preload: 'metadata', class: 'att-video', 'data-testid': 'attachment-video',
