@@ -1,6 +1,7 @@
 package webapp
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -229,6 +230,26 @@ func TestBrowserConvoSettings(t *testing.T) {
 	a.typeInto("textbox", "Message", "remember the milk")
 	a.click("button", "Send")
 	waitFor[bool](a, "the note sent", `[...document.querySelectorAll('.msg.out [data-status]')].some(s => s.dataset.status === 'sent')`)
+
+	// Note to Self is in the list under its name, and pinned and hidden
+	// like the others (no timer or mute for it, as in Session).
+	me := eval[string](a, `document.querySelector('.conv-head .sub.mono')?.title || ''`)
+	selfRow := fmt.Sprintf(`document.querySelector('.list .item[data-id="%s"]')`, me)
+	waitFor[bool](a, "Note to Self in the list", selfRow+`?.querySelector('.title')?.textContent === 'Note to Self'`)
+	a.click("button", "Conversation options")
+	if eval[bool](a, `[...document.querySelectorAll('dialog button')].some(b => b.textContent === 'Disappearing messages' || b.textContent.startsWith('Notifications'))`) {
+		t.Error("Note to Self offers a timer or notifications")
+	}
+	a.click("button", "Pin")
+	waitFor[bool](a, "Note to Self pinned", `!!`+selfRow+`?.querySelector('[data-testid=pinned]')`)
+	a.click("button", "Conversation options")
+	a.click("button", "Hide Note to Self")
+	waitFor[bool](a, "Note to Self hidden", `!`+selfRow)
+	a.click("button", "New message")
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid=note-to-self]`)))
+	a.typeInto("textbox", "Message", "a new note shows it again")
+	a.click("button", "Send")
+	waitFor[bool](a, "Note to Self back in the list", `!!`+selfRow)
 
 	// Search from Note to Self stays in it until told otherwise.
 	a.click("button", "Conversation options")
