@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"runtime"
 	"time"
 )
 
@@ -48,6 +49,14 @@ func (s *Store) committer() {
 				}
 			}
 		}
+		// Let the callers that the last commit answered (and that are
+		// ready to queue their next store) run first: without this the
+		// committer took the next group at once, while they were still
+		// waking, and a group held 6 stores on average under 64 callers
+		// instead of about 40; every commit writes the pages of the
+		// messages table, its indexes and the owner totals, whatever
+		// the group's size.
+		runtime.Gosched()
 	fill:
 		for len(group) < maxGroup {
 			select {

@@ -24,9 +24,12 @@ func BenchmarkStoreVsBareInsert(b *testing.B) {
 	const n = 4000 // per round and side
 	body := strings.Repeat("b", 1000)
 	var storeDur, bareDur time.Duration
+	var commits int64
 	rounds := 0
 	for b.Loop() {
-		storeDur += timeStores(b, n, 64, body, rounds)
+		d, c := timeStores(b, n, 64, body, rounds)
+		storeDur += d
+		commits += c
 		bareDur += timeBareInserts(b, n, body)
 		rounds++
 	}
@@ -35,12 +38,15 @@ func BenchmarkStoreVsBareInsert(b *testing.B) {
 	b.ReportMetric(stores, "stores/s")
 	b.ReportMetric(bare, "bare-inserts/s")
 	b.ReportMetric(stores/bare, "ratio")
-	b.Logf("node stores: %.0f/s, bare insert loop: %.0f/s, ratio %.2f (goal ≥ 20 000/s, ratio ≥ 0.8)", stores, bare, stores/bare)
+	b.ReportMetric(float64(n*rounds)/float64(commits), "stores/commit")
+	b.Logf("node stores: %.0f/s, bare insert loop: %.0f/s, ratio %.2f (goal ≥ 20 000/s, ratio ≥ 0.8), %.1f stores per commit",
+		stores, bare, stores/bare, float64(n*rounds)/float64(commits))
 }
 
 // timeStores times n stores of 1 KiB messages over 100 accounts by
-// callers goroutines on a fresh store.
-func timeStores(b *testing.B, n, callers int, body string, round int) time.Duration {
+// callers goroutines on a fresh store, and counts the write transactions
+// they took.
+func timeStores(b *testing.B, n, callers int, body string, round int) (time.Duration, int64) {
 	b.StopTimer()
 	c := newClock()
 	s, _ := openTest(b, c, nil)
@@ -69,9 +75,10 @@ func timeStores(b *testing.B, n, callers int, body string, round int) time.Durat
 	wg.Wait()
 	d := time.Since(start)
 	b.StopTimer()
+	commits := s.commits.Load()
 	s.Close()
 	b.StartTimer()
-	return d
+	return d, commits
 }
 
 // timeBareInserts times the floor: n INSERTs of a hash, an owner and 1 KiB,
