@@ -135,6 +135,17 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 		li.textContent.includes('dropped.txt') && li.querySelector('[data-status=sent]'))`)
 	waitFor[bool](b, "the dropped file on Bob's page", fileCard("dropped.txt", "a[download]"))
 
+	// A video (its size measured by the sender's page, as the library
+	// cannot read it) plays in a <video> player whose place is kept at
+	// its aspect ratio.
+	clip, _ := json.Marshal(map[string]any{"name": "clip.mp4", "data": base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0, 0, 0, 0x18, 'f', 't', 'y', 'p'}, 64)),
+		"width": 64, "height": 48})
+	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/conversations/"+bobID+"/files", string(clip), nil); code != http.StatusOK {
+		t.Fatalf("sending a video: %d", code)
+	}
+	waitFor[bool](b, "the video player", `(() => { const v = document.querySelector('video[data-testid=attachment-video]');
+		return !!v && v.controls && v.style.aspectRatio === '64 / 48' && v.getAttribute('src').includes('/attachments/') })()`)
+
 	// Carol, whom Bob has not accepted, sends him a picture: it waits for
 	// his click (a stranger must not learn when he looks), then downloads
 	// with its progress reported on the page's event stream and shows.
