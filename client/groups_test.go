@@ -336,6 +336,32 @@ func TestGroupConversationIsSaved(t *testing.T) {
 	<-done
 	receiveUntil(t, alice, "the echo from a handler", func(ms []Message) bool { return slices.Contains(bodies(ms), "echo") })
 
+	// A file: uploaded, its pointer sent in the group message, fetched and
+	// checked by the member (who approved the sender).
+	file := filepath.Join(t.TempDir(), "note.txt")
+	content := []byte("a file for the group\n")
+	if err := os.WriteFile(file, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := alice.SendFile(ctx, gid, "with a file", file); err != nil || m.Status != "sent" {
+		t.Fatalf("send a file to the group: %+v %v", m, err)
+	}
+	got = receiveUntil(t, bob, "the group file", func(ms []Message) bool { return slices.Contains(bodies(ms), "with a file") })
+	withFile := got[slices.IndexFunc(got, func(m Message) bool { return m.Body == "with a file" })]
+	if len(withFile.Attachments) != 1 {
+		t.Fatalf("the group message's files: %+v", withFile.Attachments)
+	}
+	if _, err := bob.DownloadPending(ctx, 8); err != nil {
+		t.Fatal(err)
+	}
+	paths, err := bob.SaveAttachments(ctx, withFile.ID, t.TempDir())
+	if err != nil || len(paths) != 1 {
+		t.Fatalf("save: %v %v", paths, err)
+	}
+	if b, _ := os.ReadFile(paths[0]); !bytes.Equal(b, content) {
+		t.Fatalf("the file arrived as %q", b)
+	}
+
 	// A dead network: the message is kept as failed; back online, the
 	// retry sends it.
 	alice.Close()

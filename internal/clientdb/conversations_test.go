@@ -346,3 +346,42 @@ func TestBulkRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupConversations: a group's conversation is keyed by its 03 ID;
+// its members' messages never open a request (the group was joined), and
+// OpenConversation makes one as a request (an invitation from a stranger)
+// or not, leaving an existing one as it is.
+func TestGroupConversations(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	group := keys.ID{Prefix: keys.PrefixGroup}
+	group.Key[0] = 3
+	m := incoming(sid(1), at(1), "g1", "hello group")
+	m.Conversation = group
+	mustInsert(t, db, m)
+	if c := mustConversation(t, db, group); c.Request || c.Unread != 1 || c.LastSender != sid(1) || c.Preview != "hello group" {
+		t.Fatalf("group conversation: %+v", c)
+	}
+	if created, err := db.OpenConversation(ctx, group, true, at(2)); err != nil || created {
+		t.Fatalf("OpenConversation on an existing one: %v %v", created, err)
+	}
+	if c := mustConversation(t, db, group); c.Request {
+		t.Fatal("OpenConversation changed an existing conversation")
+	}
+	invited := keys.ID{Prefix: keys.PrefixGroup}
+	invited.Key[0] = 4
+	if created, err := db.OpenConversation(ctx, invited, true, at(3)); err != nil || !created {
+		t.Fatalf("OpenConversation: %v %v", created, err)
+	}
+	assertConversations(t, db, RequestConversations, invited)
+	if err := db.AcceptRequest(ctx, invited); err != nil {
+		t.Fatal(err)
+	}
+	assertConversations(t, db, InboxConversations, invited, group)
+	if cts, _ := db.Contacts(ctx, AllContacts); len(cts) != 0 {
+		t.Fatalf("a group became a contact: %+v", cts)
+	}
+	if _, err := db.OpenConversation(ctx, keys.ID{}, false, at(4)); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("OpenConversation without an ID: %v", err)
+	}
+}
