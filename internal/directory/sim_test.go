@@ -18,6 +18,10 @@ const (
 	// (hash, owner, namespace, times, sequence) is about 200 bytes.
 	simRecordBytes  = 4 * 1024
 	simSummaryBytes = 4 * 200
+	// A hand-off request and its answer's envelope, and each swarm ID of
+	// the layout before that a request names (hex in JSON).
+	simRequestBytes = 512
+	simSwarmIDBytes = 19
 )
 
 // BenchmarkChurnSimulation runs the directory's epochs (nextEpoch, with
@@ -93,7 +97,7 @@ func runChurnSimulation(b *testing.B) {
 		holders[a] = cur.members[s]
 	}
 
-	var movedTotal, minTotal, worstMoved, worstMin int64
+	var movedTotal, movedAllTotal, minTotal, worstMoved, worstMin int64
 	var worstUnavailable, lost int
 	for range simEpochs {
 		joins, leaves, fails := rng.IntN(16), rng.IntN(11), rng.IntN(4)
@@ -129,7 +133,45 @@ func runChurnSimulation(b *testing.B) {
 				handoff[n] = true
 			}
 		}
-		var moved, minimum int64
+		// Whom each hand-off asks (snode's handoff): the nodes of the
+		// swarms that flow into its swarm, other than its own swarm
+		// before, and its own swarm's old members that are not in it now
+		// (their delta since catch-up, taken as empty here). Each request
+		// costs its envelope, and the layout before when it names it.
+		flows := swarm.Flows(prevView.ids, cur.ids)
+		var overhead int64
+		into := map[swarm.ID][]swarm.ID{} // the swarms that flow into each
+		for f := range flows {
+			into[f.To] = append(into[f.To], f.From)
+		}
+		for n := range handoff {
+			s := cur.swarmOf[n]
+			ps, was := prevView.swarmOf[n]
+			for _, from := range into[s] {
+				for _, p := range prevView.members[from] {
+					switch {
+					case p == n || failed[p]:
+					case was && from == ps:
+						if now, in := cur.swarmOf[p]; !in || now != s {
+							overhead += simRequestBytes
+						}
+					default:
+						overhead += simRequestBytes + int64(len(prevView.ids))*simSwarmIDBytes
+					}
+				}
+			}
+			if was && !slices.Contains(into[s], ps) {
+				// Our old swarm flows elsewhere only: its members
+				// that are not ours now give their delta.
+				for _, p := range prevView.members[ps] {
+					if now, in := cur.swarmOf[p]; p != n && !failed[p] && (!in || now != s) {
+						overhead += simRequestBytes
+					}
+				}
+			}
+		}
+		moved := overhead
+		var minimum, movedAll int64
 		unavailable := 0
 		for a := range holders {
 			s, _ := swarm.Pick(space[a], cur.ids)
@@ -155,18 +197,29 @@ func runChurnSimulation(b *testing.B) {
 				}
 				minimum += simRecordBytes
 				moved += simRecordBytes
+				movedAll += simRecordBytes
 			}
 			if inSwarm == 0 {
 				unavailable++
 			}
 			for _, m := range members {
-				if handoff[m] {
+				if !handoff[m] {
+					continue
+				}
+				// The old policy: every account of the swarm, from
+				// every holder.
+				movedAll += int64(sources) * simSummaryBytes
+				// Now: only a node that did not hold the account
+				// (the peers leave out what it held) gets its
+				// summary, from each holder of the swarm it left.
+				if !held[m] {
 					moved += int64(sources) * simSummaryBytes
 				}
 			}
 			holders[a] = members
 		}
 		movedTotal += moved
+		movedAllTotal += movedAll
 		minTotal += minimum
 		worstMoved = max(worstMoved, moved)
 		worstMin = max(worstMin, minimum)
@@ -176,12 +229,14 @@ func runChurnSimulation(b *testing.B) {
 	b.ReportMetric(float64(minTotal)/simEpochs/(1<<20), "MiB-min/epoch")
 	if minTotal > 0 {
 		b.ReportMetric(float64(movedTotal)/float64(minTotal), "moved/min")
+		b.ReportMetric(float64(movedAllTotal)/float64(minTotal), "ask-all-moved/min")
 	}
 	b.ReportMetric(float64(worstUnavailable), "worst-unavailable-accounts")
 	b.ReportMetric(float64(lost), "lost-accounts")
-	b.Logf("%d nodes, %d accounts, %d epochs (last %d, %d swarms): moved %.1f MiB/epoch (worst %.1f) against a minimum of %.1f MiB/epoch (worst %.1f); at most %d accounts without a holder in their new swarm at an epoch boundary (until the hand-off's first pull); %d lost",
+	b.Logf("%d nodes, %d accounts, %d epochs (last %d, %d swarms): moved %.1f MiB/epoch (worst %.1f) against a minimum of %.1f MiB/epoch (worst %.1f): %.2f x the minimum (asking every holder for every account of a changed swarm: %.1f x); at most %d accounts without a holder in their new swarm at an epoch boundary (until the hand-off's first pull); %d lost",
 		len(active), simAccounts, simEpochs, e.Number, len(cur.ids), float64(movedTotal)/simEpochs/(1<<20), float64(worstMoved)/(1<<20),
-		float64(minTotal)/simEpochs/(1<<20), float64(worstMin)/(1<<20), worstUnavailable, lost)
+		float64(minTotal)/simEpochs/(1<<20), float64(worstMin)/(1<<20), float64(movedTotal)/float64(max(minTotal, 1)),
+		float64(movedAllTotal)/float64(max(minTotal, 1)), worstUnavailable, lost)
 }
 
 func sortedCopy(s []string) []string {

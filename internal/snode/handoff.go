@@ -18,7 +18,7 @@ import (
 // request with the records of accounts that the asker's swarm keeps in the
 // peer's view. So when an epoch moves accounts between swarms, the records
 // of accounts now ours are pulled, from the start of each holder's store,
-// from every node of the previous and of the new epoch. Every record is
+// from the nodes of the swarms they come from (see handoff). Every record is
 // checked exactly as catch-up checks it (owner proofs included), and
 // pulling one twice is harmless. A hand-off has its own cursors, kept with
 // catch-up's (so a failed pull resumes where it stopped), goes one peer and
@@ -65,10 +65,10 @@ const behindRetry = 200 * time.Millisecond
 // pullCaughtUp is pullWith that, while the peer is behind our epoch,
 // waits for it to catch up (it reads the directory as soon as it learns
 // of our epoch) for up to two refresh intervals.
-func (n *Node) pullCaughtUp(ctx context.Context, peer netview.Node, key string) (bool, error) {
+func (n *Node) pullCaughtUp(ctx context.Context, peer netview.Node, key string, held *heldLayout) (bool, error) {
 	deadline := time.Now().Add(2*n.cfg.DirectoryRefresh + time.Second)
 	for {
-		more, err := n.pullWith(ctx, peer, key)
+		more, err := n.pullSince(ctx, peer, key, held)
 		if !errors.Is(err, errPeerBehind) || time.Now().After(deadline) {
 			return more, err
 		}
@@ -103,11 +103,24 @@ func layoutChanged(a, b *netview.Directory, node string) bool {
 	return !slices.Equal(members(a, na.SwarmID), members(b, nb.SwarmID))
 }
 
-// handoff pulls from every node of prev and cur what this node's swarm now
-// keeps. It reports whether it finished (false: ctx ended, or a newer epoch
-// came, which starts a hand-off of its own).
+// handoff pulls what this node's swarm keeps now and this node lacks, from
+// the nodes that hold it. It reports whether it finished (false: ctx
+// ended, or a newer epoch came, which starts a hand-off of its own).
+//
+// Only what changed is asked for, and only of whom holds it:
+//   - the accounts that moved into our swarm from another one (the flows
+//     between the two layouts, [swarm.Flows]), from the nodes of that
+//     swarm in prev, each pull naming our swarm in prev so that the peer
+//     leaves out the accounts we held already;
+//   - from the members of our swarm in prev that are not in it now (they
+//     left, or moved), what they took in since our last catch-up from
+//     them: the catch-up cursor goes on where it was.
+//
+// A node new to its swarm held nothing: it asks the nodes of every swarm
+// that flows into its own, its swarm's old members included.
 func (n *Node) handoff(ctx context.Context, prev, cur *netview.Directory) bool {
-	if _, ok := cur.Node(n.edHex); !ok {
+	me, ok := cur.Node(n.edHex)
+	if !ok {
 		return true // no swarm of ours: nothing to receive
 	}
 	// The cursors stay valid while this node's swarm and the set of
@@ -119,12 +132,34 @@ func (n *Node) handoff(ctx context.Context, prev, cur *netview.Directory) bool {
 	// kept, so that a hand-off after a member left pulls again only from
 	// the nodes it has not pulled from yet (and from the leaver).
 	n.cursors.dropOthers("handoff/", prefix)
-	sources := map[string]netview.Node{}
-	for _, d := range []*netview.Directory{prev, cur} {
-		for _, p := range d.Nodes() {
-			if p.Ed25519 != n.edHex {
-				sources[p.Ed25519] = p
+	type source struct {
+		node netview.Node
+		key  string // cursor key
+		held *heldLayout
+	}
+	was, wasIn := prev.Node(n.edHex)
+	var held *heldLayout
+	if wasIn {
+		held = &heldLayout{swarm: was.SwarmID.String()}
+		for _, id := range prev.SwarmIDs() {
+			held.swarms = append(held.swarms, id.String())
+		}
+	}
+	flows := swarm.Flows(prev.SwarmIDs(), cur.SwarmIDs())
+	sources := map[string]source{}
+	for _, p := range prev.Nodes() {
+		if p.Ed25519 == n.edHex {
+			continue
+		}
+		now, still := cur.Node(p.Ed25519)
+		switch {
+		case wasIn && p.SwarmID == was.SwarmID:
+			if still && now.SwarmID == me.SwarmID {
+				continue // still our swarm's: catch-up goes on
 			}
+			sources[p.Ed25519] = source{node: p, key: p.Ed25519}
+		case flows[swarm.Flow{From: p.SwarmID, To: me.SwarmID}]:
+			sources[p.Ed25519] = source{node: p, key: prefix + p.Ed25519, held: held}
 		}
 	}
 	keys := make([]string, 0, len(sources))
@@ -143,17 +178,18 @@ func (n *Node) handoff(ctx context.Context, prev, cur *netview.Directory) bool {
 		}
 		return strings.Compare(a, b)
 	})
-	n.log.Info("swarm layout changed: pulling the accounts now ours", "epoch", cur.Epoch(), "sources", len(keys))
+	n.log.Info("swarm layout changed: pulling the accounts now ours", "epoch", cur.Epoch(), "sources", len(keys), "nodes", prev.Len())
 	pending := keys
 	for attempt := 0; len(pending) > 0; attempt++ {
 		var failed []string
 		for _, k := range pending {
+			src := sources[k]
 			for {
 				if ctx.Err() != nil || layoutKey(n.dir.Load(), n.edHex) != layout {
 					n.cursors.save()
 					return false
 				}
-				more, err := n.pullCaughtUp(ctx, sources[k], prefix+k)
+				more, err := n.pullCaughtUp(ctx, src.node, src.key, src.held)
 				if err != nil {
 					n.log.Warn("hand-off pull failed", "peer", k, "err", err)
 					failed = append(failed, k)

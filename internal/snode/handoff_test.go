@@ -179,6 +179,24 @@ func TestHandoffAfterSwarmDissolves(t *testing.T) {
 			t.Fatalf("message %s lost in the hand-off", h)
 		}
 	}
+	// A pull that names the swarm we were in before gets only the accounts
+	// that were not ours then: none here when we claim "far", all three
+	// messages when we claim swarm 0.
+	for before, want := range map[swarm.ID]int{far: 0, 0: len(want)} {
+		body, _ := json.Marshal(syncRequest{Summary: true, Limit: syncBatch,
+			PrevSwarm: before.String(), PrevSwarms: []string{swarm.ID(0).String(), far.String()}})
+		status, resp, err := a.n.peerPost(ctx, old.node, pathSync, body, maxSyncReply)
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("sync naming swarm %v before: %d %v", before, status, err)
+		}
+		var rep syncReply
+		if err := json.Unmarshal(resp, &rep); err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Records) != want {
+			t.Fatalf("sync naming swarm %v before: %d records, want %d", before, len(rep.Records), want)
+		}
+	}
 	// Its cursors stay for this layout: a later hand-off (a member left)
 	// does not pull from this node again from the start.
 	if c := a.n.cursors.get("handoff/" + layoutKey(e2, a.n.edHex) + "/" + old.node.Ed25519); c == 0 {

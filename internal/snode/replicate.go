@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -78,11 +79,22 @@ type syncRequest struct {
 	// Hashes asks for these records, whole, and nothing else (at most
 	// syncBatch; cursors are ignored).
 	Hashes []string `json:"hashes,omitempty"`
+	// PrevSwarm and PrevSwarms narrow a hand-off pull to what changed:
+	// the asker was a member of swarm PrevSwarm in the layout whose swarm
+	// IDs were PrevSwarms (hex), so it holds the accounts that mapped to
+	// PrevSwarm then and asks only for the others. A node that predates
+	// them ignores them and sends more.
+	PrevSwarm  string   `json:"prev_swarm,omitempty"`
+	PrevSwarms []string `json:"prev_swarms,omitempty"`
 }
 
+// maxPrevSwarms caps PrevSwarms: a network of 2 000 nodes has about 300
+// swarms.
+const maxPrevSwarms = 4096
+
 // maxSyncRequest caps a sync request: syncBatch hashes, each of which JSON
-// might escape six-fold, and the envelope.
-const maxSyncRequest = syncBatch*(6*store.MaxHashLength+3) + 4096
+// might escape six-fold, maxPrevSwarms swarm IDs, and the envelope.
+const maxSyncRequest = syncBatch*(6*store.MaxHashLength+3) + maxPrevSwarms*(6*16+3) + 4096
 
 type syncRecord struct {
 	Seq       int64  `json:"seq"`
@@ -169,6 +181,11 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 	if req.Limit <= 0 || req.Limit > syncBatch {
 		req.Limit = syncBatch
 	}
+	held, err := heldBefore(req.PrevSwarm, req.PrevSwarms)
+	if err != nil {
+		writeText(w, http.StatusBadRequest, "invalid sync request: "+err.Error())
+		return
+	}
 	if len(req.Hashes) > 0 {
 		n.answerSyncHashes(w, r, peer.SwarmID, req.Hashes)
 		return
@@ -205,7 +222,7 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		out.TombstonesNext = t.Seq
-		if id, _ := d.SwarmFor(t.Owner); id != peer.SwarmID {
+		if id, _ := d.SwarmFor(t.Owner); id != peer.SwarmID || held(t.Owner) {
 			continue
 		}
 		st := syncTombstone{Seq: t.Seq, Owner: t.Owner.String(), Hash: t.Hash, Expiry: t.Expiry.UnixMilli()}
@@ -223,7 +240,7 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, rec := range recs {
 		out.Next = rec.Seq
-		if id, _ := d.SwarmFor(rec.Owner); id != peer.SwarmID {
+		if id, _ := d.SwarmFor(rec.Owner); id != peer.SwarmID || held(rec.Owner) {
 			continue
 		}
 		out.Records = append(out.Records, syncRecord{
@@ -235,7 +252,7 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 	out.RevocationsNext, out.RevocationsMore = req.RevocationsAfter, len(revs) == syncRevocationBatch
 	for _, rv := range revs {
 		out.RevocationsNext = rv.Seq
-		if id, _ := d.SwarmFor(rv.Owner); id != peer.SwarmID {
+		if id, _ := d.SwarmFor(rv.Owner); id != peer.SwarmID || held(rv.Owner) {
 			continue
 		}
 		if len(rv.Proof) > maxRevocationProof {
@@ -245,6 +262,33 @@ func (n *Node) handleSync(w http.ResponseWriter, r *http.Request) {
 			Token: rv.Token[:], Revoked: rv.Revoked, At: rv.At.UnixMilli(), Proof: rv.Proof})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// heldBefore returns the test of a sync request's PrevSwarm and
+// PrevSwarms: whether the asker held an account's records already (it
+// mapped to PrevSwarm then). Without PrevSwarm it holds nothing.
+func heldBefore(prev string, ids []string) (func(keys.ID) bool, error) {
+	if prev == "" {
+		return func(keys.ID) bool { return false }, nil
+	}
+	if len(ids) == 0 || len(ids) > maxPrevSwarms {
+		return nil, fmt.Errorf("%d previous swarms (1 to %d)", len(ids), maxPrevSwarms)
+	}
+	mine, err := swarm.ParseID(prev)
+	if err != nil {
+		return nil, err
+	}
+	layout := make([]swarm.ID, len(ids))
+	for i, s := range ids {
+		if layout[i], err = swarm.ParseID(s); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(layout) // Pick sorts again: sorted input is its fast case
+	return func(owner keys.ID) bool {
+		id, _ := swarm.ForPubkey(owner, layout)
+		return id == mine
+	}, nil
 }
 
 // answerSyncHashes answers a request for records by hash with those of
@@ -319,10 +363,21 @@ func (n *Node) pullFrom(ctx context.Context, peerEd string) (bool, error) {
 // pullWith pulls one batch from peer with the cursors kept under key (the
 // peer's key for catch-up; a hand-off after a swarm change keeps its own).
 func (n *Node) pullWith(ctx context.Context, peer netview.Node, key string) (bool, error) {
+	return n.pullSince(ctx, peer, key, nil)
+}
+
+// pullSince is pullWith for a hand-off: held (nil: nothing) names the
+// layout before and this node's swarm in it, so that the peer sends only
+// the accounts this node did not hold then.
+func (n *Node) pullSince(ctx context.Context, peer netview.Node, key string, held *heldLayout) (bool, error) {
 	peerEd := peer.Ed25519
 	tombKey, revKey := key+"/t", key+"/r"
 	after, tombsAfter, revsAfter := n.cursors.get(key), n.cursors.get(tombKey), n.cursors.get(revKey)
-	body, _ := json.Marshal(syncRequest{After: after, Limit: syncBatch, TombstonesAfter: tombsAfter, RevocationsAfter: revsAfter, Summary: true})
+	req := syncRequest{After: after, Limit: syncBatch, TombstonesAfter: tombsAfter, RevocationsAfter: revsAfter, Summary: true}
+	if held != nil {
+		req.PrevSwarm, req.PrevSwarms = held.swarm, held.swarms
+	}
+	body, _ := json.Marshal(req)
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	status, resp, epoch, err := n.peerPostEpoch(ctx, peer, pathSync, body, maxSyncReply, nil)
@@ -371,6 +426,13 @@ func (n *Node) pullWith(ctx context.Context, peer netview.Node, key string) (boo
 		n.cursors.set(key, rep.Next)
 	}
 	return rep.More || rep.TombstonesMore || rep.RevocationsMore, nil
+}
+
+// heldLayout is what a hand-off pull tells the peer about the layout
+// before: this node's swarm then and every swarm ID then, in hex.
+type heldLayout struct {
+	swarm  string
+	swarms []string
 }
 
 // fetchMissing takes the summary records of a sync answer, keeps those of
