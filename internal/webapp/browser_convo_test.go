@@ -247,8 +247,9 @@ func TestBrowserConvoSettings(t *testing.T) {
 	waitFor[bool](a, "Note to Self hidden", `!`+selfRow)
 	a.click("button", "New message")
 	a.do(chromedp.Click(chromedp.CSS(`[data-testid=note-to-self]`)))
-	a.typeInto("textbox", "Message", "a new note shows it again")
-	a.click("button", "Send")
+	waitFor[bool](a, "Note to Self open", bubbleWith("remember the milk"))
+	a.click("button", "Conversation options")
+	a.click("button", "Show in conversations")
 	waitFor[bool](a, "Note to Self back in the list", `!!`+selfRow)
 
 	// Search from Note to Self stays in it until told otherwise.

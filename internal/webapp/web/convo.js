@@ -317,22 +317,28 @@ function muteDialog(c) {
   ]);
 }
 
+// hidden reports whether c, open from Contacts or New message, has
+// messages but is not in the list: a hidden conversation.
+function hidden(c) {
+  return (c.messages || []).length > 0 && !A.S.inbox.some((x) => x.session_id === c.session_id);
+}
+
 // menuItems are the conversation menu's entries for these features
 // (close closes the menu first). inRow leaves out what belongs to the open
 // conversation (the timer). Note to Self is pinned and hidden like the
-// others but has no timer or notifications (as in Session), once the
-// library says which conversation it is (note_to_self).
+// others but has no timer or notifications (as in Session).
 export function menuItems(c, close, inRow) {
   if (c.request || c.blocked) return [];
   const self = isSelf(c);
-  if (self && !c.note_to_self) return [];
   const id = c.session_id;
   return [
     self || inRow ? null : h('button', {class: 'btn ghost', onclick: () => { close(); disappearingDialog(c); }}, 'Disappearing messages'),
     h('button', {class: 'btn ghost', onclick: () => { close(); post(`conversations/${id}/pin`, {pinned: !c.pinned}, c.pinned ? 'Unpinned' : 'Pinned'); }}, c.pinned ? 'Unpin' : 'Pin'),
     self ? null : h('button', {class: 'btn ghost', onclick: () => { close(); muteDialog(c); }}, c.muted ? 'Notifications (muted)' : 'Notifications'),
-    h('button', {class: 'btn ghost', onclick: () => { close(); post(`conversations/${id}/hide`, {hidden: true}, self ? 'Hidden until your next note' : 'Hidden until the next message'); if (A.S.openID === id) A.close(); }},
-      self ? 'Hide Note to Self' : 'Hide conversation'),
+    hidden(c)
+      ? h('button', {class: 'btn ghost', onclick: () => { close(); post(`conversations/${id}/hide`, {hidden: false}, 'Shown in your conversations'); }}, 'Show in conversations')
+      : h('button', {class: 'btn ghost', onclick: () => { close(); post(`conversations/${id}/hide`, {hidden: true}, self ? 'Hidden until your next note' : 'Hidden until the next message'); if (A.S.openID === id) A.close(); }},
+        self ? 'Hide Note to Self' : 'Hide conversation'),
   ].filter(Boolean);
 }
 
