@@ -116,6 +116,8 @@ func TestBrowserGroups(t *testing.T) {
 	})
 	post(bc, bob, "api/groups/"+gid+"/messages", `{"body":"hi from Bob"}`, nil)
 	waitFor[bool](a, "Bob's message under his name", inGroup("Bob", "hi from Bob"))
+	// Alice is reading the group: it is marked read, and her list says so.
+	waitFor[bool](a, "the group marked read", fmt.Sprintf(`!!document.querySelector('.list [data-id=%q]') && !document.querySelector('.list [data-id=%q] .badge')`, gid, gid))
 
 	// The members panel.
 	a.click("button", "Members")

@@ -466,7 +466,7 @@ function membersPanel() {
       const nameID = `member-${i}`;
       const st = statusText(m.status);
       return h('li', {class: 'member', 'data-id': m.session_id},
-        avatar(personName(m.session_id) === shortID(m.session_id) ? '' : personName(m.session_id), m.session_id, true),
+        avatar(self ? A.S.state.account.display_name : personName(m.session_id) === shortID(m.session_id) ? '' : personName(m.session_id), m.session_id, true),
         h('span', {class: 'body'},
           h('span', {class: 'title', id: nameID}, self ? 'You' : personName(m.session_id)),
           m.admin ? h('span', {class: 'admin-badge', 'data-testid': 'admin-badge'}, 'Admin') : null,
