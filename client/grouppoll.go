@@ -316,6 +316,14 @@ func (c *Client) handleGroupMessage(ctx context.Context, g *groupSession, rm sto
 	} else if ct, err := c.db.Contact(ctx, gm.Sender); err == nil && ct.Approved {
 		state = clientdb.AttachmentPending // an approved contact's files are fetched at once
 	}
+	if name, _ := cleanName(dm.GetProfile().GetDisplayName()); name != "" && !own {
+		if g.st.Names == nil {
+			g.st.Names = map[string]string{}
+		}
+		if _, known := g.st.Names[gm.Sender.String()]; known || len(g.st.Names) < maxGroupNames {
+			g.st.Names[gm.Sender.String()] = name // saved with the page
+		}
+	}
 	body, note := cleanBody(dm.GetBody())
 	if note != "" {
 		c.log.Warn("a group message was repaired", "group", ShortID(g.st.ID), "from", ShortID(gm.Sender.String()), "how", note)

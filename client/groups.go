@@ -83,7 +83,14 @@ type groupState struct {
 	// Leavers (admins) are members whose member-left message came and
 	// who are still to be removed (removeLeavers).
 	Leavers []string `json:"leavers,omitempty"`
+	// Names are the display names members gave with their messages
+	// (Session ID → name), at most maxGroupNames.
+	Names map[string]string `json:"names,omitempty"`
 }
+
+// maxGroupNames bounds groupState.Names: the members, and as many who
+// wrote before they left.
+const maxGroupNames = 2 * groups.MaxMembers
 
 // groupSession is a loaded group.
 type groupSession struct {
@@ -602,7 +609,32 @@ func (c *Client) GroupMembers(ctx context.Context, group string) ([]GroupMember,
 	out := []GroupMember{}
 	for _, m := range g.members.All() {
 		st := groups.Member{Admin: m.Admin, InviteStatus: m.Invite, PromotionStatus: m.Promotion, RemovedStatus: m.Removed}
-		out = append(out, GroupMember{SessionID: m.ID.String(), Name: m.Name, Admin: m.Admin, Status: st.StatusName()})
+		name := m.Name
+		if name == "" {
+			name = g.st.Names[m.ID.String()]
+		}
+		out = append(out, GroupMember{SessionID: m.ID.String(), Name: name, Admin: m.Admin, Status: st.StatusName()})
+	}
+	return out, nil
+}
+
+// GroupNames returns the names of a group's members as this device knows
+// them, without asking the network: Session ID → the name the member gave
+// with their latest message, else the name the Members config holds. An
+// app shows them beside the messages of members who are not contacts.
+func (c *Client) GroupNames(ctx context.Context, group string) (map[string]string, error) {
+	g, err := c.loadGroup(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, m := range g.members.All() {
+		if m.Name != "" {
+			out[m.ID.String()] = m.Name
+		}
+	}
+	for id, name := range g.st.Names {
+		out[id] = name
 	}
 	return out, nil
 }

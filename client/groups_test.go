@@ -283,6 +283,9 @@ func TestGroupConversationIsSaved(t *testing.T) {
 			t.Fatalf("received %+v", m)
 		}
 	}
+	if names, err := bob.GroupNames(ctx, gid); err != nil || names[alice.SessionID()] != "Alice" {
+		t.Fatalf("names in the group: %v %v", names, err)
+	}
 	inbox, err := bob.Inbox(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -59,6 +59,9 @@ func TestGroupThroughTheCLI(t *testing.T) {
 	if !slices.Equal(got, []string{ids[alice] + " hello from Alice", ids[bob] + " hello from Bob"}) {
 		t.Fatalf("carol reads %q", got)
 	}
+	if out := carol.run(0, "", "read", "Team"); !strings.Contains(out, "Bob (") {
+		t.Fatalf("carol's read does not name Bob, a member who is not her contact: %q", out)
+	}
 	if out := carol.run(0, "", "inbox"); !strings.Contains(out, created.GroupID) || !strings.Contains(out, "Team") {
 		t.Fatalf("carol's inbox lacks the group: %q", out)
 	}

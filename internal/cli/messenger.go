@@ -712,6 +712,15 @@ func contactNames(ctx context.Context, c *client.Client) map[string]string {
 		for _, x := range gs {
 			names[x.ID] = termtext.Line(x.Name)
 		}
+		// Group members who are not contacts, by the names they gave
+		// (contacts' names, below, win).
+		for _, x := range gs {
+			if mn, err := c.GroupNames(ctx, x.ID); err == nil {
+				for id, n := range mn {
+					names[id] = termtext.Line(n)
+				}
+			}
+		}
 	}
 	if cts, err := c.Contacts(ctx); err == nil {
 		for _, ct := range cts {
