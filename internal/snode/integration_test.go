@@ -467,6 +467,51 @@ func truncate(b []byte) []byte {
 	return b
 }
 
+// A held poll's second run, after the wake, skips the checks of its
+// signature and times (the first run passed them): so a poll that fails
+// them must never be held. A forged poll is answered at once with its
+// error, and a message stored meanwhile never reaches it.
+func TestLongPollWithBadSignatureIsNotHeld(t *testing.T) {
+	needNet(t)
+	id := newAccount(t)
+	members, _ := swarmOf(t, id.SessionID())
+	r := &storagerpc.Retrieve{Timestamp: time.Now().UnixMilli()}
+	storagerpc.Sign(r, id)
+	r.Signature[0] ^= 1
+	params, _ := json.Marshal(r)
+	var p map[string]any
+	json.Unmarshal(params, &p)
+	p["long_poll_ms"] = 20000
+	batch, _ := json.Marshal(map[string]any{"method": "batch", "params": map[string]any{
+		"requests":     []any{map[string]any{"method": "retrieve", "params": p}},
+		"long_poll_ms": 20000,
+	}})
+	single, _ := json.Marshal(map[string]any{"method": "retrieve", "params": p})
+	for _, body := range [][]byte{single, batch} {
+		type result struct {
+			status int
+			body   []byte
+		}
+		done := make(chan result, 1)
+		go func() {
+			status, b := post(t, members[0].URL()+"/storage_rpc/v1", body)
+			done <- result{status, b}
+		}()
+		time.Sleep(300 * time.Millisecond)
+		data := fmt.Appendf(nil, "not for a forged poll %d", len(body))
+		if status, b := rpc(t, members[1], storeReq(id.SessionID(), data)); status != http.StatusOK {
+			t.Fatalf("store: %d %s", status, b)
+		}
+		res := <-done
+		if bytes.Contains(res.body, []byte(storagerpc.MessageHash(id.SessionID(), 0, data))) {
+			t.Fatalf("a poll with a bad signature got the message: %d %s", res.status, res.body)
+		}
+		if !bytes.Contains(res.body, []byte("401")) && res.status != http.StatusUnauthorized {
+			t.Fatalf("a poll with a bad signature: %d %s, want 401", res.status, res.body)
+		}
+	}
+}
+
 func TestLongPollRetrieveWakesOnStore(t *testing.T) {
 	needNet(t)
 	id := newAccount(t)

@@ -155,5 +155,24 @@ func (n *Node) longPoll(ctx context.Context, req storagerpc.Request, wait time.D
 	case <-ctx.Done():
 		return res
 	}
-	return n.runRPC(ctx, req, false)
+	// The request passed Validate (its signatures, its times) a moment
+	// ago, every part of it, or it would not have been held: the run
+	// after the wake skips that, and with it an Ed25519 verification
+	// per namespace polled, on the way of every message to a waiting
+	// recipient. The swarm and revocation checks run again.
+	return n.runRPC(rerunCtx(ctx), req, false)
+}
+
+// rerunKey marks the context of a held poll's second run.
+type rerunKey struct{}
+
+func rerunCtx(ctx context.Context) context.Context {
+	return context.WithValue(ctx, rerunKey{}, true)
+}
+
+// validatedBefore reports whether ctx is a held poll's second run, whose
+// request was validated by the first.
+func validatedBefore(ctx context.Context) bool {
+	v, _ := ctx.Value(rerunKey{}).(bool)
+	return v
 }

@@ -75,8 +75,10 @@ func (n *Node) runRPC(ctx context.Context, req storagerpc.Request, forwarded boo
 	if b, ok := req.(*storagerpc.Batch); ok {
 		return n.runBatch(ctx, b)
 	}
-	if err := storagerpc.Validate(req, n.now(), forwarded); err != nil {
-		return errorResult(err)
+	if !validatedBefore(ctx) {
+		if err := storagerpc.Validate(req, n.now(), forwarded); err != nil {
+			return errorResult(err)
+		}
 	}
 	if a, ok := req.(storagerpc.Authenticated); ok {
 		if r := n.checkSwarm(a.Authentication().Pubkey); r != nil {
