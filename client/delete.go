@@ -71,29 +71,46 @@ func (c *Client) sendUnsend(ctx context.Context, m clientdb.Message) error {
 	if err != nil {
 		return err
 	}
-	content := &signalpb.Content{UnsendRequest: &signalpb.UnsendRequest{
-		Timestamp: proto.Uint64(uint64(m.SentAt.UnixMilli())),
-		Author:    proto.String(c.id.SessionID().String()),
-	}}
-	sentAt := c.sentTime(net.Now())
+	// The message, and each edit of it (an edit is a message of its own,
+	// which a Session peer shows as one): each is unsent by its time.
+	edits, err := c.db.Edits(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	stamps := []time.Time{m.SentAt}
+	var hashes []string
+	for _, e := range edits {
+		stamps = append(stamps, e.SentAt)
+		if e.OwnHash != "" {
+			hashes = append(hashes, e.OwnHash)
+		}
+	}
 	me := c.id.SessionID()
-	if m.Conversation != me {
-		if err := c.sendControlAt(ctx, m.Conversation, content, sentAt); err != nil {
+	for _, ts := range stamps {
+		content := &signalpb.Content{UnsendRequest: &signalpb.UnsendRequest{
+			Timestamp: proto.Uint64(uint64(ts.UnixMilli())),
+			Author:    proto.String(me.String()),
+		}}
+		sentAt := c.sentTime(net.Now())
+		if m.Conversation != me {
+			if err := c.sendControlAt(ctx, m.Conversation, content, sentAt); err != nil {
+				return err
+			}
+		}
+		if err := c.sendControlAt(ctx, me, content, sentAt); err != nil {
 			return err
 		}
 	}
-	if err := c.sendControlAt(ctx, me, content, sentAt); err != nil {
-		return err
-	}
 	// The copy in this account's swarm: the sync copy of a message sent
 	// from this device (own_hash), else the message's own hash (a sync
-	// copy received from another device, or a note to self). A hash that
-	// is in no swarm of ours deletes nothing.
-	hashes := []string{m.OwnHash}
-	if m.OwnHash == "" {
-		hashes = []string{m.Hash}
+	// copy received from another device, or a note to self); and its
+	// edits' copies. A hash that is in no swarm of ours deletes nothing.
+	if h := m.OwnHash; h != "" {
+		hashes = append(hashes, h)
+	} else if m.Hash != "" {
+		hashes = append(hashes, m.Hash)
 	}
-	if hashes[0] != "" {
+	if len(hashes) > 0 {
 		if err := c.deleteOwn(ctx, hashes); err != nil {
 			// The other devices delete it on the UnsendRequest; the
 			// swarm's copy expires with its TTL.

@@ -14,6 +14,7 @@ import (
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/msgedit"
 	"github.com/session-go/session-go/internal/protocol"
+	"github.com/session-go/session-go/internal/storagerpc"
 )
 
 // EditWindow is how long after sending a message its author can edit it.
@@ -63,6 +64,11 @@ func (c *Client) Edit(ctx context.Context, id int64, text string) (Message, erro
 	if m.Deleted || m.Status == clientdb.StatusSending || m.Status == clientdb.StatusFailed {
 		return Message{}, fmt.Errorf("%w: message %d is deleted or not delivered", ErrNotEditable, id)
 	}
+	if es, err := c.db.Edits(ctx, id); err != nil {
+		return Message{}, err
+	} else if len(es) >= clientdb.MaxEditsPerMessage {
+		return Message{}, fmt.Errorf("%w: message %d was edited %d times already", ErrNotEditable, id, len(es))
+	}
 	net, err := c.network()
 	if err != nil {
 		return Message{}, err
@@ -91,8 +97,18 @@ func (c *Client) Edit(ctx context.Context, id int64, text string) (Message, erro
 		left := max(m.Expiry.At.Sub(sentAt), time.Second)
 		ttl, ownTTL = min(ttl, left), min(ownTTL, left)
 	}
-	if _, err := c.store(ctx, m.Conversation, 0, p.Data, ttl); err != nil {
+	hash, err := c.store(ctx, m.Conversation, 0, p.Data, ttl)
+	if err != nil {
 		return Message{}, fmt.Errorf("%w: edit: %v", ErrSendFailed, err)
+	}
+	// The edit's copy in this account's swarm: its sync copy, or itself
+	// in Note to Self. Deleting the message for everyone deletes it too.
+	own := hash
+	if m.Conversation != c.id.SessionID() {
+		own = storagerpc.MessageHash(c.id.SessionID(), 0, p.Sync)
+	}
+	if err := c.db.RecordEdit(ctx, id, clientdb.Edit{SentAt: sentAt, OwnHash: own}); err != nil {
+		return Message{}, err
 	}
 	if len(p.Sync) > 0 {
 		if _, err := c.store(ctx, c.id.SessionID(), 0, p.Sync, ownTTL); err != nil {
@@ -120,7 +136,7 @@ func (c *Client) Edit(ctx context.Context, id int64, text string) (Message, erro
 // means dm is to be shown as the plain message it also is: it is no edit,
 // a malformed or inconsistent one, too late, or of a message this device
 // does not have (as a Session client would show it).
-func (c *Client) applyEdit(ctx context.Context, conv, author keys.ID, dm *protocol.Message, body string) (bool, error) {
+func (c *Client) applyEdit(ctx context.Context, conv, author keys.ID, dm *protocol.Message, hash, body string) (bool, error) {
 	data := dm.Content.GetDataMessage()
 	orig, ok, err := msgedit.Of(data)
 	if err != nil {
@@ -143,6 +159,13 @@ func (c *Client) applyEdit(ctx context.Context, conv, author keys.ID, dm *protoc
 	}
 	if err != nil {
 		return false, err
+	}
+	if author == c.id.SessionID() {
+		// Made on another device of this account: remembered, so that a
+		// delete for everyone from here unsends it too.
+		if err := c.db.RecordEdit(ctx, id, clientdb.Edit{SentAt: dm.SentAt, OwnHash: hash}); err != nil && !errors.Is(err, clientdb.ErrLimit) {
+			return false, err
+		}
 	}
 	if applied {
 		m, err := c.db.Message(ctx, id)

@@ -95,6 +95,53 @@ func TestEditRoundTrip(t *testing.T) {
 	if _, err := bob.Edit(ctx, atBob.ID, "not mine"); !errors.Is(err, ErrNotAuthor) {
 		t.Errorf("editing someone else's message: %v, want ErrNotAuthor", err)
 	}
+
+	// Deleted for everyone: the edit is unsent too (a Session peer shows it
+	// as a message of its own), and its copy leaves Alice's swarm, so a
+	// device restored now shows neither.
+	if err := alice.Delete(ctx, sent.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	unsent := map[uint64]bool{}
+	for _, rm := range swarmMessages(t, bob) {
+		if dm, err := protocol.DecodeMessage(bob.id, rm.Data); err == nil && dm.Content.GetUnsendRequest() != nil {
+			unsent[dm.Content.GetUnsendRequest().GetTimestamp()] = true
+		}
+	}
+	if !unsent[uint64(sent.SentAt.UnixMilli())] || !unsent[uint64(edited.EditedAt.UnixMilli())] {
+		t.Errorf("UnsendRequests in Bob's swarm for %v; want the message's time and the edit's", unsent)
+	}
+	for _, rm := range swarmMessages(t, alice) {
+		if dm, err := protocol.DecodeMessage(alice.id, rm.Data); err == nil && dm.Content.GetDataMessage().GetBody() != "" {
+			t.Errorf("still in Alice's swarm: %q", dm.Content.GetDataMessage().GetBody())
+		}
+	}
+	alice3 := device(t, words, "Alice")
+	settle(t, alice3)
+	ms, err := alice3.Messages(ctx, bob.SessionID(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if !m.Deleted && m.Body != "" {
+			t.Errorf("a device restored after the delete shows %q", m.Body)
+		}
+	}
+	waitDeleted := func(c *Client, id int64) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if m, err := c.Message(ctx, id); err == nil && m.Deleted {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("message %d not deleted", id)
+			}
+			c.Receive(ctx)
+		}
+	}
+	waitDeleted(bob, atBob.ID)
+	waitDeleted(alice2, at2.ID)
 }
 
 // editContent is an edit by sender of its message sent at orig, to body.

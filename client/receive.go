@@ -558,7 +558,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	if gone, err := c.unsent(ctx, dm.Sender, dm.Sender, dm.SentAt); err != nil || gone {
 		return Message{}, false, err // deleted for everyone before it came
 	}
-	if done, err := c.applyEdit(ctx, dm.Sender, dm.Sender, dm, body); done || err != nil {
+	if done, err := c.applyEdit(ctx, dm.Sender, dm.Sender, dm, rm.Hash, body); done || err != nil {
 		if done && key != "" {
 			*alsoSeen = append(*alsoSeen, key)
 		}
@@ -663,7 +663,7 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 	// account's own, and must stay the sent time, which is how the device
 	// that sent it recognises it (a copy stored late by a retry included).
 	body, _ := cleanBody(data.GetBody())
-	if done, err := c.applyEdit(ctx, target, c.id.SessionID(), dm, body); done || err != nil {
+	if done, err := c.applyEdit(ctx, target, c.id.SessionID(), dm, rm.Hash, body); done || err != nil {
 		return Message{}, false, err // an edit made on another device (edit.go)
 	}
 	// This account's own files, sent from another device: fetched at once.

@@ -3,6 +3,7 @@ package clientdb
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/session-go/session-go/internal/keys"
@@ -49,5 +50,44 @@ func TestEditMessage(t *testing.T) {
 	}
 	if m, _ := db.Message(ctx, id); m.Body != "" || !m.Deleted {
 		t.Errorf("deleted message after edit: %+v", m)
+	}
+}
+
+func TestRecordEdits(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	peer := sid(1)
+	id, err := db.InsertOutgoing(ctx, Message{Conversation: peer, Sender: me(t), SentAt: at(1), Body: "x", Payload: []byte("p")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := strings.Repeat("a", 43)
+	if err := db.RecordEdit(ctx, id, Edit{SentAt: at(3)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordEdit(ctx, id, Edit{SentAt: at(3), OwnHash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordEdit(ctx, id, Edit{SentAt: at(2)}); err != nil {
+		t.Fatal(err)
+	}
+	es, err := db.Edits(ctx, id)
+	if err != nil || len(es) != 2 || !es[0].SentAt.Equal(at(2)) || es[1].OwnHash != hash {
+		t.Fatalf("Edits = %+v, %v", es, err)
+	}
+	for i := len(es); i < MaxEditsPerMessage; i++ {
+		if err := db.RecordEdit(ctx, id, Edit{SentAt: at(10 + i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.RecordEdit(ctx, id, Edit{SentAt: at(1000)}); !errors.Is(err, ErrLimit) {
+		t.Errorf("edit over the cap: %v, want ErrLimit", err)
+	}
+	// They go with the message.
+	if err := db.DeleteMessage(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if es, _ := db.Edits(ctx, id); len(es) != 0 {
+		t.Errorf("edits outlived their message: %d", len(es))
 	}
 }
