@@ -25,7 +25,7 @@ type member struct {
 	http *httptest.Server
 }
 
-func newKey(t *testing.T) ed25519.PrivateKey {
+func newKey(t testing.TB) ed25519.PrivateKey {
 	t.Helper()
 	_, k, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -80,7 +80,7 @@ type node struct {
 	ts   int64
 }
 
-func newNode(t *testing.T, port int) *node {
+func newNode(t testing.TB, port int) *node {
 	x := make([]byte, 32)
 	_, _ = rand.Read(x)
 	return &node{key: newKey(t), x: hex.EncodeToString(x), port: port, ts: time.Now().UnixMilli()}

@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/netview"
 )
 
@@ -109,4 +111,34 @@ func newFuzzNode(f testing.TB) *Node {
 	}
 	f.Cleanup(func() { n.db.Close() })
 	return n
+}
+
+// FuzzHeldBefore feeds arbitrary prev_swarm and prev_swarms values of a
+// sync request to the filter a peer builds from them: an error or a
+// filter, never a panic; a filter answers for any account.
+func FuzzHeldBefore(f *testing.F) {
+	f.Add("0", "0,7fffffffffffffff")
+	f.Add("", "")
+	f.Add("ffffffffffffffff", "ffffffffffffffff")
+	f.Add("-1", "+1,,x")
+	f.Add("8000000000000000", strings.Repeat("1,", 5000))
+	f.Fuzz(func(t *testing.T, prev, list string) {
+		var ids []string
+		if list != "" {
+			ids = strings.Split(list, ",")
+		}
+		held, err := heldBefore(prev, ids)
+		if err != nil {
+			return
+		}
+		if prev != "" && (len(ids) == 0 || len(ids) > maxPrevSwarms) {
+			t.Fatalf("accepted %d previous swarms", len(ids))
+		}
+		var acct keys.ID
+		acct.Prefix = keys.PrefixStandard
+		for i := range acct.Key {
+			acct.Key[i] = byte(len(list) + i)
+		}
+		_ = held(acct)
+	})
 }
