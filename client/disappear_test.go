@@ -1,7 +1,9 @@
 package client
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -248,5 +250,60 @@ func TestOverlongSwarmCopyShortened(t *testing.T) {
 	}
 	if exp := time.UnixMilli(rm.Expiration); exp.After(now.Add(10*time.Second + time.Second)) {
 		t.Fatalf("Bob's swarm copy expires at %v, want %v", exp, now.Add(10*time.Second))
+	}
+}
+
+// TestFailedSwarmExpiryRetried queues a shortening as a failed expire
+// leaves it, and checks that the retry of unsent messages sends it: the
+// swarm copy's expiry comes forward and the queue empties.
+func TestFailedSwarmExpiryRetried(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob := account(t, "Alice"), account(t, "Bob")
+	sent, err := alice.Send(ctx, bob.SessionID(), "keep me short")
+	if err != nil {
+		t.Fatal(err)
+	}
+	receiveUntil(t, bob, "the message", func(ms []Message) bool { return len(ms) == 1 })
+	want := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	if err := bob.queueExpiries(ctx, []clientdb.SwarmExpiry{{Hash: sent.Hash, At: want}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.RetryPending(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	rm, ok := inSwarm(t, bob, sent.Hash)
+	if !ok || rm.Expiration != want.UnixMilli() {
+		t.Fatalf("swarm copy: expires %v (found %v), want %v", time.UnixMilli(rm.Expiration), ok, want)
+	}
+	if b, err := bob.db.Get(ctx, kvPendingExpiries); err != nil || string(b) != "[]" {
+		t.Errorf("queue after the retry: %s, %v", b, err)
+	}
+}
+
+// TestSwarmExpiryQueueBounded checks that expiries that cannot be sent are
+// kept, up to maxPendingExpiries (the newest), for the retry.
+func TestSwarmExpiryQueueBounded(t *testing.T) {
+	c := offline(t, "Alice")
+	ctx := t.Context()
+	now := time.Now()
+	es := make([]clientdb.SwarmExpiry, maxPendingExpiries+10)
+	for i := range es {
+		es[i] = clientdb.SwarmExpiry{Hash: fmt.Sprintf("hash%d", i), At: now}
+	}
+	c.shortenSwarm(ctx, es) // no network: queued
+	b, err := c.db.Get(ctx, kvPendingExpiries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q []pendingExpiry
+	if err := json.Unmarshal(b, &q); err != nil || len(q) != maxPendingExpiries || q[0].Hash != "hash10" {
+		t.Fatalf("queue: %d entries, first %+v, %v", len(q), q[:1], err)
+	}
+	if err := c.flushExpiries(ctx); err == nil {
+		t.Error("flushing without a network reported success")
+	}
+	if b2, _ := c.db.Get(ctx, kvPendingExpiries); string(b2) != string(b) {
+		t.Error("a failed flush changed the queue")
 	}
 }
