@@ -187,8 +187,8 @@ func TestBrowserConvoSettings(t *testing.T) {
 
 	// Bob changes it to five minutes after read: Alice sees the notice, and
 	// Bob's next message counts down on her page once she has read it.
-	b.click("button", "Conversation options")
-	b.click("button", "Disappearing messages")
+	// (From the header's state line, which opens the timer as in Session.)
+	b.do(chromedp.Click(chromedp.CSS(`button[data-testid=conv-state]`)))
 	b.click("radio", "Disappear after read")
 	if got := eval[string](b, `document.querySelector('[data-testid=timer-choices] input:checked')?.parentElement.textContent || ''`); got != "12 hours" {
 		t.Errorf("after-read default: %q, want 12 hours", got)

@@ -646,7 +646,7 @@ function renderConversation(prevMsgs) {
     withPicture(avatar(c.name || (isEcho ? 'Echo' : ''), c.session_id), c.session_id),
     h('div', {class: 'who'}, h('span', {class: 'title'}, name),
       h('span', {class: 'sub mono', title: c.session_id}, c.blocked ? 'Blocked' : (isEcho ? 'Bot · answers every message' : c.session_id)),
-      convo.subtitle(c) ? h('span', {class: 'sub', 'data-testid': 'conv-state'}, convo.subtitle(c)) : null),
+      convo.subtitleEl(c)),
     h('button', {class: 'icon-btn', 'aria-label': 'Conversation options', onclick: conversationMenu}, icon('more')));
   const kind = c.blocked ? 'blocked' : c.request ? 'request' : 'composer';
   if (p && p.id === c.session_id && p.head.isConnected) {

@@ -66,6 +66,16 @@ export function subtitle(c) {
   return parts.join(' · ');
 }
 
+// subtitleEl is the header's state line; a click opens the matching
+// setting (the timer, else notifications), as in Session's header.
+export function subtitleEl(c) {
+  const text = subtitle(c);
+  if (!text) return null;
+  const timer = c.disappearing && c.disappearing.mode !== 'off';
+  return h('button', {class: 'sub sub-btn', 'data-testid': 'conv-state', title: timer ? 'Disappearing messages' : 'Notifications',
+    onclick: () => (timer ? disappearingDialog(c) : isSelf(c) ? null : muteDialog(c))}, text);
+}
+
 // headKey changes whenever subtitle would.
 export function headKey(c) {
   return JSON.stringify([c.disappearing, c.muted, c.pinned]);
