@@ -25,7 +25,9 @@ func TestDevnetWithDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dn, err := Start(ctx, Config{Nodes: 3, Directory: 3, Dir: t.TempDir(), Binary: bin, NoFileServer: true})
+	// A removed node drains for 10 s, not the default minute.
+	dn, err := Start(ctx, Config{Nodes: 3, Directory: 3, Dir: t.TempDir(), Binary: bin, NoFileServer: true,
+		ExtraArgs: []string{"--directory-refresh", "1s", "--leave-drain", "10s"}})
 	if err != nil {
 		t.Fatal(err)
 	}
