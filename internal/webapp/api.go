@@ -311,17 +311,19 @@ func (s *Server) networkStatus(c *client.Client) networkStatus {
 // requestsAll is POST /api/requests/decline-all and /block-all: every
 // pending request at once.
 func (s *Server) requestsAll(w http.ResponseWriter, r *http.Request, c *client.Client) {
-	var n int
-	var err error
+	var all func(context.Context) (int, error)
 	switch r.PathValue("action") {
 	case "decline-all":
-		n, err = c.DeclineAllRequests(r.Context())
+		all = c.DeclineAllRequests
 	case "block-all":
-		n, err = c.BlockAllRequests(r.Context())
+		all = c.BlockAllRequests
 	default:
 		writeError(w, http.StatusNotFound, "no such action")
 		return
 	}
+	g, gerr := declineGroupInvitations(r.Context(), c) // see api_groups.go
+	n, err := all(r.Context())
+	n, err = n+g, errors.Join(gerr, err)
 	if err != nil && n == 0 {
 		clientError(w, err)
 		return

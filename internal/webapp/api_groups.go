@@ -417,6 +417,31 @@ func (s *Server) groupAction(w http.ResponseWriter, r *http.Request, c *client.C
 	}
 }
 
+// declineGroupInvitations forgets every pending group invitation, for the
+// bulk actions on the requests (Session's "Clear All" declines group
+// invitations too; none of them blocks an inviter). The client's bulk
+// calls drop the invitations' conversations but not the invitations, which
+// would then come back as rows. It returns how many it declined.
+func declineGroupInvitations(ctx context.Context, c *client.Client) (int, error) {
+	gs, err := c.Groups(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var errs []error
+	for _, g := range gs {
+		if !g.Invited {
+			continue
+		}
+		if err := c.Decline(ctx, g.ID); err != nil && !errors.Is(err, client.ErrNotSynced) {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
 // answerGroupChange answers a call that changed a group.
 func (s *Server) answerGroupChange(w http.ResponseWriter, err error) {
 	if err != nil && !errors.Is(err, client.ErrNotSynced) {

@@ -233,6 +233,29 @@ func TestGroupsAPI(t *testing.T) {
 		t.Errorf("the declined invitation stays: %+v", groupsOf(t, ac, alice))
 	}
 
+	// Decline all: the requests and the group invitations with them (Bob's
+	// "hi" is still a request at Alice's).
+	post := func(c *http.Client, app *testApp, path, body string, v any) {
+		t.Helper()
+		if code := callJSON(t, c, http.MethodPost, app.BaseURL()+path, body, v); code != http.StatusOK {
+			t.Fatalf("%s: POST /%s: %d", app.name, path, code)
+		}
+	}
+	post(cc, carol, "api/groups", `{"name":"Spam 2","members":["`+aliceID+`"]}`, &cg)
+	eventually(t, "Carol's second invitation at Alice's", func() bool {
+		g, ok := groupByID(groupsOf(t, ac, alice), cg["group_id"])
+		return ok && g.Invited
+	})
+	time.Sleep(3 * time.Second) // as above
+	var res map[string]int
+	post(ac, alice, "api/requests/decline-all", `{}`, &res)
+	if res["count"] != 2 {
+		t.Errorf("decline-all declined %d, want 2 (Bob's request and Carol's invitation)", res["count"])
+	}
+	if gs := groupsOf(t, ac, alice); len(gs) != 1 || gs[0].ID != gid {
+		t.Errorf("Alice's groups after decline-all: %+v", gs)
+	}
+
 	// Bob leaves.
 	if code := callJSON(t, bc, http.MethodPost, bob.BaseURL()+"api/groups/"+gid+"/leave", `{}`, nil); code != http.StatusOK {
 		t.Fatalf("leave: %d", code)
