@@ -12,6 +12,10 @@
 //	               "file_server": {"url", "pubkey_x25519"}}, written once every node
 //	               answers (so its presence means ready)
 //	devnet.lock    held by the running harness (one devnet per directory)
+//	control.json   with a directory: the address and token of the harness's
+//	               control API (snode devnet add|remove|nodes), mode 0600
+//	directory.json with a directory: the nodes' network file (the members)
+//	directory-N/   with a directory: each member's data directory
 //	node-NN/       each node's data directory (identity key, database, log)
 //	fileserver/    the file server's folder (onion key, files, database, log)
 //
