@@ -259,4 +259,10 @@ func TestBrowserConvoSettings(t *testing.T) {
 	waitFor[bool](a, "no result in Note to Self", `(document.querySelector('[data-testid=search-results]')?.textContent || '') === 'No messages found'`)
 	a.do(chromedp.Click(chromedp.CSS("#search-here")))
 	waitFor[bool](a, "the result from Bob's conversation", `(document.querySelector('[data-testid=search-results]')?.textContent || '').includes('this one vanishes, edited')`)
+	a.click("button", "Close")
+
+	// In Note to Self, "for everyone" is "on all my devices", as in Session.
+	a.do(chromedp.Click(chromedp.Search(`//li[contains(@class,'out')][contains(.,'remember the milk')]//button[@aria-label='Delete']`)))
+	a.click("button", "Delete on all my devices")
+	waitFor[bool](a, "the note deleted", `document.querySelector('.msg.out .bubble.deleted') !== null`)
 }

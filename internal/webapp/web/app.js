@@ -906,7 +906,7 @@ async function deleteMessage(m) {
     : 'Delete it from this device?'), [
     h('button', {class: 'btn ghost', onclick: () => d.close()}, 'Cancel'),
     h('button', {class: 'btn danger', onclick: () => { choice = 'me'; d.close(); }}, 'Delete for me'),
-    m.outgoing ? h('button', {class: 'btn danger', onclick: () => { choice = 'everyone'; d.close(); }}, 'Delete for everyone') : null,
+    m.outgoing ? h('button', {class: 'btn danger', onclick: () => { choice = 'everyone'; d.close(); }}, convo.selfName(S.conv) ? 'Delete on all my devices' : 'Delete for everyone') : null,
   ]);
   d.addEventListener('close', async () => {
     if (!choice) return;
