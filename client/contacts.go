@@ -124,11 +124,10 @@ func (c *Client) MarkRead(ctx context.Context, who string) error {
 	if err != nil {
 		return err
 	}
-	if id.Prefix == keys.PrefixGroup {
-		return nil // groups send no read receipts, and their read marks stay on this device for now
+	if id.Prefix != keys.PrefixGroup {
+		c.shortenSwarm(ctx, started)                       // this account's swarm: a group's messages are in the group's
+		c.sendReadReceipts(ctx, id, before.LastRead, upTo) // groups send no read receipts
 	}
-	c.shortenSwarm(ctx, started) // this account's swarm: a group's messages are in the group's
-	c.sendReadReceipts(ctx, id, before.LastRead, upTo)
 	return c.editConfig(ctx, func(cs *configs) error {
 		cv := cs.convos.GetOrConstruct1to1(id)
 		if ms := upTo.UnixMilli(); ms > cv.LastRead {
@@ -288,9 +287,6 @@ func (c *Client) MarkUnread(ctx context.Context, who string) error {
 			return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
 		}
 		return err
-	}
-	if id.Prefix == keys.PrefixGroup {
-		return nil // kept on this device only for now
 	}
 	return c.editConfig(ctx, func(cs *configs) error {
 		cv := cs.convos.GetOrConstruct1to1(id)

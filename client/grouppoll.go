@@ -194,8 +194,31 @@ func (c *Client) saveGroupPage(ctx context.Context, gid keys.ID, pages [][]stora
 	}
 	if len(out) > 0 {
 		c.kickDownloads()
+		c.applyGroupReadMark(ctx, gid)
 	}
 	return out, nil
+}
+
+// applyGroupReadMark applies the group's read mark from the
+// ConvoInfoVolatile config once its messages are here: a restored device
+// merges the mark before the group's conversation exists.
+func (c *Client) applyGroupReadMark(ctx context.Context, gid keys.ID) {
+	c.cfg.mu.Lock()
+	cv, ok := c.cfg.convos.Get1to1(gid)
+	c.cfg.mu.Unlock()
+	if !ok {
+		return
+	}
+	if cv.LastRead > 0 {
+		if err := c.db.MarkRead(ctx, gid, time.UnixMilli(cv.LastRead)); err != nil && !errors.Is(err, clientdb.ErrNotFound) {
+			c.log.Warn("applying a group's read mark failed", "group", ShortID(gid.String()), "err", err)
+		}
+	}
+	if cv.Unread {
+		if err := c.db.SetMarkedUnread(ctx, gid, true); err != nil && !errors.Is(err, clientdb.ErrNotFound) {
+			c.log.Warn("applying a group's unread mark failed", "group", ShortID(gid.String()), "err", err)
+		}
+	}
 }
 
 func (c *Client) saveGroupPageLocked(ctx context.Context, gid keys.ID, pages [][]storagerpc.RetrievedMessage, pg *page) ([]Message, error) {

@@ -179,6 +179,11 @@ func TestGroupReachesARestoredDevice(t *testing.T) {
 	if _, err := alice.SendGroup(ctx, gid, "before the restore"); err != nil {
 		t.Fatal(err)
 	}
+	// A mark that travels in ConvoInfoVolatile (under "g"), like a
+	// contact's.
+	if err := alice.MarkUnread(ctx, gid); err != nil {
+		t.Fatal(err)
+	}
 	opts2 := opts
 	opts2.Home = t.TempDir()
 	alice2, err := Restore(ctx, opts2, words, "")
@@ -205,6 +210,9 @@ func TestGroupReachesARestoredDevice(t *testing.T) {
 	}
 	if hist, _ := alice2.Messages(ctx, "History", 10); len(hist) != 1 || hist[0].From != alice.SessionID() || !hist[0].Outgoing {
 		t.Fatalf("history on the restored device: %+v", hist)
+	}
+	if inbox, _ := alice2.Inbox(ctx); len(inbox) != 1 || inbox[0].SessionID != gid || !inbox[0].MarkedUnread || inbox[0].Name != "History" {
+		t.Fatalf("the restored device's inbox: %+v", inbox)
 	}
 	// The second device administers: it renames the group and removes a
 	// member, and the first device and the member see it.

@@ -316,7 +316,7 @@ func (c *Client) applyConfig(ctx context.Context, ns storagerpc.Namespace) func(
 		list := c.cfg.groups.Groups()
 		return func() error { return c.applyUserGroups(ctx, list) } // see groups.go
 	case storagerpc.NamespaceConvoInfoVolatile:
-		convos := c.cfg.convos.All1to1()
+		convos := append(c.cfg.convos.All1to1(), c.cfg.convos.AllGroups()...)
 		return func() error {
 			var errs []error
 			for _, cv := range convos {

@@ -17,9 +17,10 @@ const (
 	PruneHigh = 45 * 24 * time.Hour
 )
 
-// OneToOne is the volatile state of a one-to-one conversation.
+// OneToOne is the volatile state of a one-to-one conversation, or of a
+// group's (a 03 ID, kept under "g" as libsession keeps groups v2).
 type OneToOne struct {
-	// SessionID identifies the other party.
+	// SessionID identifies the other party, or the group.
 	SessionID keys.ID
 	// LastRead is the sent time (Unix milliseconds) of the newest message
 	// read on any device.
@@ -54,9 +55,21 @@ func loadOneToOne(id keys.ID, d Dict) OneToOne {
 	return OneToOne{SessionID: id, LastRead: intOr0(d, convoLastRead), Unread: intOr0(d, convoMarkedUnread) != 0}
 }
 
-// Get1to1 returns the state of the conversation with id, if there is one.
+// convoGroupRoot holds groups v2 (key: the 33-byte 03 ID).
+const convoGroupRoot = "g"
+
+// convoRoot is where the state of conversation id lives.
+func convoRoot(id keys.ID) string {
+	if id.Prefix == keys.PrefixGroup {
+		return convoGroupRoot
+	}
+	return convoOneToOneRoot
+}
+
+// Get1to1 returns the state of the conversation with id (a Session ID or
+// a group ID), if there is one.
 func (v *ConvoInfoVolatile) Get1to1(id keys.ID) (OneToOne, bool) {
-	d, ok := v.getDict(convoOneToOneRoot, string(id.Bytes()))
+	d, ok := v.getDict(convoRoot(id), string(id.Bytes()))
 	if !ok {
 		return OneToOne{}, false
 	}
@@ -76,10 +89,12 @@ func (v *ConvoInfoVolatile) GetOrConstruct1to1(id keys.ID) OneToOne {
 // older than [PruneLow] is not recorded unless it moves an existing value
 // back (a client resetting it on purpose).
 func (v *ConvoInfoVolatile) Set1to1(o OneToOne) error {
-	if err := checkSessionID(o.SessionID); err != nil {
-		return err
+	if o.SessionID.Prefix != keys.PrefixGroup {
+		if err := checkSessionID(o.SessionID); err != nil {
+			return err
+		}
 	}
-	path := []string{convoOneToOneRoot, string(o.SessionID.Bytes())}
+	path := []string{convoRoot(o.SessionID), string(o.SessionID.Bytes())}
 	at := func(k string) []string { return append(slices.Clip(path), k) }
 	if cur, ok := v.getInt(at(convoLastRead)...); ok && o.LastRead < cur {
 		v.setScalar(o.LastRead, at(convoLastRead)...)
@@ -93,7 +108,7 @@ func (v *ConvoInfoVolatile) Set1to1(o OneToOne) error {
 // Erase1to1 removes the state of the conversation with id and reports
 // whether there was one.
 func (v *ConvoInfoVolatile) Erase1to1(id keys.ID) bool {
-	path := []string{convoOneToOneRoot, string(id.Bytes())}
+	path := []string{convoRoot(id), string(id.Bytes())}
 	_, ok := v.get(path...)
 	v.erase(path...)
 	return ok
@@ -114,7 +129,22 @@ func (v *ConvoInfoVolatile) All1to1() []OneToOne {
 	return out
 }
 
-// PruneStale removes one-to-one, legacy group and community entries whose
+// AllGroups returns the state of every group conversation (groups v2),
+// ordered by group ID.
+func (v *ConvoInfoVolatile) AllGroups() []OneToOne {
+	d, _ := v.getDict(convoGroupRoot)
+	var out []OneToOne
+	for _, k := range slices.Sorted(maps.Keys(d)) {
+		id, ok := idFromKey(k)
+		info, isDict := d[k].(Dict)
+		if ok && isDict && id.Prefix == keys.PrefixGroup {
+			out = append(out, loadOneToOne(id, info))
+		}
+	}
+	return out
+}
+
+// PruneStale removes one-to-one, group, legacy group and community entries whose
 // last read is older than age and that are not marked unread.
 // [ConvoInfoVolatile.Push] does this with [PruneHigh].
 func (v *ConvoInfoVolatile) PruneStale(age time.Duration) {
@@ -122,12 +152,16 @@ func (v *ConvoInfoVolatile) PruneStale(age time.Duration) {
 	stale := func(d Dict) bool {
 		return intOr0(d, convoMarkedUnread) == 0 && intOr0(d, convoLastRead) < cutoff
 	}
-	for _, root := range []string{convoOneToOneRoot, convoLegacyRoot} {
+	for _, root := range []string{convoOneToOneRoot, convoLegacyRoot, convoGroupRoot} {
+		want := keys.PrefixStandard
+		if root == convoGroupRoot {
+			want = keys.PrefixGroup
+		}
 		d, _ := v.getDict(root)
 		for _, k := range slices.Sorted(maps.Keys(d)) {
 			id, ok := idFromKey(k)
 			info, isDict := d[k].(Dict)
-			if ok && isDict && id.Prefix == keys.PrefixStandard && stale(info) {
+			if ok && isDict && id.Prefix == want && stale(info) {
 				v.erase(root, k)
 			}
 		}

@@ -303,3 +303,43 @@ func equalKeys(a, b map[string]struct{}) bool {
 	}
 	return true
 }
+
+// TestConvoInfoVolatileGroups: a group's read state (03 ID) lives under
+// "g", keyed by the 33-byte ID, as libsession keeps groups v2; it is not
+// listed among the one-to-one conversations, survives a dump and is pruned
+// like them.
+func TestConvoInfoVolatileGroups(t *testing.T) {
+	id := testIdentity(t, 7)
+	now := time.UnixMilli(1_800_000_000_000)
+	v, _ := NewConvoInfoVolatile(id, nil)
+	v.SetClock(func() time.Time { return now })
+	gid := keys.ID{Prefix: keys.PrefixGroup}
+	gid.Key[0] = 9
+	if err := v.Set1to1(OneToOne{SessionID: gid, LastRead: now.UnixMilli(), Unread: true}); err != nil {
+		t.Fatal(err)
+	}
+	v.Set1to1(OneToOne{SessionID: sessionID(1), LastRead: now.UnixMilli()})
+	if r, ok := v.getInt(convoGroupRoot, string(gid.Bytes()), convoLastRead); !ok || r != now.UnixMilli() {
+		t.Fatalf("not under g with the 33-byte key: %v %v", r, ok)
+	}
+	if all := v.All1to1(); len(all) != 1 || all[0].SessionID != sessionID(1) {
+		t.Fatalf("All1to1 lists the group: %+v", all)
+	}
+	dump := v.Dump()
+	w, err := NewConvoInfoVolatile(id, dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gs := w.AllGroups(); len(gs) != 1 || gs[0].SessionID != gid || !gs[0].Unread || gs[0].LastRead != now.UnixMilli() {
+		t.Fatalf("AllGroups after a dump: %+v", gs)
+	}
+	if o, ok := w.Get1to1(gid); !ok || !o.Unread {
+		t.Fatalf("Get1to1 of a group: %+v %v", o, ok)
+	}
+	v.Set1to1(OneToOne{SessionID: gid, LastRead: now.UnixMilli()})
+	now = now.Add(50 * 24 * time.Hour)
+	v.PruneStale(PruneHigh)
+	if gs := v.AllGroups(); len(gs) != 0 {
+		t.Fatalf("a stale group survived pruning: %+v", gs)
+	}
+}
