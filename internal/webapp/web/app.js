@@ -290,6 +290,7 @@ function displayName(c) {
 // ---------- left pane ----------
 
 function renderLeft() {
+  updateTitle(S.inbox); // whichever list shows
   // Re-render only when what the pane shows changed: replacing nodes for
   // nothing would lose a screen reader's place (and a click in flight).
   const sig = JSON.stringify([S.leftView, S.inbox, S.requests, S.groups, S.leftView === 'contacts' ? S.contacts : 0,
@@ -305,7 +306,6 @@ function renderLeft() {
 
 function renderChats() {
   const me = S.state.account;
-  updateTitle(S.inbox);
   const list = h('ul', {class: 'list', 'aria-label': 'Conversations'});
   // The first render shows the rows a screen holds at once and adds the
   // rest in the next task, so a long list does not hold up the first paint.
