@@ -50,7 +50,9 @@ func TestGroupThroughTheCLI(t *testing.T) {
 		From string `json:"from"`
 		Body string `json:"body"`
 	}
-	carol.run(0, "", "receive") // saves the group's messages on her device
+	if out := carol.run(0, "", "receive"); !strings.Contains(out, "in Team (") { // saves them on her device
+		t.Fatalf("carol's receive does not say the messages are in the group: %q", out)
+	}
 	carol.json(&msgs, "read", created.GroupID)
 	var got []string
 	for _, m := range msgs {

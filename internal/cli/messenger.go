@@ -742,8 +742,11 @@ func printMessage(w io.Writer, m client.Message, names map[string]string) {
 		return id
 	}
 	who := name(m.From)
-	if m.Outgoing {
+	switch {
+	case m.Outgoing:
 		who = "me → " + name(m.Conversation)
+	case m.Conversation != m.From:
+		who += " in " + name(m.Conversation) // a group
 	}
 	status := ""
 	if m.Outgoing && m.Status != "sent" {
