@@ -98,11 +98,16 @@ func (c *Client) withAttachments(ctx context.Context, ms []Message) error {
 		return err
 	}
 	for i := range ms {
+		var img *clientdb.Attachment
 		for _, a := range as[ms[i].ID] {
+			if a.Index == clientdb.PreviewImageIndex {
+				img = &a
+				continue
+			}
 			ms[i].Attachments = append(ms[i].Attachments, attachmentFrom(a))
 		}
 		if !ms[i].Deleted {
-			ms[i].LinkPreview = shownPreview(ps[ms[i].ID])
+			ms[i].LinkPreview = shownPreview(ps[ms[i].ID], img)
 		}
 	}
 	return nil
@@ -354,6 +359,19 @@ func pointers(as []clientdb.Attachment) []*signalpb.AttachmentPointer {
 	return out
 }
 
+// setPointers puts the pointers of a message's uploaded attachments into
+// dm: its files as DataMessage.attachments, a link preview's picture as
+// the preview's image.
+func setPointers(dm *signalpb.DataMessage, as []clientdb.Attachment) {
+	files := filesOnly(as)
+	if len(files) > 0 {
+		dm.Attachments = pointers(files)
+	}
+	if len(files) < len(as) && len(dm.Preview) > 0 {
+		dm.Preview[0].Image = pointers(as[len(files):])[0]
+	}
+}
+
 // incomingAttachments turns a message's AttachmentPointers into rows to
 // store, dropping (and counting) the ones that cannot be fetched: no usable
 // URL, a key of the wrong size, an absurd size.
@@ -548,7 +566,7 @@ func (c *Client) SaveAttachments(ctx context.Context, id int64, dir string) ([]s
 	if err != nil {
 		return nil, err
 	}
-	as := all[id]
+	as := filesOnly(all[id])
 	if len(as) == 0 {
 		return nil, fmt.Errorf("message %d has no attachments: %w", id, ErrNotFound)
 	}
@@ -656,11 +674,40 @@ func (c *Client) OpenAttachment(ctx context.Context, id int64, index int) (Attac
 	if err != nil {
 		return Attachment{}, nil, err
 	}
-	as := all[id]
+	as := filesOnly(all[id])
 	if index < 0 || index >= len(as) {
 		return Attachment{}, nil, fmt.Errorf("file %d of message %d: %w", index+1, id, ErrNotFound)
 	}
-	a := as[index]
+	return c.openRow(ctx, id, index, as[index])
+}
+
+// OpenPreviewImage returns the picture of message id's link preview,
+// decrypted and checked, downloading it first if needed (the user asked).
+func (c *Client) OpenPreviewImage(ctx context.Context, id int64) (Attachment, []byte, error) {
+	all, err := c.db.Attachments(ctx, id)
+	if err != nil {
+		return Attachment{}, nil, err
+	}
+	for _, a := range all[id] {
+		if a.Index == clientdb.PreviewImageIndex {
+			return c.openRow(ctx, id, a.Index, a)
+		}
+	}
+	return Attachment{}, nil, fmt.Errorf("message %d has no preview picture: %w", id, ErrNotFound)
+}
+
+// filesOnly drops a link preview's picture from a message's attachments.
+func filesOnly(as []clientdb.Attachment) []clientdb.Attachment {
+	if n := len(as); n > 0 && as[n-1].Index == clientdb.PreviewImageIndex {
+		return as[:n-1]
+	}
+	return as
+}
+
+// openRow is OpenAttachment of one attachment row (file index of message
+// id, for errors).
+func (c *Client) openRow(ctx context.Context, id int64, index int, a clientdb.Attachment) (Attachment, []byte, error) {
+	var err error
 	if a.State != clientdb.AttachmentStored && a.State != clientdb.AttachmentUpload {
 		a.Attempts = 0
 		if a, err = c.download(ctx, a); err != nil {

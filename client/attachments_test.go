@@ -389,9 +389,11 @@ func progressOf(ch <-chan Event, id int64) []FileProgress {
 	}
 }
 
-// A link preview travels as Session's (DataMessage.preview: URL and
-// title) to the recipient and the sender's other device, and shows in
-// their messages; one for a link not in the text is refused.
+// A link preview travels as Session's (DataMessage.preview: URL, title,
+// and its picture as an AttachmentPointer) to the recipient and the
+// sender's other device, and shows in their messages, its picture fetched
+// and checked like a file but not among the files; a preview of a link
+// not in the text, or whose picture is no picture, is refused.
 func TestLinkPreviewTravels(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
@@ -401,12 +403,27 @@ func TestLinkPreviewTravels(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice2 := device(t, words, "Alice")
+	if _, err := bob.Send(ctx, alice.SessionID(), "send me links"); err != nil {
+		t.Fatal(err)
+	}
+	receiveUntil(t, alice, "Bob's message", func(ms []Message) bool { return len(ms) >= 1 })
+	img := image.NewRGBA(image.Rect(0, 0, 40, 20))
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	pic := filepath.Join(t.TempDir(), "og.png")
+	os.WriteFile(pic, buf.Bytes(), 0o600)
+	notPic := filepath.Join(t.TempDir(), "og.png.html")
+	os.WriteFile(notPic, []byte("<html>"), 0o600)
+
 	const link = "https://example.com/article"
-	if _, err := alice.SendWithPreview(ctx, bob.SessionID(), "read "+link, LinkPreview{URL: "https://example.org/", Title: "x"}); !errors.Is(err, ErrPreviewLink) {
+	if _, err := alice.SendWithPreview(ctx, bob.SessionID(), "read "+link, LinkPreview{URL: "https://example.org/", Title: "x"}, ""); !errors.Is(err, ErrPreviewLink) {
 		t.Fatalf("a preview of a link not in the text: %v", err)
 	}
-	m, err := alice.SendWithPreview(ctx, bob.SessionID(), "read "+link+" tonight", LinkPreview{URL: link, Title: "An article", Description: "local only"})
-	if err != nil || m.LinkPreview == nil || m.LinkPreview.Title != "An article" {
+	if _, err := alice.SendWithPreview(ctx, bob.SessionID(), "read "+link, LinkPreview{URL: link, Title: "x"}, notPic); !errors.Is(err, ErrPreviewLink) {
+		t.Fatalf("a preview whose picture is HTML: %v", err)
+	}
+	m, err := alice.SendWithPreview(ctx, bob.SessionID(), "read "+link+" tonight", LinkPreview{URL: link, Title: "An article", Description: "local only"}, pic)
+	if err != nil || m.LinkPreview == nil || m.LinkPreview.Title != "An article" || m.LinkPreview.Image == nil || len(m.Attachments) != 0 {
 		t.Fatalf("sent: %+v %v", m, err)
 	}
 	withPreview := func(ms []Message) *Message {
@@ -419,15 +436,20 @@ func TestLinkPreviewTravels(t *testing.T) {
 	}
 	for _, c := range []*Client{bob, alice2} {
 		got := withPreview(receiveUntil(t, c, "the message with its preview", func(ms []Message) bool { return withPreview(ms) != nil }))
-		if got.LinkPreview.URL != link || got.LinkPreview.Title != "An article" || got.LinkPreview.Description != "" {
-			t.Fatalf("received preview: %+v", got.LinkPreview)
+		lp := got.LinkPreview
+		if lp.URL != link || lp.Title != "An article" || lp.Image == nil || lp.Image.Width != 40 || lp.Image.Height != 20 ||
+			lp.Image.ContentType != "image/png" || len(got.Attachments) != 0 {
+			t.Fatalf("received: %+v, preview %+v", got, lp)
 		}
-		ms, err := c.Messages(ctx, bob.SessionID(), 10)
-		if c == bob {
-			ms, err = c.Messages(ctx, alice.SessionID(), 10)
+		if _, err := c.DownloadPending(ctx, 8); err != nil {
+			t.Logf("download: %v", err)
 		}
-		if err != nil || len(ms) == 0 || withPreview(ms) == nil {
-			t.Fatalf("stored messages lack the preview: %+v %v", ms, err)
+		_, data, err := c.OpenPreviewImage(ctx, got.ID)
+		if err != nil || !bytes.Equal(data, buf.Bytes()) {
+			t.Fatalf("the preview's picture: %d bytes, %v", len(data), err)
+		}
+		if _, err := c.SaveAttachments(ctx, got.ID, t.TempDir()); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("the preview's picture saved as a file: %v", err)
 		}
 	}
 }

@@ -177,11 +177,29 @@ func TestPreviewOf(t *testing.T) {
 		{"see https://printer.local/", "https://printer.local/", "local name", clientdb.LinkPreview{}},
 		{"no preview", "", "", clientdb.LinkPreview{}},
 	} {
-		if got := previewOf(dm(c.body, c.url, c.title), c.body); got != c.want {
+		if got := (&Client{}).previewOf(dm(c.body, c.url, c.title), c.body, clientdb.AttachmentPending); got != c.want {
 			t.Errorf("%q / %q: %+v, want %+v", c.body, c.url, got, c.want)
 		}
 	}
-	if got := previewOf(&signalpb.DataMessage{Body: proto.String("x")}, "x"); got != (clientdb.LinkPreview{}) {
+	c := &Client{}
+	if got := c.previewOf(&signalpb.DataMessage{Body: proto.String("x")}, "x", clientdb.AttachmentPending); got != (clientdb.LinkPreview{}) {
 		t.Errorf("no preview: %+v", got)
+	}
+	// Its picture is kept when it is a usable pointer to a picture the app
+	// shows, in the state given, never under a file name.
+	withImage := func(ct string, key []byte) *signalpb.DataMessage {
+		d := dm("see https://example.com/a", "https://example.com/a", "t")
+		d.Preview[0].Image = &signalpb.AttachmentPointer{DeprecatedId: proto.Uint64(0), ContentType: proto.String(ct), Key: key,
+			Size: proto.Uint32(1000), Url: proto.String(testURL), FileName: proto.String("x.png"), Width: proto.Uint32(40), Height: proto.Uint32(20)}
+		return d
+	}
+	got := c.previewOf(withImage("image/jpeg", make([]byte, 32)), "see https://example.com/a", clientdb.AttachmentRemote)
+	if got.Image == nil || got.Image.State != clientdb.AttachmentRemote || got.Image.FileName != "" || got.Image.Width != 40 || got.Image.URL != testURL {
+		t.Errorf("preview picture: %+v", got.Image)
+	}
+	for _, d := range []*signalpb.DataMessage{withImage("text/html", make([]byte, 32)), withImage("image/png", make([]byte, 5))} {
+		if got := c.previewOf(d, "see https://example.com/a", clientdb.AttachmentPending); got.Image != nil || got.URL == "" {
+			t.Errorf("a bad preview picture was kept (or dropped its preview): %+v", got)
+		}
 	}
 }

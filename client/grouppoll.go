@@ -352,10 +352,11 @@ func (c *Client) handleGroupMessage(ctx context.Context, g *groupSession, rm sto
 		c.log.Warn("a group message was repaired", "group", ShortID(g.st.ID), "from", ShortID(gm.Sender.String()), "how", note)
 	}
 	files, _ := incomingAttachments(dm.GetAttachments(), state, c.now())
+	lp := c.previewOf(dm, body, state)
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: g.id, Sender: gm.Sender, Direction: dir, Status: status,
 		SentAt: sentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, TimeUnverified: unverified, Attachments: files,
-		Quote: quoteOf(dm), Expiry: expiryOf(content), LinkPreview: previewOf(dm, body),
+		Quote: quoteOf(dm), Expiry: expiryOf(content), LinkPreview: lp,
 	})
 	if err != nil || !inserted {
 		return Message{}, false, err
@@ -368,7 +369,7 @@ func (c *Client) handleGroupMessage(ctx context.Context, g *groupSession, rm sto
 	for _, a := range files {
 		out.Attachments = append(out.Attachments, attachmentFrom(a))
 	}
-	out.LinkPreview = shownPreview(previewOf(dm, body))
+	out.LinkPreview = shownPreview(lp, lp.Image)
 	pg.events = append(pg.events, MessageReceived{out}) // published once committed
 	return out, true, nil
 }

@@ -63,9 +63,7 @@ func (c *Client) deliverGroup(ctx context.Context, m clientdb.Message, gid keys.
 		if err != nil {
 			return c.fail(ctx, m, err)
 		}
-		if len(as) > 0 {
-			content.DataMessage.Attachments = pointers(as)
-		}
+		setPointers(content.DataMessage, as)
 		content.SigTimestamp = proto.Uint64(uint64(m.SentAt.UnixMilli()))
 		data, err := c.encryptForGroup(ctx, gid, content, m)
 		if err != nil {

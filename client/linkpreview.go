@@ -84,8 +84,10 @@ const maxPreviewTitle = 200
 // DataMessage.preview), if it is one Session would show: an https link
 // that is in the message's text, as Session's clients require, so that a
 // preview cannot stand for a link the text does not show. Its title is
-// cleaned of control characters and cut. Its image, if any, is not kept.
-func previewOf(dm *signalpb.DataMessage, body string) clientdb.LinkPreview {
+// cleaned of control characters and cut. Its picture is kept as a file of
+// the message (in state, as the message's files) when it is a usable
+// pointer to a picture the app shows.
+func (c *Client) previewOf(dm *signalpb.DataMessage, body string, state clientdb.AttachmentState) clientdb.LinkPreview {
 	ps := dm.GetPreview()
 	if len(ps) == 0 {
 		return clientdb.LinkPreview{}
@@ -107,14 +109,23 @@ func previewOf(dm *signalpb.DataMessage, body string) clientdb.LinkPreview {
 	if utf8.RuneCountInString(title) > maxPreviewTitle {
 		title = string([]rune(title)[:maxPreviewTitle]) + "…"
 	}
-	return clientdb.LinkPreview{URL: u, Title: title}
+	lp := clientdb.LinkPreview{URL: u, Title: title}
+	if img := ps[0].GetImage(); img != nil {
+		if as, _ := incomingAttachments([]*signalpb.AttachmentPointer{img}, state, c.now()); len(as) == 1 && inlineImage(as[0].ContentType) {
+			as[0].FileName = ""
+			lp.Image = &as[0]
+		}
+	}
+	return lp
 }
 
 // SendWithPreview sends text with the preview of a link in it, as Session
-// sends one (DataMessage.preview: the link and its page's title; the
-// description is shown only to the sender, Session's message has no room
-// for it). The preview's URL must be in the text. Otherwise it is Send.
-func (c *Client) SendWithPreview(ctx context.Context, to, text string, p LinkPreview) (Message, error) {
+// sends one (DataMessage.preview: the link, its page's title, and the
+// picture at image unless image is "", encrypted and uploaded like a file;
+// the description is shown only to the sender, Session's message has no
+// room for it). The preview's URL must be in the text. Otherwise it is
+// Send.
+func (c *Client) SendWithPreview(ctx context.Context, to, text string, p LinkPreview, image string) (Message, error) {
 	lp := clientdb.LinkPreview{URL: p.URL, Title: p.Title}
 	if p.URL == "" || !strings.Contains(text, p.URL) {
 		return Message{}, fmt.Errorf("%w: the link preview's URL is not in the message", ErrPreviewLink)
@@ -125,7 +136,7 @@ func (c *Client) SendWithPreview(ctx context.Context, to, text string, p LinkPre
 	if len(lp.Title) > clientdb.MaxPreviewTitleBytes || !utf8.ValidString(lp.Title) {
 		return Message{}, fmt.Errorf("%w: title too long", ErrPreviewLink)
 	}
-	return c.sendFiles(ctx, to, text, clientdb.Quote{}, nil, lp)
+	return c.sendFiles(ctx, to, text, clientdb.Quote{}, nil, lp, image)
 }
 
 // previewPointer is Session's DataMessage.preview for p (none for the zero
@@ -141,10 +152,48 @@ func previewPointer(p clientdb.LinkPreview) []*signalpb.DataMessage_Preview {
 	return []*signalpb.DataMessage_Preview{out}
 }
 
-// shownPreview is a stored preview as Message shows it (nil for none).
-func shownPreview(p clientdb.LinkPreview) *LinkPreview {
+// MessagePreview is a message's link preview: the link (which is in the
+// message's text), its page's title, and its picture, if the sender sent
+// one (fetched like the message's files; the app serves it at
+// /api/messages/{id}/preview-image).
+type MessagePreview struct {
+	URL   string      `json:"url"`
+	Title string      `json:"title"`
+	Image *Attachment `json:"image,omitempty"`
+}
+
+// shownPreview is a stored preview as Message shows it (nil for none),
+// with img its picture (nil for none).
+func shownPreview(p clientdb.LinkPreview, img *clientdb.Attachment) *MessagePreview {
 	if p.URL == "" {
 		return nil
 	}
-	return &LinkPreview{URL: p.URL, Title: p.Title}
+	out := &MessagePreview{URL: p.URL, Title: p.Title}
+	if img != nil {
+		a := attachmentFrom(*img)
+		out.Image = &a
+	}
+	return out
+}
+
+// LinkPreviewImage fetches a preview's picture (LinkPreview.Image) through
+// the SOCKS5 proxy, with linkpreview's limits (a PNG, JPEG, GIF or WebP
+// image of at most 1 MiB). It fails with ErrPreviewsOff unless previews
+// are on.
+func (c *Client) LinkPreviewImage(ctx context.Context, url string) ([]byte, string, error) {
+	on, err := c.LinkPreviews(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if !on {
+		return nil, "", ErrPreviewsOff
+	}
+	dial, err := socks5Dialer(c.opts.SOCKS5)
+	if err != nil {
+		return nil, "", err
+	}
+	if dial == nil {
+		return nil, "", ErrPreviewsNeedProxy
+	}
+	return linkpreview.FetchImage(ctx, linkpreview.Config{Dial: dial}, url)
 }

@@ -573,13 +573,14 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 		state = clientdb.AttachmentPending
 	}
 	files, dropped := incomingAttachments(content.GetDataMessage().GetAttachments(), state, c.now())
+	lp := c.previewOf(content.GetDataMessage(), body, state)
 	if dropped > 0 {
 		c.warn(fmt.Sprintf("%d attachment(s) of a message from %s could not be used (bad URL, key or size)", dropped, ShortID(dm.Sender.String())))
 	}
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: dm.Sender, Sender: dm.Sender, Direction: clientdb.Incoming, Status: clientdb.StatusReceived,
 		SentAt: sentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, TimeUnverified: unverified, Attachments: files,
-		Quote: quoteOf(content.GetDataMessage()), Expiry: expiryOf(content), LinkPreview: previewOf(content.GetDataMessage(), body),
+		Quote: quoteOf(content.GetDataMessage()), Expiry: expiryOf(content), LinkPreview: lp,
 	})
 	if err != nil {
 		return Message{}, false, err
@@ -615,7 +616,7 @@ func (c *Client) handle(ctx context.Context, rm storagerpc.RetrievedMessage, als
 	for _, a := range files {
 		out.Attachments = append(out.Attachments, attachmentFrom(a))
 	}
-	out.LinkPreview = shownPreview(previewOf(content.GetDataMessage(), body))
+	out.LinkPreview = shownPreview(lp, lp.Image)
 	// The full conversation (with its unread count, whose cost grows with
 	// the backlog) only for the event of a new request.
 	if st, err := c.db.ConversationState(ctx, dm.Sender); err == nil && st.Request && (cvErr != nil || !before.Request) {
@@ -668,10 +669,11 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 	}
 	// This account's own files, sent from another device: fetched at once.
 	files, _ := incomingAttachments(data.GetAttachments(), clientdb.AttachmentPending, c.now())
+	lp := c.previewOf(data, body, clientdb.AttachmentPending)
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: target, Sender: c.id.SessionID(), Direction: clientdb.Outgoing, Status: clientdb.StatusSent,
 		SentAt: dm.SentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, Attachments: files, Quote: quoteOf(data),
-		Expiry: expiryOf(dm.Content), LinkPreview: previewOf(data, body),
+		Expiry: expiryOf(dm.Content), LinkPreview: lp,
 	})
 	if err != nil || !inserted {
 		return Message{}, false, err
@@ -691,7 +693,7 @@ func (c *Client) processSyncCopy(ctx context.Context, rm storagerpc.RetrievedMes
 	for _, a := range files {
 		out.Attachments = append(out.Attachments, attachmentFrom(a))
 	}
-	out.LinkPreview = shownPreview(previewOf(data, body))
+	out.LinkPreview = shownPreview(lp, lp.Image)
 	c.publishSaved(ctx, MessageReceived{out})
 	return out, true, nil
 }

@@ -130,7 +130,7 @@ type File struct {
 
 // SendFiles is SendFile with the files' picture sizes given (see File).
 func (c *Client) SendFiles(ctx context.Context, to, text string, files ...File) (Message, error) {
-	return c.sendFiles(ctx, to, text, clientdb.Quote{}, files, clientdb.LinkPreview{})
+	return c.sendFiles(ctx, to, text, clientdb.Quote{}, files, clientdb.LinkPreview{}, "")
 }
 
 // send sends text and files to to, quoting quote unless it is the zero
@@ -140,12 +140,13 @@ func (c *Client) send(ctx context.Context, to, text string, quote clientdb.Quote
 	for i, p := range paths {
 		files[i] = File{Path: p}
 	}
-	return c.sendFiles(ctx, to, text, quote, files, clientdb.LinkPreview{})
+	return c.sendFiles(ctx, to, text, quote, files, clientdb.LinkPreview{}, "")
 }
 
 // sendFiles sends text, files and a link preview (unless it is the zero
-// LinkPreview) to to, quoting quote unless it is the zero Quote.
-func (c *Client) sendFiles(ctx context.Context, to, text string, quote clientdb.Quote, fs []File, preview clientdb.LinkPreview) (Message, error) {
+// LinkPreview; with the picture at previewImage unless that is "") to to,
+// quoting quote unless it is the zero Quote.
+func (c *Client) sendFiles(ctx context.Context, to, text string, quote clientdb.Quote, fs []File, preview clientdb.LinkPreview, previewImage string) (Message, error) {
 	paths := make([]string, len(fs))
 	for i, f := range fs {
 		paths[i] = f.Path
@@ -218,8 +219,21 @@ func (c *Client) sendFiles(ctx context.Context, to, text string, quote clientdb.
 		}
 		files = append(files, a)
 	}
+	if previewImage != "" {
+		a, err := c.prepareFile(File{Path: previewImage})
+		if err == nil && !inlineImage(a.ContentType) {
+			c.removeBlobs([]clientdb.Attachment{a})
+			err = fmt.Errorf("%w: the preview's picture is not a PNG, JPEG, GIF or WebP image", ErrPreviewLink)
+		}
+		if err != nil {
+			c.removeBlobs(files)
+			return Message{}, err
+		}
+		a.FileName = ""
+		preview.Image = &a
+	}
 	var payload outgoingPayload
-	if len(files) == 0 && !group {
+	if len(files) == 0 && preview.Image == nil && !group {
 		if payload, err = c.encode(recipient, content, sentAt); err != nil {
 			return Message{}, err
 		}
@@ -260,6 +274,9 @@ func (c *Client) sendFiles(ctx context.Context, to, text string, quote clientdb.
 	})
 	if err != nil {
 		c.removeBlobs(files)
+		if preview.Image != nil {
+			c.removeBlobs([]clientdb.Attachment{*preview.Image})
+		}
 		return Message{}, err
 	}
 	return c.deliver(ctx, id)
@@ -431,7 +448,7 @@ func (c *Client) deliver(ctx context.Context, id int64) (Message, error) {
 		if err := proto.Unmarshal(p.Content, content); err != nil || content.DataMessage == nil {
 			return c.fail(ctx, m, errors.New("message has a damaged stored payload"))
 		}
-		content.DataMessage.Attachments = pointers(as)
+		setPointers(content.DataMessage, as)
 		if p, err = c.encode(to, content, m.SentAt); err != nil {
 			return c.fail(ctx, m, err)
 		}

@@ -36,7 +36,7 @@ type Message struct {
 	Attachments []Attachment `json:"attachments"`
 	// LinkPreview is the preview of a link in the text, as the sender
 	// sent it (Session's DataMessage.preview: URL and title), or nil.
-	LinkPreview *LinkPreview `json:"link_preview,omitempty"`
+	LinkPreview *MessagePreview `json:"link_preview,omitempty"`
 	// Quote is the message this one replies to, or nil.
 	Quote *Quote `json:"quote"`
 	// Deleted is set when the author deleted the message for everyone:

@@ -124,15 +124,20 @@ func checkAttachments(as []Attachment) error {
 // insertAttachments stores a new message's attachments in its transaction.
 func insertAttachments(ctx context.Context, tx *sql.Tx, msg int64, as []Attachment) error {
 	for i, a := range as {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO attachments (message, idx, file_name, content_type, size, url, key, digest, width, height, state, blob, next_try)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			msg, i, a.FileName, a.ContentType, a.Size, a.URL, a.Key, a.Digest, a.Width, a.Height, a.State, a.Blob, ms(a.NextTry))
-		if err != nil {
+		if err := insertAttachment(ctx, tx, msg, i, a); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// insertAttachment stores one attachment of message msg as number idx.
+func insertAttachment(ctx context.Context, tx *sql.Tx, msg int64, idx int, a Attachment) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO attachments (message, idx, file_name, content_type, size, url, key, digest, width, height, state, blob, next_try)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		msg, idx, a.FileName, a.ContentType, a.Size, a.URL, a.Key, a.Digest, a.Width, a.Height, a.State, a.Blob, ms(a.NextTry))
+	return err
 }
 
 const attCols = "id, message, idx, file_name, content_type, size, url, key, coalesce(digest, x''), width, height, state, blob, attempts, next_try, error"

@@ -14,14 +14,31 @@ const (
 	MaxPreviewTitleBytes = 1024
 )
 
+// PreviewImageIndex is the Index of a link preview's image among its
+// message's attachments: after every file the message may carry, so that
+// the files keep their indexes 0…n-1.
+const PreviewImageIndex = MaxAttachments
+
 // LinkPreview is a message's link preview, as Session sends it
-// (DataMessage.preview): a link in the message's text and the title of its
-// page. The zero LinkPreview is none.
+// (DataMessage.preview): a link in the message's text, the title of its
+// page, and a picture. The zero LinkPreview is none.
 type LinkPreview struct {
 	URL, Title string
+	// Image is the picture, if any: stored, downloaded and checked like
+	// a file of the message (Index PreviewImageIndex; DB.Attachments
+	// returns it last). Only on insert; read it from DB.Attachments.
+	Image *Attachment
 }
 
 func checkPreview(p LinkPreview) error {
+	if p.Image != nil {
+		if p.URL == "" {
+			return fmt.Errorf("%w: link preview image without a link", ErrInvalidArgument)
+		}
+		if err := checkAttachment(p.Image); err != nil {
+			return err
+		}
+	}
 	switch {
 	case p.URL == "" && p.Title == "":
 		return nil
@@ -39,7 +56,10 @@ func insertPreview(ctx context.Context, tx *sql.Tx, msg int64, p LinkPreview) er
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, "INSERT INTO link_previews (message, url, title) VALUES (?, ?, ?)", msg, p.URL, p.Title)
-	return err
+	if err != nil || p.Image == nil {
+		return err
+	}
+	return insertAttachment(ctx, tx, msg, PreviewImageIndex, *p.Image)
 }
 
 // LinkPreviews returns the link previews of the given messages, by

@@ -35,12 +35,13 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultMaxBytes = 256 << 10
-	DefaultTimeout  = 10 * time.Second
-	maxRedirects    = 3
-	maxTitle        = 200
-	maxDescription  = 400
-	maxURL          = 2048
+	DefaultMaxBytes      = 256 << 10
+	DefaultMaxImageBytes = 1 << 20
+	DefaultTimeout       = 10 * time.Second
+	maxRedirects         = 3
+	maxTitle             = 200
+	maxDescription       = 400
+	maxURL               = 2048
 )
 
 // Errors.
@@ -52,6 +53,11 @@ var (
 	ErrRefused = errors.New("linkpreview: refused")
 	// ErrNotHTML means the page is not HTML (or not a 200).
 	ErrNotHTML = errors.New("linkpreview: not an HTML page")
+	// ErrNotImage means a preview's picture is not a PNG, JPEG, GIF or
+	// WebP image (or not a 200).
+	ErrNotImage = errors.New("linkpreview: not a picture")
+	// ErrTooLarge means a picture is over Config.MaxImageBytes.
+	ErrTooLarge = errors.New("linkpreview: too large")
 )
 
 // Config configures Fetch.
@@ -61,6 +67,9 @@ type Config struct {
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// MaxBytes caps the page read; 0 means DefaultMaxBytes.
 	MaxBytes int64
+	// MaxImageBytes caps a picture FetchImage reads; 0 means
+	// DefaultMaxImageBytes.
+	MaxImageBytes int64
 	// Timeout bounds the whole fetch; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// RootCAs verifies the server (nil: the system's roots).
@@ -75,6 +84,9 @@ type Preview struct {
 	Title       string `json:"title"`
 	Description string `json:"description,omitempty"`
 	SiteName    string `json:"site_name,omitempty"`
+	// Image is the page's picture (og:image): an https URL that Check
+	// accepts, to fetch with FetchImage, or "".
+	Image string `json:"image,omitempty"`
 }
 
 // Check reports whether raw is a URL Fetch may fetch, and why not.
@@ -116,23 +128,20 @@ func Check(raw string, allowLocal []string) (*url.URL, error) {
 	return u, nil
 }
 
-// Fetch fetches raw's page through cfg.Dial and returns its preview.
-func Fetch(ctx context.Context, cfg Config, raw string) (Preview, error) {
+// get makes a GET of raw through cfg.Dial with the package's limits
+// (redirects re-checked); the caller closes the body and calls done.
+func get(ctx context.Context, cfg Config, raw, accept string) (resp *http.Response, done func(), err error) {
 	if cfg.Dial == nil {
-		return Preview{}, ErrNoProxy
-	}
-	if cfg.MaxBytes <= 0 {
-		cfg.MaxBytes = DefaultMaxBytes
+		return nil, nil, ErrNoProxy
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
 	u, err := Check(raw, cfg.AllowLocal)
 	if err != nil {
-		return Preview{}, err
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-	defer cancel()
 	tr := &http.Transport{
 		Proxy:                  nil, // cfg.Dial is the only way out
 		DialContext:            cfg.Dial,
@@ -143,7 +152,7 @@ func Fetch(ctx context.Context, cfg Config, raw string) (Preview, error) {
 		DisableKeepAlives:      true,
 		DisableCompression:     true, // no decompression bombs
 	}
-	defer tr.CloseIdleConnections()
+	done = func() { tr.CloseIdleConnections(); cancel() }
 	hc := &http.Client{
 		Transport: tr,
 		CheckRedirect: func(r *http.Request, via []*http.Request) error {
@@ -156,14 +165,29 @@ func Fetch(ctx context.Context, cfg Config, raw string) (Preview, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return Preview{}, fmt.Errorf("%w: %v", ErrRefused, err)
+		done()
+		return nil, nil, fmt.Errorf("%w: %v", ErrRefused, err)
 	}
-	req.Header.Set("Accept", "text/html")
+	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", "Mozilla/5.0 (link preview)")
-	resp, err := hc.Do(req)
+	resp, err = hc.Do(req)
 	if err != nil {
-		return Preview{}, fmt.Errorf("linkpreview: %w", err)
+		done()
+		return nil, nil, fmt.Errorf("linkpreview: %w", err)
 	}
+	return resp, done, nil
+}
+
+// Fetch fetches raw's page through cfg.Dial and returns its preview.
+func Fetch(ctx context.Context, cfg Config, raw string) (Preview, error) {
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	resp, done, err := get(ctx, cfg, raw, "text/html")
+	if err != nil {
+		return Preview{}, err
+	}
+	defer done()
 	defer resp.Body.Close()
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if resp.StatusCode != http.StatusOK || (mt != "text/html" && mt != "application/xhtml+xml") {
@@ -174,7 +198,54 @@ func Fetch(ctx context.Context, cfg Config, raw string) (Preview, error) {
 		return Preview{}, err
 	}
 	p.URL = resp.Request.URL.String()
+	if p.Image != "" {
+		// Relative to the page; kept only if it is one Check accepts.
+		img, err := resp.Request.URL.Parse(p.Image)
+		p.Image = ""
+		if err == nil {
+			if _, err := Check(img.String(), cfg.AllowLocal); err == nil {
+				p.Image = img.String()
+			}
+		}
+	}
 	return p, nil
+}
+
+// imageTypes are the pictures FetchImage takes.
+var imageTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
+
+// FetchImage fetches a preview's picture (Preview.Image) through cfg.Dial
+// with the same limits as Fetch: a PNG, JPEG, GIF or WebP image (as
+// announced and as its first bytes say) of at most cfg.MaxImageBytes. It
+// returns the bytes and their type.
+func FetchImage(ctx context.Context, cfg Config, raw string) ([]byte, string, error) {
+	if cfg.MaxImageBytes <= 0 {
+		cfg.MaxImageBytes = DefaultMaxImageBytes
+	}
+	resp, done, err := get(ctx, cfg, raw, "image/png,image/jpeg,image/gif,image/webp")
+	if err != nil {
+		return nil, "", err
+	}
+	defer done()
+	defer resp.Body.Close()
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if resp.StatusCode != http.StatusOK || !imageTypes[mt] {
+		return nil, "", fmt.Errorf("%w: status %d, type %q", ErrNotImage, resp.StatusCode, clip(mt))
+	}
+	if resp.ContentLength > cfg.MaxImageBytes {
+		return nil, "", fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, resp.ContentLength, cfg.MaxImageBytes)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, cfg.MaxImageBytes+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("linkpreview: %w", err)
+	}
+	if int64(len(b)) > cfg.MaxImageBytes {
+		return nil, "", fmt.Errorf("%w: over %d bytes", ErrTooLarge, cfg.MaxImageBytes)
+	}
+	if sniffed, _, _ := mime.ParseMediaType(http.DetectContentType(b)); sniffed != mt {
+		return nil, "", fmt.Errorf("%w: announced %q, looks like %q", ErrNotImage, mt, sniffed)
+	}
+	return b, mt, nil
 }
 
 // Parse reads a page's title, description and site name (Open Graph
@@ -225,6 +296,10 @@ func Parse(r io.Reader) (Preview, error) {
 					p.Description = content
 				case "og:site_name":
 					p.SiteName = content
+				case "og:image", "og:image:url", "og:image:secure_url":
+					if len(content) <= maxURL && (p.Image == "" || strings.HasPrefix(content, "https:")) {
+						p.Image = strings.TrimSpace(content)
+					}
 				case "description":
 					desc = content
 				}

@@ -136,3 +136,53 @@ func FuzzParse(f *testing.F) {
 }
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// A page's picture (og:image, resolved against the page) is named in the
+// preview and fetched through the proxy, only when it is a picture of at
+// most MaxImageBytes, as announced and as its bytes say.
+func TestFetchImage(t *testing.T) {
+	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 100)...)
+	cfg, srv, px := setup(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/article":
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte(`<html><head><title>T</title><meta property="og:image" content="/pic.png"></head></html>`))
+		case "/pic.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(png)
+		case "/big.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(append(png, make([]byte, 2000)...))
+		case "/liar.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write([]byte("<html><script>x</script></html>"))
+		case "/page.svg":
+			w.Header().Set("Content-Type", "image/svg+xml")
+			w.Write([]byte("<svg/>"))
+		}
+	})
+	p, err := Fetch(t.Context(), cfg, srv.URL+"/article")
+	if err != nil || p.Image != srv.URL+"/pic.png" {
+		t.Fatalf("preview: %+v %v", p, err)
+	}
+	cfg.MaxImageBytes = 1000
+	b, ct, err := FetchImage(t.Context(), cfg, p.Image)
+	if err != nil || ct != "image/png" || len(b) != len(png) {
+		t.Fatalf("picture: %d bytes %q %v", len(b), ct, err)
+	}
+	if !slices.Contains(px.Destinations(), strings.TrimPrefix(srv.URL, "https://")) {
+		t.Fatal("not fetched through the proxy")
+	}
+	for path, want := range map[string]error{"/big.png": ErrTooLarge, "/liar.png": ErrNotImage, "/page.svg": ErrNotImage} {
+		if _, _, err := FetchImage(t.Context(), cfg, srv.URL+path); !errors.Is(err, want) {
+			t.Errorf("%s: %v, want %v", path, err, want)
+		}
+	}
+	if _, _, err := FetchImage(t.Context(), cfg, "https://127.0.0.1/x.png"); !errors.Is(err, ErrRefused) {
+		t.Errorf("a loopback picture: %v", err)
+	}
+	// A page naming a local picture gets no picture.
+	if p, _ := Parse(strings.NewReader(`<title>x</title><meta property="og:image" content="https://10.0.0.1/a.png">`)); p.Image == "" {
+		t.Error("Parse dropped og:image (Fetch checks it)")
+	}
+}

@@ -477,7 +477,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, c *client.Client) 
 		Body    string `json:"body"`
 		ReplyTo int64  `json:"reply_to"`
 		// Preview is a link preview the page fetched (files.go).
-		Preview *client.LinkPreview `json:"preview"`
+		Preview *previewRequest `json:"preview"`
 	}
 	if !readJSON(w, r, &req) {
 		return
@@ -498,7 +498,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, c *client.Client) 
 		}
 		m, err = c.Reply(r.Context(), req.ReplyTo, req.Body)
 	} else if req.Preview != nil {
-		m, err = c.SendWithPreview(r.Context(), id, req.Body, *req.Preview)
+		m, err = sendWithPreview(r.Context(), c, id, req.Body, *req.Preview)
 	} else {
 		m, err = c.Send(r.Context(), id, req.Body)
 	}

@@ -1,8 +1,10 @@
 package webapp
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"os"
@@ -31,6 +33,7 @@ func (s *Server) fileRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/link-previews", s.withAccount(s.setLinkPreviews))
 	mux.HandleFunc("GET /api/link-preview", s.withAccount(s.linkPreview))
 	mux.HandleFunc("POST /api/messages/{mid}/reupload", s.withAccount(s.reupload))
+	mux.HandleFunc("GET /api/messages/{mid}/preview-image", s.withAccount(s.getPreviewImage))
 }
 
 // reupload is POST /api/messages/{mid}/reupload: put the files of a
@@ -102,11 +105,59 @@ func (s *Server) linkPreview(w http.ResponseWriter, r *http.Request, c *client.C
 	switch {
 	case errors.Is(err, client.ErrPreviewsOff) || errors.Is(err, client.ErrPreviewsNeedProxy):
 		writeError(w, http.StatusConflict, err.Error())
+		return
 	case err != nil:
 		writeError(w, http.StatusBadGateway, "no preview: "+err.Error())
-	default:
-		writeJSON(w, http.StatusOK, p)
+		return
 	}
+	out := previewRequest{LinkPreview: p}
+	if p.Image != "" {
+		// The page's picture, through the proxy too; a preview without
+		// it is still a preview.
+		if b, ct, err := c.LinkPreviewImage(r.Context(), p.Image); err == nil {
+			out.ImageData = "data:" + ct + ";base64," + base64.StdEncoding.EncodeToString(b)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// previewRequest is a link preview between the page and the app: what
+// GET /api/link-preview found, given back with the message to send. The
+// picture travels as a data: URL (the page shows it as such: its CSP
+// allows no remote picture).
+type previewRequest struct {
+	client.LinkPreview
+	ImageData string `json:"image_data,omitempty"`
+}
+
+// maxPreviewImage caps a preview's picture from the page (its base64 in
+// a data: URL), as linkpreview caps it when fetched.
+const maxPreviewImage = 1 << 20
+
+// sendWithPreview sends body with the preview the page gives, its picture
+// (if any) written to a temporary file for the library to encrypt.
+func sendWithPreview(ctx context.Context, c *client.Client, to, body string, p previewRequest) (client.Message, error) {
+	if p.ImageData == "" {
+		return c.SendWithPreview(ctx, to, body, p.LinkPreview, "")
+	}
+	meta, b64, ok := strings.Cut(p.ImageData, ",")
+	data, err := base64.StdEncoding.DecodeString(b64)
+	if !ok || !strings.HasPrefix(meta, "data:image/") || !strings.HasSuffix(meta, ";base64") || err != nil || len(data) == 0 || len(data) > maxPreviewImage {
+		return client.Message{}, fmt.Errorf("%w: its picture is not a data: URL of an image of at most 1 MiB", client.ErrPreviewLink)
+	}
+	f, err := os.CreateTemp("", "session-app-preview-*")
+	if err != nil {
+		return client.Message{}, err
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return client.Message{}, err
+	}
+	return c.SendWithPreview(ctx, to, body, p.LinkPreview, f.Name())
 }
 
 // listAvatars is GET /api/avatars: {"<Session ID>": "<version>"} for every
@@ -130,6 +181,23 @@ func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request, c *client
 		return
 	}
 	a, data, err := c.OpenAttachment(r.Context(), mid, n)
+	serveFile(w, a, data, err)
+}
+
+// getPreviewImage is GET /api/messages/{mid}/preview-image: the picture
+// of a message's link preview, decrypted and checked.
+func (s *Server) getPreviewImage(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	mid, err := strconv.ParseInt(r.PathValue("mid"), 10, 64)
+	if err != nil || mid < 1 {
+		writeError(w, http.StatusBadRequest, "bad message number")
+		return
+	}
+	a, data, err := c.OpenPreviewImage(r.Context(), mid)
+	serveFile(w, a, data, err)
+}
+
+// serveFile answers with a file of a message (or the error opening it).
+func serveFile(w http.ResponseWriter, a client.Attachment, data []byte, err error) {
 	if err != nil {
 		if errors.Is(err, client.ErrNotFound) {
 			writeError(w, http.StatusNotFound, err.Error())

@@ -104,11 +104,17 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 		t.Fatalf("a preview of a link not in the text: %d", code)
 	}
 	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/conversations/"+bobID+"/messages",
-		`{"body":"read `+article+`","preview":{"url":"`+article+`","title":"An <b>article</b>","description":"only Alice sees this"}}`, nil); code != http.StatusOK {
+		`{"body":"read `+article+`","preview":{"url":"`+article+`","title":"An <b>article</b>","description":"only Alice sees this",
+		"image_data":"data:image/png;base64,`+base64.StdEncoding.EncodeToString(pic.Bytes())+`"}}`, nil); code != http.StatusOK {
 		t.Fatalf("Alice's link with its preview: %d", code)
 	}
-	waitFor[bool](b, "the link preview card", `[...document.querySelectorAll('[data-testid=link-preview]')].some(e =>
-		e.textContent.includes('An <b>article</b>') && e.textContent.includes('example.com') && !e.querySelector('b'))`)
+	waitFor[bool](b, "the link preview card, with its picture", `[...document.querySelectorAll('[data-testid=link-preview]')].some(e =>
+		e.textContent.includes('An <b>article</b>') && e.textContent.includes('example.com') && !e.querySelector('b') &&
+		(i => !!i && i.complete && i.naturalWidth === 40)(e.querySelector('img[data-testid=link-preview-image]')))`)
+	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/conversations/"+bobID+"/messages",
+		`{"body":"read `+article+`","preview":{"url":"`+article+`","title":"t","image_data":"data:text/html;base64,PGI+"}}`, nil); code != http.StatusBadRequest {
+		t.Fatalf("a preview whose picture is HTML: %d", code)
+	}
 
 	// Alice attaches a file with the attach button in her page.
 	notes := filepath.Join(t.TempDir(), "notes.txt")

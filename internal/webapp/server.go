@@ -463,6 +463,8 @@ func (s *Server) handler() http.Handler {
 			limit := int64(maxBody)
 			if r.Method == http.MethodPost && (strings.HasSuffix(r.URL.Path, "/files") || r.URL.Path == "/api/profile/avatar") {
 				limit = maxUploadBody // a file, in base64
+			} else if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/messages") {
+				limit = maxBody + maxPreviewImage*4/3 + 1024 // a link preview's picture, in base64
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			apiH.ServeHTTP(w, r)

@@ -1019,7 +1019,7 @@ function patchMessages(prevMsgs) {
     shown.add(id);
     const old = prev.get(id);
     if (!old || old.status !== m.status || old.body !== m.body || old.error !== m.error || old.deleted !== m.deleted || old.expires_at !== m.expires_at || old.edited_at !== m.edited_at ||
-      JSON.stringify(old.attachments) !== JSON.stringify(m.attachments) ||
+      JSON.stringify(old.attachments) !== JSON.stringify(m.attachments) || JSON.stringify(old.link_preview) !== JSON.stringify(m.link_preview) ||
       JSON.stringify(old.reactions) !== JSON.stringify(m.reactions)) li.replaceWith(messageEl(m));
   }
   const follow = atBottom();

@@ -275,6 +275,7 @@ export function composerPreview(ta) {
     if (!current) { box.hidden = true; box.replaceChildren(); return; }
     box.hidden = false;
     box.replaceChildren(
+      current.image_data ? h('img', {class: 'lp-img', src: current.image_data, alt: ''}) : null,
       h('div', {class: 'lp-text'},
         h('strong', {class: 'lp-title'}, current.title || current.url),
         current.description ? h('span', {class: 'lp-desc'}, current.description) : null,
@@ -302,7 +303,8 @@ export function composerPreview(ta) {
       const p = current && body.includes(current.url) ? current : null;
       current = null; dropped = ''; asked = '';
       render();
-      return p ? {url: p.url, title: p.title || '', description: p.description || '', site_name: p.site_name || ''} : null;
+      return p ? {url: p.url, title: p.title || '', description: p.description || '', site_name: p.site_name || '',
+        image: p.image || '', image_data: p.image_data || ''} : null;
     },
   };
 }
@@ -314,7 +316,12 @@ export function previewEl(m, openLink) {
   if (!p || !p.url) return null;
   let host = '';
   try { host = new URL(p.url).hostname; } catch { return null; }
+  // Its picture shows once on this device (a message request's is not
+  // fetched: the card goes without it).
+  const img = p.image && p.image.downloaded && INLINE_IMAGES.includes(p.image.content_type)
+    ? place(h('img', {class: 'lp-img', src: `/api/messages/${m.id}/preview-image`, alt: '', loading: 'lazy',
+      'data-testid': 'link-preview-image', width: p.image.width || null, height: p.image.height || null}), p.image) : null;
   return h('a', {class: 'link-preview', href: p.url, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'link-preview',
     onclick: (e) => { e.preventDefault(); openLink(p.url); }},
-  h('strong', {class: 'lp-title'}, p.title || p.url), h('span', {class: 'lp-site'}, host));
+  img, h('strong', {class: 'lp-title'}, p.title || p.url), h('span', {class: 'lp-site'}, host));
 }
