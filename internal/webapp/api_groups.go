@@ -193,7 +193,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, c *client.Clie
 		return
 	}
 	v := groupView{Group: g, Members: []client.GroupMember{}}
-	if !g.Invited {
+	if !g.Invited && !g.Removed { // the swarm would refuse a removed member
 		ms, err := c.GroupMembers(r.Context(), gid)
 		if err != nil {
 			groupError(w, err)

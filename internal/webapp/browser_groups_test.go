@@ -153,4 +153,15 @@ func TestBrowserGroups(t *testing.T) {
 	if gs := groupsOf(t, ac, alice); len(gs) != 1 || gs[0].ID != club["group_id"] {
 		t.Errorf("Alice's groups after leaving Trip: %+v", gs)
 	}
+
+	// Carol removes Alice from the book club: the open group turns
+	// read-only, its history still there, and Alice can delete it.
+	a.step("opening the book club", chromedp.Click(row, chromedp.NodeVisible))
+	waitFor[bool](a, "the book club's messages", inGroup("Carol", "welcome to the club"))
+	post(cc, carol, "api/groups/"+club["group_id"]+"/members/"+aliceID+"/remove", `{}`, nil)
+	waitFor[bool](a, "the removed notice", `!!document.querySelector('[data-testid=removed-bar]') && !document.querySelector('[data-testid=composer]')`)
+	waitFor[bool](a, "the history kept", inGroup("Carol", "welcome to the club"))
+	a.click("button", "Delete group")
+	confirmLast(a, "Delete")
+	waitFor[bool](a, "the book club gone", fmt.Sprintf(`!document.querySelector(%q) && !document.querySelector('.group-head')`, row))
 }

@@ -192,7 +192,7 @@ export function groupChanged() {
     A.closeConversation();
     return;
   }
-  if (G.view && (G.view.name !== g.name || G.view.invited !== !!g.invited)) renderGroup();
+  if (G.view && (G.view.name !== g.name || G.view.invited !== !!g.invited || G.view.removed !== !!g.removed)) renderGroup();
   loadMessages();
 }
 
@@ -258,8 +258,8 @@ function renderGroup() {
   const head = h('div', {class: 'pane-head conv-head group-head'});
   const body = h('div', {class: 'conv-body'}, msgs);
   msgs.addEventListener('scroll', () => { if (atBottom(msgs)) markRead(); });
-  const bottom = g.invited ? inviteBar(g) : composer();
-  G.view = {name: g.name, invited: !!g.invited, head, msgs, sig: '', composer: bottom.querySelector('textarea')};
+  const bottom = g.invited ? inviteBar(g) : g.removed ? removedBar(g) : composer();
+  G.view = {name: g.name, invited: !!g.invited, removed: !!g.removed, head, msgs, sig: '', composer: bottom.querySelector('textarea')};
   el.conv = null;
   el.composer = null;
   replace(el.main, head, body, bottom);
@@ -278,11 +278,11 @@ function renderGroupHead() {
   const v = G.view;
   if (!v || !v.head.isConnected) return;
   const n = G.members.length;
-  const sub = g.invited ? 'Invitation' : n ? `${n} member${n === 1 ? '' : 's'}${g.admin ? ' · you are an admin' : ''}` : 'Group';
+  const sub = g.invited ? 'Invitation' : g.removed ? 'You were removed' : n ? `${n} member${n === 1 ? '' : 's'}${g.admin ? ' · you are an admin' : ''}` : 'Group';
   replace(v.head, A.mainBack(), avatar(g.name, g.group_id),
     h('div', {class: 'who'}, h('span', {class: 'title'}, g.name || 'Group'),
       h('span', {class: 'sub', 'data-testid': 'group-sub'}, sub)),
-    g.invited ? null : h('button', {class: 'icon-btn', 'aria-label': 'Members', title: 'Members', onclick: membersPanel}, icon('people')));
+    g.invited || g.removed ? null : h('button', {class: 'icon-btn', 'aria-label': 'Members', title: 'Members', onclick: membersPanel}, icon('people')));
 }
 
 function atBottom(m) {
@@ -415,6 +415,23 @@ function inviteBar(g) {
     h('div', {class: 'row-actions'},
       h('button', {class: 'btn primary', onclick: () => answerInvite(g, 'accept')}, 'Accept'),
       h('button', {class: 'btn ghost', onclick: () => answerInvite(g, 'decline')}, 'Decline')));
+}
+
+// removedBar replaces the composer of a group an admin removed this
+// account from: its history stays until the group is deleted here.
+function removedBar(g) {
+  return h('div', {class: 'request-bar', 'data-testid': 'removed-bar'},
+    h('p', null, `You were removed from ${g.name || 'this group'}. Its messages stay on this device until you delete the group.`),
+    h('div', {class: 'row-actions'},
+      h('button', {class: 'btn danger', onclick: async () => {
+        if (!await A.confirmDialog(`Delete ${g.name}?`, 'Its messages are deleted from this device.', 'Delete', true)) return;
+        try {
+          await A.api('POST', `groups/${g.group_id}/leave`, {});
+          G = null;
+          await A.refreshLists();
+          A.closeConversation();
+        } catch (e) { toast(e.message, true); }
+      }}, 'Delete group')));
 }
 
 async function answerInvite(g, action) {
