@@ -54,6 +54,10 @@ func TestBrowserGroups(t *testing.T) {
 		}
 	}
 
+	// Ctrl+Alt+G opens New group (no contacts yet: the form says so).
+	a.do(chromedp.KeyEvent("g", chromedp.KeyModifiers(chromedp.ModifierCtrl, chromedp.ModifierAlt)))
+	waitFor[bool](a, "New group from the keyboard", `document.querySelector('.main h2')?.textContent === 'New group' && document.querySelector('#group-name').disabled`)
+
 	// Carol, a stranger to Alice, invites her to a group: the invitation
 	// waits among Alice's message requests.
 	var club map[string]string

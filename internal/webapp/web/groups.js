@@ -25,6 +25,14 @@ let G = null;
 export function initGroups(app) {
   A = app;
   document.addEventListener('visibilitychange', markRead);
+  // Ctrl+Alt+G is New group, beside the app's Ctrl+Alt+N for New message
+  // (Session's Ctrl+Shift+G is taken by browsers).
+  document.addEventListener('keydown', (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.altKey && e.key.toLowerCase() === 'g' && A.el.shell?.isConnected && !document.querySelector('dialog[open]')) {
+      e.preventDefault();
+      openNewGroup();
+    }
+  });
 }
 
 export function isGroupID(id) {
