@@ -140,6 +140,7 @@ func TestChurnLosesNothing(t *testing.T) {
 	var senders sync.WaitGroup
 	var sentMu sync.Mutex
 	sent, retried := 0, 0
+	var clients []*onionreq.Client
 	for c := range 2 {
 		mine := []*account{newAccount(), newAccount(), newAccount(), newAccount()}
 		accounts = append(accounts, mine...)
@@ -154,6 +155,7 @@ func TestChurnLosesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer cl.Close()
+		clients = append(clients, cl)
 		senders.Go(func() {
 			for i := 0; traffic.Err() == nil; i++ {
 				a := mine[i%len(mine)]
@@ -227,6 +229,36 @@ func TestChurnLosesNothing(t *testing.T) {
 	senders.Wait()
 	if sent == 0 {
 		t.Fatal("the clients stored nothing during the churn")
+	}
+	// The clients' node lists are the directory's now, with no manual
+	// step (they reload on a newer epoch in a reply, and on nodes that
+	// fail them; onionreq.TestClientFollowsNewerEpoch tests the first).
+	final := map[string]bool{}
+	for _, n := range d.Nodes() {
+		final[n.Ed25519] = true
+	}
+	for i, cl := range clients {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			pool := cl.Nodes()
+			same := len(pool) == len(final)
+			for _, n := range pool {
+				same = same && final[n.Ed25519]
+			}
+			if same {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("client %d's pool has %d nodes, not the %d of epoch %d", i, len(pool), len(final), d.Epoch())
+			}
+			// Any reply names the epoch.
+			_, _, _ = cl.SwarmRPC(ctx, accounts[0].id.SessionID(), func(now time.Time) (string, any, error) {
+				r := &storagerpc.Retrieve{Timestamp: now.UnixMilli()}
+				storagerpc.Sign(r, accounts[0].id)
+				return storagerpc.MethodRetrieve, r, nil
+			})
+			time.Sleep(time.Second)
+		}
 	}
 
 	// Every message, from every member of its account's swarm now.
