@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/session-go/session-go/internal/devnet/devnettest"
+	"github.com/session-go/session-go/internal/testutil/socks5"
 )
 
 // A picture sent by one person shows decoded in the other's page, at its
@@ -226,4 +228,79 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 // element matching sel.
 func fileCard(name, sel string) string {
 	return `[...document.querySelectorAll('[data-testid=attachment-file]')].some(e => e.textContent.includes(` + "'" + name + "'" + `) && e.querySelector('` + sel + `'))`
+}
+
+// With link previews on (the app has a SOCKS5 proxy), a link typed in the
+// composer gets its preview above it (title, description, picture; the
+// fetch itself is internal/linkpreview's, stubbed here in the page), and
+// it goes with the message: the recipient's app has its title and
+// picture.
+func TestBrowserLinkPreviewComposer(t *testing.T) {
+	devnettest.Need(t, testNet)
+	px, err := socks5.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { px.Close() })
+	browser := newBrowser(t)
+	alice := startApp(t, "alice", Config{SOCKS5: px.Addr()})
+	bob := startApp(t, "bob", Config{})
+	bc, bobID := newAccount(t, bob, "Bob")
+	a := newTab(t, browser, "alice", 1280, 800)
+	onboard(a, alice.URL(), "Alice")
+	aliceID := alice.account().SessionID()
+
+	a.click("button", "Your Session ID")
+	waitFor[bool](a, "the link-preview switch, usable", `(() => { const c = document.querySelector('[data-testid=previews-on]'); return !!c && !c.disabled })()`)
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid=previews-on]`)))
+	waitFor[bool](a, "link previews on", `document.querySelector('[data-testid=previews-on]').checked`)
+
+	img := image.NewRGBA(image.Rect(0, 0, 30, 10))
+	var pic bytes.Buffer
+	png.Encode(&pic, img)
+	eval[bool](a, `(() => { const orig = window.fetch;
+		window.fetch = (u, o) => String(u).startsWith('/api/link-preview?') ? Promise.resolve(new Response(JSON.stringify({
+			url: 'https://example.com/story', title: 'A story', description: 'What happened', site_name: 'Example',
+			image_data: 'data:image/png;base64,`+base64.StdEncoding.EncodeToString(pic.Bytes())+`'}),
+			{status: 200, headers: {'Content-Type': 'application/json'}})) : orig(u, o);
+		return true })()`)
+	a.click("button", "New message")
+	a.typeInto("textbox", "Session ID", bobID)
+	a.do(chromedp.SendKeys(chromedp.CSS("#new-id"), kb.Enter))
+	a.typeInto("textbox", "Message", "look https://example.com/story")
+	waitFor[bool](a, "the preview above the composer", `(() => { const p = document.querySelector('[data-testid=compose-preview]');
+		return !!p && !p.hidden && p.textContent.includes('A story') && p.textContent.includes('What happened') &&
+			(i => !!i && i.complete && i.naturalWidth === 30)(p.querySelector('img')) })()`)
+	a.click("button", "Send")
+	waitFor[bool](a, "the message sent, with its card", `[...document.querySelectorAll('.msg.out')].some(li =>
+		li.querySelector('[data-status=sent]') && (li.querySelector('[data-testid=link-preview]')?.textContent || '').includes('A story'))`)
+	if eval[bool](a, `!document.querySelector('[data-testid=compose-preview]').hidden`) {
+		t.Error("the composer kept the preview after sending")
+	}
+
+	// Bob's app has the preview, picture included, as Session would show it.
+	for try := 0; ; try++ {
+		var conv struct {
+			Messages []struct {
+				LinkPreview *struct {
+					Title string `json:"title"`
+					Image *struct {
+						Width int `json:"width"`
+					} `json:"image"`
+				} `json:"link_preview"`
+			} `json:"messages"`
+		}
+		callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/conversations/"+aliceID, "", &conv)
+		if n := len(conv.Messages); n > 0 {
+			lp := conv.Messages[n-1].LinkPreview
+			if lp == nil || lp.Title != "A story" || lp.Image == nil || lp.Image.Width != 30 {
+				t.Fatalf("Bob's copy of the preview: %+v", lp)
+			}
+			break
+		}
+		if try == 150 {
+			t.Fatal("Bob never got the message")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
