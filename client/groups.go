@@ -683,6 +683,7 @@ func (c *Client) removeMembers(ctx context.Context, g *groupSession, ids []keys.
 	if err := c.pushGroup(ctx, g, msg); err != nil {
 		return err
 	}
+	c.postMemberChange(ctx, g, signalpb.GroupUpdateMemberChangeMessage_REMOVED, ids)
 	var toks []storagerpc.SubaccountToken
 	for _, id := range ids {
 		tok, err := g.admin.SubaccountToken(id, true, false)
@@ -791,7 +792,16 @@ func (c *Client) RenameGroup(ctx context.Context, group, name string) error {
 	}
 	g.info.SetName(name)
 	g.st.Name = name
-	return c.pushGroup(ctx, g, nil)
+	if err := c.pushGroup(ctx, g, nil); err != nil {
+		return err
+	}
+	c.postGroupControl(ctx, g, func(ms int64) *signalpb.GroupUpdateMessage {
+		t := signalpb.GroupUpdateInfoChangeMessage_NAME
+		return &signalpb.GroupUpdateMessage{InfoChangeMessage: &signalpb.GroupUpdateInfoChangeMessage{
+			Type: t.Enum(), UpdatedName: proto.String(name),
+			AdminSignature: g.admin.Sign(groups.InfoChangeSigned(int(t), ms))}}
+	})
+	return nil
 }
 
 // AddGroupMembers adds members (admins only): the key is rotated to
@@ -838,6 +848,7 @@ func (c *Client) AddGroupMembers(ctx context.Context, group string, members ...s
 	if err := c.pushGroup(ctx, g, msg); err != nil {
 		return err
 	}
+	c.postMemberChange(ctx, g, signalpb.GroupUpdateMemberChangeMessage_ADDED, add)
 	var failed []error
 	for _, id := range add {
 		if err := c.sendGroupInvite(ctx, g, id); err != nil {
@@ -880,6 +891,7 @@ func (c *Client) PromoteGroupMember(ctx context.Context, group, member string) e
 	if err := c.pushGroup(ctx, g, nil); err != nil {
 		return err
 	}
+	c.postMemberChange(ctx, g, signalpb.GroupUpdateMemberChangeMessage_PROMOTED, []keys.ID{id})
 	sentAt := c.sentTime(c.now())
 	content := &signalpb.Content{DataMessage: &signalpb.DataMessage{GroupUpdateMessage: &signalpb.GroupUpdateMessage{
 		PromoteMessage: &signalpb.GroupUpdatePromoteMessage{GroupIdentitySeed: g.st.Seed, Name: proto.String(g.info.Name())}}},

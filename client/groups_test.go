@@ -593,6 +593,14 @@ func TestGroupForgedControlIsIgnored(t *testing.T) {
 	postControl(t, alice, gid, &signalpb.GroupUpdateMessage{MemberChangeMessage: &signalpb.GroupUpdateMemberChangeMessage{
 		Type: signalpb.GroupUpdateMemberChangeMessage_ADDED.Enum(), MemberSessionIds: []string{carol.SessionID()},
 		AdminSignature: ed25519.Sign(ag.admin.SecretKey(), groups.MemberChangeSigned(int(signalpb.GroupUpdateMemberChangeMessage_ADDED), later.UnixMilli()))}}, later)
+	// The admin's real changes post signed notices (a rename, a
+	// promotion), which no poll takes for forgeries.
+	if err := alice.RenameGroup(ctx, gid, "Forged 2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.PromoteGroupMember(ctx, gid, carol.SessionID()); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := bob.Send(ctx, gid, "honest"); err != nil {
 		t.Fatal(err)
 	}
@@ -607,7 +615,7 @@ func TestGroupForgedControlIsIgnored(t *testing.T) {
 	if mem, err := alice.GroupMembers(ctx, gid); err != nil || len(mem) != 3 {
 		t.Fatalf("members after the forgeries: %+v %v", mem, err)
 	}
-	if gs, _ := alice.Groups(ctx); gs[0].Name != "Forged" {
+	if gs, _ := alice.Groups(ctx); gs[0].Name != "Forged 2" {
 		t.Fatalf("the group was renamed to %q", gs[0].Name)
 	}
 }

@@ -130,3 +130,39 @@ func (c *Client) encryptForGroup(ctx context.Context, gid keys.ID, content *sign
 	}
 	return groups.EncodeGroupMessage(rand.Reader, key, c.id, g.id, content, m.SentAt)
 }
+
+// postGroupControl posts an admin's control message in the group (build
+// gets its sent time, in ms, which the admin signature covers), as
+// Session's admins do so that every member's app can show the change
+// ("Alice removed Carol"). It is a notice, best effort: the change itself
+// is in the configs and key messages, already stored. Call with groupMu
+// held, as an admin.
+func (c *Client) postGroupControl(ctx context.Context, g *groupSession, build func(ms int64) *signalpb.GroupUpdateMessage) {
+	key, ok := g.ring.EncryptionKey()
+	if !ok || g.admin == nil {
+		return
+	}
+	sentAt := c.sentTime(c.now())
+	content := &signalpb.Content{DataMessage: &signalpb.DataMessage{GroupUpdateMessage: build(sentAt.UnixMilli())},
+		SigTimestamp: proto.Uint64(uint64(sentAt.UnixMilli()))}
+	data, err := groups.EncodeGroupMessage(rand.Reader, key, c.id, g.id, content, sentAt)
+	if err == nil {
+		_, err = c.groupStore(ctx, g, groups.NamespaceMessages, data, MessageTTL)
+	}
+	if err != nil {
+		c.log.Warn("the group was not told of an admin change (the change itself is saved)", "group", ShortID(g.st.ID), "err", err)
+	}
+}
+
+// postMemberChange posts a signed member change (added, removed,
+// promoted) naming ids.
+func (c *Client) postMemberChange(ctx context.Context, g *groupSession, t signalpb.GroupUpdateMemberChangeMessage_Type, ids []keys.ID) {
+	var sids []string
+	for _, id := range ids {
+		sids = append(sids, id.String())
+	}
+	c.postGroupControl(ctx, g, func(ms int64) *signalpb.GroupUpdateMessage {
+		return &signalpb.GroupUpdateMessage{MemberChangeMessage: &signalpb.GroupUpdateMemberChangeMessage{
+			Type: t.Enum(), MemberSessionIds: sids, AdminSignature: g.admin.Sign(groups.MemberChangeSigned(int(t), ms))}}
+	})
+}
