@@ -270,6 +270,7 @@ function renderGroup() {
   G.view = {name: g.name, invited: !!g.invited, removed: !!g.removed, head, msgs, sig: '', composer: bottom.querySelector('textarea')};
   el.conv = null;
   el.composer = null;
+  el.msgs = msgs; // the app's search jumps to a result in it
   replace(el.main, head, body, bottom);
   renderGroupHead();
   if (g.invited) {
