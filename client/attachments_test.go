@@ -294,6 +294,16 @@ func TestFailedUploadIsKeptAndRetried(t *testing.T) {
 	if n, _ := bob.DownloadPending(ctx, 8); n != 0 {
 		t.Fatalf("%d of a stranger's files downloaded without asking", n)
 	}
+	// Once Bob accepts Alice, her file is fetched like a contact's.
+	if err := bob.Accept(ctx, alice.SessionID()); err != nil && !errors.Is(err, ErrNotSynced) {
+		t.Fatal(err)
+	}
+	if n, err := bob.DownloadPending(ctx, 8); n != 1 {
+		t.Fatalf("after accepting: %d files downloaded (%v), want 1", n, err)
+	}
+	if a := bob.RefreshMessages(ctx, []Message{*in})[0].Attachments[0]; !a.Downloaded {
+		t.Fatalf("after accepting: %+v", a)
+	}
 	files := saveFiles(t, bob, in.ID, false)
 	if len(files) != 1 || !bytes.Equal(files[0], data) {
 		t.Fatal("the retried file arrived different")

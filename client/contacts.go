@@ -156,6 +156,12 @@ func (c *Client) Accept(ctx context.Context, who string) error {
 		}
 		return err
 	}
+	// Their files, held back while they were a stranger, are fetched now.
+	if n, err := c.db.FetchRemote(ctx, id, c.now()); err != nil {
+		return err
+	} else if n > 0 {
+		c.kickDownloads()
+	}
 	syncErr := c.contactEdit(ctx, id, func(ct *config.Contact) { ct.Approved = true; ct.ApprovedMe = true })
 	if syncErr != nil && !errors.Is(syncErr, ErrNotSynced) {
 		return syncErr

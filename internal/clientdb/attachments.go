@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/session-go/session-go/internal/keys"
 )
 
 // Attachment limits.
@@ -263,4 +265,25 @@ func (db *DB) AttachmentBlobs(ctx context.Context) (map[string]bool, error) {
 		out[b] = true
 	}
 	return out, rows.Err()
+}
+
+// FetchRemote makes the files of conversation conv that wait for the
+// user's word (AttachmentRemote: a message request's) due for download at
+// now, once the user accepted the conversation. It returns how many.
+func (db *DB) FetchRemote(ctx context.Context, conv keys.ID, now time.Time) (int64, error) {
+	var n int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE attachments SET state = ?, next_try = ?, attempts = 0
+			WHERE state = ? AND message IN (SELECT id FROM messages WHERE conversation = ?)`,
+			AttachmentPending, ms(now), AttachmentRemote, conv.String())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("clientdb: fetch remote attachments: %w", err)
+	}
+	return n, nil
 }
