@@ -222,7 +222,8 @@ func joinedGroup(ctx context.Context, c *client.Client, gid string) (client.Grou
 
 // getGroupMessages is GET /api/groups/{gid}/messages[?limit=N]: the
 // group's latest messages as this device saved them (the client polls the
-// group's swarm in the background), oldest first, each with its sender.
+// group's swarm in the background), oldest first, each with its sender,
+// and the members' names as this device knows them.
 func (s *Server) getGroupMessages(w http.ResponseWriter, r *http.Request, c *client.Client) {
 	gid, ok := pathGroup(w, r)
 	if !ok {
@@ -250,7 +251,13 @@ func (s *Server) getGroupMessages(w http.ResponseWriter, r *http.Request, c *cli
 	if more {
 		ms = ms[1:]
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": nonNil(ms), "more": more})
+	// The names members gave with their messages, for those who are not
+	// contacts (shown as text, like every name).
+	names, err := c.GroupNames(r.Context(), gid)
+	if err != nil || names == nil {
+		names = map[string]string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": nonNil(ms), "more": more, "names": names})
 }
 
 // sendGroup is POST /api/groups/{gid}/messages {"body"}. The message is

@@ -163,6 +163,11 @@ func TestGroupsAPI(t *testing.T) {
 		}
 		return out
 	}
+	var named struct{ Names map[string]string }
+	callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/groups/"+gid+"/messages", "", &named)
+	if named.Names[aliceID] != "Alice" {
+		t.Errorf("the names Bob's page gets: %v, want Alice's", named.Names)
+	}
 	eventually(t, "Bob to read Alice", func() bool {
 		return slices.Equal(read(bc, bob), []string{aliceID[:8] + " false: hello team", bobID[:8] + " true: hi Alice"})
 	})

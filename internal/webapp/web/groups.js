@@ -81,12 +81,14 @@ export function groupInviteRows() {
 }
 
 // personName is how a member is named: your nickname for them, their
-// display name as a contact or as the group lists them, else a short ID.
+// display name as a contact, the name they gave with their messages or the
+// group lists, else a short ID.
 function personName(id) {
   if (!id) return 'someone';
   if (id === A.S.state.account?.session_id) return 'You';
   const c = A.S.contacts.find((x) => x.session_id === id);
   if (c && (c.nickname || c.name)) return c.nickname || c.name;
+  if (G?.names?.[id]) return G.names[id];
   const m = G?.members?.find((x) => x.session_id === id);
   if (m && m.name) return m.name;
   return shortID(id);
@@ -244,6 +246,7 @@ async function loadMessages() {
       if (!G || G.id !== id) return;
       G.messages = r.messages;
       G.more = r.more;
+      G.names = r.names || {};
       if (isOpen(id)) renderMessages();
     } catch (e) {
       if (e.status === 404) return;
@@ -304,7 +307,7 @@ function renderMessages(error) {
   const v = G.view;
   if (!v || !v.msgs.isConnected || current().invited) return;
   const pending = [...v.msgs.querySelectorAll('li.msg[data-pending]')];
-  const sig = JSON.stringify([G.messages, G.more, G.members.map((m) => [m.session_id, m.name]), A.S.contacts.length]);
+  const sig = JSON.stringify([G.messages, G.more, G.names, G.members.map((m) => [m.session_id, m.name]), A.S.contacts.length]);
   if (sig === v.sig && !error) return;
   v.sig = sig;
   const follow = atBottom(v.msgs) || !v.msgs.querySelector('li.msg');
