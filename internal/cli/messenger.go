@@ -795,6 +795,9 @@ func printMessage(w io.Writer, m client.Message, names map[string]string) {
 		}
 		fmt.Fprintf(w, "    [file] %s (%s, %d bytes) %s\n", termtext.Line(orDash(a.FileName)), termtext.Line(a.ContentType), a.Size, state)
 	}
+	if p := m.LinkPreview; p != nil {
+		fmt.Fprintf(w, "    [link] %s — %s\n", termtext.Line(orDash(p.Title)), termtext.Line(p.URL))
+	}
 }
 
 func cmdSave(ctx context.Context, env *Env, g globals, c *client.Client, idArg, out string) error {

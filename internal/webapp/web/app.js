@@ -765,9 +765,10 @@ async function sendFile(file) {
   appendMessage(temp, true);
   // While the file is encrypted and uploaded through the onion path, the
   // bubble shows a progress bar, moved by the "progress" events.
-  el.msgs?.querySelector(`[data-mid="${temp.id}"] .bubble`)?.append(files.uploadBar(id, file.name));
+  const bar = files.uploadBar(id, file.name);
+  el.msgs?.querySelector(`[data-mid="${temp.id}"] .bubble`)?.append(bar);
   try {
-    const m = await api('POST', `conversations/${id}/files`, {name: file.name, data: btoa(bin), body, ...size});
+    const m = await files.postFile(`conversations/${id}/files`, {name: file.name, data: btoa(bin), body, ...size}, bar);
     replaceMessage(temp.id, m);
     if (m.status === 'failed') toast('File not sent. Press Retry to try again.', true);
   } catch (e) {

@@ -44,6 +44,7 @@ export function onProgress(p) {
     bars = bars.concat([...document.querySelectorAll(`progress[data-upload="${CSS.escape(`${p.conversation}/${p.file_name}`)}"]`)]);
   }
   for (const b of bars) {
+    b.dataset.onion = '1';
     b.hidden = false;
     b.max = p.total;
     b.value = p.done;
@@ -324,4 +325,28 @@ export function previewEl(m, openLink) {
   return h('a', {class: 'link-preview', href: p.url, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'link-preview',
     onclick: (e) => { e.preventDefault(); openLink(p.url); }},
   img, h('strong', {class: 'lp-title'}, p.title || p.url), h('span', {class: 'lp-site'}, host));
+}
+
+// postFile posts a file to send (its JSON, with the file in base64) with
+// XMLHttpRequest, whose upload events move bar on the way from the page to
+// the app; the onion upload's "progress" events move it after that.
+export function postFile(path, body, bar) {
+  return new Promise((resolve, reject) => {
+    const x = new XMLHttpRequest();
+    x.open('POST', '/api/' + path);
+    x.setRequestHeader('Content-Type', 'application/json');
+    x.upload.onprogress = (e) => {
+      if (e.lengthComputable && bar && !bar.dataset.onion) { bar.max = e.total; bar.value = e.loaded; }
+    };
+    // Then encrypting: no measure until the onion upload starts.
+    x.upload.onload = () => { if (bar && !bar.dataset.onion) bar.removeAttribute('value'); };
+    x.onload = () => {
+      let data = {};
+      try { data = JSON.parse(x.responseText); } catch { /* not JSON */ }
+      if (x.status >= 200 && x.status < 300) resolve(data);
+      else reject(new Error(data.error || x.statusText || `error ${x.status}`));
+    };
+    x.onerror = () => reject(new Error('The app is not answering: is `session app` still running?'));
+    x.send(JSON.stringify(body));
+  });
 }
