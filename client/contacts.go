@@ -54,11 +54,17 @@ func (c *Client) conversations(ctx context.Context, f clientdb.ConversationFilte
 		}
 		v := conversationFrom(cv)
 		if cv.ID.Prefix == keys.PrefixGroup {
+			// A group's priority is in the UserGroups config.
+			p := c.groupPriority(ctx, cv.ID)
+			if p < 0 {
+				continue
+			}
 			if groupNames == nil {
 				groupNames = c.groupNames(ctx)
 			}
 			v.Name = groupNames[v.SessionID]
 			out = append(out, v)
+			prio[v.SessionID] = p
 			continue
 		}
 		v.NameNote = nm.note(cv.ID, cv.Name, nm.nick[cv.ID])

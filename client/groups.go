@@ -510,7 +510,7 @@ func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, in
 func (c *Client) listGroupInPoll(ctx context.Context, g *groupSession) error {
 	c.lockCfg(ctx)
 	defer c.unlockCfg(ctx)
-	return c.cfg.groups.SetGroup(g.listEntry(c.now()))
+	return c.cfg.groups.SetGroup(g.listEntryIn(c.cfg.groups, c.now()))
 }
 
 // AcceptGroup joins a group whose invitation came from someone not
@@ -720,10 +720,46 @@ func (g *groupSession) listEntry(now time.Time) config.Group {
 	return e
 }
 
+// listEntryIn is listEntry keeping what the user set on the entry that
+// u holds (pinned, hidden, muted) and when the group was joined.
+func (g *groupSession) listEntryIn(u *config.UserGroups, now time.Time) config.Group {
+	e := g.listEntry(now)
+	if old, ok := u.Group(g.id); ok {
+		e.Priority, e.Notifications, e.MuteUntil = old.Priority, old.Notifications, old.MuteUntil
+		if old.JoinedAt > 0 {
+			e.JoinedAt = old.JoinedAt
+		}
+	}
+	return e
+}
+
+// editGroupEntry changes this account's UserGroups entry of group gid
+// (pinned, hidden, muted), on every device.
+func (c *Client) editGroupEntry(ctx context.Context, gid keys.ID, edit func(*config.Group)) error {
+	g, err := c.loadGroup(ctx, gid.String())
+	if err != nil {
+		return err
+	}
+	return c.editConfig(ctx, func(cs *configs) error {
+		e := g.listEntryIn(cs.groups, c.now())
+		edit(&e)
+		return cs.groups.SetGroup(e)
+	})
+}
+
+// groupPriority is group gid's priority in the UserGroups config: 0
+// normal, above 0 pinned, below 0 hidden.
+func (c *Client) groupPriority(ctx context.Context, gid keys.ID) int64 {
+	c.lockCfg(ctx)
+	defer c.unlockCfg(ctx)
+	e, _ := c.cfg.groups.Group(gid)
+	return e.Priority
+}
+
 // listGroup records the group in the UserGroups config and pushes it; a
 // failed push is retried by the next poll.
 func (c *Client) listGroup(ctx context.Context, g *groupSession) {
-	err := c.editConfig(ctx, func(cs *configs) error { return cs.groups.SetGroup(g.listEntry(c.now())) })
+	err := c.editConfig(ctx, func(cs *configs) error { return cs.groups.SetGroup(g.listEntryIn(cs.groups, c.now())) })
 	if err != nil {
 		c.log.Warn("group list not synced to other devices yet", "err", err)
 	}

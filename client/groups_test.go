@@ -311,6 +311,47 @@ func TestGroupConversationIsSaved(t *testing.T) {
 	if cvs, _ := bob.Inbox(ctx); cvs[slices.IndexFunc(cvs, func(cv Conversation) bool { return cv.SessionID == gid })].Unread != 0 {
 		t.Fatal("still unread after MarkRead")
 	}
+	// Pin, mute and hide: the group's UserGroups entry, as in Session.
+	inboxEntry := func() (Conversation, bool) {
+		cvs, _ := bob.Inbox(ctx)
+		i := slices.IndexFunc(cvs, func(cv Conversation) bool { return cv.SessionID == gid })
+		if i < 0 {
+			return Conversation{}, false
+		}
+		return cvs[i], true
+	}
+	if err := bob.Pin(ctx, "Saved", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Mute(ctx, gid, Forever); err != nil {
+		t.Fatal(err)
+	}
+	if cv, ok := inboxEntry(); !ok || !cv.Pinned || !cv.Muted {
+		t.Fatalf("pinned and muted group: %+v %v", cv, ok)
+	}
+	gk, _ := keys.ParseID(gid)
+	bob.cfg.mu.Lock()
+	e, _ := bob.cfg.groups.Group(gk)
+	bob.cfg.mu.Unlock()
+	if e.Priority <= 0 || e.AuthData == nil {
+		t.Fatalf("the UserGroups entry: %+v", e)
+	}
+	if err := bob.Hide(ctx, gid); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := inboxEntry(); ok {
+		t.Fatal("a hidden group is in the inbox")
+	}
+	if err := bob.Unhide(ctx, gid); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Mute(ctx, gid, 0); err != nil {
+		t.Fatal(err)
+	}
+	if cv, ok := inboxEntry(); !ok || cv.Pinned || cv.Muted {
+		t.Fatalf("after unhide and unmute: %+v %v", cv, ok)
+	}
+
 	// Alice's own message, saved before it was sent, is not saved twice
 	// when her poll brings it back.
 	alice.Receive(ctx)

@@ -51,7 +51,7 @@ func (c *Client) Unhide(ctx context.Context, who string) error {
 }
 
 func (c *Client) setPriority(ctx context.Context, who string, next func(int64) int64) error {
-	id, err := c.resolve(ctx, who)
+	id, err := c.resolveConversation(ctx, who)
 	if err != nil {
 		return err
 	}
@@ -59,6 +59,9 @@ func (c *Client) setPriority(ctx context.Context, who string, next func(int64) i
 		return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
 	} else if err != nil {
 		return err
+	}
+	if id.Prefix == keys.PrefixGroup { // see groups.go
+		return c.editGroupEntry(ctx, id, func(e *config.Group) { e.Priority = next(e.Priority) })
 	}
 	if id == c.id.SessionID() {
 		// Note to Self's priority is in the UserProfile config (Session's
@@ -86,9 +89,14 @@ const Forever time.Duration = -1
 // until Unmute), on every device: Session's Contacts config notification
 // mode and mute-until time. d 0 unmutes.
 func (c *Client) Mute(ctx context.Context, who string, d time.Duration) error {
-	id, err := c.resolve(ctx, who)
+	id, err := c.resolveConversation(ctx, who)
 	if err != nil {
 		return err
+	}
+	if id.Prefix == keys.PrefixGroup && (d >= 0 || d == Forever) { // see groups.go
+		return c.editGroupEntry(ctx, id, func(e *config.Group) {
+			e.Notifications, e.MuteUntil = muteSetting(d)
+		})
 	}
 	if id == c.id.SessionID() {
 		return fmt.Errorf("%w: Note to Self has no notifications to mute (as in Session)", ErrNotSupported)
@@ -96,17 +104,20 @@ func (c *Client) Mute(ctx context.Context, who string, d time.Duration) error {
 	if d < 0 && d != Forever {
 		return fmt.Errorf("%w: negative mute duration %v", ErrInvalidDuration, d)
 	}
-	return c.contactEdit(ctx, id, func(ct *config.Contact) {
-		switch {
-		case d == 0:
-			ct.Notifications, ct.MuteUntil = config.NotifyDefault, 0
-		case d == Forever:
-			// Session's "mute" without an end: notifications disabled.
-			ct.Notifications, ct.MuteUntil = config.NotifyDisabled, 0
-		default:
-			ct.Notifications, ct.MuteUntil = config.NotifyDefault, time.Now().Add(d).Unix()
-		}
-	})
+	return c.contactEdit(ctx, id, func(ct *config.Contact) { ct.Notifications, ct.MuteUntil = muteSetting(d) })
+}
+
+// muteSetting is the notification mode and mute-until time (Unix
+// seconds) of a mute for d: 0 unmutes, Forever mutes until unmuted.
+func muteSetting(d time.Duration) (config.NotifyMode, int64) {
+	switch {
+	case d == 0:
+		return config.NotifyDefault, 0
+	case d == Forever:
+		// Session's "mute" without an end: notifications disabled.
+		return config.NotifyDisabled, 0
+	}
+	return config.NotifyDefault, time.Now().Add(d).Unix()
 }
 
 // Unmute lets notifications of the conversation with who through again.
@@ -120,18 +131,25 @@ func (c *Client) withSettings(ctx context.Context, cvs []Conversation, prio map[
 	c.lockCfg(ctx)
 	for i := range cvs {
 		cvs[i].Pinned = prio[cvs[i].SessionID] > 0
-		id, err := keys.ParseSessionID(cvs[i].SessionID)
+		id, err := keys.ParseID(cvs[i].SessionID)
 		if err != nil {
 			continue
 		}
-		if ct, ok := c.cfg.contacts.Get(id); ok {
-			switch {
-			case ct.Notifications == config.NotifyDisabled:
-				cvs[i].Muted = true
-			case ct.MuteUntil > now:
-				cvs[i].Muted = true
-				cvs[i].MutedUntil = time.Unix(ct.MuteUntil, 0)
+		var mode config.NotifyMode
+		var until int64
+		if id.Prefix == keys.PrefixGroup {
+			if e, ok := c.cfg.groups.Group(id); ok {
+				mode, until = e.Notifications, e.MuteUntil
 			}
+		} else if ct, ok := c.cfg.contacts.Get(id); ok {
+			mode, until = ct.Notifications, ct.MuteUntil
+		}
+		switch {
+		case mode == config.NotifyDisabled:
+			cvs[i].Muted = true
+		case until > now:
+			cvs[i].Muted = true
+			cvs[i].MutedUntil = time.Unix(until, 0)
 		}
 	}
 	c.unlockCfg(ctx)
