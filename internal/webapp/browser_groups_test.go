@@ -140,13 +140,18 @@ func TestBrowserGroups(t *testing.T) {
 	waitFor[bool](a, "Carol removed", members+` === 'Bob admin, You admin'`)
 	a.click("button", "Rename group")
 	waitFor[bool](a, "the rename dialog", `(() => { const i = document.querySelector('#rename-group'); if (i) i.value = ''; return !!i })()`)
-	a.typeInto("textbox", "Group name", "Trip 2026")
+	const newName = "Trip <img src=x onerror=alert(1)>" // shown as the characters it is
+	a.typeInto("textbox", "Group name", newName)
 	a.click("button", "Save")
-	waitFor[bool](a, "the new name in the header", `document.querySelector('.group-head .title')?.textContent === 'Trip 2026'`)
+	waitFor[bool](a, "the new name in the header and the list", fmt.Sprintf(`document.querySelector('.group-head .title')?.textContent === %q &&
+		document.querySelector('.list [data-id=%q] .title')?.textContent === %q`, newName, gid, newName))
+	if n := eval[int](a, `document.querySelectorAll('.group-head img, .list .title img, dialog img').length`); n != 0 {
+		t.Errorf("the group's name became %d <img> elements", n)
+	}
 	eventually(t, "Bob to see the new name", func() bool {
 		var v groupView
 		callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/groups/"+gid, "", &v)
-		return v.Name == "Trip 2026"
+		return v.Name == newName
 	})
 
 	// Leave (the panel is still open): confirmed, then the group is gone
