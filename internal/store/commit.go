@@ -20,6 +20,10 @@ import (
 // transaction (and the wait of its first store) stays short.
 const maxGroup = 256
 
+// errRunAgain aborts a group commit whose stores must run again, each in
+// its savepoint.
+var errRunAgain = errors.New("store: run the group again with savepoints")
+
 // storeReq is one Store call waiting for the committer.
 type storeReq struct {
 	ctx  context.Context
@@ -95,16 +99,35 @@ func (s *Store) commitGroup(group []*storeReq) {
 		return
 	}
 	var full []*storeReq
-	err := s.write(context.Background(), func(tx txn) error {
+	// A store for a public inbox cannot fail but for the database itself
+	// (no quota refuses it, and its hash, computed here from its owner,
+	// namespace and data, cannot be held for another owner): it runs
+	// without a savepoint, saving two statements. If one fails all the
+	// same, the group runs again with every store in its savepoint, as
+	// the others always run (an owner over a quota must not make the
+	// group run twice).
+	bare := true
+	runGroup := func(tx txn) error {
 		full = full[:0]
 		for _, r := range live {
+			if bare && isPublicInbox(r.m.Namespace) {
+				if r.res, r.err = s.storeTx(tx, r.m, s.now(), true); r.err != nil {
+					return errRunAgain
+				}
+				continue
+			}
 			r.res, r.err = s.storeSavepoint(tx, r.m)
 			if errors.Is(dbError(r.err), ErrFull) {
 				full = append(full, r)
 			}
 		}
 		return nil
-	})
+	}
+	err := s.write(context.Background(), runGroup)
+	if errors.Is(err, errRunAgain) {
+		bare = false
+		err = s.write(context.Background(), runGroup)
+	}
 	if err != nil {
 		// The commit failed: nothing of the group is stored. Each store
 		// runs again on its own, so that one store's failure (a full

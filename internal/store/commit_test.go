@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ncruces/go-sqlite3/driver"
 )
 
 // Concurrent stores share transactions; each must still succeed or fail on
@@ -158,4 +160,54 @@ func waitCheckpoint(t *testing.T, s *Store) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// Inbox stores in a group run without savepoints; when one fails all the
+// same (here a trigger refuses it, as a damaged disk might), the group runs
+// again with savepoints, and only that store fails.
+func TestGroupCommitInboxStoreFailsAlone(t *testing.T) {
+	ctx := t.Context()
+	c := newClock()
+	s, path := openTest(t, c, nil)
+	db, err := driver.Open("file:"+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `CREATE TRIGGER refuse_poison BEFORE INSERT ON messages
+		WHEN NEW.data = CAST('poison' AS BLOB) BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`); err != nil {
+		t.Fatal(err)
+	}
+	o := owner(4)
+	// Hold the writer so that every store below queues into one group.
+	hold := make(chan struct{})
+	held := make(chan error, 1)
+	go func() { held <- s.write(ctx, func(txn) error { <-hold; return nil }) }()
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		body := fmt.Sprint("m", i)
+		if i == 7 {
+			body = "poison"
+		}
+		wg.Go(func() {
+			_, errs[i] = s.Store(ctx, newMsg(o, 0, body, c.Now(), time.Hour))
+		})
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(hold)
+	wg.Wait()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	for i, err := range errs {
+		if (i == 7) != (err != nil) {
+			t.Errorf("store %d: %v", i, err)
+		}
+	}
+	got, _, err := s.Retrieve(ctx, o, 0, "", RetrieveLimits{})
+	if err != nil || len(got) != len(errs)-1 {
+		t.Fatalf("owner holds %d messages (%v), want %d", len(got), err, len(errs)-1)
+	}
+	checkTotals(t, s)
 }
