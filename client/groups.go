@@ -510,6 +510,9 @@ func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, in
 func (c *Client) listGroupInPoll(ctx context.Context, g *groupSession) error {
 	c.lockCfg(ctx)
 	defer c.unlockCfg(ctx)
+	if g.st.Invited {
+		c.noteInvitation(g.id) // grouplist_fit.go
+	}
 	return c.cfg.groups.SetGroup(g.listEntryIn(c.cfg.groups, c.now()))
 }
 

@@ -49,6 +49,9 @@ type configs struct {
 	// added numbers the requesters this process added to the contacts,
 	// in order, for leaving the oldest out first when there is no room.
 	added map[keys.ID]int64
+	// addedGroups does the same for the group invitations from strangers
+	// listed in the UserGroups config (grouplist_fit.go).
+	addedGroups map[keys.ID]int64
 }
 
 func (cs *configs) all() []configObject {
@@ -154,6 +157,15 @@ func (c *Client) pushConfigs(ctx context.Context) error {
 			continue
 		}
 		var dropped []keys.ID
+		droppedGroups := 0
+		if o == configObject(c.cfg.groups) {
+			var err error
+			if droppedGroups, err = c.fitGroups(); err != nil {
+				c.cfg.mu.Unlock()
+				errs = append(errs, err)
+				continue
+			}
+		}
 		if o == configObject(c.cfg.contacts) {
 			var err error
 			if dropped, err = c.fitContacts(); err != nil {
@@ -167,6 +179,9 @@ func (c *Client) pushConfigs(ctx context.Context) error {
 		if len(dropped) > 0 {
 			c.forgetConfigContacts(ctx, dropped)
 			c.warn(fmt.Sprintf("the synced contact list is full: %d older message requests are kept on this device only", len(dropped)))
+		}
+		if droppedGroups > 0 {
+			c.warn("the synced group list is full: older group invitations are kept on this device only")
 		}
 		if err != nil {
 			errs = append(errs, err)
