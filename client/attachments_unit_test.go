@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 
@@ -202,4 +204,36 @@ func TestPreviewOf(t *testing.T) {
 			t.Errorf("a bad preview picture was kept (or dropped its preview): %+v", got)
 		}
 	}
+}
+
+// FuzzPreviewOf: a received preview is a stranger's bytes. Whatever they
+// are, a kept preview is an https link the text shows, with a short title
+// free of control and bidi characters, and a kept picture has a usable key.
+func FuzzPreviewOf(f *testing.F) {
+	f.Add("see https://example.com/a", "https://example.com/a", "Title\u202e", "image/png", 32)
+	f.Add("x", "https://127.0.0.1/", "", "text/html", 5)
+	c := &Client{}
+	f.Fuzz(func(t *testing.T, body, url, title, ct string, keyLen int) {
+		d := &signalpb.DataMessage{Body: proto.String(body), Preview: []*signalpb.DataMessage_Preview{{Url: proto.String(url), Title: proto.String(title),
+			Image: &signalpb.AttachmentPointer{DeprecatedId: proto.Uint64(0), ContentType: proto.String(ct), Key: make([]byte, keyLen&127),
+				Size: proto.Uint32(10), Url: proto.String(testURL)}}}}
+		p := c.previewOf(d, body, clientdb.AttachmentPending)
+		if p.URL == "" {
+			if p.Title != "" || p.Image != nil {
+				t.Fatalf("a preview without its link: %+v", p)
+			}
+			return
+		}
+		if !strings.Contains(body, p.URL) || !strings.HasPrefix(p.URL, "https://") {
+			t.Fatalf("kept %q for text %q", p.URL, body)
+		}
+		if utf8.RuneCountInString(p.Title) > maxPreviewTitle+1 || strings.ContainsFunc(p.Title, func(r rune) bool {
+			return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
+		}) {
+			t.Fatalf("title %q", p.Title)
+		}
+		if p.Image != nil && (len(p.Image.Key) != attachment.KeySize || !inlineImage(p.Image.ContentType)) {
+			t.Fatalf("picture %+v", p.Image)
+		}
+	})
 }
