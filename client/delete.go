@@ -19,7 +19,9 @@ import (
 // UnsendRequest goes to the other side and to this account's other
 // devices, the message's copy in this account's swarm is deleted (an
 // authenticated swarm delete), and the message stays here as deleted
-// ("This message was deleted"). If the request cannot be sent, nothing
+// ("This message was deleted"). In a group, Session's way: the author,
+// or an admin for anyone's message, posts a delete naming its hash in the
+// group (see groupconvo.go). If the request cannot be sent, nothing
 // changes and the error wraps ErrSendFailed: try again.
 func (c *Client) Delete(ctx context.Context, id int64, everyone bool) error {
 	m, err := c.db.Message(ctx, id)
@@ -39,6 +41,9 @@ func (c *Client) Delete(ctx context.Context, id int64, everyone bool) error {
 		}
 		c.removeBlobs(files[id])
 		return nil
+	}
+	if m.Conversation.Prefix == keys.PrefixGroup {
+		return c.deleteInGroup(ctx, m, files[id]) // see groupconvo.go
 	}
 	if m.Sender != c.id.SessionID() {
 		return fmt.Errorf("%w: message %d is not yours (only its author can delete a message for everyone)", ErrNotAuthor, id)

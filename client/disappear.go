@@ -34,6 +34,8 @@ const (
 // (a DataMessage with the EXPIRATION_TIMER_UPDATE flag and the setting on
 // the Content), to this account's other devices (its sync copy and the
 // Contacts config), and applies to every later message either side sends.
+// In a group (admins only) it is "send" or off, kept in the group's Info
+// config as Session's groups do.
 func (c *Client) Disappear(ctx context.Context, who, mode string, timer time.Duration) error {
 	d := clientdb.Disappearing{}
 	switch mode {
@@ -50,9 +52,12 @@ func (c *Client) Disappear(ctx context.Context, who, mode string, timer time.Dur
 		return fmt.Errorf("%w: %v (whole seconds, from %v)", ErrInvalidDuration, timer, MinDisappearingTimer)
 	}
 	d.Timer = timer
-	id, err := c.resolve(ctx, who)
+	id, err := c.resolveConversation(ctx, who)
 	if err != nil {
 		return err
+	}
+	if id.Prefix == keys.PrefixGroup {
+		return c.disappearGroup(ctx, id, d) // see groupconvo.go
 	}
 	if id == c.id.SessionID() {
 		return fmt.Errorf("%w: disappearing Note to Self", ErrNotSupported)
@@ -122,6 +127,19 @@ func expiryOf(content *signalpb.Content) clientdb.Expiry {
 
 // expiryFor is the setting a message sent now to conv carries.
 func (c *Client) expiryFor(ctx context.Context, conv keys.ID) (clientdb.Expiry, error) {
+	if conv.Prefix == keys.PrefixGroup {
+		// A group's setting is its admins', in the Info config: after send.
+		c.groupMu.Lock()
+		g, err := c.loadGroup(ctx, conv.String())
+		c.groupMu.Unlock()
+		if err != nil {
+			return clientdb.Expiry{}, err
+		}
+		if t := g.info.ExpiryTimer(); t > 0 {
+			return clientdb.Expiry{Mode: clientdb.DisappearingAfterSend, Timer: t}, nil
+		}
+		return clientdb.Expiry{}, nil
+	}
 	d, err := c.db.DisappearingSetting(ctx, conv)
 	if err != nil {
 		return clientdb.Expiry{}, err

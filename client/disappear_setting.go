@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/keys"
 )
 
 // DisappearingSetting is a conversation's disappearing-messages setting, as
@@ -22,9 +23,12 @@ type DisappearingSetting struct {
 // Disappearing returns the disappearing-messages setting of the
 // conversation with who (off when never set).
 func (c *Client) Disappearing(ctx context.Context, who string) (DisappearingSetting, error) {
-	id, err := c.resolve(ctx, who)
+	id, err := c.resolveConversation(ctx, who)
 	if err != nil {
 		return DisappearingSetting{}, err
+	}
+	if id.Prefix == keys.PrefixGroup {
+		return c.groupDisappearing(ctx, id)
 	}
 	d, err := c.db.DisappearingSetting(ctx, id)
 	if err != nil {

@@ -36,7 +36,8 @@ func (MessageEdited) isEvent() {}
 // reply to the original whose body is the new text, marked as an edit in a
 // field Session does not know. A session-go peer and this account's other
 // devices replace the original's text; a Session peer shows a new message
-// replying to the original. If the edit cannot be sent, nothing changes
+// replying to the original. In a group the edit is posted in the group,
+// for every member. If the edit cannot be sent, nothing changes
 // here and the error wraps ErrSendFailed: try again.
 func (c *Client) Edit(ctx context.Context, id int64, text string) (Message, error) {
 	if text == "" {
@@ -54,9 +55,6 @@ func (c *Client) Edit(ctx context.Context, id int64, text string) (Message, erro
 	}
 	if err != nil {
 		return Message{}, err
-	}
-	if m.Conversation.Prefix != keys.PrefixStandard {
-		return Message{}, fmt.Errorf("%w: editing a group message", ErrNotSupported)
 	}
 	if m.Sender != c.id.SessionID() {
 		return Message{}, fmt.Errorf("%w: message %d is not yours (only its author can edit a message)", ErrNotAuthor, id)
@@ -87,15 +85,27 @@ func (c *Client) Edit(ctx context.Context, id int64, text string) (Message, erro
 	}}
 	msgedit.Set(content.DataMessage, m.SentAt)
 	setExpiry(content, m.Expiry)
-	p, err := c.encode(m.Conversation, content, sentAt)
-	if err != nil {
-		return Message{}, err
-	}
 	// A disappearing original's edit goes when the original does.
 	ttl, ownTTL := ttlFor(m.Expiry), ownTTL(m.Expiry)
 	if !m.Expiry.At.IsZero() {
 		left := max(m.Expiry.At.Sub(sentAt), time.Second)
 		ttl, ownTTL = min(ttl, left), min(ownTTL, left)
+	}
+	if m.Conversation.Prefix == keys.PrefixGroup {
+		// Posted in the group, where this account's other devices read
+		// it too; its hash there is what a delete for everyone names.
+		hash, err := c.sendToGroup(ctx, m.Conversation, content, sentAt, ttl)
+		if err != nil {
+			return Message{}, fmt.Errorf("%w: edit: %v", ErrSendFailed, err)
+		}
+		if err := c.db.RecordEdit(ctx, id, clientdb.Edit{SentAt: sentAt, OwnHash: hash}); err != nil {
+			return Message{}, err
+		}
+		return c.edited(ctx, m, text, sentAt)
+	}
+	p, err := c.encode(m.Conversation, content, sentAt)
+	if err != nil {
+		return Message{}, err
 	}
 	hash, err := c.store(ctx, m.Conversation, 0, p.Data, ttl)
 	if err != nil {
@@ -118,11 +128,16 @@ func (c *Client) Edit(ctx context.Context, id int64, text string) (Message, erro
 			}
 		}
 	}
+	return c.edited(ctx, m, text, sentAt)
+}
+
+// edited applies this account's edit of m, sent at sentAt, here.
+func (c *Client) edited(ctx context.Context, m clientdb.Message, text string, sentAt time.Time) (Message, error) {
 	ref := clientdb.MessageRef{Conversation: m.Conversation, Author: m.Sender, SentAt: m.SentAt}
 	if _, _, err := c.db.EditMessage(ctx, ref, text, sentAt); err != nil {
 		return Message{}, err
 	}
-	out, err := c.Message(ctx, id)
+	out, err := c.Message(ctx, m.ID)
 	if err != nil {
 		return Message{}, err
 	}

@@ -192,6 +192,7 @@ func (c *Client) saveGroupPage(ctx context.Context, gid keys.ID, pages [][]stora
 	for _, ev := range pg.events {
 		c.events.publish(ev)
 	}
+	c.removeBlobs(pg.blobs) // files of messages deleted for everyone
 	if len(out) > 0 {
 		c.kickDownloads()
 		c.applyGroupReadMark(ctx, gid)
@@ -251,6 +252,10 @@ func (c *Client) saveGroupPageLocked(ctx context.Context, gid keys.ID, pages [][
 	}
 	var out []Message
 	err = c.db.Batch(ctx, func(ctx context.Context) error {
+		// Events and files wait for the commit (publishSaved). This page
+		// holds the group lock, not the config lock: nothing below may
+		// call lockCfg.
+		ctx = context.WithValue(ctx, pageKey{}, pg)
 		for _, rm := range pages[3] {
 			m, ok, err := c.processGroupMessage(ctx, g, rm, pg)
 			if err != nil {
@@ -316,7 +321,13 @@ func (c *Client) handleGroupMessage(ctx context.Context, g *groupSession, rm sto
 	}
 	dm := content.GetDataMessage()
 	if up := dm.GetGroupUpdateMessage(); up != nil {
-		return Message{}, false, c.handleGroupControl(ctx, g, gm, up)
+		return Message{}, false, c.handleGroupControl(ctx, g, gm, up, pg)
+	}
+	if u := content.GetUnsendRequest(); u != nil {
+		return Message{}, false, c.handleGroupUnsend(ctx, g, gm, u, pg) // see groupconvo.go
+	}
+	if r := dm.GetReaction(); r != nil && dm.GetBody() == "" {
+		return Message{}, false, c.handleGroupReaction(ctx, g, gm, r, pg)
 	}
 	if dm.GetBody() == "" && len(dm.GetAttachments()) == 0 {
 		return Message{}, false, nil // typing, receipts and the like: nothing kept
@@ -351,12 +362,18 @@ func (c *Client) handleGroupMessage(ctx context.Context, g *groupSession, rm sto
 	if note != "" {
 		c.log.Warn("a group message was repaired", "group", ShortID(g.st.ID), "from", ShortID(gm.Sender.String()), "how", note)
 	}
+	if gone, err := c.unsent(ctx, g.id, gm.Sender, gm.SentAt); err != nil || gone {
+		return Message{}, false, err // deleted for everyone before it came
+	}
+	if done, err := c.groupEdit(ctx, g, gm, rm.Hash, body); done || err != nil {
+		return Message{}, false, err // an edit of a message shown already (edit.go)
+	}
 	files, _ := incomingAttachments(dm.GetAttachments(), state, c.now())
 	lp := c.previewOf(dm, body, state)
 	id, inserted, err := c.db.InsertIncoming(ctx, clientdb.Message{
 		Conversation: g.id, Sender: gm.Sender, Direction: dir, Status: status,
 		SentAt: sentAt, ReceivedAt: c.now(), Body: body, Hash: rm.Hash, TimeUnverified: unverified, Attachments: files,
-		Quote: quoteOf(dm), Expiry: expiryOf(content), LinkPreview: lp,
+		Quote: quoteOf(dm), Expiry: groupExpiry(g, content), LinkPreview: lp,
 	})
 	if err != nil || !inserted {
 		return Message{}, false, err
@@ -379,7 +396,7 @@ func (c *Client) handleGroupMessage(ctx context.Context, g *groupSession, rm sto
 // and key messages, which the group key signs; a control message is a
 // notice, and one that claims an admin's authority must carry the group's
 // signature. A member leaving is acted on by admins (removeLeavers).
-func (c *Client) handleGroupControl(ctx context.Context, g *groupSession, gm *groups.GroupMessage, up *signalpb.GroupUpdateMessage) error {
+func (c *Client) handleGroupControl(ctx context.Context, g *groupSession, gm *groups.GroupMessage, up *signalpb.GroupUpdateMessage, pg *page) error {
 	from := ShortID(gm.Sender.String())
 	if err := groups.CheckGroupUpdate(g.id, up, gm.SentAt.UnixMilli()); err != nil {
 		kind := "a control message"
@@ -394,6 +411,9 @@ func (c *Client) handleGroupControl(ctx context.Context, g *groupSession, gm *gr
 		c.log.Warn("ignored a forged group control message: "+kind+" without the group's signature",
 			"group", ShortID(g.st.ID), "from", from, "err", err)
 		return nil
+	}
+	if d := up.GetDeleteMemberContent(); d != nil {
+		return c.handleGroupDelete(ctx, g, gm, d, pg) // see groupconvo.go
 	}
 	if up.GetMemberLeftMessage() == nil || gm.Sender == c.id.SessionID() {
 		// A notice; the state it describes comes from the configs.

@@ -29,7 +29,7 @@ type Reaction struct {
 // React puts emoji on message id (remove false) or takes it off, in
 // Session's format (DataMessage.reaction: the message's sent timestamp and
 // author, the emoji, react or remove), for the conversation's peer and this
-// account's other devices. It is saved here once the network has it; if it
+// account's other devices; in a group, posted in the group. It is saved here once the network has it; if it
 // could not be sent, nothing changes and the error wraps ErrSendFailed.
 func (c *Client) React(ctx context.Context, id int64, emoji string, remove bool) error {
 	if emoji == "" || len(emoji) > clientdb.MaxEmojiBytes {
@@ -67,11 +67,30 @@ func (c *Client) React(ctx context.Context, id int64, emoji string, remove bool)
 		},
 		Profile: c.profile(),
 	}}
-	p, err := c.encode(m.Conversation, content, sentAt)
+	if m.Conversation.Prefix == keys.PrefixGroup {
+		// Posted in the group: every member and this account's other
+		// devices read it there.
+		if _, err := c.sendToGroup(ctx, m.Conversation, content, sentAt, MessageTTL); err != nil {
+			return fmt.Errorf("%w: reaction: %v", ErrSendFailed, err)
+		}
+	} else if err := c.sendReaction(ctx, id, m.Conversation, content, sentAt); err != nil {
+		return err
+	}
+	err = c.db.SetReaction(ctx, clientdb.Reaction{Message: ref, Reactor: c.id.SessionID(), Emoji: emoji, At: sentAt}, !remove)
+	if errors.Is(err, clientdb.ErrLimit) {
+		return fmt.Errorf("%w: %v", ErrInvalidReaction, err)
+	}
+	return err
+}
+
+// sendReaction sends a reaction to a 1:1 conversation's peer and its sync
+// copy to this account's other devices.
+func (c *Client) sendReaction(ctx context.Context, id int64, to keys.ID, content *signalpb.Content, sentAt time.Time) error {
+	p, err := c.encode(to, content, sentAt)
 	if err != nil {
 		return err
 	}
-	if _, err := c.store(ctx, m.Conversation, 0, p.Data, MessageTTL); err != nil {
+	if _, err := c.store(ctx, to, 0, p.Data, MessageTTL); err != nil {
 		return fmt.Errorf("%w: reaction: %v", ErrSendFailed, err)
 	}
 	if len(p.Sync) > 0 {
@@ -82,11 +101,7 @@ func (c *Client) React(ctx context.Context, id int64, emoji string, remove bool)
 			}
 		}
 	}
-	err = c.db.SetReaction(ctx, clientdb.Reaction{Message: ref, Reactor: c.id.SessionID(), Emoji: emoji, At: sentAt}, !remove)
-	if errors.Is(err, clientdb.ErrLimit) {
-		return fmt.Errorf("%w: %v", ErrInvalidReaction, err)
-	}
-	return err
+	return nil
 }
 
 // plainEmoji reports whether s holds no spaces, controls or invisible
