@@ -174,7 +174,8 @@ func (c *Client) loadPool(ctx context.Context, force bool) error {
 // re-formed): the pool is loaded again in the background, from the
 // source, whose answers are signed, so a node that claims an epoch that
 // does not exist gains nothing but a load now and then: loads prompted
-// this way are at least PoolMinLifetime apart, and one at a time.
+// this way are at least PoolMinLifetime apart, one at a time, and back off
+// while the directory does not give the epoch named (state.epochLoaded).
 func (c *Client) noticeEpoch(epoch uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -188,7 +189,7 @@ func (c *Client) noticeEpoch(epoch uint64) {
 		err := c.loadPool(ctx, true)
 		c.buildMu.Unlock()
 		c.mu.Lock()
-		c.st.epochLoading = false
+		c.st.epochLoaded(epoch, err == nil)
 		have := c.st.epoch
 		c.mu.Unlock()
 		if err != nil {

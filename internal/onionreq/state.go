@@ -43,6 +43,11 @@ type state struct {
 	epoch        uint64
 	epochLoading bool
 	epochAsked   time.Time
+	// epochFailed is the lowest epoch a node named that the load it
+	// prompted did not find (0: none), and epochWait the backoff that
+	// loads for it and any later epoch wait out (see epochLoaded).
+	epochFailed uint64
+	epochWait   time.Duration
 
 	clock clockSamples
 }
@@ -164,11 +169,41 @@ func (s *state) setEpoch(epoch uint64, now time.Time) bool {
 // than the pool's, no such load is under way, and the last one started at
 // least PoolMinLifetime ago.
 func (s *state) wantEpoch(epoch uint64, now time.Time) bool {
-	if epoch <= s.epoch || s.epochLoading || (!s.epochAsked.IsZero() && now.Sub(s.epochAsked) < s.cfg.PoolMinLifetime) {
+	wait := s.cfg.PoolMinLifetime
+	if s.epochFailed != 0 && epoch >= s.epochFailed {
+		wait = max(wait, s.epochWait)
+	}
+	if epoch <= s.epoch || s.epochLoading || (!s.epochAsked.IsZero() && now.Sub(s.epochAsked) < wait) {
 		return false
 	}
 	s.epochLoading, s.epochAsked = true, now
 	return true
+}
+
+// maxEpochWait bounds the backoff of loads prompted by an epoch the
+// directory does not give: the pool's own refresh still runs meanwhile.
+const maxEpochWait = 10 * time.Minute
+
+// epochLoaded ends a load prompted by a node naming epoch named. When the
+// directory gave that epoch, the backoff is over. When it did not (a node
+// that lies, or one a little ahead of the directory), loads prompted by
+// that epoch or a later one wait twice as long each time, up to
+// maxEpochWait: a node naming an epoch that never comes costs a handful of
+// directory reads an hour, not one every PoolMinLifetime for ever. A lower
+// epoch, such as an honest node's, is still followed at once.
+func (s *state) epochLoaded(named uint64, ok bool) {
+	s.epochLoading = false
+	if !ok {
+		return // a failed read says nothing of the epoch
+	}
+	if s.epoch >= named {
+		s.epochFailed, s.epochWait = 0, 0
+		return
+	}
+	if s.epochFailed == 0 || named < s.epochFailed {
+		s.epochFailed = named
+	}
+	s.epochWait = min(max(2*s.epochWait, 2*s.cfg.PoolMinLifetime), maxEpochWait)
 }
 
 // needRefresh reports whether the pool should be loaded again: it is empty,

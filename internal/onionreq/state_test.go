@@ -469,3 +469,37 @@ func TestCheckSwarmAgainstDirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestEpochNobodyGivesBacksOff: a hostile node names an epoch the signed
+// directory never gives, in every answer, for an hour. Each load it
+// prompts finds the epoch missing, and the next waits twice as long (up
+// to maxEpochWait): a few dozen directory reads in the hour, where one per
+// PoolMinLifetime would be 1 800. An honest node naming the next real
+// epoch is still followed at once, and once the directory gives an
+// epoch, the backoff is over.
+func TestEpochNobodyGivesBacksOff(t *testing.T) {
+	s := testState(t, func(cfg *Config) { cfg.PoolMinLifetime = 2 * time.Second })
+	s.setEpoch(2, t0)
+	loads := 0
+	now := t0
+	for now.Before(t0.Add(time.Hour)) {
+		if s.wantEpoch(1<<40, now) {
+			loads++
+			s.epochLoaded(1<<40, true) // the directory still gives epoch 2
+		}
+		now = now.Add(500 * time.Millisecond)
+	}
+	if loads > 20 {
+		t.Fatalf("a lying node prompted %d directory loads in an hour", loads)
+	}
+	// A lower epoch (an honest node's) is not held back by the lie.
+	now = now.Add(s.cfg.PoolMinLifetime)
+	if !s.wantEpoch(3, now) {
+		t.Fatal("an honest node's newer epoch waits out the liar's backoff")
+	}
+	s.setEpoch(3, now)
+	s.epochLoaded(3, true)
+	if s.epochWait != 0 || s.epochFailed != 0 {
+		t.Fatalf("backoff after the directory gave the epoch named: %v, failed %d", s.epochWait, s.epochFailed)
+	}
+}
