@@ -160,7 +160,8 @@ func openClient(ctx context.Context, env *Env, g globals) (*client.Client, error
 func classify(err error) error {
 	for _, e := range []error{client.ErrUnknownContact, client.ErrAmbiguousContact, client.ErrInvalidRecipient,
 		client.ErrMessageTooLong, client.ErrEmptyMessage, client.ErrInvalidText, client.ErrNotRequest, client.ErrNotFailed, client.ErrNotFound, client.ErrAccountExists, client.ErrNoNetwork,
-		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer, client.ErrNotQuotable, client.ErrInvalidSearch, client.ErrNotSupported, client.ErrInvalidDuration, client.ErrNotAuthor, client.ErrInvalidReaction, client.ErrNotEditable, client.ErrReupload} {
+		client.ErrInvalidSOCKS5, client.ErrFileTooLarge, client.ErrNoFileServer, client.ErrNotQuotable, client.ErrInvalidSearch, client.ErrNotSupported, client.ErrInvalidDuration, client.ErrNotAuthor, client.ErrInvalidReaction, client.ErrNotEditable, client.ErrReupload,
+		client.ErrNotGroupAdmin, client.ErrUnknownGroup} {
 		if errors.Is(err, e) {
 			return usagef("%v", err)
 		}
