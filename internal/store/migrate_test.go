@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ncruces/go-sqlite3/driver"
 
 	"github.com/session-go/session-go/internal/sqlmigrate"
 )
@@ -114,4 +117,57 @@ func (h *recordLog) find(msg string) []string {
 		}
 	}
 	return out
+}
+
+// Migration 0006 stops keeping per-namespace totals for the public inbox: a
+// database of version 5 holding inbox and signed messages comes out with
+// the signed totals it had, none for the inbox, and triggers that keep it
+// that way.
+func TestMigrationDropsInboxNamespaceTotals(t *testing.T) {
+	ctx := t.Context()
+	ms, err := sqlmigrate.Load(migrationFS, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "storage.db")
+	db, err := driver.Open("file:" + filepath.ToSlash(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := sqlmigrate.Apply(ctx, db, ms[:5]); err != nil {
+		t.Fatal(err)
+	}
+	o := owner(1)
+	for i, ns := range []int{0, 0, 2, 2, 2, -10, 13} {
+		if _, err := db.ExecContext(ctx, `INSERT OR IGNORE INTO owners (pubkey) VALUES (?)`, o.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO messages (owner, namespace, hash, timestamp, expiry, data)
+			VALUES ((SELECT id FROM owners WHERE pubkey = ?), ?, ?, 1, 4102444800000, ?)`,
+			o.Bytes(), ns, fmt.Sprint("hash", i), strings.Repeat("x", i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	c := newClock()
+	s := openAt(t, path, c, nil)
+	checkTotals(t, s)
+	var inboxRows, signed int
+	if err := s.r.QueryRow(`SELECT count(*) FROM namespaces WHERE namespace % 10 = 0`).Scan(&inboxRows); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.r.QueryRow(`SELECT msg_count FROM namespaces WHERE namespace = 2`).Scan(&signed); err != nil {
+		t.Fatal(err)
+	}
+	if inboxRows != 0 || signed != 3 {
+		t.Fatalf("after the migration: %d inbox namespace rows (want 0), namespace 2 counts %d (want 3)", inboxRows, signed)
+	}
+	// The new triggers keep it so, for inserts and deletions alike.
+	mustStore(t, s, newMsg(o, 0, "new inbox", c.Now(), time.Hour))
+	mustStore(t, s, newMsg(o, 2, "new signed", c.Now(), time.Hour))
+	if _, err := s.Sweep(ctx, time.UnixMilli(4102444800001)); err != nil {
+		t.Fatal(err)
+	}
+	checkTotals(t, s)
 }
