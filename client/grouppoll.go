@@ -196,6 +196,7 @@ func (c *Client) saveGroupPage(ctx context.Context, gid keys.ID, pages [][]stora
 	if len(out) > 0 {
 		c.kickDownloads()
 		c.applyGroupReadMark(ctx, gid)
+		c.unhideGroup(ctx, gid)
 	}
 	return out, nil
 }

@@ -750,6 +750,18 @@ func (c *Client) editGroupEntry(ctx context.Context, gid keys.ID, edit func(*con
 	})
 }
 
+// unhideGroup shows a hidden group again (a message came or was sent),
+// on every device, as unhide does for a contact. Call without groupMu.
+func (c *Client) unhideGroup(ctx context.Context, gid keys.ID) {
+	if c.groupPriority(ctx, gid) >= 0 {
+		return
+	}
+	err := c.editGroupEntry(ctx, gid, func(e *config.Group) { e.Priority = priorityNormal })
+	if err != nil && !errors.Is(err, ErrNotSynced) {
+		c.log.Warn("showing a hidden group again failed", "group", ShortID(gid.String()), "err", err)
+	}
+}
+
 // groupPriority is group gid's priority in the UserGroups config: 0
 // normal, above 0 pinned, below 0 hidden.
 func (c *Client) groupPriority(ctx context.Context, gid keys.ID) int64 {

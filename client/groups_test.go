@@ -342,7 +342,13 @@ func TestGroupConversationIsSaved(t *testing.T) {
 	if _, ok := inboxEntry(); ok {
 		t.Fatal("a hidden group is in the inbox")
 	}
-	if err := bob.Unhide(ctx, gid); err != nil {
+	if _, err := bob.Send(ctx, gid, "back"); err != nil { // writing shows it again, as for a contact
+		t.Fatal(err)
+	}
+	if _, ok := inboxEntry(); !ok {
+		t.Fatal("a hidden group stayed hidden after a send")
+	}
+	if err := bob.Pin(ctx, gid, false); err != nil {
 		t.Fatal(err)
 	}
 	if err := bob.Mute(ctx, gid, 0); err != nil {
@@ -355,7 +361,7 @@ func TestGroupConversationIsSaved(t *testing.T) {
 	// Alice's own message, saved before it was sent, is not saved twice
 	// when her poll brings it back.
 	alice.Receive(ctx)
-	if ms, _ := alice.Messages(ctx, gid, 10); len(ms) != 1 || !ms[0].Outgoing || ms[0].Status != "sent" {
+	if ms, _ := alice.Messages(ctx, gid, 10); len(ms) != 2 || !ms[0].Outgoing || ms[0].Status != "sent" || ms[1].Body != "back" {
 		t.Fatalf("alice's copy: %+v", ms)
 	}
 

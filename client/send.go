@@ -176,7 +176,9 @@ func (c *Client) sendFiles(ctx context.Context, to, text string, quote clientdb.
 			return Message{}, err
 		}
 	}
-	if err := c.unhide(ctx, recipient); err != nil {
+	if group {
+		c.unhideGroup(ctx, recipient)
+	} else if err := c.unhide(ctx, recipient); err != nil {
 		return Message{}, err
 	}
 	if cv, err := c.db.Conversation(ctx, recipient); err == nil && cv.Request && !group {
