@@ -149,8 +149,9 @@ func (c *Client) pollGroup(ctx context.Context, gid keys.ID, wait time.Duration)
 		}
 		if refused == len(groupPolled) && g.admin == nil {
 			// Every namespace refuses a token that signs correctly: it
-			// was revoked, which is how an admin removes a member.
-			return out, fetched, c.markRemoved(ctx, gid)
+			// was revoked, which is how an admin removes a member, once
+			// another swarm member confirms it (groupremoved.go).
+			return out, fetched, c.removalCheck(ctx, gid, g, node)
 		}
 		if len(errs) > 0 {
 			// A refused namespace (a revoked token is refused for all of
