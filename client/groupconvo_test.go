@@ -209,6 +209,12 @@ func TestGroupConversationFeatures(t *testing.T) {
 	if err := alice.Disappear(ctx, gid, DisappearAfterRead, time.Hour); !errors.Is(err, ErrNotSupported) {
 		t.Fatalf("after read in a group: %v", err)
 	}
+	changed := make(chan DisappearingChanged, 4)
+	bob.OnEvent(func(ev Event) {
+		if d, ok := ev.(DisappearingChanged); ok {
+			changed <- d
+		}
+	})
 	if err := alice.Disappear(ctx, gid, DisappearAfterSend, time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -216,6 +222,14 @@ func TestGroupConversationFeatures(t *testing.T) {
 		s, err := bob.Disappearing(ctx, gid)
 		return err == nil && s.Mode == DisappearAfterSend && s.Timer == time.Hour
 	})
+	select {
+	case d := <-changed:
+		if d.Conversation != gid || d.Mode != "after-send" || d.Timer != time.Hour {
+			t.Fatalf("bob's event: %+v", d)
+		}
+	default:
+		t.Fatal("bob got no DisappearingChanged event")
+	}
 	sent, err := bob.Send(ctx, gid, "gone in an hour")
 	if err != nil || sent.ExpiresAt == nil {
 		t.Fatalf("a message after the timer: %+v %v", sent, err)

@@ -240,6 +240,7 @@ func (c *Client) saveGroupPageLocked(ctx context.Context, gid keys.ID, pages [][
 	}
 	g.info.SetKeys(g.ring.Keys(), false)
 	g.members.SetKeys(g.ring.Keys(), false)
+	timer := g.info.ExpiryTimer()
 	for i, cfg := range []*config.Config{g.info.Config, g.members.Config} {
 		var rs []config.Received
 		for _, m := range pages[1+i] {
@@ -251,6 +252,14 @@ func (c *Client) saveGroupPageLocked(ctx context.Context, gid keys.ID, pages [][
 	}
 	if n := g.info.Name(); n != "" {
 		g.st.Name = n
+	}
+	if t := g.info.ExpiryTimer(); t != timer {
+		// An admin changed the group's disappearing timer (after send).
+		ev := DisappearingChanged{Conversation: g.id.String(), Mode: modeName(clientdb.DisappearingAfterSend), Timer: t}
+		if t == 0 {
+			ev.Mode = modeName(clientdb.DisappearingOff)
+		}
+		pg.events = append(pg.events, ev)
 	}
 	var out []Message
 	err = c.db.Batch(ctx, func(ctx context.Context) error {
