@@ -117,6 +117,11 @@ func Check(raw string, allowLocal []string) (*url.URL, error) {
 		}
 		return u, nil
 	}
+	if numericHost(host) {
+		// 127.1, 0x7f.0.0.1, 0177.0.0.1: not a name, and not an address
+		// netip reads, but one the proxy's resolver may (inet_aton).
+		return nil, fmt.Errorf("%w: %q is a numeric host", ErrRefused, host)
+	}
 	if !strings.Contains(host, ".") || host == "localhost" {
 		return nil, fmt.Errorf("%w: %q is a local name", ErrRefused, host)
 	}
@@ -126,6 +131,21 @@ func Check(raw string, allowLocal []string) (*url.URL, error) {
 		}
 	}
 	return u, nil
+}
+
+// numericHost reports whether host's last label is a number (decimal, or
+// hexadecimal with 0x): no top-level domain is, but the shorthand and
+// octal or hexadecimal forms of IPv4 addresses are.
+func numericHost(host string) bool {
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if last == "" {
+		return false
+	}
+	if h, ok := strings.CutPrefix(last, "0x"); ok {
+		last = h
+		return strings.Trim(last, "0123456789abcdef") == ""
+	}
+	return strings.Trim(last, "0123456789") == ""
 }
 
 // get makes a GET of raw through cfg.Dial with the package's limits

@@ -7,12 +7,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
 
 	"golang.org/x/net/proxy"
 
+	"github.com/session-go/session-go/internal/publicnet"
 	"github.com/session-go/session-go/internal/testutil/socks5"
 )
 
@@ -185,4 +187,51 @@ func TestFetchImage(t *testing.T) {
 	if p, _ := Parse(strings.NewReader(`<title>x</title><meta property="og:image" content="https://10.0.0.1/a.png">`)); p.Image == "" {
 		t.Error("Parse dropped og:image (Fetch checks it)")
 	}
+}
+
+// TestCheckRefusesNumericHosts: IPv4 addresses written in the forms that
+// netip does not read but a resolver's inet_aton does (shorthand, octal,
+// hexadecimal, one number) are refused like the addresses they stand
+// for, not passed on to the proxy as names.
+func TestCheckRefusesNumericHosts(t *testing.T) {
+	for _, u := range []string{
+		"https://127.1/", "https://10.1/x", "https://0177.0.0.1/", "https://0x7f.0.0.1/", "https://0x7f000001/",
+		"https://2130706433/", "https://127.0.0.1./", "https://a.0x0a/", "https://192.168.1.1.:443/",
+	} {
+		if _, err := Check(u, nil); !errors.Is(err, ErrRefused) {
+			t.Errorf("%s: %v, want ErrRefused", u, err)
+		}
+	}
+	for _, u := range []string{"https://example.com/", "https://1.1.1.1/", "https://x.com/", "https://0x.example.org/", "https://9gag.com/"} {
+		if _, err := Check(u, nil); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+}
+
+// FuzzCheck: whatever Check accepts (links in received messages are
+// checked with it) is https on port 443 with a host that is neither a
+// non-public address nor numeric.
+func FuzzCheck(f *testing.F) {
+	for _, s := range []string{"https://example.com/a?b#c", "https://127.1/", "https://[::ffff:127.0.0.1]/", "https://1.1.1.1:443/", "http://x.com", "https://a.b.c.d.0x1/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := Check(raw, nil)
+		if err != nil {
+			return
+		}
+		if u.Scheme != "https" || u.User != nil || (u.Port() != "" && u.Port() != "443") {
+			t.Fatalf("accepted %q", raw)
+		}
+		host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+		if a, err := netip.ParseAddr(host); err == nil && !publicnet.IsPublic(a) {
+			t.Fatalf("accepted the non-public address in %q", raw)
+		}
+		if numericHost(host) && !strings.Contains(host, ":") {
+			if _, err := netip.ParseAddr(host); err != nil {
+				t.Fatalf("accepted the numeric host in %q", raw)
+			}
+		}
+	})
 }
