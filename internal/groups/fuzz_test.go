@@ -3,7 +3,11 @@ package groups
 import (
 	"crypto/rand"
 	"testing"
+	"time"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/session-go/session-go/internal/gen/signalpb"
 	"github.com/session-go/session-go/internal/keys"
 )
 
@@ -78,6 +82,52 @@ func FuzzSubaccount(f *testing.F) {
 		_ = VerifySubaccountRequest(a.ID(), sa.Token, sa.TokenSig, sa.Signature, msg, Needs{Read: true})
 		if len(authData) >= 36 {
 			_ = VerifySubaccountRequest(a.ID(), authData[:36], authData[36:], sa.Signature, msg, Needs{Read: true})
+		}
+	})
+}
+
+// FuzzCheckGroupControl feeds arbitrary GroupUpdateMessages, as any member
+// can post them in the group and anyone can send an invitation 1:1, to
+// CheckGroupUpdate and CheckGroupInvite: no panic, and nothing that claims
+// an admin's authority passes without the group's signature (the fuzzer
+// cannot forge one, so a member or info change never passes, nor does an
+// invitation).
+func FuzzCheckGroupControl(f *testing.F) {
+	a := newGroup(f)
+	m := newAccount(f)
+	const at = 1_700_000_000_000
+	inv, err := NewGroupInvite(a, m.SessionID(), "Team", time.UnixMilli(at))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, u := range []*signalpb.GroupUpdateMessage{
+		inv.GetDataMessage().GetGroupUpdateMessage(),
+		{MemberChangeMessage: &signalpb.GroupUpdateMemberChangeMessage{
+			Type:             signalpb.GroupUpdateMemberChangeMessage_REMOVED.Enum(),
+			MemberSessionIds: []string{m.SessionID().String()},
+			AdminSignature:   a.Sign(MemberChangeSigned(int(signalpb.GroupUpdateMemberChangeMessage_REMOVED), at)),
+		}},
+		{DeleteMemberContent: &signalpb.GroupUpdateDeleteMemberContentMessage{MemberSessionIds: []string{"05zz"}, AdminSignature: make([]byte, 64)}},
+		{MemberLeftMessage: &signalpb.GroupUpdateMemberLeftMessage{}},
+	} {
+		b, _ := proto.Marshal(u)
+		f.Add(b)
+	}
+	other := newGroup(f) // a group the fuzzer's messages do not belong to
+	f.Fuzz(func(t *testing.T, b []byte) {
+		u := new(signalpb.GroupUpdateMessage)
+		if proto.Unmarshal(b, u) != nil {
+			return
+		}
+		if err := CheckGroupUpdate(other.ID(), u, at); err == nil &&
+			(u.GetMemberChangeMessage() != nil || u.GetInfoChangeMessage() != nil) {
+			t.Fatal("an admin's change passed without the group's signature")
+		}
+		if inv := u.GetInviteMessage(); inv != nil {
+			gid, _, err := CheckGroupInvite(inv, m, at)
+			if err == nil && gid != a.ID() {
+				t.Fatalf("an invitation to %s passed without its signature", gid)
+			}
 		}
 	})
 }
