@@ -128,18 +128,36 @@ func (dn *Net) serveControl() error {
 	srv := &http.Server{Handler: auth, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second}
 	path := filepath.Join(dn.Dir, ControlFile)
 	b, _ := json.Marshal(controlFile{Addr: ln.Addr().String(), Token: token})
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		ln.Close()
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := writeSecret(path, b); err != nil {
 		ln.Close()
 		return err
 	}
 	dn.control = srv
 	go func() { _ = srv.Serve(ln) }()
 	return nil
+}
+
+// writeSecret writes b to path through a new file of mode 0600 renamed
+// into place. The file is created exclusively under a random name: a
+// fixed temporary name that someone left behind (with a wider mode, or
+// as a symbolic link elsewhere) would keep its mode or be followed.
+func writeSecret(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
 }
 
 // stopControl closes the control API and removes ControlFile.

@@ -59,3 +59,52 @@ func TestControlNeedsTheToken(t *testing.T) {
 		t.Errorf("control file left after stop: %v", err)
 	}
 }
+
+// TestControlFileLeftoversIgnored: a temporary file left in the devnet
+// directory under the name the control file used to be written through
+// (with a wide mode, or as a symbolic link to a file elsewhere) neither
+// widens the control file's mode nor receives the token.
+func TestControlFileLeftoversIgnored(t *testing.T) {
+	dir := t.TempDir()
+	elsewhere := filepath.Join(t.TempDir(), "stolen")
+	if err := os.WriteFile(elsewhere, nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(dir, ControlFile+".tmp")); err != nil {
+		t.Fatal(err)
+	}
+	dn := &Net{Dir: dir}
+	if err := dn.serveControl(); err != nil {
+		t.Fatal(err)
+	}
+	defer dn.stopControl()
+	if b, _ := os.ReadFile(elsewhere); len(b) != 0 {
+		t.Fatalf("the token went through a leftover link: %q", b)
+	}
+	dn.stopControl()
+	if err := os.Remove(filepath.Join(dir, ControlFile+".tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ControlFile+".tmp"), []byte("old"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(dir, ControlFile+".tmp"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := dn.serveControl(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, ControlFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("control file mode %v after a leftover of mode 0666", fi.Mode().Perm())
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "."+ControlFile) {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+}
