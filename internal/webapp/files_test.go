@@ -132,6 +132,18 @@ func TestBrowserPictureShowsDecoded(t *testing.T) {
 	waitFor[bool](a, "the file uploaded again", `[...document.querySelectorAll('.msg.out')].some(li =>
 		li.textContent.includes('notes.txt') && li.textContent.includes('Uploaded again'))`)
 
+	// A picture being sent shows its thumbnail, drawn in Alice's page,
+	// until it is sent.
+	eval[bool](a, `(() => { window.sawThumb = false;
+		new MutationObserver(() => { const i = document.querySelector('img[data-testid=sending-thumbnail]');
+			if (i && i.src.startsWith('data:image/jpeg')) window.sawThumb = true; }).observe(document.body, {childList: true, subtree: true});
+		return true })()`)
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	os.WriteFile(shot, pic.Bytes(), 0o600)
+	a.do(chromedp.SetUploadFiles(chromedp.CSS(`input[data-testid=attach-input]`), []string{shot}))
+	waitFor[bool](a, "the picture sent, its thumbnail seen", `window.sawThumb && [...document.querySelectorAll('.msg.out')].some(li =>
+		li.querySelector('img.att-img[alt="shot.png"]') && li.querySelector('[data-status=sent]'))`)
+
 	// Alice drops a file onto the conversation: it is sent.
 	eval[bool](a, `(() => { const dt = new DataTransfer();
 		dt.items.add(new File(['dropped bytes'], 'dropped.txt', {type: 'text/plain'}));

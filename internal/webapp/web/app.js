@@ -754,14 +754,14 @@ async function sendFile(file) {
   const ta = el.composer;
   const body = ta ? ta.value : '';
   const id = S.openID;
-  const size = await files.measure(file);
+  const [size, thumb] = await Promise.all([files.measure(file), files.thumbnail(file)]);
   const buf = new Uint8Array(await file.arrayBuffer());
   let bin = '';
   for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
   if (ta) { ta.value = ''; el.composerUpdate(); }
   delete S.drafts[id];
   const temp = {id: `tmp${++tmpID}`, outgoing: true, body, sent_at: new Date().toISOString(), status: 'sending',
-    attachments: [{file_name: file.name, content_type: file.type, size: file.size, downloaded: true}]};
+    attachments: [{file_name: file.name, content_type: file.type, size: file.size, downloaded: true, thumb, ...size}]};
   appendMessage(temp, true);
   // While the file is encrypted and uploaded through the onion path, the
   // bubble shows a progress bar, moved by the "progress" events.

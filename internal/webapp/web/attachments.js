@@ -67,7 +67,11 @@ function place(el, a) {
 export function attachmentEl(m, a, i, opts) {
   const name = a.file_name || 'file';
   if (typeof m.id !== 'number') {
-    // Still being sent from this page: its bar is added by the sender.
+    // Still being sent from this page: its thumbnail (drawn here) while
+    // it goes; its bar is added by the sender.
+    if (a.thumb) {
+      return place(h('img', {src: a.thumb, alt: name, class: 'att-img sending', 'data-testid': 'sending-thumbnail'}), a);
+    }
     return h('div', {class: 'att-file'}, `📎 ${name} (${sizeText(a.size)})`);
   }
   const url = `/api/messages/${m.id}/attachments/${i}`;
@@ -171,6 +175,45 @@ export async function measure(file) {
     }
   } catch { /* not readable: sent without a size */ }
   return {};
+}
+
+// thumbnail draws a small picture of a picture or video file (a video's
+// first frame) for its bubble while it is sent, as Session's apps do on the
+// sender: a data: URL, or '' when the browser cannot draw it. It stays in
+// this page (Session's messages carry no thumbnail).
+export async function thumbnail(file) {
+  const draw = (src, w, h) => {
+    const scale = Math.min(1, 320 / w);
+    const c = document.createElement('canvas');
+    c.width = Math.max(1, Math.round(w * scale));
+    c.height = Math.max(1, Math.round(h * scale));
+    c.getContext('2d').drawImage(src, 0, 0, c.width, c.height);
+    return c.toDataURL('image/jpeg', 0.8);
+  };
+  try {
+    if (INLINE_IMAGES.includes(file.type)) {
+      const b = await createImageBitmap(file);
+      try { return draw(b, b.width, b.height); } finally { b.close(); }
+    }
+    if (INLINE_VIDEOS.includes(file.type)) {
+      const u = URL.createObjectURL(file);
+      try {
+        const v = document.createElement('video');
+        v.muted = true;
+        v.preload = 'auto';
+        const ok = await new Promise((resolve) => {
+          v.onloadeddata = () => resolve(true);
+          v.onerror = () => resolve(false);
+          setTimeout(() => resolve(false), 3000);
+          v.src = u;
+        });
+        return ok && v.videoWidth > 0 ? draw(v, v.videoWidth, v.videoHeight) : '';
+      } finally {
+        URL.revokeObjectURL(u);
+      }
+    }
+  } catch { /* not drawable: the bubble shows the name */ }
+  return '';
 }
 
 // enableDrop makes files dropped anywhere on a conversation (its messages
