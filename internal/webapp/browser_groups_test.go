@@ -1,8 +1,13 @@
 package webapp
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/png"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -120,6 +125,17 @@ func TestBrowserGroups(t *testing.T) {
 	})
 	post(bc, bob, "api/groups/"+gid+"/messages", `{"body":"hi from Bob"}`, nil)
 	waitFor[bool](a, "Bob's message under his name", inGroup("Bob", "hi from Bob"))
+	// A file sent to the group (here by Bob's library) shows in it, a
+	// picture decoded (attachments.js).
+	mapPNG := filepath.Join(t.TempDir(), "map.png")
+	var buf bytes.Buffer
+	png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 40, 20)))
+	os.WriteFile(mapPNG, buf.Bytes(), 0o600)
+	if _, err := bob.account().SendFile(t.Context(), gid, "the map", mapPNG); err != nil {
+		t.Fatal(err)
+	}
+	waitFor[bool](a, "Bob's picture in the group", `(() => { const i = document.querySelector('.msg.in img.att-img');
+		return !!i && i.complete && i.naturalWidth === 40 })()`)
 	// Alice is reading the group: it is marked read, and her list says so.
 	waitFor[bool](a, "the group marked read", fmt.Sprintf(`!!document.querySelector('.list [data-id=%q]') && !document.querySelector('.list [data-id=%q] .badge')`, gid, gid))
 

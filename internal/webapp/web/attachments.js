@@ -63,7 +63,8 @@ function place(el, a) {
 }
 
 // attachmentEl shows file i of message m. opts.lightbox(url, name) opens
-// a picture large.
+// a picture large (without it, in a new tab: the app serves it sandboxed);
+// opts.api, when given, offers the sender "Upload again".
 export function attachmentEl(m, a, i, opts) {
   const name = a.file_name || 'file';
   if (typeof m.id !== 'number') {
@@ -108,7 +109,8 @@ function attachmentCard(m, a, i, opts, url, key, name, isImage, isVideo) {
       'aria-label': name, width: a.width || null, height: a.height || null}), a);
   }
   if (a.downloaded && isImage) {
-    return h('button', {class: 'att-img-link', 'aria-label': `View ${name}`, onclick: () => opts.lightbox(url, name)},
+    const open = opts.lightbox || ((u) => window.open(u, '_blank', 'noopener,noreferrer'));
+    return h('button', {class: 'att-img-link', 'aria-label': `View ${name}`, onclick: () => open(url, name)},
       place(h('img', {src: url, alt: name, class: 'att-img', loading: 'lazy', 'data-testid': 'attachment-image',
         width: a.width || null, height: a.height || null}), a));
   }

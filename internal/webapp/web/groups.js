@@ -4,6 +4,7 @@
 // invitations among the message requests. app.js calls in through a few
 // hooks and hands over its helpers with initGroups.
 import {h, icon, replace, toast, avatar, shortID, msgTime, fullTime, dayLabel} from './dom.js';
+import {attachmentEl} from './attachments.js';
 
 // A is what app.js lends: api, S (its state), dialog, confirmDialog,
 // renderLeft, showMain, mainBack, closeConversation, contactName, linkify.
@@ -340,7 +341,8 @@ function messageEl(m, extra) {
     out ? h('span', {class: 'visually-hidden'}, 'You: ')
       : h('span', {class: 'author', 'data-testid': 'sender', title: m.from}, who),
     m.deleted ? h('div', {class: 'bubble deleted', 'data-testid': 'message-body'}, 'This message was deleted')
-      : h('div', {class: 'bubble', 'data-testid': 'message-body'}, A.linkify(m.body)),
+      : h('div', {class: 'bubble', 'data-testid': 'message-body'}, A.linkify(m.body),
+        (m.attachments || []).map((a, i) => attachmentEl(m, a, i, {api: A.api}))),
     h('span', {class: 'meta'},
       h('time', {datetime: m.sent_at, title: fullTime(m.sent_at)}, msgTime(m.sent_at)),
       out ? h('span', {class: m.status === 'failed' ? 'failed' : '', 'data-status': m.status},
