@@ -35,8 +35,8 @@ func (c *Client) noteInvitation(gid keys.ID) {
 }
 
 // fitGroups makes the UserGroups config fit one config message by leaving
-// out pending invitations (joined groups, the groups this account
-// administers and pinned or hidden invitations always stay). It returns how many it left out. Call with
+// out pending invitations (joined groups and pinned or hidden invitations
+// always stay). It returns how many it left out. Call with
 // c.cfg.mu held.
 func (c *Client) fitGroups() (int, error) {
 	ug := c.cfg.groups
@@ -47,7 +47,7 @@ func (c *Client) fitGroups() (int, error) {
 	all := ug.Groups()
 	var cands []config.Group
 	for _, g := range all {
-		if g.Invited && g.SecretKey == nil && g.Priority == 0 {
+		if g.Invited && g.Priority == 0 { // a stranger's promotion included
 			cands = append(cands, g)
 		}
 	}

@@ -975,7 +975,14 @@ func (c *Client) handleGroupPromote(ctx context.Context, dm *protocol.Message, p
 		return nil
 	}
 	g.st.Seed = slices.Clone(pr.GetGroupIdentitySeed()[:32])
-	g.st.Admin, g.st.Invited = true, false
+	// A promotion joins a group still waiting as a request only when an
+	// approved contact sends it: from a stranger (who can invite and
+	// promote at will) the group stays a request, with its key, until
+	// the user accepts it.
+	g.st.Admin = true
+	if g.st.Invited && c.approvedSender(ctx, dm.Sender) {
+		g.st.Invited = false
+	}
 	g2, err := c.openGroup(g.st)
 	if err != nil {
 		return err
@@ -984,6 +991,19 @@ func (c *Client) handleGroupPromote(ctx context.Context, dm *protocol.Message, p
 		return err
 	}
 	return c.listGroupInPoll(ctx, g2)
+}
+
+// approvedSender reports whether id is an approved contact, in the
+// database or in the contacts config (a poll may have merged it there
+// first).
+func (c *Client) approvedSender(ctx context.Context, id keys.ID) bool {
+	if ct, err := c.db.Contact(ctx, id); err == nil && ct.Approved {
+		return true
+	}
+	c.lockCfg(ctx)
+	defer c.unlockCfg(ctx)
+	lc, ok := c.cfg.contacts.Get(id)
+	return ok && lc.Approved
 }
 
 // LeaveGroup leaves a group: the other members are told (a member-left

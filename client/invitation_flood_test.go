@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/session-go/session-go/internal/config"
+	"github.com/session-go/session-go/internal/gen/signalpb"
 	"github.com/session-go/session-go/internal/groups"
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/storagerpc"
@@ -106,5 +107,62 @@ func TestStrangersInvitationsCannotFillTheGroupList(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no warning that invitations were left out: %q", warned())
+	}
+}
+
+// TestStrangersPromotionKeepsTheRequest: a stranger who invited this
+// account to a group then promotes it to admin (sending the group's key).
+// The group stays a request: not joined, not polled, left out of the
+// synced list first like any stranger's invitation. Before, the promotion
+// joined it at once, past the request, and as an admin's entry it could
+// never be left out of the list.
+func TestStrangersPromotionKeepsTheRequest(t *testing.T) {
+	bob := offline(t, "Bob")
+	ctx := t.Context()
+	eve := stranger(t)
+	seed := make([]byte, 32)
+	rand.Read(seed)
+	admin, err := groups.NewAdmin(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	inv, err := groups.NewGroupInvite(admin, bob.id.SessionID(), "Eve's", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv.SigTimestamp = proto.Uint64(uint64(now.UnixMilli()))
+	later := now.Add(time.Second)
+	promote := &signalpb.Content{DataMessage: &signalpb.DataMessage{GroupUpdateMessage: &signalpb.GroupUpdateMessage{
+		PromoteMessage: &signalpb.GroupUpdatePromoteMessage{GroupIdentitySeed: seed, Name: proto.String("Eve's")}}},
+		SigTimestamp: proto.Uint64(uint64(later.UnixMilli()))}
+	if _, err := bob.processBatch(ctx, []storagerpc.RetrievedMessage{
+		wire(t, eve, bob.id.SessionID(), inv, now, now),
+		wire(t, eve, bob.id.SessionID(), promote, later, later),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	gs, err := bob.Groups(ctx)
+	if err != nil || len(gs) != 1 {
+		t.Fatalf("groups: %+v %v", gs, err)
+	}
+	if !gs[0].Invited {
+		t.Fatalf("a stranger's promotion joined the group past the request: %+v", gs[0])
+	}
+	if ids, _ := bob.joinedGroupIDs(ctx); len(ids) != 0 {
+		t.Fatalf("a request is polled: %v", ids)
+	}
+	bob.cfg.mu.Lock()
+	e, listed := bob.cfg.groups.Group(admin.ID())
+	bob.cfg.mu.Unlock()
+	if listed && !e.Invited {
+		t.Fatalf("listed as joined: %+v", e)
+	}
+	// Accepted, the promotion holds: Bob administers the group.
+	if err := bob.AcceptGroup(ctx, admin.ID().String()); err != nil && !errors.Is(err, ErrNotSynced) && !errors.Is(err, ErrNoNetwork) {
+		t.Fatal(err)
+	}
+	if gs, _ := bob.Groups(ctx); len(gs) != 1 || gs[0].Invited || !gs[0].Admin {
+		t.Fatalf("after accepting: %+v", gs)
 	}
 }
