@@ -104,6 +104,8 @@ func groupError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, client.ErrNotGroupAdmin):
 		writeError(w, http.StatusForbidden, err.Error())
+	case errors.Is(err, client.ErrNotQuotable):
+		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, client.ErrSendFailed):
 		writeError(w, http.StatusBadGateway, err.Error())
 	default:
@@ -260,7 +262,7 @@ func (s *Server) getGroupMessages(w http.ResponseWriter, r *http.Request, c *cli
 	writeJSON(w, http.StatusOK, map[string]any{"messages": nonNil(ms), "more": more, "names": names})
 }
 
-// sendGroup is POST /api/groups/{gid}/messages {"body"}. The message is
+// sendGroup is POST /api/groups/{gid}/messages {"body", "reply_to"}. The message is
 // saved before it is sent: one the group's swarm did not take is answered
 // as failed (the page offers Retry, the client retries too), not as an
 // error.
@@ -271,6 +273,8 @@ func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, c *client.Cli
 	}
 	var req struct {
 		Body string `json:"body"`
+		// ReplyTo quotes a message of this group (groupconvo.js).
+		ReplyTo int64 `json:"reply_to"`
 	}
 	if !readJSON(w, r, &req) {
 		return
@@ -290,7 +294,18 @@ func (s *Server) sendGroup(w http.ResponseWriter, r *http.Request, c *client.Cli
 		groupError(w, err)
 		return
 	}
-	m, err := c.Send(r.Context(), gid, req.Body)
+	var m client.Message
+	var err error
+	if req.ReplyTo != 0 {
+		// Only a message of this group: a reply goes where the user writes.
+		if orig, oerr := c.Message(r.Context(), req.ReplyTo); oerr != nil || orig.Conversation != gid {
+			writeError(w, http.StatusBadRequest, "reply_to: no such message in this group")
+			return
+		}
+		m, err = c.Reply(r.Context(), req.ReplyTo, req.Body)
+	} else {
+		m, err = c.Send(r.Context(), gid, req.Body)
+	}
 	if err != nil && (m.ID == 0 || !errors.Is(err, client.ErrSendFailed)) {
 		groupError(w, err)
 		return

@@ -5,6 +5,7 @@
 // hooks and hands over its helpers with initGroups.
 import {h, icon, replace, toast, avatar, shortID, msgTime, fullTime, dayLabel} from './dom.js';
 import {attachmentEl} from './attachments.js';
+import * as gc from './groupconvo.js';
 
 // A is what app.js lends: api, S (its state), dialog, confirmDialog,
 // renderLeft, showMain, mainBack, closeConversation, contactName, linkify.
@@ -25,6 +26,8 @@ let G = null;
 
 export function initGroups(app) {
   A = app;
+  gc.initGroupConvo({api: A.api, dialog: A.dialog, me: () => A.S.state.account?.session_id, nameOf: personName,
+    isAdmin: () => !!current().admin, reload: loadMessages, composer: () => G?.view?.composer, list: () => G?.view?.msgs});
   document.addEventListener('visibilitychange', markRead);
   // Ctrl+Alt+G is New group, beside the app's Ctrl+Alt+N for New message
   // (Session's Ctrl+Shift+G is taken by browsers).
@@ -341,14 +344,16 @@ function messageEl(m, extra) {
     out ? h('span', {class: 'visually-hidden'}, 'You: ')
       : h('span', {class: 'author', 'data-testid': 'sender', title: m.from}, who),
     m.deleted ? h('div', {class: 'bubble deleted', 'data-testid': 'message-body'}, 'This message was deleted')
-      : h('div', {class: 'bubble', 'data-testid': 'message-body'}, A.linkify(m.body),
+      : h('div', {class: 'bubble', 'data-testid': 'message-body'}, gc.quoteEl(m), A.linkify(m.body),
         (m.attachments || []).map((a, i) => attachmentEl(m, a, i, {api: A.api}))),
+    gc.reactionsEl(m),
     h('span', {class: 'meta'},
-      h('time', {datetime: m.sent_at, title: fullTime(m.sent_at)}, msgTime(m.sent_at)),
+      h('time', {datetime: m.sent_at, title: fullTime(m.sent_at)}, msgTime(m.sent_at)), gc.marks(m),
       out ? h('span', {class: m.status === 'failed' ? 'failed' : '', 'data-status': m.status},
         {sending: 'Sending…', sent: 'Sent', failed: 'Failed to send'}[m.status] || '') : null,
       out && m.status === 'failed' ? h('button', {class: 'retry', 'aria-label': 'Retry sending', title: m.error || '',
-        onclick: (e) => retry(e.target.closest('li'), m)}, 'Retry') : null));
+        onclick: (e) => retry(e.target.closest('li'), m)}, 'Retry') : null),
+    gc.actionsEl(m));
 }
 
 function composer() {
@@ -375,7 +380,7 @@ function composer() {
     update();
     send(body);
   }
-  return h('div', null, h('div', {class: 'composer'}, ta, btn));
+  return h('div', null, gc.replyBar(G.id), h('div', {class: 'composer'}, ta, btn));
 }
 
 let tmp = 0;
@@ -403,13 +408,14 @@ async function retry(li, m) {
 async function send(body) {
   const id = G.id;
   const v = G.view;
+  const replyTo = gc.takeReply(id);
   const temp = {id: `tmp${++tmp}`, from: A.S.state.account.session_id, outgoing: true, body, sent_at: new Date().toISOString(), status: 'sending'};
   let li = messageEl(temp, {'data-pending': ''});
   v.msgs.querySelector('li.day:last-child:not([aria-hidden])')?.remove();
   v.msgs.append(li);
   v.msgs.scrollTop = v.msgs.scrollHeight;
   try {
-    const m = await A.api('POST', `groups/${id}/messages`, {body});
+    const m = await A.api('POST', `groups/${id}/messages`, {body, reply_to: replyTo || undefined});
     // Shown as the answer says (sent, or failed with Retry) until the list
     // is read again with it.
     const done = messageEl(m, {'data-pending': ''});

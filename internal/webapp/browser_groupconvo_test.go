@@ -1,0 +1,75 @@
+package webapp
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/session-go/session-go/client"
+	"github.com/session-go/session-go/internal/devnet/devnettest"
+)
+
+// TestBrowserGroupConvo: in a real browser, Alice (a group's admin)
+// reacts to Bob's group message, replies to it from its Reply action (Bob
+// reads the quote) and deletes it for everyone; the page shows the count
+// under the message and "This message was deleted" in its place.
+func TestBrowserGroupConvo(t *testing.T) {
+	devnettest.Need(t, testNet)
+	browser := newBrowser(t)
+	alice, bob := startApp(t, "alice", Config{}), startApp(t, "bob", Config{})
+	a := newTab(t, browser, "alice", 1280, 800)
+	onboard(a, alice.URL(), "Alice")
+	aliceID := alice.account().SessionID()
+	ac := signedIn(t, alice)
+	bc, bobID := newAccount(t, bob, "Bob")
+	post := func(c *http.Client, app *testApp, path, body string, v any) {
+		t.Helper()
+		if code := callJSON(t, c, http.MethodPost, app.BaseURL()+path, body, v); code != http.StatusOK {
+			t.Fatalf("%s: POST /%s: %d", app.name, path, code)
+		}
+	}
+	post(bc, bob, "api/conversations/"+aliceID+"/messages", `{"body":"hi Alice"}`, nil)
+	var created map[string]string
+	post(ac, alice, "api/groups", `{"name":"Picnic","members":["`+bobID+`"]}`, &created)
+	gid := created["group_id"]
+	eventually(t, "Bob to join", func() bool {
+		g, ok := groupByID(groupsOf(t, bc, bob), gid)
+		return ok && !g.Invited
+	})
+	post(bc, bob, "api/groups/"+gid+"/messages", `{"body":"who brings bread?"}`, nil)
+	row := fmt.Sprintf(`.list [data-id=%q]`, gid)
+	waitFor[bool](a, "the group's row", fmt.Sprintf(`document.querySelector(%q) !== null`, row))
+	a.step("opening the group", chromedp.Click(row, chromedp.NodeVisible))
+	waitFor[bool](a, "Bob's message", inGroup("Bob", "who brings bread?"))
+
+	a.do(chromedp.Click(chromedp.CSS(`.msg.in button[aria-label=React]`)))
+	a.click("button", "🥰")
+	waitFor[bool](a, "the reaction under Bob's message", `(document.querySelector('.msg.in [data-testid=reactions]')?.textContent || '').includes('🥰 1')`)
+
+	a.do(chromedp.Click(chromedp.CSS(`.msg.in button[aria-label=Reply]`)))
+	waitFor[bool](a, "the reply bar", `(document.querySelector('[data-testid=group-reply-bar]')?.textContent || '').includes('who brings bread?')`)
+	a.typeInto("textbox", "Message", "I do")
+	a.click("button", "Send")
+	eventually(t, "Bob to read the reply with its quote", func() bool {
+		var r struct{ Messages []client.Message }
+		callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/groups/"+gid+"/messages", "", &r)
+		for _, m := range r.Messages {
+			if m.Body == "I do" && m.Quote != nil && m.Quote.Body == "who brings bread?" && m.Quote.From == bobID {
+				return true
+			}
+		}
+		return false
+	})
+	waitFor[bool](a, "the quote on Alice's page", `[...document.querySelectorAll('.msg.out .quote')].some(q => q.textContent.includes('who brings bread?'))`)
+
+	a.do(chromedp.Click(chromedp.CSS(`.msg.in button[aria-label=Delete]`)))
+	a.click("button", "Delete for everyone")
+	waitFor[bool](a, "the deleted message", `(document.querySelector('.msg.in [data-testid=message-body]')?.textContent || '') === 'This message was deleted'`)
+	eventually(t, "Bob to see his message deleted", func() bool {
+		var r struct{ Messages []client.Message }
+		callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/groups/"+gid+"/messages", "", &r)
+		return len(r.Messages) > 0 && r.Messages[0].Deleted
+	})
+}
