@@ -103,6 +103,9 @@ type Node struct {
 	// nudge asks directoryLoop to read the directory now (a peer named a
 	// newer epoch); epochChanged tells handoffLoop a new epoch is in.
 	nudge, epochChanged chan struct{}
+	// nudges backs off reads prompted by epochs the directory does not
+	// give (nudge.go).
+	nudges nudgeGate
 
 	wg sync.WaitGroup
 	// senderKey keys the hash under which a client address is recorded
@@ -215,7 +218,7 @@ func signal(ch chan struct{}) {
 // directoryLoop read the directory now rather than at its next tick. The
 // peer's word is only a hint; what counts is the directory's signed epoch.
 func (n *Node) noteEpoch(e uint64) {
-	if e > n.epoch() {
+	if n.nudges.allow(e, n.epoch(), time.Now()) {
 		signal(n.nudge)
 	}
 }
@@ -334,7 +337,10 @@ func (n *Node) directoryLoop(ctx context.Context) {
 		case <-t.C:
 		case <-n.nudge:
 		}
-		if err := n.refreshDirectory(ctx); err != nil && ctx.Err() == nil {
+		named := n.nudges.start(time.Now())
+		err := n.refreshDirectory(ctx)
+		n.nudges.done(named, n.epoch(), err == nil)
+		if err != nil && ctx.Err() == nil {
 			n.log.Warn("refreshing the network directory failed", "err", err)
 		}
 		select {
