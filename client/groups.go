@@ -480,6 +480,11 @@ func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, in
 	if !approved && c.refuse.Load() {
 		return nil // requests refused: a stranger's invitation leaves no trace
 	}
+	// Invited again after leaving or declining: a new invitation (each is
+	// handled once), so the group's tombstone goes.
+	if err := c.unmarkGroupLeft(ctx, gid); err != nil {
+		return err
+	}
 	name, _ := cleanName(inv.GetName())
 	g, err := c.openGroup(groupState{Group: Group{ID: gid.String(), Name: name, Invited: !approved,
 		InvitedBy: dm.Sender.String()}, Auth: auth})
@@ -781,14 +786,53 @@ func (c *Client) listGroup(ctx context.Context, g *groupSession) {
 }
 
 // applyUserGroups adds the groups another device of this account joined or
-// created (from the merged UserGroups config) to this device.
-func (c *Client) applyUserGroups(ctx context.Context, list []config.Group) error {
+// created to this device. It reads the merged UserGroups config itself,
+// under the config lock and then the group lock, so that a leave on this
+// device (which takes the group lock) is either all before it or all
+// after; a group left here keeps a tombstone (groupleft.go), is not added
+// back, and is erased from the config again if a merge listed it anew.
+func (c *Client) applyUserGroups(ctx context.Context) error {
+	c.cfg.mu.Lock()
+	defer c.cfg.mu.Unlock()
 	c.groupMu.Lock()
 	defer c.groupMu.Unlock()
 	defer c.kickGroups()
+	left, err := c.leftGroups(ctx)
+	if err != nil {
+		return err
+	}
+	list := c.cfg.groups.Groups()
+	erased := false
+	for id, at := range left {
+		gid, err := keys.ParseID(id)
+		if err != nil {
+			delete(left, id)
+			continue
+		}
+		if e, ok := c.cfg.groups.Group(gid); ok && e.JoinedAt*1000 > at {
+			// Joined again (on another device) after it was left here.
+			delete(left, id)
+			continue
+		}
+		if c.cfg.groups.EraseGroup(gid) {
+			erased = true // pushed at the end of the poll
+		} else if !c.cfg.groups.NeedsPush() {
+			// The config as the swarm holds it no longer lists the
+			// group: the leave has reached the other devices.
+			delete(left, id)
+		}
+	}
+	if erased {
+		if err := c.saveDumps(ctx); err != nil {
+			return err
+		}
+	}
+	if err := c.saveLeftGroups(ctx, left); err != nil {
+		return err
+	}
 	var errs []error
 	for _, e := range list {
-		if e.RemovedStatus != 0 {
+		if _, gone := left[e.ID.String()]; gone || e.RemovedStatus != 0 {
 			continue
 		}
 		st := groupState{Group: Group{ID: e.ID.String(), Name: e.Name, Invited: e.Invited}, Auth: e.AuthData}
@@ -1043,6 +1087,11 @@ func (c *Client) leaveGroup(ctx context.Context, group string) (*groupSession, e
 				}
 			}
 		}
+	}
+	// The tombstone first: from here on no config merge adds the group
+	// back (groupleft.go), even one that read the list before the erase.
+	if err := c.markGroupLeft(ctx, g.id, c.now()); err != nil {
+		return nil, err
 	}
 	ids, err := c.groupIDs(ctx)
 	if err != nil {

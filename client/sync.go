@@ -328,8 +328,9 @@ func (c *Client) applyConfig(ctx context.Context, ns storagerpc.Namespace) func(
 		size, _ := c.cfg.contacts.PushSize()
 		return func() error { return c.applyContacts(ctx, cts, size > nearlyFull) }
 	case storagerpc.NamespaceUserGroups:
-		list := c.cfg.groups.Groups()
-		return func() error { return c.applyUserGroups(ctx, list) } // see groups.go
+		// No snapshot: applyUserGroups reads the config under its locks
+		// (a leave between this merge and the apply must not be undone).
+		return func() error { return c.applyUserGroups(ctx) } // see groups.go
 	case storagerpc.NamespaceConvoInfoVolatile:
 		convos := append(c.cfg.convos.All1to1(), c.cfg.convos.AllGroups()...)
 		return func() error {
