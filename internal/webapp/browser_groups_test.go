@@ -136,6 +136,23 @@ func TestBrowserGroups(t *testing.T) {
 	}
 	waitFor[bool](a, "Bob's picture in the group", `(() => { const i = document.querySelector('.msg.in img.att-img');
 		return !!i && i.complete && i.naturalWidth === 40 })()`)
+	// Alice attaches a file in the group; Bob's app has it.
+	a.do(chromedp.SetUploadFiles(chromedp.CSS(`input[data-testid=attach-input]`), []string{mapPNG}))
+	waitFor[bool](a, "Alice's file sent to the group", `[...document.querySelectorAll('.msg.out')].some(li =>
+		li.querySelector('img.att-img') && li.querySelector('[data-status=sent]'))`)
+	type fileMsg struct {
+		From        string `json:"from"`
+		Attachments []struct {
+			FileName string `json:"file_name"`
+		} `json:"attachments"`
+	}
+	eventually(t, "Bob to get Alice's file in the group", func() bool {
+		var r struct{ Messages []fileMsg }
+		callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/groups/"+gid+"/messages", "", &r)
+		return slices.ContainsFunc(r.Messages, func(m fileMsg) bool {
+			return m.From == aliceID && len(m.Attachments) == 1 && m.Attachments[0].FileName == "map.png"
+		})
+	})
 	// Alice is reading the group: it is marked read, and her list says so.
 	waitFor[bool](a, "the group marked read", fmt.Sprintf(`!!document.querySelector('.list [data-id=%q]') && !document.querySelector('.list [data-id=%q] .badge')`, gid, gid))
 

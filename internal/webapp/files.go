@@ -29,6 +29,7 @@ var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/
 // (besides the older ones in routes).
 func (s *Server) fileRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/avatars", s.withAccount(s.listAvatars))
+	mux.HandleFunc("POST /api/groups/{gid}/files", s.withAccount(s.sendGroupFile))
 	mux.HandleFunc("GET /api/link-previews", s.withAccount(s.getLinkPreviews))
 	mux.HandleFunc("POST /api/link-previews", s.withAccount(s.setLinkPreviews))
 	mux.HandleFunc("GET /api/link-preview", s.withAccount(s.linkPreview))
@@ -236,6 +237,26 @@ func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, c *client.Clie
 	if !ok {
 		return
 	}
+	s.sendFileTo(w, r, c, id)
+}
+
+// sendGroupFile is POST /api/groups/{gid}/files: sendFile to a group the
+// account is in.
+func (s *Server) sendGroupFile(w http.ResponseWriter, r *http.Request, c *client.Client) {
+	gid, ok := pathGroup(w, r)
+	if !ok {
+		return
+	}
+	if _, err := joinedGroup(r.Context(), c, gid); err != nil {
+		groupError(w, err)
+		return
+	}
+	s.sendFileTo(w, r, c, gid)
+}
+
+// sendFileTo answers a request to send one file to id (a Session ID or a
+// group ID).
+func (s *Server) sendFileTo(w http.ResponseWriter, r *http.Request, c *client.Client, id string) {
 	var req struct {
 		Name string `json:"name"`
 		Data string `json:"data"`
@@ -280,14 +301,12 @@ func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, c *client.Clie
 		return
 	}
 	m, err := c.SendFiles(r.Context(), id, req.Body, client.File{Path: p, Width: req.Width, Height: req.Height})
-	if errors.Is(err, client.ErrSendFailed) {
-		writeJSON(w, http.StatusOK, m) // kept as failed, shown with a retry
-		return
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, client.ErrSendFailed) {
 		clientError(w, err)
 		return
 	}
+	// Sent, or kept as failed (shown with a retry): the lists change.
+	s.changed()
 	writeJSON(w, http.StatusOK, m)
 }
 

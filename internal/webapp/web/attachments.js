@@ -395,3 +395,28 @@ export function postFile(path, body, bar) {
     x.send(JSON.stringify(body));
   });
 }
+
+// attachControls is a composer's 📎 button and its hidden file input;
+// picked files go to send(files).
+export function attachControls(send) {
+  const picker = h('input', {type: 'file', hidden: true, multiple: true, 'data-testid': 'attach-input',
+    onchange: () => { const fs = [...picker.files]; picker.value = ''; if (fs.length) send(fs); }});
+  const btn = h('button', {class: 'attach', 'aria-label': 'Attach a file', title: 'Attach a file (at most 10 MB)',
+    onclick: () => picker.click()}, '📎');
+  return [btn, picker];
+}
+
+// fileRequest reads a file to send: the JSON for POST …/files (with body
+// as its caption, and its measured size) and how its bubble shows it
+// while it is sent. It throws when the file is over Session's limit.
+export async function fileRequest(file, body) {
+  if (file.size > 10_000_000) throw new Error(`${file.name} is over Session's 10 MB limit.`);
+  const [size, thumb] = await Promise.all([measure(file), thumbnail(file)]);
+  const buf = new Uint8Array(await file.arrayBuffer());
+  let bin = '';
+  for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+  return {
+    req: {name: file.name, data: btoa(bin), body, ...size},
+    shown: {file_name: file.name, content_type: file.type, size: file.size, downloaded: true, thumb, ...size},
+  };
+}

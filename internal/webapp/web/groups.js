@@ -4,7 +4,7 @@
 // invitations among the message requests. app.js calls in through a few
 // hooks and hands over its helpers with initGroups.
 import {h, icon, replace, toast, avatar, shortID, msgTime, fullTime, dayLabel} from './dom.js';
-import {attachmentEl} from './attachments.js';
+import {attachmentEl, attachControls, fileRequest, uploadBar, postFile} from './attachments.js';
 import * as gc from './groupconvo.js';
 
 // A is what app.js lends: api, S (its state), dialog, confirmDialog,
@@ -380,7 +380,40 @@ function composer() {
     update();
     send(body);
   }
-  return h('div', null, gc.replyBar(G.id), h('div', {class: 'composer'}, ta, btn));
+  return h('div', null, gc.replyBar(G.id), h('div', {class: 'composer'}, ...attachControls(sendFiles), ta, btn));
+}
+
+// sendFiles sends files to the group, one message each, shown at once
+// as "Sending…" with their upload's progress (attachments.js).
+async function sendFiles(list) {
+  for (const file of list) {
+    const id = G.id;
+    const v = G.view;
+    let r;
+    try {
+      r = await fileRequest(file, '');
+    } catch (e) {
+      toast(e.message, true);
+      continue;
+    }
+    const temp = {id: `tmp${++tmp}`, from: A.S.state.account.session_id, outgoing: true, body: '', sent_at: new Date().toISOString(),
+      status: 'sending', attachments: [r.shown]};
+    let li = messageEl(temp, {'data-pending': ''});
+    const bar = uploadBar(id, file.name);
+    li.querySelector('.bubble')?.append(bar);
+    v.msgs.append(li);
+    v.msgs.scrollTop = v.msgs.scrollHeight;
+    try {
+      const m = await postFile(`groups/${id}/files`, r.req, bar);
+      const done = messageEl(m, {'data-pending': ''});
+      li.replaceWith(done);
+      li = done;
+      if (m.status === 'failed') toast('File not sent. Press Retry to try again.', true);
+    } catch (e) {
+      li.replaceWith(messageEl({...temp, status: 'failed', error: e.message}, {'data-pending': ''}));
+      toast(`File not sent: ${e.message}`, true);
+    }
+  }
 }
 
 let tmp = 0;
