@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/session-go/session-go/internal/gen/signalpb"
 	"github.com/session-go/session-go/internal/groups"
+	"github.com/session-go/session-go/internal/keys"
 )
 
 // groupMessage returns c's copy of the message of group gid whose text is
@@ -160,6 +163,42 @@ func TestGroupConversationFeatures(t *testing.T) {
 	if err := bob.Delete(ctx, onBob.ID, true); !errors.Is(err, ErrNotAuthor) {
 		t.Fatalf("bob deleting alice's message for everyone: %v", err)
 	}
+	// A delete dated before the message it names, and an UnsendRequest
+	// for someone else's message, change nothing; an UnsendRequest by its
+	// author (not Session's way in groups, but honoured) deletes.
+	predated, err := bob.Send(ctx, gid, "deleted before it was sent?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	postControl(t, bob, gid, &signalpb.GroupUpdateMessage{DeleteMemberContent: &signalpb.GroupUpdateDeleteMemberContentMessage{
+		MessageHashes: []string{predated.Hash}}}, predated.SentAt.Add(-time.Second))
+	unsent, err := bob.Send(ctx, gid, "unsent by request")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gidID, _ := keys.ParseID(gid)
+	for _, u := range []struct {
+		author string
+		at     time.Time
+	}{{alice.SessionID(), hello.SentAt}, {bob.SessionID(), unsent.SentAt}} {
+		content := &signalpb.Content{UnsendRequest: &signalpb.UnsendRequest{
+			Timestamp: proto.Uint64(uint64(u.at.UnixMilli())), Author: proto.String(u.author)}}
+		if _, err := bob.sendToGroup(ctx, gidID, content, bob.sentTime(time.Now()), MessageTTL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pollUntil(t, carol, "bob's unsend request", func() bool {
+		ms, _ := carol.Messages(ctx, gid, 100)
+		i := slices.IndexFunc(ms, func(m Message) bool { return m.From == bob.SessionID() && m.SentAt.Equal(unsent.SentAt) })
+		return i >= 0 && ms[i].Deleted
+	})
+	if m := messageAt(t, carol, gid, bob.SessionID(), predated.SentAt); m.Deleted {
+		t.Fatal("a delete dated before its message removed it")
+	}
+	if m := groupMessage(t, carol, gid, "hello group"); m.Deleted {
+		t.Fatal("an unsend request by someone else removed alice's message")
+	}
+
 	// Bob deletes his own reply for everyone: Session's way.
 	if err := bob.Delete(ctx, reply.ID, true); err != nil {
 		t.Fatal(err)
