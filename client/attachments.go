@@ -240,6 +240,22 @@ func (c *Client) prepareFile(file File) (clientdb.Attachment, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return clientdb.Attachment{}, err
 	}
+	if file.Legacy {
+		data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+		if err != nil {
+			return clientdb.Attachment{}, fmt.Errorf("%s: %w", path, err)
+		}
+		blob, key, digest, err := attachment.EncryptLegacy(rand.Reader, data)
+		clear(data)
+		if err != nil {
+			return clientdb.Attachment{}, fmt.Errorf("%s: %w", path, err)
+		}
+		if err := c.writeBlob(a.Blob, func(w io.Writer) error { _, err := w.Write(blob); return err }); err != nil {
+			return clientdb.Attachment{}, fmt.Errorf("%s: %w", path, err)
+		}
+		a.Key, a.Digest = key, digest
+		return a, nil
+	}
 	seed := c.id.Seed()
 	defer clear(seed)
 	var key [attachment.KeySize]byte

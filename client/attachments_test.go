@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/session-go/session-go/internal/attachment"
 )
 
 // marker is written all through the test files, so that a scan of every
@@ -461,5 +463,31 @@ func TestLinkPreviewTravels(t *testing.T) {
 		if _, err := c.SaveAttachments(ctx, got.ID, t.TempDir()); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("the preview's picture saved as a file: %v", err)
 		}
+	}
+}
+
+// A file sent in Session's older format (File.Legacy: AES-CBC + HMAC with
+// a random key, padding and digest) arrives whole, as a legacy pointer (a
+// 64-byte key and its digest), on the recipient and the second device.
+func TestLegacyFormatSent(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob := account(t, "Alice"), account(t, "Bob")
+	if _, err := bob.Send(ctx, alice.SessionID(), "old phone here"); err != nil {
+		t.Fatal(err)
+	}
+	receiveUntil(t, alice, "Bob's message", func(ms []Message) bool { return len(ms) >= 1 })
+	path, data := testFile(t, 100_000)
+	m, err := alice.SendFiles(ctx, bob.SessionID(), "old format", File{Path: path, Legacy: true})
+	if err != nil || m.Status != "sent" {
+		t.Fatalf("send: %+v %v", m, err)
+	}
+	in := withFiles(receiveUntil(t, bob, "the file", func(ms []Message) bool { return withFiles(ms) != nil }))
+	rows, err := bob.db.Attachments(ctx, in.ID)
+	if err != nil || len(rows[in.ID]) != 1 || len(rows[in.ID][0].Key) != attachment.LegacyKeySize || len(rows[in.ID][0].Digest) != attachment.DigestSize {
+		t.Fatalf("the pointer Bob got: %+v %v", rows[in.ID], err)
+	}
+	if files := savedFiles(t, bob, in.ID); len(files) != 1 || !bytes.Equal(files[0], data) {
+		t.Fatal("the legacy file arrived different")
 	}
 }

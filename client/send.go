@@ -126,6 +126,11 @@ func (c *Client) SendFile(ctx context.Context, to, text string, paths ...string)
 type File struct {
 	Path          string
 	Width, Height int
+	// Legacy sends the file in Session's older format (AES-256-CBC and
+	// HMAC-SHA256 with a random key, padding and a digest) instead of
+	// libsession's deterministic one: for a recipient on an older Session
+	// client that cannot read the newer format.
+	Legacy bool
 }
 
 // SendFiles is SendFile with the files' picture sizes given (see File).

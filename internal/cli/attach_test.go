@@ -110,4 +110,18 @@ func TestFilesThroughTheCLI(t *testing.T) {
 		t.Fatalf("reupload: %+v", again)
 	}
 	bob.run(2, "", "reupload", strconv.FormatInt(withFiles[0], 10))
+
+	// --legacy-format sends in Session's older format; it arrives whole.
+	var old jsonMessage
+	alice.json(&old, "send", bobID, "--file", pdf, "--legacy-format", "old", "format")
+	got := bob.receiveAll(1)
+	if got[len(got)-1].Body != "old format" {
+		t.Fatalf("received %+v", got)
+	}
+	oldDir := filepath.Join(t.TempDir(), "old")
+	bob.json(&saved, "save", strconv.FormatInt(got[len(got)-1].ID, 10), "--out", oldDir)
+	if b, _ := os.ReadFile(filepath.Join(oldDir, "report.pdf")); !bytes.Equal(b, doc) {
+		t.Fatal("the legacy-format file differs")
+	}
+	alice.run(2, "", "send", bobID, "--file", pdf, "--legacy-format", "--reply-to", strconv.FormatInt(old.ID, 10), "x")
 }

@@ -176,7 +176,7 @@ func messengerCommands(g globals) []command {
 		{name: "restore", summary: "restore an account from its recovery password (read on stdin)", usage: "[--name NAME]", maxArgs: 0},
 		{name: "profile", summary: "show your display name, or change it with --name (on every device)", usage: "[--name NAME]", maxArgs: 0},
 		{name: "whoami", summary: "show your Session ID (--qr: as a QR code)", usage: "[--qr]", maxArgs: 0},
-		{name: "send", summary: "send a message to a Session ID or contact name (at most 32 KiB of UTF-8; text \"-\" reads it from stdin; text that starts with - goes after --); --file attaches a file (at most 10 MB each; repeat for several), the text is then optional; --reply-to ID quotes message ID of that conversation", usage: "<id|name> [--file PATH]… [--reply-to ID] [--] [text…]", minArgs: 1, maxArgs: -1},
+		{name: "send", summary: "send a message to a Session ID or contact name (at most 32 KiB of UTF-8; text \"-\" reads it from stdin; text that starts with - goes after --); --file attaches a file (at most 10 MB each; repeat for several), the text is then optional; --reply-to ID quotes message ID of that conversation", usage: "<id|name> [--file PATH]… [--legacy-format] [--reply-to ID] [--] [text…]", minArgs: 1, maxArgs: -1},
 		{name: "search", summary: "find messages holding every word of the text (word starts, case and accents ignored), newest first, in every conversation or --in one", usage: "<text…> [--in <id|name>] [--limit N]", minArgs: 1, maxArgs: -1},
 		{name: "receive", summary: "fetch new messages once and print them", usage: "", maxArgs: 0, body: cmdReceive},
 		{name: "watch", summary: "print messages and events as they arrive, until interrupted", usage: "", maxArgs: 0, body: cmdWatch},
@@ -273,12 +273,14 @@ func messengerCommands(g globals) []command {
 		case "send":
 			var files []string
 			var replyTo int64
+			var legacy bool
 			mc.flags = func(fs *flag.FlagSet) {
 				fs.Func("file", "attach the file at `PATH` (repeat for several)", func(v string) error { files = append(files, v); return nil })
 				fs.Int64Var(&replyTo, "reply-to", 0, "id of the message this one replies to (quoted, as in Session)")
+				fs.BoolVar(&legacy, "legacy-format", false, "encrypt the files in Session's older format (AES-CBC + HMAC), for a recipient on an older Session client")
 			}
 			mc.body = func(ctx context.Context, env *Env, g globals, c *client.Client, args []string) error {
-				return cmdSend(ctx, env, g, c, args, files, replyTo)
+				return cmdSend(ctx, env, g, c, args, files, replyTo, legacy)
 			}
 		case "save":
 			var out string
@@ -504,7 +506,7 @@ func accountRecoveryPassword(ctx context.Context, env *Env, args []string) error
 	return nil
 }
 
-func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args, files []string, replyTo int64) error {
+func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args, files []string, replyTo int64, legacy bool) error {
 	if len(args) < 2 && len(files) == 0 {
 		return usagef("usage: session send <id|name> [--file PATH]… [--] [text…]")
 	}
@@ -526,9 +528,18 @@ func cmdSend(ctx context.Context, env *Env, g globals, c *client.Client, args, f
 	}
 	var m client.Message
 	var err error
-	if replyTo != 0 {
+	switch {
+	case replyTo != 0 && legacy:
+		return usagef("send: --legacy-format does not go with --reply-to")
+	case replyTo != 0:
 		m, err = sendReply(ctx, c, args[0], replyTo, text, files)
-	} else {
+	case legacy:
+		fs := make([]client.File, len(files))
+		for i, p := range files {
+			fs[i] = client.File{Path: p, Legacy: true}
+		}
+		m, err = c.SendFiles(ctx, args[0], text, fs...)
+	default:
 		m, err = c.SendFile(ctx, args[0], text, files...)
 	}
 	if err != nil {
