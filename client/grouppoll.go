@@ -170,8 +170,11 @@ func (c *Client) pollGroup(ctx context.Context, gid keys.ID, wait time.Duration)
 				}
 			}
 		}
-		c.removeLeavers(ctx, gid)
 		if !more {
+			// The backlog is read: a member-left message is acted on
+			// only now, once the notices after it are known (a removal
+			// already made drops it from the leavers).
+			c.removeLeavers(ctx, gid)
 			break
 		}
 		wait = 0
@@ -425,6 +428,13 @@ func (c *Client) handleGroupControl(ctx context.Context, g *groupSession, gm *gr
 	}
 	if d := up.GetDeleteMemberContent(); d != nil {
 		return c.handleGroupDelete(ctx, g, gm, d, pg) // see groupconvo.go
+	}
+	if mc := up.GetMemberChangeMessage(); mc != nil && mc.GetType() == signalpb.GroupUpdateMemberChangeMessage_REMOVED {
+		// An admin (another device of this account included) removed
+		// them after they left: their leave is dealt with. Without this
+		// a device reading the history afresh would remove a member who
+		// left once and was invited again since.
+		g.st.Leavers = slices.DeleteFunc(g.st.Leavers, func(s string) bool { return slices.Contains(mc.GetMemberSessionIds(), s) })
 	}
 	if up.GetMemberLeftMessage() == nil || gm.Sender == c.id.SessionID() {
 		// A notice; the state it describes comes from the configs.
