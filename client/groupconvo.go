@@ -325,3 +325,38 @@ func (c *Client) groupDisappearing(ctx context.Context, gid keys.ID) (Disappeari
 	}
 	return DisappearingSetting{Mode: DisappearOff}, nil
 }
+
+// MessagesCleared reports that a group's admins deleted, for everyone,
+// its messages (or, with FilesOnly, only their files) sent before Before:
+// Session's "delete before" in the group's Info config.
+type MessagesCleared struct {
+	Conversation string
+	Before       time.Time
+	FilesOnly    bool
+}
+
+func (MessagesCleared) isEvent() {}
+
+// applyDeleteBefore applies the Info config's "delete before" and "delete
+// attachments before" times once each time an admin moves them: the
+// group's messages (or files) sent before go from this device.
+func (c *Client) applyDeleteBefore(ctx context.Context, g *groupSession, pg *page) error {
+	for _, x := range []struct {
+		at    int64
+		done  *int64
+		files bool
+	}{{g.info.DeleteBefore(), &g.st.DeletedBefore, false}, {g.info.DeleteAttachBefore(), &g.st.FilesDeletedBefore, true}} {
+		if x.at <= *x.done {
+			continue
+		}
+		before := time.Unix(x.at, 0)
+		gone, err := c.db.DeleteBefore(ctx, g.id, before, x.files)
+		if err != nil {
+			return err
+		}
+		*x.done = x.at // saved with the page
+		pg.blobs = append(pg.blobs, gone...)
+		pg.events = append(pg.events, MessagesCleared{Conversation: g.id.String(), Before: before, FilesOnly: x.files})
+	}
+	return nil
+}

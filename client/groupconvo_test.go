@@ -278,4 +278,28 @@ func TestGroupConversationFeatures(t *testing.T) {
 	if d.ExpiresAt == nil || d.ExpiresAt.Sub(d.SentAt) != time.Hour {
 		t.Fatalf("carol's copy expires at %v (sent %v)", d.ExpiresAt, d.SentAt)
 	}
+
+	// The admins clear the group for everyone (Session's "delete before"
+	// in the Info config): the members' copies go; later messages stay.
+	before := time.Now().Add(time.Second).Truncate(time.Second)
+	alice.groupMu.Lock()
+	g, err := alice.joinedGroup(ctx, gid)
+	if err == nil {
+		if err = alice.syncGroup(ctx, g); err == nil {
+			g.info.SetDeleteBefore(before.Unix())
+			err = alice.pushGroup(ctx, g, nil)
+		}
+	}
+	alice.groupMu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Until(before))
+	if _, err := alice.Send(ctx, gid, "after the clear"); err != nil {
+		t.Fatal(err)
+	}
+	pollUntil(t, carol, "the clear", func() bool {
+		ms, _ := carol.Messages(ctx, gid, 100)
+		return slices.Equal(bodies(ms), []string{"after the clear"})
+	})
 }

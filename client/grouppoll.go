@@ -279,6 +279,9 @@ func (c *Client) saveGroupPageLocked(ctx context.Context, gid keys.ID, pages [][
 				out = append(out, m)
 			}
 		}
+		if err := c.applyDeleteBefore(ctx, g, pg); err != nil { // see groupconvo.go
+			return err
+		}
 		return c.saveGroup(ctx, g)
 	})
 	if err != nil {
@@ -345,6 +348,9 @@ func (c *Client) handleGroupMessage(ctx context.Context, g *groupSession, rm sto
 	}
 	if dm.GetBody() == "" && len(dm.GetAttachments()) == 0 {
 		return Message{}, false, nil // typing, receipts and the like: nothing kept
+	}
+	if d := g.info.DeleteBefore(); d > 0 && gm.SentAt.Before(time.Unix(d, 0)) {
+		return Message{}, false, nil // the admins deleted everything before
 	}
 	if key := contentKey(gm.Sender, content); key != "" {
 		if replay, err := c.db.Seen(ctx, key); err != nil || replay {

@@ -86,6 +86,11 @@ type groupState struct {
 	// Names are the display names members gave with their messages
 	// (Session ID → name), at most maxGroupNames.
 	Names map[string]string `json:"names,omitempty"`
+	// DeletedBefore and FilesDeletedBefore are the Info config's "delete
+	// before" and "delete attachments before" (Unix seconds) applied here
+	// (applyDeleteBefore).
+	DeletedBefore      int64 `json:"deleted_before,omitempty"`
+	FilesDeletedBefore int64 `json:"files_deleted_before,omitempty"`
 }
 
 // maxGroupNames bounds groupState.Names: the members, and as many who

@@ -49,3 +49,44 @@ func (db *DB) MessagesFrom(ctx context.Context, conv, sender keys.ID, upTo time.
 	}
 	return out, rows.Err()
 }
+
+// DeleteBefore deletes the messages of conversation conv sent before
+// before (with files false), or only their files' rows (files true),
+// and returns the attachments it deleted, whose files the caller removes:
+// a group admin's "delete before" and "delete attachments before" of
+// Session's group Info config.
+func (db *DB) DeleteBefore(ctx context.Context, conv keys.ID, before time.Time, files bool) ([]Attachment, error) {
+	var gone []Attachment
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		// Read in the transaction: inside a batch, the messages saved
+		// with the same page count too.
+		rows, err := tx.QueryContext(ctx, "SELECT "+attCols+" FROM attachments WHERE message IN"+
+			" (SELECT id FROM messages WHERE conversation = ? AND sent_ts < ?)", conv.String(), ms(before))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			a, err := scanAttachment(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			gone = append(gone, a)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if files {
+			_, err = tx.ExecContext(ctx, "DELETE FROM attachments WHERE message IN (SELECT id FROM messages WHERE conversation = ? AND sent_ts < ?)",
+				conv.String(), ms(before))
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM messages WHERE conversation = ? AND sent_ts < ?", conv.String(), ms(before))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clientdb: delete before %v in %s: %w", before, conv, err)
+	}
+	return gone, nil
+}

@@ -204,7 +204,8 @@ func (s *Server) publishEvent(ev client.Event) {
 		h.publish("connection", cn)
 	case client.TypingChanged:
 		h.publish("typing", map[string]any{"conversation": e.Conversation, "typing": e.Typing})
-	case client.ReactionChanged, client.MessageEdited, client.MessageUnsent, client.MessagesReadByPeer, client.MessageExpired, client.DisappearingChanged:
+	case client.ReactionChanged, client.MessageEdited, client.MessageUnsent, client.MessagesReadByPeer, client.MessageExpired, client.DisappearingChanged,
+		client.MessagesCleared:
 		// What changes a shown message: the open conversation reloads.
 		s.changed()
 	case client.FileProgress:
