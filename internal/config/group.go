@@ -291,8 +291,8 @@ func (g *GroupMembers) All() []GroupMember {
 			continue
 		}
 		id, err := keys.ParseIDBytes([]byte(k))
-		if err != nil {
-			continue
+		if err != nil || checkSessionID(id) != nil {
+			continue // members are Session IDs (05), as libsession requires
 		}
 		out = append(out, loadGroupMember(id, e))
 	}

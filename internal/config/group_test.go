@@ -126,3 +126,27 @@ func FuzzGroupMessage(f *testing.F) {
 		(&GroupMembers{&Config{msg: m, groupPK: pk}}).All()
 	})
 }
+
+// TestGroupMembersSkipsOtherIDs: a Members config is whatever an admin
+// signed; an entry under a key that is not a Session ID (a 03 group ID, a
+// 15 blinded ID) is skipped as libsession skips it. Listed, it broke every
+// later rekey of the group (a member key needs a 05 ID), so one admin
+// could stop the others from ever removing anyone.
+func TestGroupMembersSkipsOtherIDs(t *testing.T) {
+	pk, sk := groupKeyPair(t)
+	g, _ := NewGroupMembers(pk, sk, [][32]byte{{1}}, nil)
+	seed := make([]byte, 32)
+	rand.Read(seed)
+	id, _ := keys.NewIdentity(seed)
+	if err := g.Set(GroupMember{ID: id.SessionID(), Name: "real"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []keys.Prefix{keys.PrefixGroup, keys.PrefixBlind15} {
+		bad := keys.ID{Prefix: p, Key: id.SessionID().Key}
+		g.setScalar("junk", "m", string(bad.Bytes()), "n")
+	}
+	all := g.All()
+	if len(all) != 1 || all[0].ID != id.SessionID() {
+		t.Fatalf("members: %+v", all)
+	}
+}

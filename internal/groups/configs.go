@@ -214,8 +214,8 @@ func ParseMembers(d config.Dict) []Member {
 			continue
 		}
 		id, err := keys.ParseIDBytes([]byte(k))
-		if err != nil {
-			continue
+		if err != nil || id.Prefix != keys.PrefixStandard {
+			continue // members are Session IDs (05)
 		}
 		mem := Member{ID: id, Name: dictStr(e, "n"), Admin: dictInt(e, "A") != 0,
 			PromotionStatus: dictInt(e, "P"), RemovedStatus: dictInt(e, "R")}

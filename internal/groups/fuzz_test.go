@@ -2,6 +2,7 @@ package groups
 
 import (
 	"crypto/rand"
+	"slices"
 	"testing"
 	"time"
 
@@ -128,6 +129,39 @@ func FuzzCheckGroupControl(f *testing.F) {
 			if err == nil && gid != a.ID() {
 				t.Fatalf("an invitation to %s passed without its signature", gid)
 			}
+		}
+	})
+}
+
+// FuzzHostileAdminConfig: the admin of a group this account accepted can
+// sign anything as the group's Info and Members configs. The fuzzed body
+// is signed with the group key, so that it reaches the parsers that
+// FuzzOpenConfig's unsigned inputs never pass: no panic, and every member
+// read is a group member's ID.
+func FuzzHostileAdminConfig(f *testing.F) {
+	a := newGroup(f)
+	id := "00000000000000000000000000000000"
+	for _, s := range []string{
+		"d1:#i1e1:&d1:md33:\x05" + id + "d1:n1:xeee1:<le1:=de",
+		"d1:#i1e1:&d1:md33:\x03" + id + "d1:n1:xeee1:<le1:=de",
+		"d1:#i1e1:&d1:md33:\x15" + id + "d1:Ai1e1:Ii2e1:Pi-1e1:Ri9e1:p3:url1:q32:" + id + "eee1:<le1:=de",
+		"d1:#i1e1:&d1:n4:Team1:pi-1e1:ti-5ee1:<le1:=de",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		msg := append(append(slices.Clone(body), "1:~64:"...), a.Sign(body)...)
+		msg = append(msg, 'e')
+		d, err := VerifyConfig(msg, a.PublicKey())
+		if err != nil {
+			return
+		}
+		_ = ParseInfo(d)
+		for _, m := range ParseMembers(d) {
+			if m.ID.Prefix != keys.PrefixStandard {
+				t.Fatalf("a member with a %s ID", m.ID.Prefix)
+			}
+			_ = m.StatusName()
 		}
 	})
 }
