@@ -133,3 +133,84 @@ func TestGroupDeclineIsNotUndoneByAMerge(t *testing.T) {
 		t.Fatal("the synced list still has a group left")
 	}
 }
+
+// memberStatus returns each member's status as c reads the Members config.
+func memberStatus(t *testing.T, c *Client, gid string) map[string]GroupMember {
+	t.Helper()
+	ms, err := c.GroupMembers(t.Context(), gid)
+	if err != nil {
+		t.Logf("members: %v", err)
+	}
+	out := map[string]GroupMember{}
+	for _, m := range ms {
+		out[m.SessionID] = m
+	}
+	return out
+}
+
+// TestGroupMemberStatusFollowsAcceptance: an invitee who joins (at once,
+// from an approved contact, or by accepting a request) tells the group;
+// the admin then records the member as accepted in the Members config, so
+// that every member reads the status and the name the invitee gave. A
+// promoted member records its own promotion as accepted.
+func TestGroupMemberStatusFollowsAcceptance(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob, carol := account(t, "Alice"), account(t, "Bob"), account(t, "Carol")
+	if _, err := bob.Send(ctx, alice.SessionID(), "hi"); err != nil {
+		t.Fatal(err)
+	}
+	gid, err := alice.CreateGroup(ctx, "Status", bob.SessionID(), carol.SessionID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memberStatus(t, alice, gid)
+	if st[bob.SessionID()].Status != "invite_sent" || st[carol.SessionID()].Status != "invite_sent" || st[alice.SessionID()].Status != "promotion_accepted" {
+		t.Fatalf("statuses after creating: %+v", st)
+	}
+	joinGroup(t, bob, gid) // an approved contact's invitation: joined at once
+	waitGroup(t, carol, gid, "Carol's invitation", func(g Group, ok bool) bool { return ok && g.Invited })
+	if err := carol.AcceptGroup(ctx, gid); err != nil {
+		t.Fatal(err)
+	}
+	// Neither writes in the group: only their invite responses tell.
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		bob.Receive(ctx)
+		carol.Receive(ctx)
+		alice.Receive(ctx)
+		st = memberStatus(t, alice, gid)
+		if st[bob.SessionID()].Status == "invite_accepted" && st[carol.SessionID()].Status == "invite_accepted" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the admin never recorded the acceptances: %+v", st)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if st[carol.SessionID()].Name != "Carol" || st[bob.SessionID()].Name != "Bob" {
+		t.Errorf("the names the invitees gave are not in Members: %+v", st)
+	}
+	if st := memberStatus(t, bob, gid); st[carol.SessionID()].Status != "invite_accepted" {
+		t.Errorf("a member reads Carol as %q", st[carol.SessionID()].Status)
+	}
+
+	if err := alice.PromoteGroupMember(ctx, gid, bob.SessionID()); err != nil {
+		t.Fatal(err)
+	}
+	if st := memberStatus(t, alice, gid); st[bob.SessionID()].Status != "promotion_sent" {
+		t.Fatalf("Bob after the promotion was sent: %+v", st[bob.SessionID()])
+	}
+	deadline = time.Now().Add(90 * time.Second)
+	for {
+		bob.Receive(ctx)
+		st = memberStatus(t, alice, gid)
+		if st[bob.SessionID()].Status == "promotion_accepted" && st[bob.SessionID()].Admin {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the promotion was never recorded as accepted: %+v", st[bob.SessionID()])
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -175,6 +175,7 @@ func (c *Client) pollGroup(ctx context.Context, gid keys.ID, wait time.Duration)
 			// only now, once the notices after it are known (a removal
 			// already made drops it from the leavers).
 			c.removeLeavers(ctx, gid)
+			c.settleMembers(ctx, gid) // groupstatus.go
 			break
 		}
 		wait = 0
@@ -349,6 +350,7 @@ func (c *Client) handleGroupMessage(ctx context.Context, g *groupSession, rm sto
 	if dm.GetBody() == "" && len(dm.GetAttachments()) == 0 {
 		return Message{}, false, nil // typing, receipts and the like: nothing kept
 	}
+	c.noteAccepted(g, gm.Sender) // a member listed as invited wrote: joined (groupstatus.go)
 	if d := g.info.DeleteBefore(); d > 0 && gm.SentAt.Before(time.Unix(d, 0)) {
 		return Message{}, false, nil // the admins deleted everything before
 	}
@@ -435,12 +437,18 @@ func (c *Client) handleGroupControl(ctx context.Context, g *groupSession, gm *gr
 	if d := up.GetDeleteMemberContent(); d != nil {
 		return c.handleGroupDelete(ctx, g, gm, d, pg) // see groupconvo.go
 	}
+	if r := up.GetInviteResponse(); r != nil {
+		c.handleInviteResponse(g, gm, r, gm.Content.GetDataMessage()) // see groupstatus.go
+		return nil
+	}
 	if mc := up.GetMemberChangeMessage(); mc != nil && mc.GetType() == signalpb.GroupUpdateMemberChangeMessage_REMOVED {
 		// An admin (another device of this account included) removed
 		// them after they left: their leave is dealt with. Without this
 		// a device reading the history afresh would remove a member who
 		// left once and was invited again since.
 		g.st.Leavers = slices.DeleteFunc(g.st.Leavers, func(s string) bool { return slices.Contains(mc.GetMemberSessionIds(), s) })
+		// So is an acceptance read before the removal (groupstatus.go).
+		g.st.Accepted = slices.DeleteFunc(g.st.Accepted, func(s string) bool { return slices.Contains(mc.GetMemberSessionIds(), s) })
 	}
 	if up.GetMemberLeftMessage() == nil || gm.Sender == c.id.SessionID() {
 		// A notice; the state it describes comes from the configs.

@@ -83,6 +83,12 @@ type groupState struct {
 	// Leavers (admins) are members whose member-left message came and
 	// who are still to be removed (removeLeavers).
 	Leavers []string `json:"leavers,omitempty"`
+	// Accepted (admins) are invited members whose acceptance came and
+	// is still to be recorded in Members (settleMembers).
+	Accepted []string `json:"accepted,omitempty"`
+	// Respond says this account joined and still owes the group its
+	// invite response (settleMembers).
+	Respond bool `json:"respond,omitempty"`
 	// Names are the display names members gave with their messages
 	// (Session ID → name), at most maxGroupNames.
 	Names map[string]string `json:"names,omitempty"`
@@ -472,7 +478,7 @@ func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, in
 			return nil // already in it, or already a request
 		}
 		// A request, now invited again by an approved contact: joined.
-		g.st.Invited = false
+		g.st.Invited, g.st.Respond = false, true
 		if err := c.saveGroup(ctx, g); err != nil {
 			return err
 		}
@@ -492,7 +498,7 @@ func (c *Client) handleGroupInvite(ctx context.Context, dm *protocol.Message, in
 	}
 	name, _ := cleanName(inv.GetName())
 	g, err := c.openGroup(groupState{Group: Group{ID: gid.String(), Name: name, Invited: !approved,
-		InvitedBy: dm.Sender.String()}, Auth: auth})
+		InvitedBy: dm.Sender.String()}, Auth: auth, Respond: approved})
 	if err != nil {
 		return err
 	}
@@ -532,6 +538,7 @@ func (c *Client) AcceptGroup(ctx context.Context, group string) error {
 	c.groupMu.Lock()
 	g, err := c.loadGroup(ctx, group)
 	if err == nil {
+		g.st.Respond = g.st.Respond || g.st.Invited
 		g.st.Invited = false
 		err = c.saveGroup(ctx, g)
 	}

@@ -193,6 +193,14 @@ func TestGroupsAPI(t *testing.T) {
 			t.Errorf("member %+v: only Alice is an admin", m)
 		}
 	}
+	// Bob joined: the admin records it, and the members panel shows no
+	// "Invite sent" for him.
+	eventually(t, "Bob's acceptance in Alice's members", func() bool {
+		var v groupView
+		callJSON(t, ac, http.MethodGet, alice.BaseURL()+"api/groups/"+gid, "", &v)
+		i := slices.IndexFunc(v.Members, func(m client.GroupMember) bool { return m.SessionID == bobID })
+		return i >= 0 && v.Members[i].Status == "invite_accepted"
+	})
 	if code := callJSON(t, bc, http.MethodPost, bob.BaseURL()+"api/groups/"+gid+"/rename", `{"name":"Bob's"}`, nil); code != http.StatusForbidden {
 		t.Errorf("a member renames: %d, want 403", code)
 	}
