@@ -143,6 +143,30 @@ func retrieveAll(t *testing.T, n *devnet.Node, id *keys.Identity) map[string][]b
 	}
 }
 
+// awaitHeld waits until every node in ns holds each of hashes for
+// account id. A store is answered once a majority of the swarm has it, or
+// storeQuorumWait after it is stored at the entry node, whichever is
+// first; the other members get it from the push still under way or, if
+// that fails, by catch-up. A test that checks a store's effect on another
+// member waits for that first, however slow the machine.
+func awaitHeld(t *testing.T, ns []*devnet.Node, id *keys.Identity, hashes ...string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for _, n := range ns {
+		for {
+			got := retrieveAll(t, n, id)
+			missing := slices.IndexFunc(hashes, func(h string) bool { return got[h] == nil })
+			if missing < 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("node %d does not hold message %s 60 s after its store", n.Index, hashes[missing])
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
 func hop(t *testing.T, n *devnet.Node) onion.Hop {
 	t.Helper()
 	var h onion.Hop

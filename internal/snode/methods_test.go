@@ -14,17 +14,25 @@ import (
 	"time"
 
 	"github.com/session-go/session-go/internal/devnet"
+	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/onion"
 	"github.com/session-go/session-go/internal/storagerpc"
 )
 
-// storeN stores n messages for id on node and returns their hashes.
-func storeN(t *testing.T, node *devnet.Node, build func(i int) *storagerpc.Store) []string {
+// storeN stores the messages build gives for id on node, until it gives
+// nil, waits until every member of id's swarm holds them, and returns
+// their hashes.
+func storeN(t *testing.T, node *devnet.Node, id *keys.Identity, build func(i int) *storagerpc.Store) []string {
 	t.Helper()
 	var hashes []string
 	for i := 0; ; i++ {
 		s := build(i)
 		if s == nil {
+			// A store is answered at a quorum of the swarm: the tests
+			// check the effect of later requests on other members, so
+			// every member holds every message first.
+			members, _ := swarmOf(t, id.SessionID())
+			awaitHeld(t, members, id, hashes...)
 			return hashes
 		}
 		if status, body := rpc(t, node, s); status != http.StatusOK {
@@ -41,7 +49,7 @@ func TestDeleteAndExpireReachEveryMember(t *testing.T) {
 	id := newAccount(t)
 	members, _ := swarmOf(t, id.SessionID())
 	entry, other := members[0], members[1]
-	hashes := storeN(t, entry, func(i int) *storagerpc.Store {
+	hashes := storeN(t, entry, id, func(i int) *storagerpc.Store {
 		if i == 6 {
 			return nil
 		}
