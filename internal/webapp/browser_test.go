@@ -125,7 +125,9 @@ func newTab(t testing.TB, browser context.Context, name string, w, h int64) *tab
 	tb := &tab{t: t, name: name, ctx: ctx}
 	t.Cleanup(func() {
 		if t.Failed() {
-			tb.screenshot("failure-" + name)
+			// Named for the test: tests of one run (and runs in other
+			// checkouts) share the folder.
+			tb.screenshot("failure-" + strings.ReplaceAll(t.Name(), "/", "-") + "-" + name)
 		}
 		cancel()
 	})

@@ -1101,24 +1101,52 @@ async function loadEarlier() {
 }
 
 let readTimer = 0;
+// readSeen holds, until markRead's timer runs, each conversation whose end
+// was on screen with the window in front when markRead was called: what
+// the user saw counts as read even if they left the conversation within
+// the 300 ms (opened the settings, say, as a new message came).
+const readSeen = new Map();
+
+// readable is the open conversation if its end is on screen and the window
+// is in front, else null.
+function readable() {
+  const c = S.conv;
+  return c && S.mainView === 'conversation' && document.visibilityState === 'visible' && atBottom() ? c : null;
+}
+
 // markRead marks the open conversation read when its end is on screen and
-// the window is in front.
+// the window is in front, 300 ms later so that a burst of updates makes
+// one request.
 function markRead() {
   clearTimeout(readTimer);
+  const now = readable();
+  if (now) readSeen.set(now.session_id, now);
   readTimer = setTimeout(async () => {
-    const c = S.conv;
-    if (!c || S.mainView !== 'conversation' || document.visibilityState !== 'visible' || !atBottom()) return;
-    const row = S.inbox.find((x) => x.session_id === c.session_id) || S.requests.find((x) => x.session_id === c.session_id);
-    const lastIn = c.messages.findLast((m) => !m.outgoing);
-    const unseen = lastIn && S.readMarked[c.session_id] !== lastIn.id;
-    if (!unseen && !(row && (row.unread > 0 || row.marked_unread))) return;
-    if (lastIn) S.readMarked[c.session_id] = lastIn.id;
-    try {
-      await api('POST', `conversations/${c.session_id}/read`, {});
-      // Reading starts after-read timers: the countdowns then show.
-      refreshSoon(c.disappearing?.mode === 'read');
-    } catch { /* next time */ }
+    const c = readable();
+    if (c) readSeen.set(c.session_id, c);
+    const seen = [...readSeen.values()];
+    readSeen.clear();
+    for (const c of seen) await postRead(c);
   }, 300);
+}
+
+// cancelRead forgets a read of conversation id not sent yet: the user has
+// just marked it unread.
+function cancelRead(id) {
+  readSeen.delete(id);
+}
+
+async function postRead(c) {
+  const row = S.inbox.find((x) => x.session_id === c.session_id) || S.requests.find((x) => x.session_id === c.session_id);
+  const lastIn = c.messages.findLast((m) => !m.outgoing);
+  const unseen = lastIn && S.readMarked[c.session_id] !== lastIn.id;
+  if (!unseen && !(row && (row.unread > 0 || row.marked_unread))) return;
+  if (lastIn) S.readMarked[c.session_id] = lastIn.id;
+  try {
+    await api('POST', `conversations/${c.session_id}/read`, {});
+    // Reading starts after-read timers: the countdowns then show.
+    refreshSoon(c.disappearing?.mode === 'read');
+  } catch { /* next time */ }
 }
 document.addEventListener('visibilitychange', markRead);
 
@@ -1134,7 +1162,7 @@ function conversationMenu() {
     convo.menuItems(c, () => d.close()),
     h('button', {class: 'btn ghost', onclick: () => { d.close(); editNickname(contact); }}, 'Nickname'),
     !c.request && S.inbox.some((x) => x.session_id === c.session_id)
-      ? h('button', {class: 'btn ghost', onclick: async () => { d.close(); await api('POST', `conversations/${c.session_id}/unread`, {}).catch((e) => toast(e.message, true)); closeConversation(); refreshSoon(); }}, 'Mark unread') : null,
+      ? h('button', {class: 'btn ghost', onclick: async () => { d.close(); cancelRead(c.session_id); await api('POST', `conversations/${c.session_id}/unread`, {}).catch((e) => toast(e.message, true)); closeConversation(); refreshSoon(); }}, 'Mark unread') : null,
     c.blocked
       ? h('button', {class: 'btn ghost', onclick: () => { d.close(); contactAction(c.session_id, 'unblock'); }}, 'Unblock')
       : h('button', {class: 'btn danger', onclick: () => { d.close(); confirmBlock(c.session_id, name); }}, 'Block'),
@@ -1380,7 +1408,7 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
-convo.initConvo({S, api, dialog, displayName, openConversation, close: closeConversation,
+convo.initConvo({S, api, dialog, displayName, openConversation, close: closeConversation, cancelRead,
   reload: () => reloadConversation(false), refresh: () => refreshSoon(true)});
 groups.initGroups({api, S, el, dialog, confirmDialog, renderLeft, showMain, mainBack, closeConversation, contactName, linkify, refreshLists});
 

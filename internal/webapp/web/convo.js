@@ -358,7 +358,7 @@ export function rowMenu(c) {
   const unread = c.unread > 0 || c.marked_unread;
   const id = c.session_id;
   const d = A.dialog(A.displayName(c), h('div', {class: 'menu-list'},
-    h('button', {class: 'btn ghost', onclick: () => { d.close(); if (!unread && A.S.openID === id) A.close(); post(`conversations/${id}/${unread ? 'read' : 'unread'}`, {}, unread ? 'Marked read' : 'Marked unread'); }},
+    h('button', {class: 'btn ghost', onclick: () => { d.close(); if (!unread) A.cancelRead(id); if (!unread && A.S.openID === id) A.close(); post(`conversations/${id}/${unread ? 'read' : 'unread'}`, {}, unread ? 'Marked read' : 'Marked unread'); }},
       unread ? 'Mark read' : 'Mark unread'),
     menuItems(c, () => d.close(), true)), [
     h('button', {class: 'btn primary', onclick: () => d.close()}, 'Close'),
