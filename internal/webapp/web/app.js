@@ -231,8 +231,17 @@ function showMain(on) {
   el.shell.classList.toggle('show-main', on);
 }
 
+let listsAsked = 0;
+let listsShown = 0;
 async function refreshLists() {
+  const n = ++listsAsked;
   const [cv, cts] = await Promise.all([api('GET', 'conversations'), api('GET', 'contacts'), files.loadPictures()]);
+  // Overlapping reloads can be answered out of order (one asked before a
+  // read was marked, slow under load, answered after one asked since): an
+  // older answer never replaces a newer one, or the list would show the
+  // conversation unread again until the next update.
+  if (n < listsShown) return;
+  listsShown = n;
   S.inbox = cv.inbox;
   S.requests = cv.requests;
   S.groups = cv.groups || [];
