@@ -122,13 +122,23 @@ func TestReadReceiptsAndTyping(t *testing.T) {
 	if m, _ := alice.Message(ctx, first.ID); m.Status != "sent" {
 		t.Errorf("first message: status %q, want sent (read with receipts off)", m.Status)
 	}
-	select {
-	case tc := <-typing:
-		if tc.Conversation != bob.SessionID() || !tc.Typing {
-			t.Errorf("typing event: %+v", tc)
+	// The typing message can reach the node Alice polls after the receipt
+	// did (a store is answered once a quorum of the swarm has it): she
+	// polls until it comes.
+	deadline = time.Now().Add(30 * time.Second)
+	for got := false; !got; {
+		select {
+		case tc := <-typing:
+			if tc.Conversation != bob.SessionID() || !tc.Typing {
+				t.Errorf("typing event: %+v", tc)
+			}
+			got = true
+		default:
+			if time.Now().After(deadline) {
+				t.Fatal("no typing event at Alice")
+			}
+			alice.Receive(ctx)
 		}
-	case <-time.After(10 * time.Second):
-		t.Error("no typing event at Alice")
 	}
 	if len(typing) > 0 {
 		t.Errorf("%d more typing events: one was sent while typing indicators were off", len(typing))
