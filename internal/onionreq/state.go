@@ -169,6 +169,9 @@ func (s *state) setEpoch(epoch uint64, now time.Time) bool {
 // than the pool's, no such load is under way, and the last one started at
 // least PoolMinLifetime ago.
 func (s *state) wantEpoch(epoch uint64, now time.Time) bool {
+	if s.epochFailed != 0 && s.epoch >= s.epochFailed {
+		s.epochFailed, s.epochWait = 0, 0 // reached since (a regular load)
+	}
 	wait := s.cfg.PoolMinLifetime
 	if s.epochFailed != 0 && epoch >= s.epochFailed {
 		wait = max(wait, s.epochWait)

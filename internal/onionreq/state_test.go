@@ -502,4 +502,18 @@ func TestEpochNobodyGivesBacksOff(t *testing.T) {
 	if s.epochWait != 0 || s.epochFailed != 0 {
 		t.Fatalf("backoff after the directory gave the epoch named: %v, failed %d", s.epochWait, s.epochFailed)
 	}
+	// A node names the next epoch before the directory has it: backed
+	// off. A regular load then reaches that epoch; the one after it is
+	// followed at once again, not held back by the old backoff.
+	now = now.Add(s.cfg.PoolMinLifetime)
+	for range 5 {
+		now = now.Add(time.Hour)
+		if s.wantEpoch(4, now) {
+			s.epochLoaded(4, true) // the directory still gives 3
+		}
+	}
+	s.setEpoch(4, now) // the regular refresh
+	if !s.wantEpoch(5, now.Add(s.cfg.PoolMinLifetime)) {
+		t.Fatal("the epoch after one reached by a regular load waits out an old backoff")
+	}
 }

@@ -31,6 +31,9 @@ const maxNudgeWait = time.Minute
 func (g *nudgeGate) allow(e, have uint64, now time.Time) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.failed != 0 && have >= g.failed {
+		g.failed, g.wait = 0, 0 // reached since (a regular read)
+	}
 	if e <= have || g.failed != 0 && e >= g.failed && now.Sub(g.last) < g.wait {
 		return false
 	}

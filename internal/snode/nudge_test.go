@@ -40,4 +40,15 @@ func TestNudgeGateBacksOff(t *testing.T) {
 	if g.allow(have, have, now) {
 		t.Fatal("an epoch not newer than ours prompted a read")
 	}
+	// Epoch 9 named before the directory has it: backed off. A regular
+	// read then reaches 9; epoch 10 prompts a read at once again.
+	for range 5 {
+		now = now.Add(time.Hour)
+		if g.allow(have+2, have+1, now) {
+			g.done(g.start(now), have+1, true)
+		}
+	}
+	if !g.allow(have+3, have+2, now.Add(minNudgeGap)) {
+		t.Fatal("the epoch after one reached by a regular read waits out an old backoff")
+	}
 }
