@@ -114,12 +114,7 @@ func grepTree(t *testing.T, dir, needle string) {
 func TestFileToContactAndOtherDevice(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
-	alice, bob := account(t, "Alice"), account(t, "Bob")
-	words, err := alice.RecoveryPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice2 := device(t, words, "Alice")
+	alice, bob, alice2 := aliceBobAndSecondDevice(t)
 	// Bob writes first: Alice is his approved contact, so her files are
 	// fetched without asking.
 	if _, err := bob.Send(ctx, alice.SessionID(), "send me the photo"); err != nil {
@@ -391,11 +386,7 @@ func TestAvatarReachesContactsOnly(t *testing.T) {
 		t.Fatalf("own picture: %v", err)
 	}
 	// Another device of Alice's learns it from her profile config.
-	words, err := alice.RecoveryPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice2 := device(t, words, "Alice")
+	alice2 := otherDevice(t, alice, "Alice")
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		alice2.Receive(ctx)
 		alice2.DownloadPending(ctx, 4)
@@ -461,12 +452,7 @@ func progressOf(ch <-chan Event, id int64) []FileProgress {
 func TestLinkPreviewTravels(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
-	alice, bob := account(t, "Alice"), account(t, "Bob")
-	words, err := alice.RecoveryPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice2 := device(t, words, "Alice")
+	alice, bob, alice2 := aliceBobAndSecondDevice(t)
 	if _, err := bob.Send(ctx, alice.SessionID(), "send me links"); err != nil {
 		t.Fatal(err)
 	}

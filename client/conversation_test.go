@@ -19,12 +19,7 @@ import (
 func TestReplyRoundTrip(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
-	alice, bob := account(t, "Alice"), account(t, "Bob")
-	words, err := alice.RecoveryPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice2 := device(t, words, "Alice")
+	alice, bob, alice2 := aliceBobAndSecondDevice(t)
 
 	orig, err := bob.Send(ctx, alice.SessionID(), "lunch at noon?")
 	if err != nil {

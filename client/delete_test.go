@@ -43,12 +43,7 @@ func swarmMessages(t *testing.T, c *Client) []storagerpc.RetrievedMessage {
 func TestDeleteForEveryone(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
-	alice, bob := account(t, "Alice"), account(t, "Bob")
-	words, err := alice.RecoveryPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice2 := device(t, words, "Alice")
+	alice, bob, alice2 := aliceBobAndSecondDevice(t)
 	sent, err := alice.Send(ctx, bob.SessionID(), "oops wrongword")
 	if err != nil {
 		t.Fatal(err)

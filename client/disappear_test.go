@@ -21,12 +21,7 @@ import (
 func TestDisappearAfterSend(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
-	alice, bob := account(t, "Alice"), account(t, "Bob")
-	words, err := alice.RecoveryPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice2 := device(t, words, "Alice")
+	alice, bob, alice2 := aliceBobAndSecondDevice(t)
 	if _, err := alice.Send(ctx, bob.SessionID(), "hi"); err != nil {
 		t.Fatal(err)
 	}
@@ -143,12 +138,7 @@ func inSwarm(t *testing.T, c *Client, hash string) (storagerpc.RetrievedMessage,
 func TestDisappearAfterRead(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
-	alice, bob := account(t, "Alice"), account(t, "Bob")
-	words, err := alice.RecoveryPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice2 := device(t, words, "Alice")
+	alice, bob, alice2 := aliceBobAndSecondDevice(t)
 	if _, err := alice.Send(ctx, bob.SessionID(), "hi"); err != nil {
 		t.Fatal(err)
 	}

@@ -40,12 +40,7 @@ func waitBody(t *testing.T, c *Client, id int64, body string) Message {
 func TestEditRoundTrip(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
-	alice, bob := account(t, "Alice"), account(t, "Bob")
-	words, err := alice.RecoveryPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice2 := device(t, words, "Alice")
+	alice, bob, alice2 := aliceBobAndSecondDevice(t)
 	sent, err := alice.Send(ctx, bob.SessionID(), "see you at 8")
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +111,7 @@ func TestEditRoundTrip(t *testing.T) {
 			t.Errorf("still in Alice's swarm: %q", dm.Content.GetDataMessage().GetBody())
 		}
 	}
-	alice3 := device(t, words, "Alice")
+	alice3 := otherDevice(t, alice, "Alice")
 	settle(t, alice3)
 	ms, err := alice3.Messages(ctx, bob.SessionID(), 10)
 	if err != nil {

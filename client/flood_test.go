@@ -117,11 +117,7 @@ func TestStrangerFloodKeepsContactSync(t *testing.T) {
 	}
 	ctx := t.Context()
 	bob1 := account(t, "Bob")
-	words, err := bob1.RecoveryPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob2 := device(t, words, "Bob")
+	bob2 := otherDevice(t, bob1, "Bob")
 	var mu sync.Mutex
 	var warned []string
 	bob1.OnEvent(func(ev Event) {

@@ -30,10 +30,6 @@ func TestNoteToSelfInInboxSynced(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
 	d1 := account(t, "Alice")
-	words, err := d1.RecoveryPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
 	bob := account(t, "Bob")
 	if _, err := d1.Send(ctx, bob.SessionID(), "hi Bob"); err != nil {
 		t.Fatal(err)
@@ -44,7 +40,7 @@ func TestNoteToSelfInInboxSynced(t *testing.T) {
 	if _, err := d1.Send(ctx, bob.SessionID(), "the latest"); err != nil {
 		t.Fatal(err)
 	}
-	d2 := device(t, words, "Alice")
+	d2 := otherDevice(t, d1, "Alice")
 	settle(t, d2)
 	for _, d := range []*Client{d1, d2} {
 		cv, _, ok := noteToSelfOf(t, d)

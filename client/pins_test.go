@@ -31,17 +31,13 @@ func TestPinMuteHideSync(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
 	alice := account(t, "Alice")
-	words, err := alice.RecoveryPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
 	bob, carol, dave := account(t, "Bob"), account(t, "Carol"), account(t, "Dave")
 	for _, to := range []*Client{carol, bob, dave} { // dave's is the latest
 		if _, err := alice.Send(ctx, to.SessionID(), "hi"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	alice2 := device(t, words, "Alice")
+	alice2 := otherDevice(t, alice, "Alice")
 	if err := alice.Pin(ctx, carol.SessionID(), true); err != nil {
 		t.Fatal(err)
 	}

@@ -40,12 +40,7 @@ func waitReactions(t *testing.T, c *Client, id int64, n int) []Reaction {
 func TestReactRoundTrip(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
-	alice, bob := account(t, "Alice"), account(t, "Bob")
-	words, err := alice.RecoveryPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice2 := device(t, words, "Alice")
+	alice, bob, alice2 := aliceBobAndSecondDevice(t)
 	orig, err := bob.Send(ctx, alice.SessionID(), "lunch?")
 	if err != nil {
 		t.Fatal(err)

@@ -16,12 +16,7 @@ import (
 func TestReadReceiptsAndTyping(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
-	alice, bob := account(t, "Alice"), account(t, "Bob")
-	words, err := alice.RecoveryPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice2 := device(t, words, "Alice")
+	alice, bob, alice2 := aliceBobAndSecondDevice(t)
 	typing := make(chan TypingChanged, 8)
 	alice.OnEvent(func(ev Event) {
 		if tc, ok := ev.(TypingChanged); ok {

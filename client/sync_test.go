@@ -18,6 +18,27 @@ func device(t *testing.T, words, name string) *Client {
 	return c
 }
 
+// otherDevice opens another device of c's account from its recovery
+// password: the second device that every sync test checks against.
+func otherDevice(t *testing.T, c *Client, name string) *Client {
+	t.Helper()
+	words, err := c.RecoveryPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return device(t, words, name)
+}
+
+// aliceBobAndSecondDevice makes the accounts of a one-to-one test, Alice
+// and Bob, and opens a second device of Alice's, in that order: the setup
+// of every test that checks a message feature both at the peer and on the
+// sender's other device (through the sync copy).
+func aliceBobAndSecondDevice(t *testing.T) (alice, bob, alice2 *Client) {
+	t.Helper()
+	alice, bob = account(t, "Alice"), account(t, "Bob")
+	return alice, bob, otherDevice(t, alice, "Alice")
+}
+
 // settle polls every device a few times so that config pushes and merges
 // propagate both ways.
 func settle(t *testing.T, devices ...*Client) {
