@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"time"
@@ -125,6 +126,23 @@ func idFromKey(k string) (keys.ID, bool) {
 	return id, true
 }
 
+// idDicts yields, in key order, the entries of d that are keyed by an ID
+// (prefix byte and key) and hold a dict: the records of contacts, of
+// conversations and of groups are all kept this way. Anything else found
+// there (from a newer or a broken client) is skipped, the same way for
+// every record list, but left in the data.
+func idDicts(d Dict) iter.Seq2[keys.ID, Dict] {
+	return func(yield func(keys.ID, Dict) bool) {
+		for _, k := range slices.Sorted(maps.Keys(d)) {
+			id, ok := idFromKey(k)
+			info, isDict := d[k].(Dict)
+			if ok && isDict && !yield(id, info) {
+				return
+			}
+		}
+	}
+}
+
 func intOr0(d Dict, k string) int64 {
 	v, _ := d[k].(int64)
 	return v
@@ -238,12 +256,8 @@ func (c *Contacts) Len() int {
 func (c *Contacts) All() []Contact {
 	d, _ := c.getDict(contactsRoot)
 	var out []Contact
-	for _, k := range slices.Sorted(maps.Keys(d)) {
-		id, ok := idFromKey(k)
-		info, isDict := d[k].(Dict)
-		if ok && isDict {
-			out = append(out, loadContact(id, info))
-		}
+	for id, info := range idDicts(d) {
+		out = append(out, loadContact(id, info))
 	}
 	return out
 }

@@ -119,10 +119,8 @@ func (v *ConvoInfoVolatile) Erase1to1(id keys.ID) bool {
 func (v *ConvoInfoVolatile) All1to1() []OneToOne {
 	d, _ := v.getDict(convoOneToOneRoot)
 	var out []OneToOne
-	for _, k := range slices.Sorted(maps.Keys(d)) {
-		id, ok := idFromKey(k)
-		info, isDict := d[k].(Dict)
-		if ok && isDict && id.Prefix == keys.PrefixStandard {
+	for id, info := range idDicts(d) {
+		if id.Prefix == keys.PrefixStandard {
 			out = append(out, loadOneToOne(id, info))
 		}
 	}
@@ -134,10 +132,8 @@ func (v *ConvoInfoVolatile) All1to1() []OneToOne {
 func (v *ConvoInfoVolatile) AllGroups() []OneToOne {
 	d, _ := v.getDict(convoGroupRoot)
 	var out []OneToOne
-	for _, k := range slices.Sorted(maps.Keys(d)) {
-		id, ok := idFromKey(k)
-		info, isDict := d[k].(Dict)
-		if ok && isDict && id.Prefix == keys.PrefixGroup {
+	for id, info := range idDicts(d) {
+		if id.Prefix == keys.PrefixGroup {
 			out = append(out, loadOneToOne(id, info))
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/session-go/session-go/internal/keys"
@@ -146,10 +145,8 @@ func (u *UserGroups) EraseGroup(id keys.ID) bool {
 func (u *UserGroups) Groups() []Group {
 	d, _ := u.getDict(groupsRoot)
 	var out []Group
-	for _, k := range slices.Sorted(maps.Keys(d)) {
-		id, ok := idFromKey(k)
-		info, isDict := d[k].(Dict)
-		if ok && isDict && id.Prefix == keys.PrefixGroup {
+	for id, info := range idDicts(d) {
+		if id.Prefix == keys.PrefixGroup {
 			out = append(out, loadGroup(id, info))
 		}
 	}
