@@ -20,19 +20,12 @@ const (
 // DecryptProfileGCM decrypts a profile picture in Session's older
 // AES-256-GCM format, checking its tag before any byte is returned.
 func DecryptProfileGCM(blob, key []byte) ([]byte, error) {
-	if len(key) != KeySize {
-		return nil, fmt.Errorf("%w: %d-byte profile key", ErrKey, len(key))
+	gcm, err := profileGCM(key)
+	if err != nil {
+		return nil, err
 	}
 	if len(blob) < profileIVSize+profileTagSize+1 {
 		return nil, fmt.Errorf("%w: %d-byte profile picture", ErrMalformed, len(blob))
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrKey, err)
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrKey, err)
 	}
 	pt, err := gcm.Open(nil, blob[:profileIVSize], blob[profileIVSize:], nil)
 	if err != nil {
@@ -46,6 +39,21 @@ func DecryptProfileGCM(blob, key []byte) ([]byte, error) {
 // deterministic format; this exists for tests and for tools that must
 // speak to older clients.
 func EncryptProfileGCM(rand io.Reader, data, key []byte) ([]byte, error) {
+	gcm, err := profileGCM(key)
+	if err != nil {
+		return nil, err
+	}
+	iv := make([]byte, profileIVSize, profileIVSize+len(data)+profileTagSize)
+	if _, err := io.ReadFull(rand, iv); err != nil {
+		return nil, err
+	}
+	return gcm.Seal(iv, iv, data, nil), nil
+}
+
+// profileGCM checks a profile key and makes the AES-256-GCM of the older
+// picture format from it: one place, so that encrypting and decrypting
+// cannot come to disagree on the key's checks or the cipher.
+func profileGCM(key []byte) (cipher.AEAD, error) {
 	if len(key) != KeySize {
 		return nil, fmt.Errorf("%w: %d-byte profile key", ErrKey, len(key))
 	}
@@ -57,9 +65,5 @@ func EncryptProfileGCM(rand io.Reader, data, key []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKey, err)
 	}
-	iv := make([]byte, profileIVSize, profileIVSize+len(data)+profileTagSize)
-	if _, err := io.ReadFull(rand, iv); err != nil {
-		return nil, err
-	}
-	return gcm.Seal(iv, iv, data, nil), nil
+	return gcm, nil
 }
