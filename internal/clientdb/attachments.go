@@ -160,6 +160,25 @@ func scanAttachment(sc interface{ Scan(...any) error }) (Attachment, error) {
 // each message's in order.
 func (db *DB) Attachments(ctx context.Context, messages ...int64) (map[int64][]Attachment, error) {
 	out := map[int64][]Attachment{}
+	err := db.queryMessages(ctx, "SELECT "+attCols+" FROM attachments WHERE message", " ORDER BY message, idx", messages, func(rows *sql.Rows) error {
+		a, err := scanAttachment(rows)
+		if err != nil {
+			return err
+		}
+		out[a.Message] = append(out[a.Message], a)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clientdb: attachments: %w", err)
+	}
+	return out, nil
+}
+
+// queryMessages runs head+" IN (?,…)"+tail over the given message ids and
+// calls row for each row. The ids go in batches of at most 500, below
+// SQLite's limit on a statement's parameters; the readers of a page of
+// messages' files and link previews share this so both batch alike.
+func (db *DB) queryMessages(ctx context.Context, head, tail string, messages []int64, row func(*sql.Rows) error) error {
 	for len(messages) > 0 {
 		n := min(len(messages), 500)
 		batch := messages[:n]
@@ -168,25 +187,22 @@ func (db *DB) Attachments(ctx context.Context, messages ...int64) (map[int64][]A
 		for i, id := range batch {
 			args[i] = id
 		}
-		rows, err := db.r.QueryContext(ctx, "SELECT "+attCols+" FROM attachments WHERE message IN (?"+
-			strings.Repeat(",?", len(batch)-1)+") ORDER BY message, idx", args...)
+		rows, err := db.r.QueryContext(ctx, head+" IN (?"+strings.Repeat(",?", len(batch)-1)+")"+tail, args...)
 		if err != nil {
-			return nil, fmt.Errorf("clientdb: attachments: %w", err)
+			return err
 		}
 		for rows.Next() {
-			a, err := scanAttachment(rows)
-			if err != nil {
+			if err := row(rows); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("clientdb: attachments: %w", err)
+				return err
 			}
-			out[a.Message] = append(out[a.Message], a)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("clientdb: attachments: %w", err)
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // DueDownloads returns up to limit attachments waiting to be downloaded

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -66,32 +65,17 @@ func insertPreview(ctx context.Context, tx *sql.Tx, msg int64, p LinkPreview) er
 // message id (messages without one are absent).
 func (db *DB) LinkPreviews(ctx context.Context, messages ...int64) (map[int64]LinkPreview, error) {
 	out := map[int64]LinkPreview{}
-	for len(messages) > 0 {
-		n := min(len(messages), 500)
-		batch := messages[:n]
-		messages = messages[n:]
-		args := make([]any, len(batch))
-		for i, id := range batch {
-			args[i] = id
+	err := db.queryMessages(ctx, "SELECT message, url, title FROM link_previews WHERE message", "", messages, func(rows *sql.Rows) error {
+		var id int64
+		var p LinkPreview
+		if err := rows.Scan(&id, &p.URL, &p.Title); err != nil {
+			return err
 		}
-		rows, err := db.r.QueryContext(ctx, "SELECT message, url, title FROM link_previews WHERE message IN (?"+
-			strings.Repeat(",?", len(batch)-1)+")", args...)
-		if err != nil {
-			return nil, fmt.Errorf("clientdb: link previews: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var p LinkPreview
-			if err := rows.Scan(&id, &p.URL, &p.Title); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("clientdb: link previews: %w", err)
-			}
-			out[id] = p
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("clientdb: link previews: %w", err)
-		}
+		out[id] = p
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("clientdb: link previews: %w", err)
 	}
 	return out, nil
 }
