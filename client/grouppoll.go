@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -553,7 +552,7 @@ func (c *Client) groupLoops(ctx context.Context) {
 
 // groupLoop polls one group until ctx ends or the group is left.
 func (c *Client) groupLoop(ctx context.Context, gid keys.ID) {
-	backoff := time.Second
+	pace := newPollPace()
 	for ctx.Err() == nil {
 		start := time.Now()
 		_, n, err := c.pollGroup(ctx, gid, c.opts.PollWait)
@@ -561,26 +560,16 @@ func (c *Client) groupLoop(ctx context.Context, gid keys.ID) {
 		case errors.Is(err, ErrUnknownGroup):
 			return
 		case err == nil:
-			backoff = time.Second
-			if n == 0 && time.Since(start) < minPollInterval {
-				// A node without the long-poll extension answers at once.
-				select {
-				case <-ctx.Done():
-				case <-time.After(minPollInterval - time.Since(start)):
-				}
-			}
+			// A node without the long-poll extension answers at once.
+			pace.answered(ctx, start, n == 0)
 			continue
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		wait := backoff + rand.N(backoff/2)
+		wait := pace.failed()
 		c.log.Warn("receiving a group failed; will retry", "group", ShortID(gid.String()), "err", err, "in", wait)
-		select {
-		case <-ctx.Done():
-		case <-time.After(wait):
-		}
-		backoff = min(2*backoff, 30*time.Second)
+		sleepCtx(ctx, wait)
 	}
 }
 

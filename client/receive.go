@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"sync"
@@ -722,30 +721,24 @@ func (c *Client) Run(ctx context.Context) error {
 	go c.downloadLoop(ctx)
 	go c.expiryLoop(ctx)
 	go c.groupLoops(ctx)
-	backoff := time.Second
+	pace := newPollPace()
 	for ctx.Err() == nil {
 		start := time.Now()
 		_, st, err := c.poll(ctx, c.opts.PollWait)
 		if err == nil {
-			backoff = time.Second
 			// A node without the long-poll extension answers at once with
 			// nothing: poll such a node at an interval instead of in a tight
 			// loop. (An answer with only config messages, such as this
 			// account's own read marks, is the long poll working, and a
 			// poll that extended the config messages was never held:
 			// pausing then would delay the next message by the interval.)
-			if st.fetched == 0 && !st.unheld && time.Since(start) < minPollInterval {
-				select {
-				case <-ctx.Done():
-				case <-time.After(minPollInterval - time.Since(start)):
-				}
-			}
+			pace.answered(ctx, start, st.fetched == 0 && !st.unheld)
 			continue
 		}
 		if ctx.Err() != nil {
 			break
 		}
-		wait := backoff + rand.N(backoff/2)
+		wait := pace.failed()
 		c.log.Warn("receiving failed; will retry", "err", err, "in", wait)
 		c.connMu.Lock()
 		report := !c.offline
@@ -755,11 +748,7 @@ func (c *Client) Run(ctx context.Context) error {
 			// Once per outage: silence would look like an empty inbox.
 			c.events.publish(ConnectionChanged{Connected: false, Err: err, RetryIn: wait})
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(wait):
-		}
-		backoff = min(2*backoff, 30*time.Second)
+		sleepCtx(ctx, wait)
 	}
 	return nil
 }
