@@ -162,6 +162,15 @@ func Verify(req Request) error {
 			return NewError(http.StatusUnauthorized,
 				fmt.Sprintf("store: signature required to store to namespace %d", r.Namespace))
 		}
+		if a := r.Authentication(); a.Subaccount != nil && a.Pubkey.Prefix == keys.PrefixGroup && r.Namespace.IsGroupAdminOnly() {
+			// Stricter than Session's storage server, which lets any
+			// member write here: members never do (only the group's key
+			// signs these configs), and junk stored here by a member
+			// would take the namespace's quota (internal/store) that the
+			// admins' key rotation needs, the one that removes a member.
+			return NewError(http.StatusUnauthorized,
+				fmt.Sprintf("store: only the group's admins store to namespace %d", r.Namespace))
+		}
 		need := SubaccountWrite
 		if r.Namespace.IsPublicOutbox() {
 			// Storing into a public outbox replaces its message, so it

@@ -178,6 +178,10 @@ func TestSubaccounts(t *testing.T) {
 		{"read retrieve", &Retrieve{Namespace: 11, Timestamp: testTS}, SubaccountRead, keys.PrefixGroup, nil, true},
 		{"write-only cannot retrieve", &Retrieve{Namespace: 11, Timestamp: testTS}, SubaccountWrite, keys.PrefixGroup, nil, false},
 		{"write store", &Store{Namespace: 11, Timestamp: testTS, TTL: 20000}, rw, keys.PrefixGroup, nil, true},
+		// A member cannot fill the namespaces the admins' rekey needs.
+		{"member stores keys", &Store{Namespace: 12, Timestamp: testTS, TTL: 20000}, rw | SubaccountDelete, keys.PrefixGroup, nil, false},
+		{"member stores info", &Store{Namespace: 13, Timestamp: testTS, TTL: 20000}, rw, keys.PrefixGroup, nil, false},
+		{"member stores members", &Store{Namespace: 14, Timestamp: testTS, TTL: 20000}, rw, keys.PrefixGroup, nil, false},
 		{"public outbox needs delete too", &Store{Namespace: -1, Timestamp: testTS, TTL: 20000}, rw, keys.PrefixGroup, nil, false},
 		{"public outbox with delete", &Store{Namespace: -1, Timestamp: testTS, TTL: 20000}, rw | SubaccountDelete, keys.PrefixGroup, nil, true},
 		{"delete needs D", &Delete{Messages: []string{testHash}}, rw, keys.PrefixGroup, nil, false},

@@ -58,6 +58,13 @@ func (n Namespace) RetrieveNeedsAuth() bool {
 // namespace that is not a public inbox).
 func (n Namespace) StoreNeedsAuth() bool { return !n.IsPublicInbox() }
 
+// IsGroupAdminOnly reports whether n holds, in a group's (03) swarm, what
+// only the group's admins write: its keys, info and members configs
+// (12, 13, 14), which members verify against the group's key anyway.
+func (n Namespace) IsGroupAdminOnly() bool {
+	return n == NamespaceGroupKeys || n == NamespaceGroupInfo || n == NamespaceGroupMembers
+}
+
 // IsUnrevocable reports whether a revoked subaccount may still retrieve from
 // n: negative namespaces -(100k+11), used to tell removed group members they
 // were removed.
