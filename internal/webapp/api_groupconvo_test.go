@@ -82,6 +82,22 @@ func TestGroupConvoAPI(t *testing.T) {
 	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/messages/"+orig+"/delete", `{"everyone":true}`, nil); code != http.StatusOK {
 		t.Fatalf("the admin deletes: %d", code)
 	}
+	// The disappearing timer: admins only, after send only.
+	gpath := "api/groups/" + gid + "/disappearing"
+	if code := callJSON(t, bc, http.MethodPost, bob.BaseURL()+gpath, `{"mode":"send","seconds":3600}`, nil); code != http.StatusForbidden {
+		t.Errorf("a member sets the timer: %d, want 403", code)
+	}
+	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+gpath, `{"mode":"read","seconds":3600}`, nil); code != http.StatusBadRequest {
+		t.Errorf("after read in a group: %d, want 400", code)
+	}
+	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+gpath, `{"mode":"send","seconds":3600}`, nil); code != http.StatusOK {
+		t.Fatalf("the admin sets the timer: %d", code)
+	}
+	eventually(t, "Bob's app to read the timer", func() bool {
+		var d groupDisappearing
+		callJSON(t, bc, http.MethodGet, bob.BaseURL()+gpath, "", &d)
+		return d.Mode == "send" && d.Seconds == 3600
+	})
 	eventually(t, "Bob to see his message deleted", func() bool {
 		ms := read(bc, bob)
 		i := slices.IndexFunc(ms, func(m client.Message) bool { return m.ID == onBob[0].ID })

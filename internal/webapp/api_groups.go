@@ -30,6 +30,7 @@ func (s *Server) groupRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/groups/{gid}/members", s.withAccount(s.addGroupMembers))
 	mux.HandleFunc("POST /api/groups/{gid}/members/{sid}/{action}", s.withAccount(s.groupMemberAction))
 	mux.HandleFunc("POST /api/groups/{gid}/{action}", s.withAccount(s.groupAction))
+	s.groupConvoRoutes(mux) // api_groupconvo.go
 }
 
 // maxGroupMembers is Session's group size, the creator included.

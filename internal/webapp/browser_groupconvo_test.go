@@ -14,7 +14,8 @@ import (
 // TestBrowserGroupConvo: in a real browser, Alice (a group's admin)
 // reacts to Bob's group message, replies to it from its Reply action (Bob
 // reads the quote) and deletes it for everyone; the page shows the count
-// under the message and "This message was deleted" in its place.
+// under the message and "This message was deleted" in its place; she
+// sets the group's disappearing timer, which Bob's app reads.
 func TestBrowserGroupConvo(t *testing.T) {
 	devnettest.Need(t, testNet)
 	browser := newBrowser(t)
@@ -67,6 +68,16 @@ func TestBrowserGroupConvo(t *testing.T) {
 	a.do(chromedp.Click(chromedp.CSS(`.msg.in button[aria-label=Delete]`)))
 	a.click("button", "Delete for everyone")
 	waitFor[bool](a, "the deleted message", `(document.querySelector('.msg.in [data-testid=message-body]')?.textContent || '') === 'This message was deleted'`)
+	// The admin's disappearing timer, after send: set in the page, read
+	// by Bob's app from the group's Info config.
+	a.click("button", "Disappearing messages")
+	a.click("radio", "1 day")
+	a.click("button", "Set")
+	eventually(t, "Bob's app to read the group's timer", func() bool {
+		var d groupDisappearing
+		callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/groups/"+gid+"/disappearing", "", &d)
+		return d.Mode == "send" && d.Seconds == 86400
+	})
 	eventually(t, "Bob to see his message deleted", func() bool {
 		var r struct{ Messages []client.Message }
 		callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/groups/"+gid+"/messages", "", &r)

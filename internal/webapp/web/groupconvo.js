@@ -134,3 +134,39 @@ export function takeReply(gid) {
   startReply(null);
   return id;
 }
+
+// disappearingButton is the group head's "Disappearing messages" action,
+// for admins (Session's groups: after send only, in the Info config).
+export function disappearingButton(g) {
+  if (!g.admin || g.invited || g.removed) return null;
+  return h('button', {class: 'icon-btn', 'aria-label': 'Disappearing messages', title: 'Disappearing messages',
+    onclick: () => disappearingDialog(g.group_id)}, '⏱');
+}
+
+async function disappearingDialog(gid) {
+  let cur;
+  try {
+    cur = await A.api('GET', `groups/${gid}/disappearing`);
+  } catch (e) { toast(e.message, true); return; }
+  let secs = cur.mode === 'send' ? cur.seconds : 0;
+  const choices = [0, ...convo.TIMERS.send];
+  if (!choices.includes(secs)) choices.push(secs);
+  const box = h('fieldset', {class: 'choices', 'data-testid': 'group-timer-choices'}, h('legend', null, 'Disappear after send'),
+    choices.map((t) => h('label', null, h('input', {type: 'radio', name: 'gdm-timer', value: String(t), checked: t === secs,
+      onchange: () => { secs = t; }}), t ? convo.durationLabel(t) : 'Off')));
+  const err = h('p', {class: 'error', 'aria-live': 'polite'});
+  const d = A.dialog('Disappearing messages', h('div', null,
+    h('p', {class: 'muted small'}, 'This applies to everyone in the group; only admins can change it.'), box, err), [
+    h('button', {class: 'btn ghost', onclick: () => d.close()}, 'Cancel'),
+    h('button', {class: 'btn primary', onclick: async () => {
+      try {
+        await A.api('POST', `groups/${gid}/disappearing`, {mode: secs ? 'send' : 'off', seconds: secs});
+        d.close();
+        toast(secs ? `Messages now disappear ${convo.durationLabel(secs)} after send` : 'Disappearing messages turned off');
+        A.reload();
+      } catch (e) {
+        err.textContent = e.message;
+      }
+    }}, 'Set'),
+  ]);
+}

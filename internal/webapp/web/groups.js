@@ -298,6 +298,7 @@ function renderGroupHead() {
   replace(v.head, A.mainBack(), avatar(g.name, g.group_id),
     h('div', {class: 'who'}, h('span', {class: 'title'}, g.name || 'Group'),
       h('span', {class: 'sub', 'data-testid': 'group-sub'}, sub)),
+    gc.disappearingButton(g),
     g.invited || g.removed ? null : h('button', {class: 'icon-btn', 'aria-label': 'Members', title: 'Members', onclick: membersPanel}, icon('people')));
 }
 
