@@ -40,7 +40,7 @@ func groupCursorKey(node string, gid keys.ID, ns storagerpc.Namespace) string {
 
 // joinedGroupIDs lists the groups this device polls: joined, not invited.
 func (c *Client) joinedGroupIDs(ctx context.Context) ([]keys.ID, error) {
-	gs, err := c.Groups(ctx)
+	gs, err := c.groupList(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,10 @@ type Group struct {
 	// Removed says an admin removed this account: the group's swarm
 	// refuses its token. The history stays; LeaveGroup forgets it.
 	Removed bool `json:"removed,omitempty"`
+	// Hidden says the user hid the group's conversation (priority below
+	// 0 in the synced UserGroups config): it leaves the conversation
+	// list until its next message. Set by Groups only.
+	Hidden bool `json:"hidden,omitempty"`
 }
 
 // GroupMember is one member as the group's Members config lists them.
@@ -214,8 +218,26 @@ func (c *Client) loadGroup(ctx context.Context, which string) (*groupSession, er
 	return nil, fmt.Errorf("%w: %q", ErrUnknownGroup, which)
 }
 
-// Groups lists the groups this account is in or invited to.
+// Groups lists the groups this account is in or invited to. It takes the
+// config lock (for Hidden): never call it holding groupMu.
 func (c *Client) Groups(ctx context.Context) ([]Group, error) {
+	gs, err := c.groupList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.lockCfg(ctx)
+	defer c.unlockCfg(ctx)
+	for i := range gs {
+		if id, err := keys.ParseID(gs[i].ID); err == nil {
+			e, _ := c.cfg.groups.Group(id)
+			gs[i].Hidden = e.Priority < 0
+		}
+	}
+	return gs, nil
+}
+
+// groupList is Groups without Hidden, and without the config lock.
+func (c *Client) groupList(ctx context.Context) ([]Group, error) {
 	ids, err := c.groupIDs(ctx)
 	if err != nil {
 		return nil, err
@@ -1126,7 +1148,7 @@ func (c *Client) leaveGroup(ctx context.Context, group string) (*groupSession, e
 // groupNames maps the ID of each group of this account to its name.
 func (c *Client) groupNames(ctx context.Context) map[string]string {
 	out := map[string]string{}
-	if gs, err := c.Groups(ctx); err == nil {
+	if gs, err := c.groupList(ctx); err == nil {
 		for _, g := range gs {
 			out[g.ID] = g.Name
 		}

@@ -531,7 +531,13 @@ func (s *Server) retry(w http.ResponseWriter, r *http.Request, c *client.Client)
 // conversationAction is POST /api/conversations/{id}/{action}: read,
 // unread, accept, decline, block, unblock.
 func (s *Server) conversationAction(w http.ResponseWriter, r *http.Request, c *client.Client) {
-	id, ok := pathID(w, r)
+	action := r.PathValue("action")
+	if validGroupID(strings.ToLower(r.PathValue("id"))) && action != "read" && action != "unread" {
+		// A group's other actions are the group calls' (api_groups.go).
+		writeError(w, http.StatusBadRequest, "a group is accepted, declined or left through /api/groups")
+		return
+	}
+	id, ok := pathConvo(w, r, c) // a group's read marks too (convo_settings.go)
 	if !ok {
 		return
 	}

@@ -183,6 +183,8 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, c *client.C
 type groupView struct {
 	client.Group
 	Members []client.GroupMember `json:"members"`
+	// Disappearing is the group's timer (its admins set it).
+	Disappearing disappearingView `json:"disappearing"`
 }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, c *client.Client) {
@@ -206,6 +208,9 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, c *client.Clie
 		if g2, err := findGroup(r.Context(), c, gid); err == nil {
 			v.Group = g2 // the name as just read from the group's swarm
 		}
+		v.Disappearing = s.disappearingOf(r.Context(), c, gid)
+	} else {
+		v.Disappearing = disappearingView{Mode: client.DisappearOff}
 	}
 	writeJSON(w, http.StatusOK, v)
 }

@@ -218,6 +218,62 @@ func TestGroupsAPI(t *testing.T) {
 		t.Errorf("adding a member again: %d, want 400", code)
 	}
 
+	// The conversation settings take the group's ID, as in Session: pin,
+	// notifications, mark unread and hide for every member; the timer for
+	// admins only.
+	bobRow := func() (client.Conversation, bool) {
+		var cv map[string][]client.Conversation
+		callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/conversations", "", &cv)
+		i := slices.IndexFunc(cv["inbox"], func(c client.Conversation) bool { return c.SessionID == gid })
+		if i < 0 {
+			return client.Conversation{}, false
+		}
+		return cv["inbox"][i], true
+	}
+	for _, call := range []struct{ path, body string }{
+		{"pin", `{"pinned":true}`}, {"mute", `{"seconds":-1}`}, {"unread", `{}`},
+	} {
+		if code := callJSON(t, bc, http.MethodPost, bob.BaseURL()+"api/conversations/"+gid+"/"+call.path, call.body, nil); code != http.StatusOK {
+			t.Errorf("a member's %s of the group: %d", call.path, code)
+		}
+	}
+	if row, ok := bobRow(); !ok || !row.Pinned || !row.Muted || !row.MarkedUnread || row.Kind != "group" {
+		t.Errorf("Bob's group row after pin, mute and mark unread: %+v (listed %v)", row, ok)
+	}
+	if code := callJSON(t, bc, http.MethodPost, bob.BaseURL()+"api/conversations/"+gid+"/disappearing", `{"mode":"send","seconds":86400}`, nil); code != http.StatusForbidden {
+		t.Errorf("a member sets the group's timer: %d, want 403", code)
+	}
+	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/conversations/"+gid+"/disappearing", `{"mode":"read","seconds":86400}`, nil); code != http.StatusBadRequest {
+		t.Errorf("after-read timer in a group: %d, want 400", code)
+	}
+	if code := callJSON(t, ac, http.MethodPost, alice.BaseURL()+"api/conversations/"+gid+"/disappearing", `{"mode":"send","seconds":86400}`, nil); code != http.StatusOK {
+		t.Errorf("the admin sets the group's timer: %d", code)
+	}
+	eventually(t, "Bob to see the group's timer", func() bool {
+		var v groupView
+		callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/groups/"+gid, "", &v)
+		return v.Disappearing.Mode == "send" && v.Disappearing.Seconds == 86400
+	})
+	if code := callJSON(t, bc, http.MethodPost, bob.BaseURL()+"api/conversations/"+gid+"/hide", `{"hidden":true}`, nil); code != http.StatusOK {
+		t.Errorf("a member hides the group: %d", code)
+	}
+	if _, ok := bobRow(); ok {
+		t.Error("the hidden group stays in Bob's conversations")
+	}
+	if g, _ := groupByID(groupsOf(t, bc, bob), gid); !g.Hidden {
+		t.Errorf("Bob's groups do not say the group is hidden: %+v", g)
+	}
+	callJSON(t, bc, http.MethodPost, bob.BaseURL()+"api/conversations/"+gid+"/hide", `{"hidden":false}`, nil)
+	for _, call := range []struct{ path, body string }{{"pin", `{"pinned":false}`}, {"mute", `{"seconds":0}`}, {"read", `{}`}} {
+		callJSON(t, bc, http.MethodPost, bob.BaseURL()+"api/conversations/"+gid+"/"+call.path, call.body, nil)
+	}
+	if row, ok := bobRow(); !ok || row.Pinned || row.Muted || row.MarkedUnread {
+		t.Errorf("Bob's group row after undoing it all: %+v (listed %v)", row, ok)
+	}
+	if code := callJSON(t, bc, http.MethodPost, bob.BaseURL()+"api/conversations/"+gid+"/block", `{}`, nil); code != http.StatusBadRequest {
+		t.Errorf("blocking a group through the conversation calls: %d, want 400", code)
+	}
+
 	// A stranger's invitation waits, and is not readable until accepted.
 	var cg map[string]string
 	if code := callJSON(t, cc, http.MethodPost, carol.BaseURL()+"api/groups", `{"name":"Spam","members":["`+aliceID+`"]}`, &cg); code != http.StatusOK {

@@ -3,7 +3,9 @@ package webapp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,7 +14,8 @@ import (
 
 // The per-conversation settings and the privacy switches of issue 15:
 // disappearing messages, typing indicators, read receipts, pins, mutes and
-// hiding. Each handler sits behind the same checks as the rest of the API
+// hiding; pins, mutes, hiding and (for admins) the timer take a group's ID
+// too. Each handler sits behind the same checks as the rest of the API
 // (token cookie, Host, same-origin JSON: see handler).
 func (s *Server) convoSettingsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/privacy", s.withAccount(s.getPrivacy))
@@ -31,8 +34,33 @@ type convoState struct {
 	privacyMu sync.Mutex // serialises the read-merge-write of the privacy switches
 }
 
-// settingsError answers the settings' input errors with 400.
+// pathConvo reads the {id} path value of a conversation whose settings
+// change: a Session ID, or the ID of a group this account has joined
+// (Session keeps pins, mutes, hiding and read marks for groups too; a
+// group's disappearing timer is its admins', see settingsError).
+func pathConvo(w http.ResponseWriter, r *http.Request, c *client.Client) (string, bool) {
+	id := strings.ToLower(r.PathValue("id"))
+	if !strings.HasPrefix(id, "03") {
+		return pathID(w, r)
+	}
+	if !validGroupID(id) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a Session ID or a group ID (05 or 03 followed by 64 hex characters)", truncate(id, 80)))
+		return "", false
+	}
+	if _, err := joinedGroup(r.Context(), c, id); err != nil {
+		groupError(w, err)
+		return "", false
+	}
+	return id, true
+}
+
+// settingsError answers the settings' input errors with 400, and a
+// member's admin-only change of a group (its timer) with 403.
 func settingsError(w http.ResponseWriter, err error) {
+	if errors.Is(err, client.ErrNotGroupAdmin) || errors.Is(err, client.ErrUnknownGroup) {
+		groupError(w, err)
+		return
+	}
 	if errors.Is(err, client.ErrInvalidDuration) || errors.Is(err, client.ErrNotSupported) ||
 		errors.Is(err, client.ErrNotEditable) || errors.Is(err, client.ErrInvalidText) {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -166,7 +194,7 @@ func (s *Server) disappearingOf(ctx context.Context, c *client.Client, id string
 // setDisappearing is POST /api/conversations/{id}/disappearing
 // {"mode": "off"|"read"|"send", "seconds"}.
 func (s *Server) setDisappearing(w http.ResponseWriter, r *http.Request, c *client.Client) {
-	id, ok := pathID(w, r)
+	id, ok := pathConvo(w, r, c)
 	if !ok {
 		return
 	}
@@ -191,7 +219,7 @@ func (s *Server) setDisappearing(w http.ResponseWriter, r *http.Request, c *clie
 
 // pin is POST /api/conversations/{id}/pin {"pinned"}.
 func (s *Server) pin(w http.ResponseWriter, r *http.Request, c *client.Client) {
-	id, ok := pathID(w, r)
+	id, ok := pathConvo(w, r, c)
 	if !ok {
 		return
 	}
@@ -212,7 +240,7 @@ func (s *Server) pin(w http.ResponseWriter, r *http.Request, c *client.Client) {
 // mute is POST /api/conversations/{id}/mute {"seconds"}: -1 mutes until
 // unmuted, 0 unmutes, more mutes for that long.
 func (s *Server) mute(w http.ResponseWriter, r *http.Request, c *client.Client) {
-	id, ok := pathID(w, r)
+	id, ok := pathConvo(w, r, c)
 	if !ok {
 		return
 	}
@@ -242,7 +270,7 @@ func (s *Server) mute(w http.ResponseWriter, r *http.Request, c *client.Client) 
 // hide is POST /api/conversations/{id}/hide {"hidden"}: hidden
 // conversations leave the list until a message to or from them.
 func (s *Server) hide(w http.ResponseWriter, r *http.Request, c *client.Client) {
-	id, ok := pathID(w, r)
+	id, ok := pathConvo(w, r, c)
 	if !ok {
 		return
 	}

@@ -74,12 +74,22 @@ func TestConvoSettingsChecks(t *testing.T) {
 		"api/conversations/" + peer + "/disappearing?": `{"mode":"send","seconds":5}`,
 		"api/conversations/" + peer + "/mute":          `{"seconds":-7}`,
 		"api/conversations/05zz/pin":                   `{"pinned":true}`,
-		"api/privacy":                                  `{"read_receipts":"yes"}`,
-		"api/conversations/" + peer + "/hide?":         `{"hidden":true,"everyone":true}`,
+		"api/conversations/03zz/mute":                  `{"seconds":-1}`,
+		"api/conversations/03" + peer[2:] + "/typing":  `{"typing":true}`,
+		"api/privacy":                          `{"read_receipts":"yes"}`,
+		"api/conversations/" + peer + "/hide?": `{"hidden":true,"everyone":true}`,
 	} {
 		path = strings.TrimRight(path, "#?")
 		if resp, got := do(t, c, newReq(t, http.MethodPost, a.BaseURL()+path, body)); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s %s: %d %s, want 400", path, body, resp.StatusCode, got)
+		}
+	}
+
+	// A group's settings: only a group this account has joined.
+	for _, p := range []string{"pin", "mute", "hide", "disappearing", "unread"} {
+		path := "api/conversations/03" + peer[2:] + "/" + p
+		if resp, got := do(t, c, newReq(t, http.MethodPost, a.BaseURL()+path, `{}`)); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s of an unknown group: %d %s, want 404", p, resp.StatusCode, got)
 		}
 	}
 
