@@ -23,16 +23,8 @@ type readQuote struct {
 }
 
 func TestReplyAndSearchThroughTheCLI(t *testing.T) {
-	alice, bob := newUser(t), newUser(t)
-	alice.run(0, "", "init", "--name", "Alice")
-	bob.run(0, "", "init", "--name", "Bob")
-	var who struct {
-		SessionID string `json:"session_id"`
-	}
-	alice.json(&who, "whoami")
-	aliceID := who.SessionID
-	bob.json(&who, "whoami")
-	bobID := who.SessionID
+	alice, aliceID := namedUser(t, "Alice")
+	bob, bobID := namedUser(t, "Bob")
 
 	alice.run(0, "", "send", bobID, "Bonjour Bob, café à midi ?")
 	got := bob.receiveAll(1)
@@ -89,17 +81,9 @@ func itoa(n int64) string {
 }
 
 func TestPinMuteHideThroughTheCLI(t *testing.T) {
-	alice, bob, carol := newUser(t), newUser(t), newUser(t)
-	alice.run(0, "", "init", "--name", "Alice")
-	bob.run(0, "", "init", "--name", "Bob")
-	carol.run(0, "", "init", "--name", "Carol")
-	var who struct {
-		SessionID string `json:"session_id"`
-	}
-	bob.json(&who, "whoami")
-	bobID := who.SessionID
-	carol.json(&who, "whoami")
-	carolID := who.SessionID
+	alice, _ := namedUser(t, "Alice")
+	_, bobID := namedUser(t, "Bob")
+	_, carolID := namedUser(t, "Carol")
 	alice.run(0, "", "send", bobID, "hi Bob")
 	alice.run(0, "", "send", carolID, "hi Carol")
 
@@ -135,14 +119,8 @@ func TestPinMuteHideThroughTheCLI(t *testing.T) {
 }
 
 func TestDeleteThroughTheCLI(t *testing.T) {
-	alice, bob := newUser(t), newUser(t)
-	alice.run(0, "", "init", "--name", "Alice")
-	bob.run(0, "", "init", "--name", "Bob")
-	var who struct {
-		SessionID string `json:"session_id"`
-	}
-	bob.json(&who, "whoami")
-	bobID := who.SessionID
+	alice, _ := namedUser(t, "Alice")
+	_, bobID := namedUser(t, "Bob")
 	var sent, keep jsonMessage
 	alice.json(&sent, "send", bobID, "sent by mistake")
 	alice.json(&keep, "send", bobID, "keep this")
@@ -173,16 +151,8 @@ func TestDeleteThroughTheCLI(t *testing.T) {
 // contract of read --json (id, from, body, quote, reactions, deleted,
 // expires_at).
 func TestReactAndSettingsThroughTheCLI(t *testing.T) {
-	alice, bob := newUser(t), newUser(t)
-	alice.run(0, "", "init", "--name", "Alice")
-	bob.run(0, "", "init", "--name", "Bob")
-	var who struct {
-		SessionID string `json:"session_id"`
-	}
-	alice.json(&who, "whoami")
-	aliceID := who.SessionID
-	bob.json(&who, "whoami")
-	bobID := who.SessionID
+	alice, aliceID := namedUser(t, "Alice")
+	bob, bobID := namedUser(t, "Bob")
 	var sent jsonMessage
 	alice.json(&sent, "send", bobID, "lunch?")
 	got := bob.receiveAll(1)
@@ -235,14 +205,8 @@ func TestReactAndSettingsThroughTheCLI(t *testing.T) {
 }
 
 func TestDisappearThroughTheCLI(t *testing.T) {
-	alice, bob := newUser(t), newUser(t)
-	alice.run(0, "", "init", "--name", "Alice")
-	bob.run(0, "", "init", "--name", "Bob")
-	var who struct {
-		SessionID string `json:"session_id"`
-	}
-	bob.json(&who, "whoami")
-	bobID := who.SessionID
+	alice, _ := namedUser(t, "Alice")
+	_, bobID := namedUser(t, "Bob")
 	alice.run(0, "", "send", bobID, "hi")
 	alice.run(0, "", "disappear", bobID, "send", "1h")
 	var sent struct {
@@ -265,16 +229,8 @@ func TestDisappearThroughTheCLI(t *testing.T) {
 // TestEditThroughTheCLI edits a sent message: the peer's read shows the
 // new text marked edited, and read --json has "edited" and "edited_at".
 func TestEditThroughTheCLI(t *testing.T) {
-	alice, bob := newUser(t), newUser(t)
-	alice.run(0, "", "init", "--name", "Alice")
-	bob.run(0, "", "init", "--name", "Bob")
-	var who struct {
-		SessionID string `json:"session_id"`
-	}
-	alice.json(&who, "whoami")
-	aliceID := who.SessionID
-	bob.json(&who, "whoami")
-	bobID := who.SessionID
+	alice, aliceID := namedUser(t, "Alice")
+	bob, bobID := namedUser(t, "Bob")
 	var sent jsonMessage
 	alice.json(&sent, "send", bobID, "dinner at 8")
 	got := bob.receiveAll(1)

@@ -33,6 +33,19 @@ func newUser(t *testing.T) *user {
 	return &user{t: t, home: t.TempDir(), net: testNet.NetworkFile}
 }
 
+// namedUser makes a user with a new account named name and returns it
+// with its Session ID: the start of every conversation test.
+func namedUser(t *testing.T, name string) (u *user, sessionID string) {
+	t.Helper()
+	u = newUser(t)
+	u.run(0, "", "init", "--name", name)
+	var who struct {
+		SessionID string `json:"session_id"`
+	}
+	u.json(&who, "whoami")
+	return u, who.SessionID
+}
+
 // run runs one command and fails the test unless it exits with want.
 func (u *user) run(want int, stdin string, args ...string) string {
 	u.t.Helper()
