@@ -16,15 +16,7 @@ import (
 // the reply, Bob deletes it for everyone, and Alice finds her message with
 // search.
 func TestBrowserReplyReactDeleteSearch(t *testing.T) {
-	devnettest.Need(t, testNet)
-	browser := newBrowser(t)
-	alice, bob := startApp(t, "alice", Config{}), startApp(t, "bob", Config{})
-	a := newTab(t, browser, "alice", 1280, 800)
-	b := newTab(t, browser, "bob", 1280, 800)
-	onboard(a, alice.URL(), "Alice")
-	onboard(b, bob.URL(), "Bob")
-	b.click("button", "Your Session ID")
-	bobID := waitFor[string](b, "Bob's Session ID", `document.querySelector('[data-testid=my-session-id]')?.textContent || ''`)
+	a, b, bobID := aliceAndBobPages(t)
 
 	a.click("button", "New message")
 	a.typeInto("textbox", "Session ID", bobID)
@@ -86,15 +78,7 @@ func TestBrowserReplyReactDeleteSearch(t *testing.T) {
 // pinned and muted conversation is marked, a message is edited, and Note to
 // Self opens from New message.
 func TestBrowserConvoSettings(t *testing.T) {
-	devnettest.Need(t, testNet)
-	browser := newBrowser(t)
-	alice, bob := startApp(t, "alice", Config{}), startApp(t, "bob", Config{})
-	a := newTab(t, browser, "alice", 1280, 800)
-	b := newTab(t, browser, "bob", 1280, 800)
-	onboard(a, alice.URL(), "Alice")
-	onboard(b, bob.URL(), "Bob")
-	b.click("button", "Your Session ID")
-	bobID := waitFor[string](b, "Bob's Session ID", `document.querySelector('[data-testid=my-session-id]')?.textContent || ''`)
+	a, b, bobID := aliceAndBobPages(t)
 
 	// Both switch read receipts and typing indicators on (off by default).
 	for _, tb := range []*tab{a, b} {
@@ -269,4 +253,21 @@ func TestBrowserConvoSettings(t *testing.T) {
 	a.do(chromedp.Click(chromedp.Search(`//li[contains(@class,'out')][contains(.,'remember the milk')]//button[@aria-label='Delete']`)))
 	a.click("button", "Delete on all my devices")
 	waitFor[bool](a, "the note deleted", `document.querySelector('.msg.out .bubble.deleted') !== null`)
+}
+
+// aliceAndBobPages starts Alice's and Bob's apps, onboards each in a tab
+// of one browser, and reads Bob's Session ID off his page: how the
+// browser conversation tests begin, which then work through the pages only.
+func aliceAndBobPages(t *testing.T) (a, b *tab, bobID string) {
+	t.Helper()
+	devnettest.Need(t, testNet)
+	browser := newBrowser(t)
+	alice, bob := startApp(t, "alice", Config{}), startApp(t, "bob", Config{})
+	a = newTab(t, browser, "alice", 1280, 800)
+	b = newTab(t, browser, "bob", 1280, 800)
+	onboard(a, alice.URL(), "Alice")
+	onboard(b, bob.URL(), "Bob")
+	b.click("button", "Your Session ID")
+	bobID = waitFor[string](b, "Bob's Session ID", `document.querySelector('[data-testid=my-session-id]')?.textContent || ''`)
+	return a, b, bobID
 }
