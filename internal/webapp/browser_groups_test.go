@@ -156,6 +156,17 @@ func TestBrowserGroups(t *testing.T) {
 	// Alice is reading the group: it is marked read, and her list says so.
 	waitFor[bool](a, "the group marked read", fmt.Sprintf(`!!document.querySelector('.list [data-id=%q]') && !document.querySelector('.list [data-id=%q] .badge')`, gid, gid))
 
+	// The group's conversation menu: pin and notifications, as for a
+	// contact (the conversation calls take the group's ID).
+	a.click("button", "Conversation options")
+	a.click("button", "Pin")
+	waitFor[bool](a, "the group pinned in the list", fmt.Sprintf(`!!document.querySelector('.list [data-id=%q] [data-testid=pinned]')`, gid))
+	a.click("button", "Conversation options")
+	a.click("button", "Notifications")
+	a.click("radio", "Mute until i turn it back on")
+	a.click("button", "Set")
+	waitFor[bool](a, "the group muted in the list", fmt.Sprintf(`!!document.querySelector('.list [data-id=%q] [data-testid=muted]')`, gid))
+
 	// The members panel.
 	a.click("button", "Members")
 	if got := waitFor[string](a, "the members", members+` === 'Bob, You admin' && `+members); got != "Bob, You admin" {

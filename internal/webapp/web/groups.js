@@ -6,6 +6,7 @@
 import {h, icon, replace, toast, avatar, shortID, msgTime, fullTime, dayLabel} from './dom.js';
 import {attachmentEl, attachControls, fileRequest, uploadBar, postFile} from './attachments.js';
 import * as gc from './groupconvo.js';
+import * as convo from './convo.js';
 
 // A is what app.js lends: api, S (its state), dialog, confirmDialog,
 // renderLeft, showMain, mainBack, closeConversation, contactName, linkify.
@@ -62,7 +63,9 @@ export function pendingInvites() {
 // conversation list does not already hold.
 export function groupRows() {
   const listed = new Set([...A.S.inbox, ...A.S.requests].map((c) => c.session_id));
-  return groups().filter((g) => !g.invited && !listed.has(g.group_id)).map((g) => h('button', {
+  // A hidden group leaves the list until its next message, as any
+  // conversation (the open one stays, for Show in conversations).
+  return groups().filter((g) => !g.invited && !listed.has(g.group_id) && (!g.hidden || isOpen(g.group_id))).map((g) => h('button', {
     class: 'item group-row', 'data-key': 'g' + g.group_id, 'data-id': g.group_id,
     'aria-current': isOpen(g.group_id) ? 'true' : 'false',
     onclick: () => openGroup(g.group_id),
@@ -299,7 +302,35 @@ function renderGroupHead() {
     h('div', {class: 'who'}, h('span', {class: 'title'}, g.name || 'Group'),
       h('span', {class: 'sub', 'data-testid': 'group-sub'}, sub)),
     gc.disappearingButton(g),
-    g.invited || g.removed ? null : h('button', {class: 'icon-btn', 'aria-label': 'Members', title: 'Members', onclick: membersPanel}, icon('people')));
+    g.invited || g.removed ? null : h('button', {class: 'icon-btn', 'aria-label': 'Members', title: 'Members', onclick: membersPanel}, icon('people')),
+    g.invited || g.removed ? null : h('button', {class: 'icon-btn', 'aria-label': 'Conversation options', title: 'Conversation options', onclick: groupMenu}, icon('more')));
+}
+
+// groupMenu is the group's conversation menu: pin, notifications, hide and
+// mark unread, as Session's groups have them (the conversation calls take
+// the group's ID; the timer is the head's, for admins).
+function groupMenu() {
+  const g = current();
+  const row = A.S.inbox.find((c) => c.session_id === G.id);
+  const c = {...(row || {session_id: G.id, pinned: false, muted: false}), kind: 'group', messages: G.messages || []};
+  const unread = row && (row.unread > 0 || row.marked_unread);
+  const d = A.dialog(g.name || 'Group', h('div', {class: 'menu-list'},
+    row ? h('button', {class: 'btn ghost', onclick: async () => {
+      d.close();
+      clearTimeout(readTimer); // a read mark on its way would undo Mark unread
+      try {
+        await A.api('POST', `conversations/${G.id}/${unread ? 'read' : 'unread'}`, {});
+        toast(unread ? 'Marked read' : 'Marked unread');
+        if (!unread) A.closeConversation();
+        A.refreshLists?.();
+      } catch (e) {
+        toast(e.message, true);
+      }
+    }}, unread ? 'Mark read' : 'Mark unread') : null,
+    convo.menuItems(c, () => d.close(), true),
+    h('button', {class: 'btn ghost', onclick: () => { d.close(); membersPanel(); }}, 'Members')), [
+    h('button', {class: 'btn primary', onclick: () => d.close()}, 'Close'),
+  ]);
 }
 
 function atBottom(m) {
