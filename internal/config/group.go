@@ -4,7 +4,9 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/session-go/session-go/internal/keys"
 )
@@ -107,16 +109,35 @@ func NewGroupInfo(groupPK ed25519.PublicKey, groupSK ed25519.PrivateKey, groupKe
 	return &GroupInfo{c}, nil
 }
 
-// Name returns the group name ("n").
-func (g *GroupInfo) Name() string { s, _ := g.getString("n"); return s }
+// Name returns the group name ("n"), as text: an admin may have signed
+// anything there, so it is cut to [MaxGroupNameLength] bytes on a
+// character boundary and invalid UTF-8 is replaced (U+FFFD).
+func (g *GroupInfo) Name() string { s, _ := g.getString("n"); return asText(s, MaxGroupNameLength) }
 
 // SetName sets the group name, cut to [MaxGroupNameLength] bytes.
 func (g *GroupInfo) SetName(name string) {
 	g.setNonemptyString(truncate(name, MaxGroupNameLength), "n")
 }
 
-// Description returns the group description ("o").
-func (g *GroupInfo) Description() string { s, _ := g.getString("o"); return s }
+// Description returns the group description ("o"), as text, cut to
+// [MaxGroupDescriptionLength] bytes as Name is cut.
+func (g *GroupInfo) Description() string {
+	s, _ := g.getString("o")
+	return asText(s, MaxGroupDescriptionLength)
+}
+
+// asText makes s valid UTF-8 of at most n bytes, cut on a character
+// boundary.
+func asText(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
 
 // SetDescription sets the description, cut to [MaxGroupDescriptionLength].
 func (g *GroupInfo) SetDescription(d string) {

@@ -3,7 +3,9 @@ package config
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/session-go/session-go/internal/keys"
 )
@@ -148,5 +150,30 @@ func TestGroupMembersSkipsOtherIDs(t *testing.T) {
 	all := g.All()
 	if len(all) != 1 || all[0].ID != id.SessionID() {
 		t.Fatalf("members: %+v", all)
+	}
+}
+
+// TestGroupInfoNameIsText: a group's name and description are whatever its
+// admin signed; they are read as text within the limits (invalid UTF-8
+// replaced, cut on a character boundary), not as the bytes of a config
+// message that may be 76 KB long.
+func TestGroupInfoNameIsText(t *testing.T) {
+	pk, sk := groupKeyPair(t)
+	g, err := NewGroupInfo(pk, sk, [][32]byte{{1}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.setScalar("\xff"+strings.Repeat("é", 20_000), "n")
+	g.setScalar(strings.Repeat("\u202e", 2_000), "o")
+	name, desc := g.Name(), g.Description()
+	if !utf8.ValidString(name) || len(name) > MaxGroupNameLength || !strings.HasPrefix(name, "\uFFFDé") {
+		t.Fatalf("name: %d bytes, valid %v: %.20q", len(name), utf8.ValidString(name), name)
+	}
+	if !utf8.ValidString(desc) || len(desc) > MaxGroupDescriptionLength {
+		t.Fatalf("description: %d bytes, valid %v", len(desc), utf8.ValidString(desc))
+	}
+	g.SetName("Team ✓")
+	if g.Name() != "Team ✓" {
+		t.Fatalf("an honest name reads %q", g.Name())
 	}
 }
