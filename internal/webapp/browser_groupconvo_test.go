@@ -13,7 +13,7 @@ import (
 
 // TestBrowserGroupConvo: in a real browser, Alice (a group's admin)
 // reacts to Bob's group message, replies to it from its Reply action (Bob
-// reads the quote) and deletes it for everyone; the page shows the count
+// reads the quote), edits her reply, and deletes his message for everyone; the page shows the count
 // under the message and "This message was deleted" in its place; she
 // sets the group's disappearing timer, which Bob's app reads.
 func TestBrowserGroupConvo(t *testing.T) {
@@ -64,6 +64,16 @@ func TestBrowserGroupConvo(t *testing.T) {
 		return false
 	})
 	waitFor[bool](a, "the quote on Alice's page", `[...document.querySelectorAll('.msg.out .quote')].some(q => q.textContent.includes('who brings bread?'))`)
+
+	// Alice edits her reply: the page shows the new text, marked edited,
+	// and no error.
+	a.do(chromedp.Click(chromedp.CSS(`.msg.out button[aria-label=Edit]`)))
+	a.do(chromedp.SetValue(`[data-testid=edit-text]`, "I do, and butter"))
+	a.click("button", "Save")
+	waitFor[bool](a, "the edit on Alice's page", `(document.querySelector('.msg.out [data-testid=message-body]')?.textContent || '').endsWith('I do, and butter') && !!document.querySelector('.msg.out [data-testid=edited]')`)
+	if bad := eval[string](a, `[...document.querySelectorAll('.toast.bad')].map(t => t.textContent).join('; ')`); bad != "" {
+		t.Errorf("the edit showed an error: %s", bad)
+	}
 
 	a.do(chromedp.Click(chromedp.CSS(`.msg.in button[aria-label=Delete]`)))
 	a.click("button", "Delete for everyone")

@@ -71,7 +71,39 @@ export function actionsEl(m) {
     h('button', {class: 'act', 'aria-label': 'Reply', title: 'Reply', onclick: () => startReply(m)}, '↩'),
     h('button', {class: 'act', 'aria-label': 'React', title: 'React', onclick: () => pickReaction(m)}, '☺'),
     h('button', {class: 'act', 'aria-label': 'Delete', title: 'Delete', onclick: () => deleteMessage(m)}, '🗑'),
-    convo.editButton(m));
+    editButton(m));
+}
+
+const EDIT_WINDOW_MS = 15 * 60 * 1000;
+
+// editButton is the Edit action of this account's delivered text message
+// for 15 minutes after it was sent (the app's 1:1 one reloads the 1:1
+// view, so a group has its own).
+function editButton(m) {
+  if (!m.outgoing || (m.status !== 'sent' && m.status !== 'read') || Date.now() - new Date(m.sent_at) >= EDIT_WINDOW_MS ||
+    (m.attachments || []).length) return null;
+  return h('button', {class: 'act', 'aria-label': 'Edit', title: 'Edit (within 15 minutes of sending)', onclick: () => editDialog(m)}, '✎');
+}
+
+function editDialog(m) {
+  const ta = h('textarea', {class: 'input', rows: '4', 'aria-label': 'Edited message', 'data-testid': 'edit-text'});
+  ta.value = m.body || '';
+  const err = h('p', {class: 'error', 'aria-live': 'polite'});
+  const d = A.dialog('Edit message', h('div', null, ta,
+    h('p', {class: 'muted small'}, 'Members using Session (not session-go) see the edit as a new message replying to this one.'), err), [
+    h('button', {class: 'btn ghost', onclick: () => d.close()}, 'Cancel'),
+    h('button', {class: 'btn primary', onclick: async () => {
+      if (!ta.value.trim() || ta.value === m.body) { d.close(); return; }
+      try {
+        await A.api('POST', `messages/${m.id}/edit`, {body: ta.value});
+        d.close();
+        A.reload();
+      } catch (e) {
+        err.textContent = e.message;
+      }
+    }}, 'Save'),
+  ]);
+  ta.focus();
 }
 
 function pickReaction(m) {
