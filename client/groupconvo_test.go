@@ -81,15 +81,7 @@ func TestGroupConversationFeatures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer carol.Close()
-	for _, c := range []*Client{bob, carol} {
-		if _, err := c.Send(ctx, alice.SessionID(), "hi"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	gid, err := alice.CreateGroup(ctx, "Features", bob.SessionID(), carol.SessionID())
-	if err != nil {
-		t.Fatal(err)
-	}
+	gid := contactGroup(t, alice, "Features", bob, carol)
 	joinGroup(t, bob, gid)
 	joinGroup(t, carol, gid)
 	hello, err := alice.Send(ctx, gid, "hello group")

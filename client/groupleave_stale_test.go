@@ -22,15 +22,7 @@ func TestStaleLeaveDoesNotRemoveAgain(t *testing.T) {
 	}
 	defer alice.Close()
 	bob, carol := account(t, "Bob"), account(t, "Carol")
-	for _, c := range []*Client{bob, carol} {
-		if _, err := c.Send(ctx, alice.SessionID(), "hi"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	gid, err := alice.CreateGroup(ctx, "Comeback", bob.SessionID(), carol.SessionID())
-	if err != nil {
-		t.Fatal(err)
-	}
+	gid := contactGroup(t, alice, "Comeback", bob, carol)
 	joinGroup(t, bob, gid)
 	joinGroup(t, carol, gid)
 	if err := carol.LeaveGroup(ctx, gid); err != nil {

@@ -42,15 +42,7 @@ func TestGroupOnDevnet(t *testing.T) {
 	ctx := t.Context()
 	alice, bob, carol := account(t, "Alice"), account(t, "Bob"), account(t, "Carol")
 	// Bob and Carol approve Alice (her invitation then joins at once).
-	for _, c := range []*Client{bob, carol} {
-		if _, err := c.Send(ctx, alice.SessionID(), "hi Alice"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	gid, err := alice.CreateGroup(ctx, "Team", bob.SessionID(), carol.SessionID())
-	if err != nil {
-		t.Fatalf("create: %v", err)
-	}
+	gid := contactGroup(t, alice, "Team", bob, carol)
 	for who, c := range map[string]*Client{"bob": bob, "carol": carol} {
 		deadline := time.Now().Add(60 * time.Second)
 		for {
@@ -237,6 +229,26 @@ func TestGroupReachesARestoredDevice(t *testing.T) {
 	if gs, _ := bob.Groups(ctx); len(gs) != 1 || !gs[0].Removed {
 		t.Fatalf("the member removed by the second device: %+v", gs)
 	}
+}
+
+// contactGroup has each member write to admin first, so that admin is
+// their approved contact and her invitation joins at once (not a message
+// request), then has admin create a group named name with them; it
+// returns the group's ID. The members still have to poll to join.
+func contactGroup(t *testing.T, admin *Client, name string, members ...*Client) string {
+	t.Helper()
+	ids := make([]string, len(members))
+	for i, c := range members {
+		if _, err := c.Send(t.Context(), admin.SessionID(), "hi"); err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = c.SessionID()
+	}
+	gid, err := admin.CreateGroup(t.Context(), name, ids...)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	return gid
 }
 
 // joinGroup polls c until it is in group gid (not as an invitation).
@@ -517,15 +529,7 @@ func TestGroupMemberLeaves(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
 	alice, bob, carol := account(t, "Alice"), account(t, "Bob"), account(t, "Carol")
-	for _, c := range []*Client{bob, carol} {
-		if _, err := c.Send(ctx, alice.SessionID(), "hi"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	gid, err := alice.CreateGroup(ctx, "Leaving", bob.SessionID(), carol.SessionID())
-	if err != nil {
-		t.Fatal(err)
-	}
+	gid := contactGroup(t, alice, "Leaving", bob, carol)
 	joinGroup(t, bob, gid)
 	joinGroup(t, carol, gid)
 	left, err := carol.loadGroup(ctx, gid) // her token, kept for a raw retrieve later
@@ -613,15 +617,7 @@ func TestGroupForgedControlIsIgnored(t *testing.T) {
 	}
 	defer alice.Close()
 	bob, carol := account(t, "Bob"), account(t, "Carol")
-	for _, c := range []*Client{bob, carol} {
-		if _, err := c.Send(ctx, alice.SessionID(), "hi"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	gid, err := alice.CreateGroup(ctx, "Forged", bob.SessionID(), carol.SessionID())
-	if err != nil {
-		t.Fatal(err)
-	}
+	gid := contactGroup(t, alice, "Forged", bob, carol)
 	joinGroup(t, bob, gid)
 	now := time.Now().Truncate(time.Millisecond)
 	removed := signalpb.GroupUpdateMemberChangeMessage_REMOVED
