@@ -549,12 +549,41 @@ func longPollBody(t *testing.T, id *keys.Identity, ms int) []byte {
 	t.Helper()
 	r := &storagerpc.Retrieve{Timestamp: time.Now().UnixMilli()}
 	storagerpc.Sign(r, id)
+	body, _ := json.Marshal(map[string]any{"method": "retrieve", "params": longPollParams(r, ms)})
+	return body
+}
+
+// longPollParams are the params of retrieve r (signed, or forged by the
+// caller) asking to be held for ms milliseconds.
+func longPollParams(r *storagerpc.Retrieve, ms int) map[string]any {
 	params, _ := json.Marshal(r)
 	var p map[string]any
 	json.Unmarshal(params, &p)
 	p["long_poll_ms"] = ms
-	body, _ := json.Marshal(map[string]any{"method": "retrieve", "params": p})
-	return body
+	return p
+}
+
+// pollWhileStoring posts body, a long-polling retrieve of id's inbox, to
+// members[0], stores data for id through members[1] while it is held, and
+// returns the poll's answer: whether the store woke it, and with what.
+func pollWhileStoring(t *testing.T, members []*devnet.Node, id *keys.Identity, body, data []byte) (int, []byte) {
+	t.Helper()
+	type result struct {
+		status int
+		body   []byte
+	}
+	done := make(chan result, 1)
+	go func() {
+		status, b := post(t, members[0].URL()+"/storage_rpc/v1", body)
+		done <- result{status, b}
+	}()
+	// Store on another member: replication must wake the waiting retrieve.
+	time.Sleep(300 * time.Millisecond)
+	if status, b := rpc(t, members[1], storeReq(id.SessionID(), data)); status != http.StatusOK {
+		t.Fatalf("store: %d %s", status, b)
+	}
+	res := <-done
+	return res.status, res.body
 }
 
 // TestThousandsOfLongPolls (issue 8 point 7): 3 000 long polls from one

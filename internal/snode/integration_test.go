@@ -502,36 +502,20 @@ func TestLongPollWithBadSignatureIsNotHeld(t *testing.T) {
 	r := &storagerpc.Retrieve{Timestamp: time.Now().UnixMilli()}
 	storagerpc.Sign(r, id)
 	r.Signature[0] ^= 1
-	params, _ := json.Marshal(r)
-	var p map[string]any
-	json.Unmarshal(params, &p)
-	p["long_poll_ms"] = 20000
+	p := longPollParams(r, 20000)
 	batch, _ := json.Marshal(map[string]any{"method": "batch", "params": map[string]any{
 		"requests":     []any{map[string]any{"method": "retrieve", "params": p}},
 		"long_poll_ms": 20000,
 	}})
 	single, _ := json.Marshal(map[string]any{"method": "retrieve", "params": p})
 	for _, body := range [][]byte{single, batch} {
-		type result struct {
-			status int
-			body   []byte
-		}
-		done := make(chan result, 1)
-		go func() {
-			status, b := post(t, members[0].URL()+"/storage_rpc/v1", body)
-			done <- result{status, b}
-		}()
-		time.Sleep(300 * time.Millisecond)
 		data := fmt.Appendf(nil, "not for a forged poll %d", len(body))
-		if status, b := rpc(t, members[1], storeReq(id.SessionID(), data)); status != http.StatusOK {
-			t.Fatalf("store: %d %s", status, b)
+		status, got := pollWhileStoring(t, members, id, body, data)
+		if bytes.Contains(got, []byte(storagerpc.MessageHash(id.SessionID(), 0, data))) {
+			t.Fatalf("a poll with a bad signature got the message: %d %s", status, got)
 		}
-		res := <-done
-		if bytes.Contains(res.body, []byte(storagerpc.MessageHash(id.SessionID(), 0, data))) {
-			t.Fatalf("a poll with a bad signature got the message: %d %s", res.status, res.body)
-		}
-		if !bytes.Contains(res.body, []byte("401")) && res.status != http.StatusUnauthorized {
-			t.Fatalf("a poll with a bad signature: %d %s, want 401", res.status, res.body)
+		if !bytes.Contains(got, []byte("401")) && status != http.StatusUnauthorized {
+			t.Fatalf("a poll with a bad signature: %d %s, want 401", status, got)
 		}
 	}
 }
@@ -540,31 +524,9 @@ func TestLongPollRetrieveWakesOnStore(t *testing.T) {
 	needNet(t)
 	id := newAccount(t)
 	members, _ := swarmOf(t, id.SessionID())
-	r := &storagerpc.Retrieve{Timestamp: time.Now().UnixMilli()}
-	storagerpc.Sign(r, id)
-	params, _ := json.Marshal(r)
-	var p map[string]any
-	json.Unmarshal(params, &p)
-	p["long_poll_ms"] = 20000
-	body, _ := json.Marshal(map[string]any{"method": "retrieve", "params": p})
-
-	type result struct {
-		status int
-		body   []byte
-	}
-	done := make(chan result, 1)
-	go func() {
-		status, b := post(t, members[0].URL()+"/storage_rpc/v1", body)
-		done <- result{status, b}
-	}()
-	// Store on another member: replication must wake the waiting retrieve.
-	time.Sleep(300 * time.Millisecond)
 	data := []byte("wake up")
-	if status, b := rpc(t, members[1], storeReq(id.SessionID(), data)); status != http.StatusOK {
-		t.Fatalf("store: %d %s", status, b)
-	}
-	res := <-done
-	if res.status != http.StatusOK || !bytes.Contains(res.body, []byte(storagerpc.MessageHash(id.SessionID(), 0, data))) {
-		t.Fatalf("long poll returned %d %s, want the new message", res.status, res.body)
+	status, got := pollWhileStoring(t, members, id, longPollBody(t, id, 20000), data)
+	if status != http.StatusOK || !bytes.Contains(got, []byte(storagerpc.MessageHash(id.SessionID(), 0, data))) {
+		t.Fatalf("long poll returned %d %s, want the new message", status, got)
 	}
 }
