@@ -214,3 +214,65 @@ func TestGroupMemberStatusFollowsAcceptance(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestGroupMessageFromAnInvitedMemberIsAnAcceptance: a member the Members
+// config still lists as invited (its invite response lost, or a client
+// that sends none) is recorded as accepted once it writes in the group, as
+// Session desktop does.
+func TestGroupMessageFromAnInvitedMemberIsAnAcceptance(t *testing.T) {
+	needNet(t)
+	ctx := t.Context()
+	alice, bob := account(t, "Alice"), account(t, "Bob")
+	if _, err := bob.Send(ctx, alice.SessionID(), "hi"); err != nil {
+		t.Fatal(err)
+	}
+	gid, err := alice.CreateGroup(ctx, "Quiet", bob.SessionID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	joinGroup(t, bob, gid)
+	deadline := time.Now().Add(90 * time.Second)
+	for memberStatus(t, alice, gid)[bob.SessionID()].Status != "invite_accepted" {
+		alice.Receive(ctx)
+		if time.Now().After(deadline) {
+			t.Fatal("Bob's invite response never recorded")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// As if his response had been lost: Alice's config lists him as
+	// invited again, and only his message can tell.
+	alice.groupMu.Lock()
+	g, err := alice.joinedGroup(ctx, gid)
+	if err == nil {
+		err = alice.syncGroup(ctx, g)
+	}
+	if err == nil {
+		m, _ := g.members.Get(bob.id.SessionID())
+		m.Invite = 1 // config.GroupStatusSent
+		if err = g.members.Set(m); err == nil {
+			err = alice.pushGroup(ctx, g, nil)
+		}
+	}
+	alice.groupMu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := memberStatus(t, alice, gid); st[bob.SessionID()].Status != "invite_sent" {
+		t.Fatalf("Bob before he writes: %+v", st[bob.SessionID()])
+	}
+	if _, err := bob.SendGroup(ctx, gid, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(90 * time.Second)
+	for {
+		alice.Receive(ctx)
+		st := memberStatus(t, alice, gid)
+		if st[bob.SessionID()].Status == "invite_accepted" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Bob's message did not record him as joined: %+v", st[bob.SessionID()])
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
