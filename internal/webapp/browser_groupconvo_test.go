@@ -11,6 +11,14 @@ import (
 	"github.com/session-go/session-go/internal/devnet/devnettest"
 )
 
+// clickNow clicks the element sel selects as soon as the page has it, in
+// one step in the page: the group's list and messages are rebuilt when
+// they change, and a node found first and clicked after may be gone.
+func clickNow(tb *tab, what, sel string) {
+	tb.t.Helper()
+	waitFor[bool](tb, what, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.click(); return true; })()`, sel))
+}
+
 // TestBrowserGroupConvo: in a real browser, Alice (a group's admin)
 // reacts to Bob's group message, replies to it from its Reply action (Bob
 // reads the quote), edits her reply, and deletes his message for everyone; the page shows the count
@@ -42,17 +50,20 @@ func TestBrowserGroupConvo(t *testing.T) {
 	post(bc, bob, "api/groups/"+gid+"/messages", `{"body":"who brings bread?"}`, nil)
 	row := fmt.Sprintf(`.list [data-id=%q]`, gid)
 	waitFor[bool](a, "the group's row", fmt.Sprintf(`document.querySelector(%q) !== null`, row))
-	a.step("opening the group", chromedp.Click(row, chromedp.NodeVisible))
+	clickNow(a, "the group's row", row)
 	waitFor[bool](a, "Bob's message", inGroup("Bob", "who brings bread?"))
 
-	a.do(chromedp.Click(chromedp.CSS(`.msg.in button[aria-label=React]`)))
+	clickNow(a, "React on the message", `.msg.in button[aria-label=React]`)
 	a.click("button", "🥰")
 	waitFor[bool](a, "the reaction under Bob's message", `(document.querySelector('.msg.in [data-testid=reactions]')?.textContent || '').includes('🥰 1')`)
 
-	a.do(chromedp.Click(chromedp.CSS(`.msg.in button[aria-label=Reply]`)))
+	clickNow(a, "Reply on the message", `.msg.in button[aria-label=Reply]`)
 	waitFor[bool](a, "the reply bar", `(document.querySelector('[data-testid=group-reply-bar]')?.textContent || '').includes('who brings bread?')`)
-	a.typeInto("textbox", "Message", "I do")
-	a.click("button", "Send")
+	// Typed and sent in one step in the page: the group's view may be
+	// rebuilt while it loads (a race seen once, with the text lost).
+	waitFor[bool](a, "the reply sent", `(() => { const ta = document.querySelector('[data-testid=composer]');
+		const b = ta?.closest('.composer')?.querySelector('button.send'); if (!b) return false;
+		ta.value = 'I do'; ta.dispatchEvent(new Event('input')); b.click(); return true; })()`)
 	eventually(t, "Bob to read the reply with its quote", func() bool {
 		var r struct{ Messages []client.Message }
 		callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/groups/"+gid+"/messages", "", &r)
@@ -67,7 +78,7 @@ func TestBrowserGroupConvo(t *testing.T) {
 
 	// Alice edits her reply: the page shows the new text, marked edited,
 	// and no error.
-	a.do(chromedp.Click(chromedp.CSS(`.msg.out button[aria-label=Edit]`)))
+	clickNow(a, "Edit on the message", `.msg.out button[aria-label=Edit]`)
 	a.do(chromedp.SetValue(`[data-testid=edit-text]`, "I do, and butter"))
 	a.click("button", "Save")
 	waitFor[bool](a, "the edit on Alice's page", `(document.querySelector('.msg.out [data-testid=message-body]')?.textContent || '').endsWith('I do, and butter') && !!document.querySelector('.msg.out [data-testid=edited]')`)
@@ -75,12 +86,12 @@ func TestBrowserGroupConvo(t *testing.T) {
 		t.Errorf("the edit showed an error: %s", bad)
 	}
 
-	a.do(chromedp.Click(chromedp.CSS(`.msg.in button[aria-label=Delete]`)))
+	clickNow(a, "Delete on the message", `.msg.in button[aria-label=Delete]`)
 	a.click("button", "Delete for everyone")
 	waitFor[bool](a, "the deleted message", `(document.querySelector('.msg.in [data-testid=message-body]')?.textContent || '') === 'This message was deleted'`)
 	// The admin's disappearing timer, after send: set in the page, read
 	// by Bob's app from the group's Info config.
-	a.click("button", "Disappearing messages")
+	clickNow(a, "the Disappearing messages button", `button[aria-label="Disappearing messages"]`)
 	a.click("radio", "1 day")
 	a.click("button", "Set")
 	eventually(t, "Bob's app to read the group's timer", func() bool {
