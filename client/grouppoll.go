@@ -338,7 +338,7 @@ func (c *Client) handleGroupMessage(ctx context.Context, g *groupSession, rm sto
 	}
 	dm := content.GetDataMessage()
 	if up := dm.GetGroupUpdateMessage(); up != nil {
-		return Message{}, false, c.handleGroupControl(ctx, g, gm, up, pg)
+		return Message{}, false, c.handleGroupControl(ctx, g, gm, rm.Hash, up, pg)
 	}
 	if u := content.GetUnsendRequest(); u != nil {
 		return Message{}, false, c.handleGroupUnsend(ctx, g, gm, u, pg) // see groupconvo.go
@@ -417,7 +417,7 @@ func (c *Client) handleGroupMessage(ctx context.Context, g *groupSession, rm sto
 // and key messages, which the group key signs; a control message is a
 // notice, and one that claims an admin's authority must carry the group's
 // signature. A member leaving is acted on by admins (removeLeavers).
-func (c *Client) handleGroupControl(ctx context.Context, g *groupSession, gm *groups.GroupMessage, up *signalpb.GroupUpdateMessage, pg *page) error {
+func (c *Client) handleGroupControl(ctx context.Context, g *groupSession, gm *groups.GroupMessage, hash string, up *signalpb.GroupUpdateMessage, pg *page) error {
 	from := ShortID(gm.Sender.String())
 	if err := groups.CheckGroupUpdate(g.id, up, gm.SentAt.UnixMilli()); err != nil {
 		kind := "a control message"
@@ -435,6 +435,9 @@ func (c *Client) handleGroupControl(ctx context.Context, g *groupSession, gm *gr
 	}
 	if d := up.GetDeleteMemberContent(); d != nil {
 		return c.handleGroupDelete(ctx, g, gm, d, pg) // see groupconvo.go
+	}
+	if err := c.groupNotice(ctx, g, gm, hash, up, pg); err != nil { // groupnotice.go
+		return err
 	}
 	if r := up.GetInviteResponse(); r != nil {
 		c.handleInviteResponse(g, gm, r, gm.Content.GetDataMessage()) // see groupstatus.go

@@ -146,11 +146,24 @@ func (c *Client) postGroupControl(ctx context.Context, g *groupSession, build fu
 	content := &signalpb.Content{DataMessage: &signalpb.DataMessage{GroupUpdateMessage: build(sentAt.UnixMilli())},
 		SigTimestamp: proto.Uint64(uint64(sentAt.UnixMilli()))}
 	data, err := groups.EncodeGroupMessage(rand.Reader, key, c.id, g.id, content, sentAt)
+	var hash string
 	if err == nil {
-		_, err = c.groupStore(ctx, g, groups.NamespaceMessages, data, MessageTTL)
+		hash, err = c.groupStore(ctx, g, groups.NamespaceMessages, data, MessageTTL)
 	}
 	if err != nil {
 		c.log.Warn("the group was not told of an admin change (the change itself is saved)", "group", ShortID(g.st.ID), "err", err)
+		return
+	}
+	// This device's own line for the change; the poll reading the
+	// message back finds it by its hash.
+	up := content.GetDataMessage().GetGroupUpdateMessage()
+	if text := c.noticeText(ctx, g, c.id.SessionID(), up); text != "" {
+		m, ok, err := c.saveNotice(ctx, g, c.id.SessionID(), sentAt, hash, text)
+		if err != nil {
+			c.log.Warn("saving a group notice failed", "group", ShortID(g.st.ID), "err", err)
+		} else if ok {
+			c.events.publish(MessageReceived{m}) // the open conversation shows it
+		}
 	}
 }
 

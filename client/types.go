@@ -52,7 +52,17 @@ type Message struct {
 	// EditedAt is when (the latest edit's sent time), nil if never.
 	Edited   bool       `json:"edited"`
 	EditedAt *time.Time `json:"edited_at"`
+	// Kind is "message" for what someone wrote, or "notice" for a line
+	// the conversation shows about itself ("Alice added Bob", "Group name
+	// is now X"), whose text is Body.
+	Kind string `json:"kind"`
 }
+
+// Kinds of Message.
+const (
+	KindMessage = "message"
+	KindNotice  = "notice"
+)
 
 // Quote is the message a reply quotes. Session's DataMessage.quote names it
 // by its author and sent timestamp; its text is the original's, as this
@@ -74,7 +84,10 @@ func messageFrom(m clientdb.Message) Message {
 		ID: m.ID, Conversation: m.Conversation.String(), From: m.Sender.String(),
 		Outgoing: m.Direction == clientdb.Outgoing, Body: m.Body, SentAt: m.SentAt,
 		Status: m.Status.String(), Error: m.Error, Hash: m.Hash, TimeUnverified: m.TimeUnverified,
-		Attachments: []Attachment{}, Deleted: m.Deleted, Reactions: []Reaction{},
+		Attachments: []Attachment{}, Deleted: m.Deleted, Reactions: []Reaction{}, Kind: KindMessage,
+	}
+	if m.Notice {
+		out.Kind = KindNotice
 	}
 	if !m.Expiry.At.IsZero() {
 		at := m.Expiry.At
@@ -172,7 +185,8 @@ func contactFrom(ct clientdb.Contact) Contact {
 type Event interface{ isEvent() }
 
 // MessageReceived reports a new message: incoming, or sent by another device
-// of this account (Outgoing set).
+// of this account (Outgoing set); or a new notice (Kind "notice"), this
+// device's own included.
 type MessageReceived struct{ Message Message }
 
 // MessageStatusChanged reports a sent message becoming sent or failed.

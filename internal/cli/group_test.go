@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/session-go/session-go/client"
 )
 
 // TestGroupThroughTheCLI: create a group, members join (invitation from a
@@ -49,6 +51,7 @@ func TestGroupThroughTheCLI(t *testing.T) {
 	var msgs []struct {
 		From string `json:"from"`
 		Body string `json:"body"`
+		Kind string `json:"kind"`
 	}
 	if out := carol.run(0, "", "receive"); !strings.Contains(out, "in Team (") { // saves them on her device
 		t.Fatalf("carol's receive does not say the messages are in the group: %q", out)
@@ -106,8 +109,28 @@ func TestGroupThroughTheCLI(t *testing.T) {
 	bob.run(0, "", "send", created.GroupID, "after Carol left")
 	bob.run(0, "", "receive")
 	bob.json(&msgs, "read", created.GroupID)
-	if len(msgs) != 3 || msgs[2].Body != "after Carol left" {
+	var written, notices []string
+	for _, m := range msgs {
+		switch m.Kind {
+		case "message":
+			written = append(written, m.Body)
+		case "notice":
+			notices = append(notices, m.Body)
+		default:
+			t.Fatalf("read --json: kind %q in %+v", m.Kind, m)
+		}
+	}
+	if len(written) != 3 || written[2] != "after Carol left" {
 		t.Fatalf("bob reads %+v", msgs)
+	}
+	// The admin's changes are notices in the conversation. Carol never
+	// wrote in the group and is gone from its members: her short ID.
+	removed := "Alice removed " + client.ShortID(ids[carol])
+	if !slices.Contains(notices, "Group name is now Team 2") || !slices.Contains(notices, removed) {
+		t.Fatalf("bob's notices: %q", notices)
+	}
+	if out := bob.run(0, "", "read", created.GroupID); !strings.Contains(out, "— "+removed+" —") {
+		t.Fatalf("bob's read does not show the notice as a line: %q", out)
 	}
 	carol.run(0, "", "receive") // her retrieve is refused: she learns she was removed
 	if out := carol.run(0, "", "group", "list"); !strings.Contains(out, "[removed") {

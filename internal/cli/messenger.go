@@ -765,6 +765,11 @@ func printMessage(w io.Writer, m client.Message, names map[string]string) {
 		status = " [" + m.Status + "]"
 	}
 	when := m.SentAt.Local().Format("2006-01-02 15:04:05")
+	if m.Kind == client.KindNotice {
+		// A line about the conversation ("Alice added Bob"), not a message.
+		fmt.Fprintf(w, "%s [%d] — %s —\n", when, m.ID, termtext.Line(m.Body))
+		return
+	}
 	if m.TimeUnverified {
 		when += " [time unverified]"
 	}

@@ -16,7 +16,7 @@ import (
 const convSelect = `
 	SELECT c.id, c.request, c.last_read, c.marked_unread, c.last_activity, c.created,
 		(SELECT count(*) FROM messages m
-			WHERE m.conversation = c.id AND m.direction = 1 AND m.sent_ts > c.last_read),
+			WHERE m.conversation = c.id AND m.direction = 1 AND m.notice = 0 AND m.sent_ts > c.last_read),
 		coalesce(ct.nickname, ''), coalesce(ct.name, ''), coalesce(ct.priority, 0), coalesce(ct.blocked, 0),
 		coalesce(l.direction, 0), coalesce(l.sender, ''), coalesce(substr(l.body, 1, 100), ''), coalesce(l.deleted, 0)
 	FROM conversations c

@@ -20,7 +20,7 @@ const msgCols = "messages.id, messages.conversation, messages.direction, message
 	" messages.sent_ts, messages.received_ts, messages.body, coalesce(messages.hash, ''), messages.attempts," +
 	" messages.error, messages.time_unverified, messages.quote_ts, coalesce(messages.quote_author, '')," +
 	" coalesce(q.id, 0), coalesce(q.body, ''), messages.deleted, coalesce(messages.own_hash, '')," +
-	" messages.expire_mode, messages.expire_secs, messages.expires_at, messages.edited_ts"
+	" messages.expire_mode, messages.expire_secs, messages.expires_at, messages.edited_ts, messages.notice"
 
 // msgFrom is the FROM clause msgCols go with.
 const msgFrom = " FROM messages LEFT JOIN messages q ON messages.quote_ts != 0" +
@@ -33,7 +33,7 @@ func scanMessage(sc interface{ Scan(...any) error }, payload *[]byte) (Message, 
 	var quoteAuthor string
 	dest := []any{&m.ID, &conv, &m.Direction, &m.Status, &sender, &sent, &received, &m.Body, &m.Hash, &m.Attempts, &m.Error, &m.TimeUnverified,
 		&quoteTS, &quoteAuthor, &m.Quote.ID, &m.Quote.Body, &m.Deleted, &m.OwnHash,
-		&m.Expiry.Mode, &expireSecs, &expiresAt, &edited}
+		&m.Expiry.Mode, &expireSecs, &expiresAt, &edited, &m.Notice}
 	if payload != nil {
 		dest = append(dest, payload)
 	}
@@ -260,10 +260,10 @@ func (db *DB) InsertIncoming(ctx context.Context, m Message) (int64, bool, error
 		}
 		res, err := tx.ExecContext(ctx, `
 			INSERT INTO messages (conversation, direction, status, sender, sent_ts, received_ts, body, hash, time_unverified, quote_ts, quote_author,
-				expire_mode, expire_secs, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				expire_mode, expire_secs, expires_at, notice)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			m.Conversation.String(), m.Direction, status, m.Sender.String(), sent, received, m.Body, m.Hash, boolInt(m.TimeUnverified), qts, qauthor,
-			emode, esecs, eat)
+			emode, esecs, eat, boolInt(m.Notice))
 		if err != nil {
 			return err
 		}

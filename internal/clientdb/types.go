@@ -147,6 +147,10 @@ type Message struct {
 	// EditedAt is the sent time of the latest edit applied to Body (see
 	// EditMessage), zero if never edited; ignored on insert.
 	EditedAt time.Time
+	// Notice marks a line the conversation shows about itself ("Alice
+	// added Bob") rather than a message someone wrote: Body is its text.
+	// Stored by InsertIncoming; a notice is not counted unread.
+	Notice bool
 }
 
 // Expiry is a message's disappearing setting: Session's expirationType and

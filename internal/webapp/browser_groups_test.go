@@ -189,7 +189,12 @@ func TestBrowserGroups(t *testing.T) {
 	a.click("button", "Save")
 	waitFor[bool](a, "the new name in the header and the list", fmt.Sprintf(`document.querySelector('.group-head .title')?.textContent === %q &&
 		document.querySelector('.list [data-id=%q] .title')?.textContent === %q`, newName, gid, newName))
-	if n := eval[int](a, `document.querySelectorAll('.group-head img, .list .title img, dialog img').length`); n != 0 {
+	// The changes are notices in the conversation, centered lines.
+	waitFor[bool](a, "the notices in the conversation", fmt.Sprintf(`(() => {
+		const ns = [...document.querySelectorAll('.messages li[data-testid=group-notice]')].map((n) => n.textContent);
+		return ns.includes('You made Bob an admin') && ns.includes(%q);
+	})()`, "Group name is now "+newName))
+	if n := eval[int](a, `document.querySelectorAll('.group-head img, .list .title img, dialog img, .messages li.notice img').length`); n != 0 {
 		t.Errorf("the group's name became %d <img> elements", n)
 	}
 	eventually(t, "Bob to see the new name", func() bool {

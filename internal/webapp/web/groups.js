@@ -356,7 +356,7 @@ function renderMessages(error) {
   for (const m of G.messages) {
     const d = dayLabel(m.sent_at);
     if (d !== day) { v.msgs.append(h('li', {class: 'day', 'aria-hidden': 'true'}, d)); day = d; }
-    v.msgs.append(messageEl(m));
+    v.msgs.append(m.kind === 'notice' ? noticeEl(m) : messageEl(m));
   }
   // Messages still being sent stay at the end, unless they are in now.
   for (const li of pending) {
@@ -367,6 +367,12 @@ function renderMessages(error) {
   if (follow) v.msgs.scrollTop = v.msgs.scrollHeight;
   else v.msgs.scrollTop = top;
   markRead();
+}
+
+// noticeEl is a line the group shows about itself ("Alice added Bob"),
+// centered like Session's, not a message anyone wrote.
+function noticeEl(m) {
+  return h('li', {class: 'notice group-notice', 'data-testid': 'group-notice', 'data-mid': m.id, title: fullTime(m.sent_at)}, m.body);
 }
 
 function messageEl(m, extra) {

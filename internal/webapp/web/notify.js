@@ -90,7 +90,7 @@ export class Notifier {
 
   // message takes an incoming message from the event stream.
   message(m) {
-    if (!m || m.outgoing || !enabled() || !away()) return;
+    if (!m || m.outgoing || m.kind === 'notice' || !enabled() || !away()) return; // a notice is not a message
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
     this.pending.push(m);
     if (!this.timer) this.timer = setTimeout(() => this.flush(), this.gatherMs);
