@@ -3,3 +3,6 @@
 -- Session shows a group's control messages. body holds the notice's text;
 -- a notice is not counted unread.
 ALTER TABLE messages ADD COLUMN notice INTEGER NOT NULL DEFAULT 0;
+-- The unread count leaves notices out and still comes off the index alone.
+DROP INDEX messages_unread;
+CREATE INDEX messages_unread ON messages(conversation, direction, notice, sent_ts);
