@@ -20,13 +20,15 @@ func notices(ms []Message) (texts []string, own []bool) {
 // TestGroupNotices: an admin's member and info changes show in the
 // group's conversation as notices, on her device (as hers, once, even
 // after she reads them back from the swarm) and on a member's, with the
-// names they know; a notice is not unread.
+// names they know; a notice is not unread. A removed member reads the
+// admin's removal notice (namespace -11) and shows "You were removed".
 func TestGroupNotices(t *testing.T) {
 	needNet(t)
 	ctx := t.Context()
 	alice, bob, carol := account(t, "Alice"), account(t, "Bob"), account(t, "Carol")
 	gid := contactGroup(t, alice, "Notices", bob, carol)
 	joinGroup(t, bob, gid)
+	joinGroup(t, carol, gid)
 	receiveUntil(t, alice, "her members' first messages, with their names", func(ms []Message) bool { return len(ms) >= 2 })
 	if err := alice.RenameGroup(ctx, gid, "Renamed"); err != nil {
 		t.Fatal(err)
@@ -64,6 +66,27 @@ func TestGroupNotices(t *testing.T) {
 	}
 	if inbox, _ := bob.Inbox(ctx); !slices.ContainsFunc(inbox, func(c Conversation) bool { return c.SessionID == gid && c.Unread == 0 }) {
 		t.Errorf("notices count as unread: %+v", inbox)
+	}
+	// Carol learns of her removal from the admin's notice in namespace
+	// -11 (which her revoked token still reads), not Bob; the group is
+	// marked removed with a notice.
+	cg, err := carol.loadGroup(ctx, gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !carol.kickedCheck(ctx, cg) {
+		t.Error("the removed member finds no removal notice for her")
+	}
+	if bg, err := bob.loadGroup(ctx, gid); err != nil || bob.kickedCheck(ctx, bg) {
+		t.Errorf("a member still in the group reads a removal notice for him (%v)", err)
+	}
+	carol.Receive(ctx)
+	if gs, _ := carol.Groups(ctx); len(gs) != 1 || !gs[0].Removed {
+		t.Fatalf("the removed member's groups: %+v", gs)
+	}
+	cm, _ := carol.Messages(ctx, gid, 50)
+	if got, _ := notices(cm); !slices.Contains(got, "You were removed from the group") {
+		t.Errorf("the removed member's notices: %q", got)
 	}
 	// The admin reads her own notices back from the swarm: still one each.
 	alice.Receive(ctx)

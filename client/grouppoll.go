@@ -150,6 +150,11 @@ func (c *Client) pollGroup(ctx context.Context, gid keys.ID, wait time.Duration)
 			// Every namespace refuses a token that signs correctly: it
 			// was revoked, which is how an admin removes a member, once
 			// another swarm member confirms it (groupremoved.go).
+			// A removal notice from an admin (namespace -11, which the
+			// swarm still serves) settles it at once.
+			if c.kickedCheck(ctx, g) {
+				return out, fetched, c.markRemoved(ctx, gid)
+			}
 			return out, fetched, c.removalCheck(ctx, gid, g, node)
 		}
 		if len(errs) > 0 {
@@ -484,6 +489,7 @@ func (c *Client) markRemoved(ctx context.Context, gid keys.ID) error {
 	}
 	if newly {
 		c.warn(fmt.Sprintf("you were removed from the group %s: its swarm refuses your token", ShortID(g.st.ID)))
+		c.removedNotice(ctx, g) // groupremoved.go
 	}
 	return fmt.Errorf("%w: %s: an admin removed you from it", ErrUnknownGroup, ShortID(g.st.ID))
 }

@@ -2,8 +2,9 @@ package client
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
-	"math/rand/v2"
+	mrand "math/rand/v2"
 	"net/http"
 
 	"github.com/session-go/session-go/internal/groups"
@@ -46,7 +47,7 @@ func (c *Client) removalConfirmed(ctx context.Context, g *groupSession, refusing
 	if len(others) == 0 {
 		return true, nil
 	}
-	rand.Shuffle(len(others), func(i, j int) { others[i], others[j] = others[j], others[i] })
+	mrand.Shuffle(len(others), func(i, j int) { others[i], others[j] = others[j], others[i] })
 	var errs []error
 	for _, m := range others[:min(len(others), removalWitnesses)] {
 		r := &storagerpc.Retrieve{Namespace: groups.NamespaceKeys, Timestamp: net.Now().UnixMilli()}
@@ -83,4 +84,54 @@ func (c *Client) removalCheck(ctx context.Context, gid keys.ID, g *groupSession,
 		return fmt.Errorf("group %s: node %s refused this account's token; another member accepts it", ShortID(g.st.ID), node)
 	}
 	return c.markRemoved(ctx, gid)
+}
+
+// postKicked writes, for an admin who removed ids, Session's removal notice
+// to the group's namespace -11, which a removed member can still read
+// (groups.EncodeKicked). Best effort: the removal itself is done, and a
+// removed member also learns it from the swarm refusing its token.
+func (c *Client) postKicked(ctx context.Context, g *groupSession, ids []keys.ID) {
+	data, err := groups.EncodeKicked(rand.Reader, g.admin.SecretKey(), ids, g.ring.Generation())
+	if err == nil {
+		_, err = c.groupStore(ctx, g, groups.NamespaceRevoked, data, MessageTTL)
+	}
+	if err != nil {
+		c.log.Warn("the removed members were not sent the removal notice", "group", ShortID(g.st.ID), "err", err)
+	}
+}
+
+// kickedCheck reports whether group g's namespace -11 holds an admin's
+// removal notice for this account, at a key generation not older than the
+// one it holds (an older one is from before it last joined).
+func (c *Client) kickedCheck(ctx context.Context, g *groupSession) bool {
+	msgs, err := c.groupRetrieve(ctx, g, groups.NamespaceRevoked)
+	if err != nil {
+		c.log.Debug("reading a group's removal notices failed", "group", ShortID(g.st.ID), "err", err)
+		return false
+	}
+	for _, m := range msgs {
+		gen, ok, err := groups.DecodeKicked(m.Data, g.id.Key[:], c.id.X25519PrivateKey(), c.id.X25519PublicKey())
+		if err != nil {
+			c.log.Debug("ignored a malformed removal notice", "group", ShortID(g.st.ID), "err", err)
+			continue
+		}
+		if ok && gen >= g.ring.Generation() {
+			return true
+		}
+	}
+	return false
+}
+
+// removedNotice adds "You were removed from the group" to group g's
+// conversation; its hash, of this device's making, is unique to the
+// removal's time.
+func (c *Client) removedNotice(ctx context.Context, g *groupSession) {
+	now := c.now()
+	hash := fmt.Sprintf("local:removed:%s:%d", g.st.ID, now.UnixMilli())
+	m, ok, err := c.saveNotice(ctx, g, c.id.SessionID(), now, hash, "You were removed from the group")
+	if err != nil {
+		c.log.Warn("saving a group notice failed", "group", ShortID(g.st.ID), "err", err)
+	} else if ok {
+		c.events.publish(MessageReceived{m})
+	}
 }

@@ -749,6 +749,7 @@ func (c *Client) removeMembers(ctx context.Context, g *groupSession, ids []keys.
 	if status != http.StatusOK {
 		return fmt.Errorf("revoke: node answered %d: %.200q", status, body)
 	}
+	c.postKicked(ctx, g, ids) // groupremoved.go
 	return nil
 }
 
