@@ -28,6 +28,7 @@ import (
 	"github.com/session-go/session-go/internal/fileclient"
 	"github.com/session-go/session-go/internal/gen/signalpb"
 	"github.com/session-go/session-go/internal/netview"
+	"github.com/session-go/session-go/internal/videosize"
 )
 
 // MaxFileSize is Session's limit on one attachment: 10 MB of plaintext.
@@ -233,6 +234,16 @@ func (c *Client) prepareFile(file File) (clientdb.Attachment, error) {
 			}
 		}
 	}
+	if !strings.HasPrefix(a.ContentType, "image/") {
+		// A video's size from its container's headers (MP4, MOV, WebM;
+		// a file of another kind is told by its first bytes).
+		if w, h, err := videosize.Read(f, fi.Size()); err == nil {
+			a.Width, a.Height = w, h
+			if !strings.HasPrefix(a.ContentType, "video/") {
+				a.ContentType = videoType(head)
+			}
+		}
+	}
 	if a.Width == 0 && (strings.HasPrefix(a.ContentType, "image/") || strings.HasPrefix(a.ContentType, "video/")) &&
 		file.Width > 0 && file.Height > 0 && file.Width <= maxPictureSide && file.Height <= maxPictureSide {
 		a.Width, a.Height = file.Width, file.Height
@@ -282,6 +293,19 @@ func contentType(path string, head []byte) string {
 		return mt
 	}
 	return "application/octet-stream"
+}
+
+// videoType is the content type of a video videosize read whose name and
+// sniffed bytes said nothing better: QuickTime for a "qt  " brand, WebM for
+// EBML, else MP4.
+func videoType(head []byte) string {
+	switch {
+	case len(head) >= 12 && string(head[4:12]) == "ftypqt  ":
+		return "video/quicktime"
+	case len(head) >= 4 && string(head[:4]) == "\x1a\x45\xdf\xa3":
+		return "video/webm"
+	}
+	return "video/mp4"
 }
 
 // cleanFileName keeps a file name a sender chose safe to show and to save
