@@ -298,8 +298,23 @@ function displayName(c) {
 
 // ---------- left pane ----------
 
+// leftPress is set while a mouse button or finger is down on the left pane:
+// renderLeft waits for the release, since replacing the pressed button
+// before it would lose the click (press and release must land on one
+// element), and live updates come at any time.
+let leftPress = false;
+document.addEventListener('pointerdown', (e) => { leftPress = !!el.left?.contains(e.target); }, true);
+for (const type of ['pointerup', 'pointercancel']) {
+  document.addEventListener(type, () => {
+    if (!leftPress) return;
+    leftPress = false;
+    setTimeout(renderLeft); // after the click this release makes
+  }, true);
+}
+
 function renderLeft() {
   updateTitle(S.inbox); // whichever list shows
+  if (leftPress) return; // rendered on the release
   // Re-render only when what the pane shows changed: replacing nodes for
   // nothing would lose a screen reader's place (and a click in flight).
   const sig = JSON.stringify([S.leftView, S.inbox, S.requests, S.groups, S.leftView === 'contacts' ? S.contacts : 0,
