@@ -120,6 +120,20 @@ func (c *Client) MarkRead(ctx context.Context, who string) error {
 		}
 		return err
 	}
+	// The config first, then the database: a group's poll applies the
+	// config's marks to the database under the config lock
+	// (applyGroupReadMark), and would put the old unread mark back if it
+	// read the config between the two.
+	if err := c.editConfigLocal(ctx, func(cs *configs) error {
+		cv := cs.convos.GetOrConstruct1to1(id)
+		if ms := upTo.UnixMilli(); ms > cv.LastRead {
+			cv.LastRead = ms
+		}
+		cv.Unread = false
+		return cs.convos.Set1to1(cv)
+	}); err != nil {
+		return err
+	}
 	if err := c.db.MarkRead(ctx, id, upTo); err != nil {
 		if errors.Is(err, clientdb.ErrNotFound) {
 			return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
@@ -134,14 +148,7 @@ func (c *Client) MarkRead(ctx context.Context, who string) error {
 		c.shortenSwarm(ctx, started)                       // this account's swarm: a group's messages are in the group's
 		c.sendReadReceipts(ctx, id, before.LastRead, upTo) // groups send no read receipts
 	}
-	return c.editConfig(ctx, func(cs *configs) error {
-		cv := cs.convos.GetOrConstruct1to1(id)
-		if ms := upTo.UnixMilli(); ms > cv.LastRead {
-			cv.LastRead = ms
-		}
-		cv.Unread = false
-		return cs.convos.Set1to1(cv)
-	})
+	return c.pushEdited(ctx)
 }
 
 // Accept accepts a message request: the sender becomes an approved contact
@@ -300,9 +307,18 @@ func (c *Client) MarkUnread(ctx context.Context, who string) error {
 		}
 		return err
 	}
-	return c.editConfig(ctx, func(cs *configs) error {
+	if err := c.editConfigLocal(ctx, func(cs *configs) error {
 		cv := cs.convos.GetOrConstruct1to1(id)
 		cv.Unread = true
 		return cs.convos.Set1to1(cv)
-	})
+	}); err != nil {
+		return err
+	}
+	// Again once the config says so: a group's poll that read the config
+	// before (applyGroupReadMark) may have applied its read mark since,
+	// which clears this one.
+	if err := c.db.SetMarkedUnread(ctx, id, true); err != nil {
+		return err
+	}
+	return c.pushEdited(ctx)
 }

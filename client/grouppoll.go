@@ -214,9 +214,12 @@ func (c *Client) saveGroupPage(ctx context.Context, gid keys.ID, pages [][]stora
 // ConvoInfoVolatile config once its messages are here: a restored device
 // merges the mark before the group's conversation exists.
 func (c *Client) applyGroupReadMark(ctx context.Context, gid keys.ID) {
+	// Under the config lock until the marks are written: MarkRead and
+	// MarkUnread change the config first, so a mark read here is never
+	// written over the database's newer one.
 	c.cfg.mu.Lock()
+	defer c.cfg.mu.Unlock()
 	cv, ok := c.cfg.convos.Get1to1(gid)
-	c.cfg.mu.Unlock()
 	if !ok {
 		return
 	}

@@ -111,6 +111,12 @@ func (c *Client) editConfig(ctx context.Context, edit func(cs *configs) error) e
 	if err := c.editConfigLocal(ctx, edit); err != nil {
 		return err
 	}
+	return c.pushEdited(ctx)
+}
+
+// pushEdited pushes configs edited with editConfigLocal, with editConfig's
+// errors.
+func (c *Client) pushEdited(ctx context.Context) error {
 	if c.NetworkFile() == "" {
 		return fmt.Errorf("%w: %w", ErrNotSynced, ErrNoNetwork)
 	}
