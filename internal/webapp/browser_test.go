@@ -220,17 +220,29 @@ func byName(role, name string) chromedp.QueryOption {
 
 func (tb *tab) click(role, name string) {
 	tb.t.Helper()
-	// A live update can replace the element between finding and clicking
-	// it; then the click is tried again on the new one.
+	tb.onNode("clicking "+role+" "+name, chromedp.Click(role+" "+name, byName(role, name), chromedp.NodeVisible))
+}
+
+// focus gives the focus to the element with role and name.
+func (tb *tab) focus(role, name string) {
+	tb.t.Helper()
+	tb.onNode("focusing "+role+" "+name, chromedp.Focus(role+" "+name, byName(role, name), chromedp.NodeVisible))
+}
+
+// onNode runs an action on one element. A live update can replace the
+// element between finding it and acting on it; then the action is tried
+// again on the new one.
+func (tb *tab) onNode(what string, action chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
 	for try := 0; ; try++ {
 		ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
-		err := chromedp.Do(ctx, chromedp.Click(role+" "+name, byName(role, name), chromedp.NodeVisible))
+		err := chromedp.Do(ctx, action)
 		cancel()
 		if err == nil {
 			return
 		}
 		if try == 5 || !strings.Contains(err.Error(), "node") {
-			tb.t.Fatalf("%s: clicking %s %s: %v", tb.name, role, name, err)
+			tb.t.Fatalf("%s: %s: %v", tb.name, what, err)
 		}
 	}
 }
@@ -433,7 +445,8 @@ func TestBrowserTwoPeople(t *testing.T) {
 	waitFor[bool](a, "the end of the conversation", `(() => { const m = document.querySelector('.messages'); return m.scrollHeight - m.scrollTop - m.clientHeight < 60 })()`)
 
 	// The keyboard reaches the controls, with a visible focus.
-	a.do(chromedp.Focus("button Your Session ID", byName("button", "Your Session ID")), chromedp.KeyEvent(kb.Tab))
+	a.focus("button", "Your Session ID")
+	a.do(chromedp.KeyEvent(kb.Tab))
 	if style := eval[string](a, `(() => { const e = document.activeElement; return e.getAttribute('aria-label') + ': ' + getComputedStyle(e).outlineStyle })()`); style != "Contacts: solid" {
 		t.Errorf("Tab from Your Session ID: the focus and its outline are %q, want %q", style, "Contacts: solid")
 	}
