@@ -147,9 +147,15 @@ func (tb *tab) do(actions ...chromedp.Action[chromedp.Void]) {
 	tb.step("", actions...)
 }
 
-// step runs actions, naming what they do when they fail.
+// step runs actions, naming what they do when they fail. A single action
+// on an element is tried again when a live update replaced the element
+// between finding it and acting on it (see onNode).
 func (tb *tab) step(what string, actions ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
+	if len(actions) == 1 {
+		tb.onNode(what, actions[0])
+		return
+	}
 	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
