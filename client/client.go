@@ -39,6 +39,7 @@ import (
 	"golang.org/x/net/proxy"
 
 	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/config"
 	"github.com/session-go/session-go/internal/directory"
 	"github.com/session-go/session-go/internal/keys"
 	"github.com/session-go/session-go/internal/mnemonic"
@@ -181,6 +182,10 @@ type Client struct {
 	// database writer; never cfg.mu while holding groupMu.
 	groupMu   sync.Mutex
 	groupKick chan struct{} // wakes groupLoops after a group was joined
+
+	// onConvoApply, if set (by tests only), runs while applyConvoMarks
+	// holds cfg.mu, with the merged marks it read and is about to write.
+	onConvoApply func([]config.OneToOne)
 }
 
 const (

@@ -120,28 +120,28 @@ func (c *Client) MarkRead(ctx context.Context, who string) error {
 		}
 		return err
 	}
-	// The config first, then the database: a group's poll applies the
-	// config's marks to the database under the config lock
-	// (applyGroupReadMark), and would put the old unread mark back if it
-	// read the config between the two.
-	if err := c.editConfigLocal(ctx, func(cs *configs) error {
+	// The database and the config change under cfg.mu, as a merged
+	// config's marks are applied (applyConvoMarks): an older mark merged
+	// meanwhile cannot be written over this one.
+	var started []clientdb.SwarmExpiry
+	err = c.editConfigLocal(ctx, func(cs *configs) error {
+		if err := c.db.MarkRead(ctx, id, upTo); err != nil {
+			return err
+		}
+		var err error
+		if started, err = c.db.StartReadTimers(ctx, id, upTo, time.Now()); err != nil {
+			return err
+		}
 		cv := cs.convos.GetOrConstruct1to1(id)
 		if ms := upTo.UnixMilli(); ms > cv.LastRead {
 			cv.LastRead = ms
 		}
 		cv.Unread = false
 		return cs.convos.Set1to1(cv)
-	}); err != nil {
-		return err
-	}
-	if err := c.db.MarkRead(ctx, id, upTo); err != nil {
-		if errors.Is(err, clientdb.ErrNotFound) {
-			return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
-		}
-		return err
-	}
-	started, err := c.db.StartReadTimers(ctx, id, upTo, time.Now())
-	if err != nil {
+	})
+	if errors.Is(err, clientdb.ErrNotFound) {
+		return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
+	} else if err != nil {
 		return err
 	}
 	if id.Prefix != keys.PrefixGroup {
@@ -301,24 +301,17 @@ func (c *Client) MarkUnread(ctx context.Context, who string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.db.SetMarkedUnread(ctx, id, true); err != nil {
-		if errors.Is(err, clientdb.ErrNotFound) {
-			return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
+	// Under cfg.mu with the config edit, as in MarkRead.
+	err = c.editConfig(ctx, func(cs *configs) error {
+		if err := c.db.SetMarkedUnread(ctx, id, true); err != nil {
+			return err
 		}
-		return err
-	}
-	if err := c.editConfigLocal(ctx, func(cs *configs) error {
 		cv := cs.convos.GetOrConstruct1to1(id)
 		cv.Unread = true
 		return cs.convos.Set1to1(cv)
-	}); err != nil {
-		return err
+	})
+	if errors.Is(err, clientdb.ErrNotFound) {
+		return fmt.Errorf("conversation with %s: %w", id, ErrNotFound)
 	}
-	// Again once the config says so: a group's poll that read the config
-	// before (applyGroupReadMark) may have applied its read mark since,
-	// which clears this one.
-	if err := c.db.SetMarkedUnread(ctx, id, true); err != nil {
-		return err
-	}
-	return c.pushEdited(ctx)
+	return err
 }

@@ -212,11 +212,12 @@ func (c *Client) saveGroupPage(ctx context.Context, gid keys.ID, pages [][]stora
 
 // applyGroupReadMark applies the group's read mark from the
 // ConvoInfoVolatile config once its messages are here: a restored device
-// merges the mark before the group's conversation exists.
+// merges the mark before the group's conversation exists. Call without
+// cfg.mu or groupMu.
 func (c *Client) applyGroupReadMark(ctx context.Context, gid keys.ID) {
 	// Under the config lock until the marks are written: MarkRead and
-	// MarkUnread change the config first, so a mark read here is never
-	// written over the database's newer one.
+	// MarkUnread change the config and the database under it too, so a
+	// mark read here is never written over the database's newer one.
 	c.cfg.mu.Lock()
 	defer c.cfg.mu.Unlock()
 	cv, ok := c.cfg.convos.Get1to1(gid)

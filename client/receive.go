@@ -203,10 +203,7 @@ func (c *Client) pollInto(ctx context.Context, wait time.Duration, st *pollStats
 		// Read marks merged before their conversations existed (a restored
 		// device polls the config namespaces first) apply now; so do marks
 		// that cover messages which only arrived in this poll.
-		c.cfg.mu.Lock()
-		apply := c.applyConfig(ctx, storagerpc.NamespaceConvoInfoVolatile)
-		c.cfg.mu.Unlock()
-		if err := apply(); err != nil {
+		if err := c.applyConvoMarks(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("applying read marks: %w", err))
 		}
 	}

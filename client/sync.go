@@ -338,32 +338,48 @@ func (c *Client) applyConfig(ctx context.Context, ns storagerpc.Namespace) func(
 		// (a leave between this merge and the apply must not be undone).
 		return func() error { return c.applyUserGroups(ctx) } // see groups.go
 	case storagerpc.NamespaceConvoInfoVolatile:
-		convos := append(c.cfg.convos.All1to1(), c.cfg.convos.AllGroups()...)
-		return func() error {
-			var errs []error
-			for _, cv := range convos {
-				if cv.LastRead > 0 {
-					err := c.db.MarkRead(ctx, cv.SessionID, time.UnixMilli(cv.LastRead))
-					if err != nil && !errors.Is(err, clientdb.ErrNotFound) {
-						errs = append(errs, err)
-					}
-					// Read on another device: the after-read timers
-					// run here too.
-					started, err := c.db.StartReadTimers(ctx, cv.SessionID, time.UnixMilli(cv.LastRead), time.Now())
-					if err != nil {
-						errs = append(errs, err)
-					}
-					c.shortenSwarm(ctx, started)
-				}
-				err := c.db.SetMarkedUnread(ctx, cv.SessionID, cv.Unread)
-				if err != nil && !errors.Is(err, clientdb.ErrNotFound) {
-					errs = append(errs, err)
-				}
-			}
-			return errors.Join(errs...)
-		}
+		// No snapshot: applyConvoMarks reads the config under its lock (a
+		// mark made here between this merge and the apply must not be
+		// undone by the older merged one).
+		return func() error { return c.applyConvoMarks(ctx) }
 	}
 	return nil
+}
+
+// applyConvoMarks writes the merged ConvoInfoVolatile config's read and
+// unread marks to the database. The config is read and the marks written
+// under cfg.mu, as MarkRead and MarkUnread write theirs: a mark made on
+// this device is then either all before the apply (and in the config it
+// reads) or all after it, and the newest mark wins. Call without cfg.mu.
+func (c *Client) applyConvoMarks(ctx context.Context) error {
+	var errs []error
+	var started []clientdb.SwarmExpiry
+	c.cfg.mu.Lock()
+	convos := append(c.cfg.convos.All1to1(), c.cfg.convos.AllGroups()...)
+	if c.onConvoApply != nil {
+		c.onConvoApply(convos)
+	}
+	for _, cv := range convos {
+		if cv.LastRead > 0 {
+			err := c.db.MarkRead(ctx, cv.SessionID, time.UnixMilli(cv.LastRead))
+			if err != nil && !errors.Is(err, clientdb.ErrNotFound) {
+				errs = append(errs, err)
+			}
+			// Read on another device: the after-read timers run here too.
+			s, err := c.db.StartReadTimers(ctx, cv.SessionID, time.UnixMilli(cv.LastRead), time.Now())
+			if err != nil {
+				errs = append(errs, err)
+			}
+			started = append(started, s...)
+		}
+		err := c.db.SetMarkedUnread(ctx, cv.SessionID, cv.Unread)
+		if err != nil && !errors.Is(err, clientdb.ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	c.cfg.mu.Unlock()
+	c.shortenSwarm(ctx, started) // network I/O: not under the lock
+	return errors.Join(errs...)
 }
 
 // applyContacts makes the database's contacts match the merged contacts
