@@ -63,16 +63,39 @@ func TestGroupOnDevnet(t *testing.T) {
 		}
 	}
 	// Everyone reads everyone through Receive, which saves what it gets.
+	// A conversation is ordered by the senders' timestamps, each from its
+	// own client's estimate of network time; those estimates differ by a
+	// few milliseconds, so three sends in a row from three clients need
+	// not be dated in the order they were made. What must hold: each
+	// reads every message once, from its author, in timestamp order, and
+	// all three read the same order with the same timestamps.
+	var order []string
 	for _, c := range []*Client{alice, bob, carol} {
 		receiveUntil(t, c, c.DisplayName()+" reads the others", func([]Message) bool {
 			ms, _ := c.Messages(ctx, gid, 10)
 			return len(ms) == 3
 		})
 		ms, _ := c.Messages(ctx, "Team", 10)
-		for i, want := range []*Client{alice, bob, carol} {
-			if ms[i].From != want.SessionID() || ms[i].Body != "hello from "+want.DisplayName() || ms[i].Outgoing != (want == c) {
+		if len(ms) != 3 {
+			t.Fatalf("%s reads %+v", c.DisplayName(), ms)
+		}
+		for _, want := range []*Client{alice, bob, carol} {
+			i := slices.IndexFunc(ms, func(m Message) bool { return m.From == want.SessionID() })
+			if i < 0 || ms[i].Body != "hello from "+want.DisplayName() || ms[i].Outgoing != (want == c) {
 				t.Fatalf("%s reads %+v", c.DisplayName(), ms)
 			}
+		}
+		var seen []string
+		for i, m := range ms {
+			if i > 0 && m.SentAt.Before(ms[i-1].SentAt) {
+				t.Fatalf("%s reads out of timestamp order: %+v", c.DisplayName(), ms)
+			}
+			seen = append(seen, m.From+"@"+m.SentAt.UTC().Format(time.RFC3339Nano))
+		}
+		if order == nil {
+			order = seen
+		} else if !slices.Equal(seen, order) {
+			t.Fatalf("%s reads %q, alice read %q", c.DisplayName(), seen, order)
 		}
 	}
 	mem, err := bob.GroupMembers(ctx, gid)

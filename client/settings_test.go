@@ -90,28 +90,38 @@ func TestReadReceiptsAndTyping(t *testing.T) {
 		}
 	}
 	// On the wire, in Alice's swarm: Session's ReceiptMessage (READ, the
-	// sent timestamps read) and TypingMessage (STARTED, its time).
+	// sent timestamps read) and TypingMessage (STARTED, its time). The
+	// retrieve asks one node of the swarm, which under load may not have
+	// the later of the two stores yet (a store is answered once a quorum
+	// has it), so it asks again until both are there; what it finds must
+	// be right every time.
 	var receipt, typed bool
-	for _, rm := range swarmMessages(t, alice) {
-		dm, err := protocol.DecodeMessage(alice.id, rm.Data)
-		if err != nil || dm.Sender != bob.id.SessionID() {
-			continue
+	deadline = time.Now().Add(30 * time.Second)
+	for !receipt || !typed {
+		if time.Now().After(deadline) {
+			t.Fatalf("in Alice's swarm: receipt %v, typing %v", receipt, typed)
 		}
-		if r := dm.Content.GetReceiptMessage(); r != nil {
-			if r.GetType() != signalpb.ReceiptMessage_READ || !slices.Equal(r.GetTimestamp(), []uint64{uint64(second.SentAt.UnixMilli())}) {
-				t.Errorf("receipt on the wire: %v", r)
+		for _, rm := range swarmMessages(t, alice) {
+			dm, err := protocol.DecodeMessage(alice.id, rm.Data)
+			if err != nil || dm.Sender != bob.id.SessionID() {
+				continue
 			}
-			receipt = true
-		}
-		if tm := dm.Content.GetTypingMessage(); tm != nil {
-			if tm.GetAction() != signalpb.TypingMessage_STARTED || tm.GetTimestamp() == 0 {
-				t.Errorf("typing message on the wire: %v", tm)
+			if r := dm.Content.GetReceiptMessage(); r != nil {
+				if r.GetType() != signalpb.ReceiptMessage_READ || !slices.Equal(r.GetTimestamp(), []uint64{uint64(second.SentAt.UnixMilli())}) {
+					t.Fatalf("receipt on the wire: %v", r)
+				}
+				receipt = true
 			}
-			typed = true
+			if tm := dm.Content.GetTypingMessage(); tm != nil {
+				if tm.GetAction() != signalpb.TypingMessage_STARTED || tm.GetTimestamp() == 0 {
+					t.Fatalf("typing message on the wire: %v", tm)
+				}
+				typed = true
+			}
 		}
-	}
-	if !receipt || !typed {
-		t.Errorf("in Alice's swarm: receipt %v, typing %v", receipt, typed)
+		if !receipt || !typed {
+			time.Sleep(200 * time.Millisecond)
+		}
 	}
 	// The first was read while receipts were off: never told.
 	if m, _ := alice.Message(ctx, first.ID); m.Status != "sent" {
