@@ -59,11 +59,10 @@ func TestBrowserGroupConvo(t *testing.T) {
 
 	clickNow(a, "Reply on the message", `.msg.in button[aria-label=Reply]`)
 	waitFor[bool](a, "the reply bar", `(document.querySelector('[data-testid=group-reply-bar]')?.textContent || '').includes('who brings bread?')`)
-	// Typed and sent in one step in the page: the group's view may be
-	// rebuilt while it loads (a race seen once, with the text lost).
-	waitFor[bool](a, "the reply sent", `(() => { const ta = document.querySelector('[data-testid=composer]');
-		const b = ta?.closest('.composer')?.querySelector('button.send'); if (!b) return false;
-		ta.value = 'I do'; ta.dispatchEvent(new Event('input')); b.click(); return true; })()`)
+	// Into the composer as a user does: a click, then the keys.
+	a.click("textbox", "Message")
+	a.typeInto("textbox", "Message", "I do")
+	a.click("button", "Send")
 	eventually(t, "Bob to read the reply with its quote", func() bool {
 		var r struct{ Messages []client.Message }
 		callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/groups/"+gid+"/messages", "", &r)

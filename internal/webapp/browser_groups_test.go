@@ -202,9 +202,22 @@ func TestBrowserGroups(t *testing.T) {
 		callJSON(t, bc, http.MethodGet, bob.BaseURL()+"api/groups/"+gid, "", &v)
 		return v.Name == newName
 	})
+	// A rename by Bob comes in while Alice is typing: the view is rebuilt
+	// around her composer, which keeps her text and her keyboard (the
+	// rest of what she types goes on into it, not into the page).
+	a.click("button", "Close")
+	a.click("textbox", "Message")
+	a.typeInto("textbox", "Message", "before ")
+	post(bc, bob, "api/groups/"+gid+"/rename", `{"name":"Trip 2"}`, nil)
+	waitFor[bool](a, "Bob's rename on Alice's page", `document.querySelector('.group-head .title')?.textContent === 'Trip 2'`)
+	a.step("typing on", chromedp.KeyEvent("after"))
+	if v := eval[string](a, `document.querySelector('[data-testid=composer]')?.value ?? 'no composer'`); v != "before after" {
+		t.Errorf("the composer after a rename while typing holds %q, want %q", v, "before after")
+	}
 
-	// Leave (the panel is still open): confirmed, then the group is gone
+	// Leave, from the members panel: confirmed, then the group is gone
 	// from Alice's list.
+	a.click("button", "Members")
 	a.click("button", "Leave group")
 	confirmLast(a, "Leave")
 	waitFor[bool](a, "the group gone", fmt.Sprintf(`!document.querySelector('.list [data-id=%q]') && !document.querySelector('.group-head')`, gid))

@@ -276,12 +276,27 @@ function renderGroup() {
   const head = h('div', {class: 'pane-head conv-head group-head'});
   const body = h('div', {class: 'conv-body'}, msgs);
   msgs.addEventListener('scroll', () => { if (atBottom(msgs)) markRead(); });
-  const bottom = g.invited ? inviteBar(g) : g.removed ? removedBar(g) : composer();
-  G.view = {name: g.name, invited: !!g.invited, removed: !!g.removed, head, msgs, sig: '', composer: bottom.querySelector('textarea')};
+  const kind = g.invited ? 'invite' : g.removed ? 'removed' : 'composer';
+  // The same group re-rendered (its name or state came in while it
+  // loaded, a live update): a composer that stays is kept as it is, its
+  // draft, caret and focus with it, so typing is never cut off.
+  const p = G.view;
+  const keep = kind === 'composer' && p && p.id === G.id && p.kind === 'composer' && p.bottom?.parentNode === el.main;
+  const bottom = keep ? p.bottom : kind === 'invite' ? inviteBar(g) : kind === 'removed' ? removedBar(g) : composer();
+  G.view = {id: G.id, kind, bottom, name: g.name, invited: !!g.invited, removed: !!g.removed, head, msgs, sig: '',
+    composer: bottom.querySelector('textarea')};
   el.conv = null;
   el.composer = null;
   el.msgs = msgs; // the app's search jumps to a result in it
-  replace(el.main, head, body, bottom);
+  if (keep) {
+    // Only what is around the composer is swapped: moving it out of the
+    // page and back would take its focus.
+    for (const c of [...el.main.childNodes]) if (c !== bottom) c.remove();
+    el.main.insertBefore(head, bottom);
+    el.main.insertBefore(body, bottom);
+  } else {
+    replace(el.main, head, body, bottom);
+  }
   renderGroupHead();
   if (g.invited) {
     replace(msgs, h('li', {class: 'day'}, `${personName(g.invited_by)} invited you to join ${g.name || 'a group'}.`));
