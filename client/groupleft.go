@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/session-go/session-go/internal/clientdb"
+	"github.com/session-go/session-go/internal/config"
 	"github.com/session-go/session-go/internal/keys"
 )
 
@@ -104,4 +107,62 @@ func (c *Client) unmarkGroupLeft(ctx context.Context, gid keys.ID) error {
 	}
 	delete(left, gid.String())
 	return c.saveLeftGroups(ctx, left)
+}
+
+// Groups left or declined on another device. As in libsession, a device
+// acts on the merged UserGroups list: a group it has that was listed in an
+// earlier merged list and no longer is was left or declined elsewhere, and
+// is dropped here too (forgetGroup, like a leave here; Session desktop
+// also removes the conversation and its messages). Only groups this device
+// saw listed count: one joined or created here and not yet listed (or
+// pushed) is not dropped. A list near its size limit may have left
+// invitations out for room (grouplist_fit.go): then a missing invitation
+// means nothing, and stays.
+
+// kvSeenGroups lists the group IDs of the last merged UserGroups list.
+const kvSeenGroups = "config_seen_groups"
+
+// dropUnlistedGroups drops the groups of this device that were in the
+// last merged list and are not in list, and records list as seen. Call
+// with cfg.mu and groupMu held.
+func (c *Client) dropUnlistedGroups(ctx context.Context, list []config.Group) []error {
+	listed := make(map[string]bool, len(list))
+	for _, e := range list {
+		listed[e.ID.String()] = true
+	}
+	var seen []string
+	if b, err := c.db.Get(ctx, kvSeenGroups); err == nil {
+		_ = json.Unmarshal(b, &seen) // damaged: nothing is dropped this time
+	}
+	size, _ := c.cfg.groups.PushSize()
+	full := size > nearlyFull
+	var errs []error
+	for _, id := range seen {
+		if listed[id] {
+			continue
+		}
+		g, err := c.loadGroup(ctx, id)
+		if err != nil {
+			continue // not here (left here too, or never joined)
+		}
+		if full && g.st.Invited {
+			continue // maybe left out for room
+		}
+		if err := c.forgetGroup(ctx, g.id); err != nil {
+			listed[id] = true // seen still: tried again on the next merge
+			errs = append(errs, err)
+			continue
+		}
+		c.log.Info("group left on another device", "group", ShortID(id))
+	}
+	ids := slices.Sorted(maps.Keys(listed))
+	if slices.Equal(ids, seen) {
+		return errs
+	}
+	if b, err := json.Marshal(ids); err == nil {
+		if err := c.db.Put(ctx, kvSeenGroups, b); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }

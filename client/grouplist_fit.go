@@ -16,8 +16,9 @@ import (
 // this account to them, so those entries take only the room left: a list
 // that would not fit one config message leaves invitations out, oldest
 // first, exactly as fitContacts leaves requesters out. A left-out
-// invitation stays on this device (another device that merges the list
-// does not take a missing entry for a decline: it only adds groups).
+// invitation stays on this device (another device that merges a list this
+// near full does not take a missing invitation for a decline:
+// dropUnlistedGroups).
 
 // groupsBudget is the size the UserGroups config is brought under when
 // invitations must be left out.

@@ -821,7 +821,8 @@ func (c *Client) listGroup(ctx context.Context, g *groupSession) {
 }
 
 // applyUserGroups adds the groups another device of this account joined or
-// created to this device. It reads the merged UserGroups config itself,
+// created to this device, and drops those another device left or declined
+// (dropUnlistedGroups). It reads the merged UserGroups config itself,
 // under the config lock and then the group lock, so that a leave on this
 // device (which takes the group lock) is either all before it or all
 // after; a group left here keeps a tombstone (groupleft.go), is not added
@@ -865,7 +866,7 @@ func (c *Client) applyUserGroups(ctx context.Context) error {
 	if err := c.saveLeftGroups(ctx, left); err != nil {
 		return err
 	}
-	var errs []error
+	errs := c.dropUnlistedGroups(ctx, list)
 	for _, e := range list {
 		if _, gone := left[e.ID.String()]; gone || e.RemovedStatus != 0 {
 			continue
@@ -1128,22 +1129,32 @@ func (c *Client) leaveGroup(ctx context.Context, group string) (*groupSession, e
 	if err := c.markGroupLeft(ctx, g.id, c.now()); err != nil {
 		return nil, err
 	}
-	ids, err := c.groupIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ids = slices.DeleteFunc(ids, func(s string) bool { return s == g.st.ID })
-	b, _ := json.Marshal(ids)
-	if err := c.db.Put(ctx, kvGroups, b); err != nil {
-		return nil, err
-	}
-	if err := c.db.Delete(ctx, groupKey(g.st.ID)); err != nil {
-		return nil, err
-	}
-	if err := c.db.DeleteConversation(ctx, g.id); err != nil && !errors.Is(err, clientdb.ErrNotFound) {
+	if err := c.forgetGroup(ctx, g.id); err != nil {
 		return nil, err
 	}
 	return g, nil
+}
+
+// forgetGroup removes group gid from this device: from the group list
+// (its poll stops), its state and its conversation with the history, as a
+// leave does. Call with groupMu held.
+func (c *Client) forgetGroup(ctx context.Context, gid keys.ID) error {
+	ids, err := c.groupIDs(ctx)
+	if err != nil {
+		return err
+	}
+	ids = slices.DeleteFunc(ids, func(s string) bool { return s == gid.String() })
+	b, _ := json.Marshal(ids)
+	if err := c.db.Put(ctx, kvGroups, b); err != nil {
+		return err
+	}
+	if err := c.db.Delete(ctx, groupKey(gid.String())); err != nil && !errors.Is(err, clientdb.ErrNotFound) {
+		return err
+	}
+	if err := c.db.DeleteConversation(ctx, gid); err != nil && !errors.Is(err, clientdb.ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 // groupNames maps the ID of each group of this account to its name.
