@@ -127,13 +127,19 @@ func (c *Client) sendUnsend(ctx context.Context, m clientdb.Message) error {
 
 // sendControlAt stores content, dated sentAt, in to's swarm.
 func (c *Client) sendControlAt(ctx context.Context, to keys.ID, content *signalpb.Content, sentAt time.Time) error {
+	return c.sendControlTTL(ctx, to, content, sentAt, MessageTTL)
+}
+
+// sendControlTTL is sendControlAt with the swarm lifetime ttl, for control
+// messages that mean nothing after a short while (typing).
+func (c *Client) sendControlTTL(ctx context.Context, to keys.ID, content *signalpb.Content, sentAt time.Time, ttl time.Duration) error {
 	content = proto.Clone(content).(*signalpb.Content)
 	content.SigTimestamp = proto.Uint64(uint64(sentAt.UnixMilli()))
 	data, err := protocol.EncodeMessage(c.id, to, content, sentAt)
 	if err != nil {
 		return err
 	}
-	if _, err := c.store(ctx, to, 0, data, MessageTTL); err != nil {
+	if _, err := c.store(ctx, to, 0, data, ttl); err != nil {
 		return fmt.Errorf("telling %s: %w", ShortID(to.String()), err)
 	}
 	return nil

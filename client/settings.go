@@ -96,10 +96,16 @@ func (c *Client) SetTyping(ctx context.Context, who string, typing bool) error {
 		action = signalpb.TypingMessage_STARTED
 	}
 	now := net.Now().Truncate(time.Millisecond)
-	return c.sendControlAt(ctx, id, &signalpb.Content{TypingMessage: &signalpb.TypingMessage{
+	return c.sendControlTTL(ctx, id, &signalpb.Content{TypingMessage: &signalpb.TypingMessage{
 		Timestamp: proto.Uint64(uint64(now.UnixMilli())), Action: action.Enum(),
-	}}, now)
+	}}, now, TypingTTL)
 }
+
+// TypingTTL is how long a typing message stays in the peer's swarm, as
+// Session stores it (TTL_DEFAULT.TYPING_MESSAGE): a typing state is resent
+// every few seconds while it holds, so an older one only misleads a device
+// that polls later, and two weeks of them would fill the peer's quota.
+const TypingTTL = 20 * time.Second
 
 // mayTell reports whether the peer id may learn what this account does
 // (read, type): an accepted, unblocked conversation with someone else.

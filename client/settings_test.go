@@ -58,7 +58,45 @@ func TestReadReceiptsAndTyping(t *testing.T) {
 	if err := bob.SetTyping(ctx, alice.SessionID(), true); err != nil {
 		t.Fatal(err)
 	}
+	// On the wire, in Alice's swarm: Session's ReceiptMessage (READ, the
+	// sent timestamps read) and TypingMessage (STARTED, its time). The
+	// retrieve asks one node of the swarm, which under load may not have
+	// the later of the two stores yet (a store is answered once a quorum
+	// has it), so it asks again until both are there; what it finds must
+	// be right every time.
+	var receipt, typed bool
 	deadline := time.Now().Add(30 * time.Second)
+	for !receipt || !typed {
+		if time.Now().After(deadline) {
+			t.Fatalf("in Alice's swarm: receipt %v, typing %v", receipt, typed)
+		}
+		for _, rm := range swarmMessages(t, alice) {
+			dm, err := protocol.DecodeMessage(alice.id, rm.Data)
+			if err != nil || dm.Sender != bob.id.SessionID() {
+				continue
+			}
+			if r := dm.Content.GetReceiptMessage(); r != nil {
+				if r.GetType() != signalpb.ReceiptMessage_READ || !slices.Equal(r.GetTimestamp(), []uint64{uint64(second.SentAt.UnixMilli())}) {
+					t.Fatalf("receipt on the wire: %v", r)
+				}
+				receipt = true
+			}
+			if tm := dm.Content.GetTypingMessage(); tm != nil {
+				if tm.GetAction() != signalpb.TypingMessage_STARTED || tm.GetTimestamp() == 0 {
+					t.Fatalf("typing message on the wire: %v", tm)
+				}
+				// Stored for Session's 20 s, not the two weeks of a message.
+				if life := time.Duration(rm.Expiration-rm.Timestamp) * time.Millisecond; life > TypingTTL {
+					t.Fatalf("typing message kept %v in the swarm, want at most %v", life, TypingTTL)
+				}
+				typed = true
+			}
+		}
+		if !receipt || !typed {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	deadline = time.Now().Add(30 * time.Second)
 	for {
 		alice.Receive(ctx)
 		m, err := alice.Message(ctx, second.ID)
@@ -87,40 +125,6 @@ func TestReadReceiptsAndTyping(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("second device: %+v, want the second message read, the first sent", ms)
-		}
-	}
-	// On the wire, in Alice's swarm: Session's ReceiptMessage (READ, the
-	// sent timestamps read) and TypingMessage (STARTED, its time). The
-	// retrieve asks one node of the swarm, which under load may not have
-	// the later of the two stores yet (a store is answered once a quorum
-	// has it), so it asks again until both are there; what it finds must
-	// be right every time.
-	var receipt, typed bool
-	deadline = time.Now().Add(30 * time.Second)
-	for !receipt || !typed {
-		if time.Now().After(deadline) {
-			t.Fatalf("in Alice's swarm: receipt %v, typing %v", receipt, typed)
-		}
-		for _, rm := range swarmMessages(t, alice) {
-			dm, err := protocol.DecodeMessage(alice.id, rm.Data)
-			if err != nil || dm.Sender != bob.id.SessionID() {
-				continue
-			}
-			if r := dm.Content.GetReceiptMessage(); r != nil {
-				if r.GetType() != signalpb.ReceiptMessage_READ || !slices.Equal(r.GetTimestamp(), []uint64{uint64(second.SentAt.UnixMilli())}) {
-					t.Fatalf("receipt on the wire: %v", r)
-				}
-				receipt = true
-			}
-			if tm := dm.Content.GetTypingMessage(); tm != nil {
-				if tm.GetAction() != signalpb.TypingMessage_STARTED || tm.GetTimestamp() == 0 {
-					t.Fatalf("typing message on the wire: %v", tm)
-				}
-				typed = true
-			}
-		}
-		if !receipt || !typed {
-			time.Sleep(200 * time.Millisecond)
 		}
 	}
 	// The first was read while receipts were off: never told.
