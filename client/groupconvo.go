@@ -275,10 +275,7 @@ func (c *Client) disappearGroup(ctx context.Context, gid keys.ID, d clientdb.Dis
 		return fmt.Errorf("%w: a group's messages disappear after send only, as in Session", ErrNotSupported)
 	}
 	c.groupMu.Lock()
-	g, err := c.joinedGroup(ctx, gid.String())
-	if err == nil && g.admin == nil {
-		err = ErrNotGroupAdmin
-	}
+	g, err := c.adminGroup(ctx, gid.String())
 	if err == nil {
 		err = c.syncGroup(ctx, g)
 	}

@@ -595,6 +595,20 @@ func (c *Client) joinedGroup(ctx context.Context, group string) (*groupSession, 
 	return g, nil
 }
 
+// adminGroup is joinedGroup for the calls only an admin may make: it
+// refuses a group this account holds no admin key for. Call with groupMu
+// held.
+func (c *Client) adminGroup(ctx context.Context, group string) (*groupSession, error) {
+	g, err := c.joinedGroup(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	if g.admin == nil {
+		return nil, ErrNotGroupAdmin
+	}
+	return g, nil
+}
+
 // SendGroup sends text to a group (by ID or name). It is Send: the
 // message is saved as sending before any network I/O, and kept as failed
 // (retried later) if it cannot be stored in the group's swarm.
@@ -687,12 +701,9 @@ func (c *Client) GroupNames(ctx context.Context, group string) (map[string]strin
 func (c *Client) RemoveGroupMember(ctx context.Context, group, member string) error {
 	c.groupMu.Lock()
 	defer c.groupMu.Unlock()
-	g, err := c.joinedGroup(ctx, group)
+	g, err := c.adminGroup(ctx, group)
 	if err != nil {
 		return err
-	}
-	if g.admin == nil {
-		return ErrNotGroupAdmin
 	}
 	id, err := c.resolve(ctx, member)
 	if err != nil {
@@ -911,12 +922,9 @@ func (c *Client) RenameGroup(ctx context.Context, group, name string) error {
 	}
 	c.groupMu.Lock()
 	defer c.groupMu.Unlock()
-	g, err := c.joinedGroup(ctx, group)
+	g, err := c.adminGroup(ctx, group)
 	if err != nil {
 		return err
-	}
-	if g.admin == nil {
-		return ErrNotGroupAdmin
 	}
 	if err := c.syncGroup(ctx, g); err != nil {
 		return err
@@ -940,12 +948,9 @@ func (c *Client) RenameGroup(ctx context.Context, group, name string) error {
 func (c *Client) AddGroupMembers(ctx context.Context, group string, members ...string) error {
 	c.groupMu.Lock()
 	defer c.groupMu.Unlock()
-	g, err := c.joinedGroup(ctx, group)
+	g, err := c.adminGroup(ctx, group)
 	if err != nil {
 		return err
-	}
-	if g.admin == nil {
-		return ErrNotGroupAdmin
 	}
 	var add []keys.ID
 	for _, m := range members {
@@ -997,12 +1002,9 @@ func (c *Client) AddGroupMembers(ctx context.Context, group string, members ...s
 func (c *Client) PromoteGroupMember(ctx context.Context, group, member string) error {
 	c.groupMu.Lock()
 	defer c.groupMu.Unlock()
-	g, err := c.joinedGroup(ctx, group)
+	g, err := c.adminGroup(ctx, group)
 	if err != nil {
 		return err
-	}
-	if g.admin == nil {
-		return ErrNotGroupAdmin
 	}
 	id, err := c.resolve(ctx, member)
 	if err != nil {
