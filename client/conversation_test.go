@@ -1,15 +1,12 @@
 package client
 
 import (
-	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/session-go/session-go/internal/clientdb"
 	"github.com/session-go/session-go/internal/protocol"
-	"github.com/session-go/session-go/internal/storagerpc"
 )
 
 // TestReplyRoundTrip sends a reply from Alice to Bob and checks it on the
@@ -109,23 +106,7 @@ func TestSearchMessages(t *testing.T) {
 // swarm (namespace 0).
 func fetchRaw(t *testing.T, c *Client, hash string) []byte {
 	t.Helper()
-	net, err := c.network()
-	if err != nil {
-		t.Fatal(err)
-	}
-	status, body, err := net.SwarmRPC(t.Context(), c.id.SessionID(), func(now time.Time) (string, any, error) {
-		r := &storagerpc.Retrieve{Timestamp: now.UnixMilli()}
-		storagerpc.Sign(r, c.id)
-		return storagerpc.MethodRetrieve, r, nil
-	})
-	if err != nil || status != 200 {
-		t.Fatalf("retrieve: %d %v", status, err)
-	}
-	var resp storagerpc.RetrieveResponse
-	if err := json.Unmarshal(body, &resp); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range resp.Messages {
+	for _, m := range swarmMessages(t, c) {
 		if m.Hash == hash {
 			return m.Data
 		}
