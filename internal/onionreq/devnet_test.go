@@ -122,14 +122,25 @@ func TestDevnetStoreThenRetrieveOnOtherPaths(t *testing.T) {
 		if dest == nil {
 			continue
 		}
-		method, params, _ := retrieveFunc(alice)(c.Now())
-		status, body := sendVia(t, c, p, *dest, method, params)
-		if status != http.StatusOK {
-			t.Errorf("retrieve via path %d from %s: %d %s", p.id, dest.Ed25519[:8], status, body)
-			continue
-		}
-		if got := retrieved(t, body); len(got) != 1 || string(got[0]) != string(data) {
-			t.Errorf("retrieve via path %d from %s: %q", p.id, dest.Ed25519[:8], got)
+		// A store is answered once a quorum of the swarm holds it; the
+		// other members get it by push a moment later, so a member that
+		// has nothing yet is asked again. What it gives must be the message.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			method, params, _ := retrieveFunc(alice)(c.Now())
+			status, body := sendVia(t, c, p, *dest, method, params)
+			if status != http.StatusOK {
+				t.Fatalf("retrieve via path %d from %s: %d %s", p.id, dest.Ed25519[:8], status, body)
+			}
+			got := retrieved(t, body)
+			if len(got) == 0 && time.Now().Before(deadline) {
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
+			if len(got) != 1 || string(got[0]) != string(data) {
+				t.Fatalf("retrieve via path %d from %s: %q", p.id, dest.Ed25519[:8], got)
+			}
+			break
 		}
 		tested++
 	}
